@@ -1,0 +1,1 @@
+//! holdfast-api: placeholder until its issue lands.

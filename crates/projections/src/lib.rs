@@ -1,0 +1,1 @@
+//! holdfast-projections: placeholder until its issue lands.
