@@ -1,1 +1,26 @@
-//! Event store.
+//! Holdfast's event store: the source of truth every read model, worker and export derives from.
+//!
+//! - [`store`]: [`EventStore`], opened from a URL (`postgres://…` for production, `sqlite://…`
+//!   for the embedded default); runs the migrations and builds cqrs-es frameworks on it.
+//! - [`repository`]: [`EventRepository`], the cqrs-es event repository over either backend
+//!   (postgres-es or sqlite-es), so aggregates never know which one they run on.
+//! - [`log`]: the [`EventLog`] trait — the ordered, gap-safe reader — and [`Tailer`], which follows
+//!   it with millisecond wake-ups. [`postgres`] and [`sqlite`] implement it.
+//! - [`position`]: [`Position`] in the log and the [`StoredEvent`] it returns.
+//! - [`error`]: [`EventStoreError`], with one clear line for every misconfiguration.
+//!
+//! Migrations live in `migrations/{postgres,sqlite}` and are embedded in the binary.
+
+pub mod error;
+pub mod log;
+pub mod position;
+pub mod postgres;
+pub mod repository;
+pub mod sqlite;
+pub mod store;
+
+pub use error::EventStoreError;
+pub use log::{EventLog, Tailer, TailerOptions};
+pub use position::{Position, StoredEvent};
+pub use repository::EventRepository;
+pub use store::{Backend, EventStore, StoreCqrs};

@@ -1,0 +1,217 @@
+//! [`EventStore`]: one handle on the event store, whichever backend the URL names.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, CqrsFramework};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::error::{EventStoreError, redact_url};
+use crate::log::{EventLog, Tailer, TailerOptions, Wakeup};
+use crate::postgres::PgEventLog;
+use crate::repository::EventRepository;
+use crate::sqlite::SqliteEventLog;
+
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A cqrs-es framework running on an [`EventStore`].
+pub type StoreCqrs<A> = CqrsFramework<A, PersistedEventStore<EventRepository, A>>;
+
+/// Which database holds the events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Production: Postgres through postgres-es.
+    Postgres,
+    /// Embedded default: a SQLite file through sqlite-es.
+    Sqlite,
+}
+
+#[derive(Clone)]
+enum Pool {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// The event store: cqrs-es repository, ordered log reader, migrations.
+#[derive(Clone)]
+pub struct EventStore {
+    pool: Pool,
+    repository: EventRepository,
+    log: Arc<dyn EventLog>,
+}
+
+const PG_HINT: &str = "Is Postgres running and is the URL right? Start it (e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`) or pass a working --database-url / HOLDFAST_DATABASE_URL";
+const SQLITE_HINT: &str = "Check that the path is writable, or pass another --database-url / HOLDFAST_DATABASE_URL (e.g. sqlite://data/holdfast.db)";
+
+impl EventStore {
+    /// Opens the store a URL names: `postgres://…`/`postgresql://…` or `sqlite://path`.
+    /// Connects eagerly, so a bad URL fails here with one clear line. Does not migrate.
+    pub async fn open(url: &str) -> Result<Self, EventStoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let unreachable = |reason: String| EventStoreError::Unreachable {
+                url: redact_url(url),
+                reason,
+                hint: PG_HINT,
+            };
+            let options =
+                PgConnectOptions::from_str(url).map_err(|e| unreachable(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .map_err(|e| unreachable(e.to_string()))?;
+            Ok(Self::postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let unreachable = |reason: String| EventStoreError::Unreachable {
+                url: redact_url(url),
+                reason,
+                hint: SQLITE_HINT,
+            };
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| unreachable(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(dir) = options
+                .get_filename()
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                create_dir(dir).map_err(|e| unreachable(format!("{}: {e}", dir.display())))?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(|e| unreachable(e.to_string()))?;
+            Ok(Self::sqlite(pool))
+        } else {
+            Err(EventStoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    /// A store on an existing Postgres pool.
+    pub fn postgres(pool: PgPool) -> Self {
+        let wakeup = Wakeup::default();
+        Self {
+            repository: EventRepository::postgres(
+                postgres_es::PostgresEventRepository::new(pool.clone()),
+                wakeup.clone(),
+            ),
+            log: Arc::new(PgEventLog::new(pool.clone(), wakeup)),
+            pool: Pool::Postgres(pool),
+        }
+    }
+
+    /// A store on an existing SQLite pool.
+    pub fn sqlite(pool: SqlitePool) -> Self {
+        let wakeup = Wakeup::default();
+        Self {
+            repository: EventRepository::sqlite(
+                sqlite_es::SqliteEventRepository::new(pool.clone()),
+                wakeup.clone(),
+            ),
+            log: Arc::new(SqliteEventLog::new(pool.clone(), wakeup)),
+            pool: Pool::Sqlite(pool),
+        }
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Postgres(_) => Backend::Postgres,
+            Pool::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Applies the schema migrations that have not run yet (safe to run concurrently and
+    /// repeatedly).
+    pub async fn migrate(&self) -> Result<(), EventStoreError> {
+        match &self.pool {
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Checks that the database answers (for readiness probes).
+    pub async fn ping(&self) -> Result<(), EventStoreError> {
+        match &self.pool {
+            Pool::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+            Pool::Sqlite(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The cqrs-es event repository.
+    pub fn repository(&self) -> EventRepository {
+        self.repository.clone()
+    }
+
+    /// The ordered log reader.
+    pub fn log(&self) -> Arc<dyn EventLog> {
+        self.log.clone()
+    }
+
+    /// A tailer following the log from `after`.
+    pub fn tail(&self, after: crate::Position, options: TailerOptions) -> Tailer {
+        Tailer::new(self.log(), after, options)
+    }
+
+    /// A cqrs-es framework for aggregate `A` on this store (events only, no snapshots).
+    pub fn cqrs<A: Aggregate>(&self, services: A::Services) -> StoreCqrs<A> {
+        CqrsFramework::new(
+            PersistedEventStore::new_event_store(self.repository()),
+            Vec::new(),
+            services,
+        )
+    }
+
+    /// A cqrs-es framework for aggregate `A` that snapshots every `snapshot_size` events (for
+    /// aggregates with long streams, such as inventories).
+    pub fn snapshot_cqrs<A: Aggregate>(
+        &self,
+        snapshot_size: usize,
+        services: A::Services,
+    ) -> StoreCqrs<A> {
+        CqrsFramework::new(
+            PersistedEventStore::new_snapshot_store(self.repository(), snapshot_size),
+            Vec::new(),
+            services,
+        )
+    }
+
+    /// The Postgres pool, when on Postgres.
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(pool) => Some(pool),
+            Pool::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite pool, when on SQLite.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(pool) => Some(pool),
+            Pool::Postgres(_) => None,
+        }
+    }
+}
+
+fn create_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
