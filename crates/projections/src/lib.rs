@@ -1,1 +1,9 @@
-//! holdfast-projections: placeholder until its issue lands.
+//! Holdfast's read side.
+//!
+//! - [`dynamo`]: the DynamoDB client built from settings (AWS default chain, or a local
+//!   endpoint such as DynamoDB Local), with a reachability check that fails in one clear line.
+//!
+//! Projectors, read-model stores and rebuilds are built on the ordered log of
+//! `holdfast-eventstore` (see DESIGN.md, "Projections").
+
+pub mod dynamo;

@@ -77,7 +77,7 @@ impl CancellationPolicy {
                 refund_bp: t.refund_bp,
             });
         }
-        tiers.sort_by(|a, b| b.min_notice_hours.cmp(&a.min_notice_hours));
+        tiers.sort_by_key(|t| std::cmp::Reverse(t.min_notice_hours));
         for pair in tiers.windows(2) {
             let (longer, shorter) = (pair[0], pair[1]);
             if longer.min_notice_hours == shorter.min_notice_hours {

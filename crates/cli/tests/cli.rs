@@ -1,0 +1,242 @@
+//! The `holdfast` binary end to end: real processes, real Postgres and DynamoDB Local.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+
+use holdfast_testkit::{dynamodb_endpoint, fresh_postgres_database};
+
+fn holdfast() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_holdfast"));
+    for var in [
+        "HOLDFAST_DATABASE_URL",
+        "HOLDFAST_DYNAMODB",
+        "HOLDFAST_DYNAMODB_ENDPOINT",
+        "HOLDFAST_LISTEN",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// The lines of stderr that are not log lines.
+fn error_lines(output: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|l| l.starts_with("error"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn assert_one_clear_line(output: &Output, starts_with: &str, mentions: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "should fail: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    let errors = error_lines(output);
+    assert_eq!(errors.len(), 1, "exactly one error line: {stderr}");
+    assert!(errors[0].starts_with(starts_with), "{}", errors[0]);
+    assert!(errors[0].contains(mentions), "{}", errors[0]);
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line() {
+    let output = holdfast()
+        .args([
+            "migrate",
+            "--database-url",
+            "postgres://app:s3cret@127.0.0.1:9/holdfast",
+        ])
+        .output()
+        .unwrap();
+    assert_one_clear_line(
+        &output,
+        "error: cannot open the event store at postgres://app:***@127.0.0.1:9/holdfast: ",
+        "Is Postgres running",
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("s3cret"));
+}
+
+#[test]
+fn an_unsupported_database_url_is_one_clear_line() {
+    let output = holdfast()
+        .args(["migrate", "--database-url", "mysql://localhost/db"])
+        .output()
+        .unwrap();
+    assert_one_clear_line(&output, "error: unsupported event store URL", "postgres://");
+}
+
+#[test]
+fn a_wrong_dynamodb_endpoint_is_one_clear_line() {
+    let dir = tempfile_dir();
+    let output = holdfast()
+        .current_dir(&dir)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--dynamodb-endpoint",
+            "http://127.0.0.1:9",
+        ])
+        .output()
+        .unwrap();
+    assert_one_clear_line(
+        &output,
+        "error: the read side is unavailable: cannot reach DynamoDB at http://127.0.0.1:9: ",
+        "--dynamodb-endpoint",
+    );
+}
+
+#[tokio::test]
+async fn migrate_creates_the_ordered_event_log_on_postgres() {
+    let db = fresh_postgres_database().await;
+    let output = holdfast()
+        .args(["migrate", "--database-url", &db.url])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Twice is fine.
+    assert!(
+        holdfast()
+            .args(["migrate", "--database-url", &db.url])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT column_name::text, data_type::text FROM information_schema.columns
+          WHERE table_name = 'events' AND column_name IN ('global_position', 'tx_id', 'recorded_at')
+          ORDER BY column_name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        columns,
+        [
+            ("global_position".to_owned(), "bigint".to_owned()),
+            (
+                "recorded_at".to_owned(),
+                "timestamp with time zone".to_owned()
+            ),
+            ("tx_id".to_owned(), "xid8".to_owned()),
+        ]
+    );
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("holdfast-cli-{}", ulid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn ulid_like() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+/// A running `holdfast serve`, killed if the test fails.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    fn start(mut command: Command) -> Self {
+        let mut child = command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .trim()
+            .strip_prefix("Holdfast listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        Self { child, address }
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.0\r\nHost: {}\r\n\r\n",
+            self.address
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response[9..12].parse().unwrap();
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// Sends SIGTERM and returns whether it exited cleanly.
+    fn terminate(mut self) -> bool {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap().success()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn serve_runs_on_the_embedded_default_and_stops_on_sigterm() {
+    let dir = tempfile_dir();
+    let mut command = holdfast();
+    command.current_dir(&dir);
+    let server = Server::start(command);
+    assert_eq!(server.get("/healthz"), (200, "ok".to_owned()));
+    let (status, body) = server.get("/readyz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"kind\":\"in-memory\""), "{body}");
+    assert!(
+        dir.join("data/holdfast.db").exists(),
+        "the embedded store lives under ./data"
+    );
+    assert!(server.terminate(), "graceful shutdown exits 0");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn serve_runs_on_postgres_and_dynamodb_local() {
+    let db = fresh_postgres_database().await;
+    let mut command = holdfast();
+    command
+        .env("HOLDFAST_DATABASE_URL", &db.url)
+        .env("HOLDFAST_DYNAMODB_ENDPOINT", dynamodb_endpoint());
+    let server = Server::start(command);
+    let (status, body) = server.get("/readyz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"kind\":\"dynamodb\""), "{body}");
+    assert!(body.contains("\"ready\":true"), "{body}");
+    assert!(server.terminate());
+}
