@@ -196,7 +196,10 @@ impl BookingPolicy {
         let end = start + Duration::minutes(i64::from(minutes) + i64::from(buffer));
         let grid = self.rules().slot_kind.grid();
         let mut blocked = Vec::new();
-        for date in [Some(last.date), last.date.succ_opt()].into_iter().flatten() {
+        for date in [Some(last.date), last.date.succ_opt()]
+            .into_iter()
+            .flatten()
+        {
             for &t in &grid {
                 let at = date.and_time(t);
                 if at > start && at < end {
@@ -307,8 +310,8 @@ impl BookingPolicy {
                 .date
                 .checked_sub_days(Days::new(u64::from(opens.days_before)))
                 .unwrap_or(NaiveDate::MIN);
-            let opens_at = local_to_utc(tz, opening_date.and_time(opens.at))
-                .ok_or(unrepresentable(first))?;
+            let opens_at =
+                local_to_utc(tz, opening_date.and_time(opens.at)).ok_or(unrepresentable(first))?;
             if now < opens_at {
                 return Err(PolicyViolation::WindowNotOpen { opens_at });
             }
