@@ -1,0 +1,193 @@
+//! UpdateListingDetails.
+
+use super::*;
+
+#[test]
+fn it_should_update_only_what_changed() {
+    let mut expected = details_updated();
+    if let ListingEvent::ListingDetailsUpdated {
+        name,
+        tags,
+        display_price,
+        ..
+    } = &mut expected
+    {
+        *name = Some(ListingName::parse("Snowflake Bingsu Insadong").unwrap());
+        *tags = Some(Tags::parse(&["bingsu", "insadong"]).unwrap());
+        *display_price = Some(krw(13_000));
+    }
+    test()
+        .given(vec![created()])
+        .when(update(UpdateListingDetails {
+            name: Some("Snowflake Bingsu Insadong".into()),
+            // Same as now: not in the event.
+            category: Some(Category::Restaurant),
+            description: Some("Shaved ice with red beans.".into()),
+            tags: Some(vec!["INSADONG".into(), "bingsu".into()]),
+            display_price: Some(krw(13_000)),
+            ..Default::default()
+        }))
+        .then_expect_events(vec![expected]);
+}
+
+#[test]
+fn it_should_emit_nothing_for_an_identical_update() {
+    test()
+        .given(vec![created()])
+        .when(update(UpdateListingDetails {
+            name: Some("Snowflake Bingsu".into()),
+            tags: Some(vec!["dessert".into(), "BINGSU".into()]),
+            location: Some(seoul_location()),
+            time_zone: Some("Asia/Seoul".into()),
+            display_price: Some(krw(12_000)),
+            ..Default::default()
+        }))
+        .then_expect_events(vec![]);
+    test()
+        .given(vec![created()])
+        .when(update(UpdateListingDetails::default()))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn it_should_move_the_listing_to_another_time_zone() {
+    let mut expected = details_updated();
+    if let ListingEvent::ListingDetailsUpdated {
+        time_zone,
+        location,
+        ..
+    } = &mut expected
+    {
+        *time_zone = Some(chrono_tz::Asia::Tokyo);
+        *location =
+            Some(Location::parse("Shibuya, Tokyo", "JP-13", 356_580_000, 1_397_016_000).unwrap());
+    }
+    test()
+        .given(vec![created(), published()])
+        .when(update(UpdateListingDetails {
+            time_zone: Some("Asia/Tokyo".into()),
+            location: Some(LocationInput {
+                address: "Shibuya, Tokyo".into(),
+                region_code: "JP-13".into(),
+                lat_e7: 356_580_000,
+                lon_e7: 1_397_016_000,
+            }),
+            ..Default::default()
+        }))
+        .then_expect_events(vec![expected.clone()]);
+    let listing = replay([created(), published(), expected]);
+    assert_eq!(
+        listing.state().unwrap().details.time_zone,
+        chrono_tz::Asia::Tokyo
+    );
+}
+
+#[test]
+fn it_should_edit_a_suspended_listing() {
+    let mut expected = details_updated();
+    if let ListingEvent::ListingDetailsUpdated { category, .. } = &mut expected {
+        *category = Some(Category::Shop);
+    }
+    test()
+        .given(vec![created(), published(), suspended("health inspection")])
+        .when(update(UpdateListingDetails {
+            category: Some(Category::Shop),
+            ..Default::default()
+        }))
+        .then_expect_events(vec![expected]);
+}
+
+#[test]
+fn it_should_not_update_a_listing_not_created() {
+    test()
+        .given_no_previous_events()
+        .when(update(UpdateListingDetails::default()))
+        .then_expect_error(ListingError::NotCreated);
+}
+
+#[test]
+fn it_should_not_update_an_archived_listing() {
+    test()
+        .given(vec![created(), archived(ListingStatus::Draft)])
+        .when(update(UpdateListingDetails {
+            name: Some("New".into()),
+            ..Default::default()
+        }))
+        .then_expect_error(ListingError::Archived);
+}
+
+#[test]
+fn it_should_not_update_with_invalid_values() {
+    let cases: Vec<(UpdateListingDetails, ListingError)> = vec![
+        (
+            UpdateListingDetails {
+                name: Some(String::new()),
+                ..Default::default()
+            },
+            ListingError::InvalidName {
+                problem: TextProblem::Empty,
+            },
+        ),
+        (
+            UpdateListingDetails {
+                tags: Some((0..40).map(|i| i.to_string()).collect()),
+                ..Default::default()
+            },
+            ListingError::TooManyTags { count: 40, max: 32 },
+        ),
+        (
+            UpdateListingDetails {
+                tags: Some(vec!["a\tb".into()]),
+                ..Default::default()
+            },
+            ListingError::InvalidTag {
+                tag: "a\tb".into(),
+                problem: TextProblem::ControlCharacter,
+            },
+        ),
+        (
+            UpdateListingDetails {
+                description: Some("x".repeat(10_001)),
+                ..Default::default()
+            },
+            ListingError::DescriptionTooLong {
+                length: 10_001,
+                max: 10_000,
+            },
+        ),
+        (
+            UpdateListingDetails {
+                location: Some(LocationInput {
+                    lat_e7: -900_000_001,
+                    ..seoul_location()
+                }),
+                ..Default::default()
+            },
+            ListingError::InvalidLocation(LocationError::LatitudeOutOfRange {
+                lat_e7: -900_000_001,
+            }),
+        ),
+        (
+            UpdateListingDetails {
+                time_zone: Some("Seoul".into()),
+                ..Default::default()
+            },
+            ListingError::UnknownTimeZone {
+                name: "Seoul".into(),
+            },
+        ),
+        (
+            UpdateListingDetails {
+                display_price: Some(krw(-500)),
+                ..Default::default()
+            },
+            ListingError::NegativePrice { amount_minor: -500 },
+        ),
+    ];
+    for (u, error) in cases {
+        test()
+            .given(vec![created()])
+            .when(update(u))
+            .then_expect_error(error);
+    }
+}
