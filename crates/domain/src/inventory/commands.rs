@@ -6,7 +6,9 @@ use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::{InventoryError, InventoryNameError};
-use crate::common::{BookingId, Currency, DateRange, InventoryId, ListingId, Money, Slot, TenantId};
+use crate::common::{
+    BookingId, Currency, DateRange, InventoryId, ListingId, Money, Slot, TenantId,
+};
 
 /// The most slots one range command (capacity, price, close, open) may touch.
 pub const MAX_SLOTS_PER_COMMAND: usize = 20_000;

@@ -30,9 +30,12 @@ fn it_should_hold_every_slot_of_a_stay() {
 
 #[test]
 fn it_should_ignore_an_identical_hold_repeat() {
-    given(with(base(), vec![hold(1, &["2026-12-25", "2026-12-26"], 1)]))
-        .when(hold(1, &["2026-12-26", "2026-12-25"], 1))
-        .then_expect_events(vec![]);
+    given(with(
+        base(),
+        vec![hold(1, &["2026-12-25", "2026-12-26"], 1)],
+    ))
+    .when(hold(1, &["2026-12-26", "2026-12-25"], 1))
+    .then_expect_events(vec![]);
 }
 
 #[test]
@@ -178,19 +181,22 @@ fn it_should_not_overflow_on_a_huge_quantity() {
 
 #[test]
 fn it_should_confirm_a_hold_into_an_allocation() {
-    given(with(base(), vec![hold(1, &["2026-12-25", "2026-12-26"], 2)]))
-        .when(confirm(1))
-        .then_expect_events(vec![InventoryEvent::InventoryHoldConfirmed {
-            inventory_id: inventory_id(),
-            tenant_id: tenant_id(),
-            listing_id: listing_id(),
-            booking_id: booking(1),
-            quantity: 2,
-            slots: vec![
-                snap("2026-12-25", 2, 0, 2, Some(12_000), false),
-                snap("2026-12-26", 2, 0, 2, Some(12_000), false),
-            ],
-        }]);
+    given(with(
+        base(),
+        vec![hold(1, &["2026-12-25", "2026-12-26"], 2)],
+    ))
+    .when(confirm(1))
+    .then_expect_events(vec![InventoryEvent::InventoryHoldConfirmed {
+        inventory_id: inventory_id(),
+        tenant_id: tenant_id(),
+        listing_id: listing_id(),
+        booking_id: booking(1),
+        quantity: 2,
+        slots: vec![
+            snap("2026-12-25", 2, 0, 2, Some(12_000), false),
+            snap("2026-12-26", 2, 0, 2, Some(12_000), false),
+        ],
+    }]);
 }
 
 #[test]
@@ -242,7 +248,12 @@ fn available_counts_what_a_new_hold_could_take() {
     };
     let inventory = state(&history(with(
         base(),
-        vec![hold(1, &["2026-12-24", "2026-12-25"], 1), confirm(1), hold(2, &["2026-12-24"], 1), close],
+        vec![
+            hold(1, &["2026-12-24", "2026-12-25"], 1),
+            confirm(1),
+            hold(2, &["2026-12-24"], 1),
+            close,
+        ],
     )));
     assert_eq!(inventory.available(&slot("2026-12-24")), 0);
     assert_eq!(inventory.available(&slot("2026-12-25")), 1);
@@ -252,7 +263,10 @@ fn available_counts_what_a_new_hold_could_take() {
         inventory.snapshot(&slot("2026-12-24")),
         Some(snap("2026-12-24", 2, 1, 1, Some(12_000), false))
     );
-    assert_eq!(inventory.bookings_on(&slot("2026-12-24")), vec![booking(1), booking(2)]);
+    assert_eq!(
+        inventory.bookings_on(&slot("2026-12-24")),
+        vec![booking(1), booking(2)]
+    );
 }
 
 #[test]

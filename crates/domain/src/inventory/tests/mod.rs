@@ -192,7 +192,10 @@ pub(super) fn given_at(
     TestFramework::<Inventory>::with(services_at(at)).given(history(commands))
 }
 
-pub(super) fn with(mut commands: Vec<InventoryCommand>, more: Vec<InventoryCommand>) -> Vec<InventoryCommand> {
+pub(super) fn with(
+    mut commands: Vec<InventoryCommand>,
+    more: Vec<InventoryCommand>,
+) -> Vec<InventoryCommand> {
     commands.extend(more);
     commands
 }

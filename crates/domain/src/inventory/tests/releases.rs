@@ -43,7 +43,9 @@ fn a_released_hold_frees_its_units() {
             release(1, ReleaseReason::Failed),
         ],
     );
-    let events = given(full).when(hold(2, &["2026-12-25"], 2)).inspect_result();
+    let events = given(full)
+        .when(hold(2, &["2026-12-25"], 2))
+        .inspect_result();
     assert!(matches!(
         events.as_deref(),
         Ok([InventoryEvent::InventoryHoldPlaced { .. }])
@@ -106,11 +108,11 @@ fn it_should_ignore_a_repeated_allocation_release() {
 
 #[test]
 fn it_should_not_release_an_allocation_never_made() {
-    given(base())
-        .when(release_allocation(1))
-        .then_expect_error(InventoryError::AllocationNotFound {
+    given(base()).when(release_allocation(1)).then_expect_error(
+        InventoryError::AllocationNotFound {
             booking_id: booking(1),
-        });
+        },
+    );
     given(with(held(), vec![release(1, ReleaseReason::Expired)]))
         .when(release_allocation(1))
         .then_expect_error(InventoryError::AllocationNotFound {

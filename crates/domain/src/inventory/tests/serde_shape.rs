@@ -47,7 +47,10 @@ fn every_event_round_trips_through_json() {
         assert_eq!(event.event_version(), "1.0");
         assert_eq!(event.inventory_id(), inventory_id());
         let json = serde_json::to_string(&event).unwrap();
-        assert_eq!(serde_json::from_str::<InventoryEvent>(&json).unwrap(), event);
+        assert_eq!(
+            serde_json::from_str::<InventoryEvent>(&json).unwrap(),
+            event
+        );
     }
 }
 
@@ -85,7 +88,10 @@ fn the_hold_placed_json_shape_is_pinned() {
         }
     });
     assert_eq!(serde_json::to_value(&event).unwrap(), expected);
-    assert_eq!(serde_json::from_value::<InventoryEvent>(expected).unwrap(), event);
+    assert_eq!(
+        serde_json::from_value::<InventoryEvent>(expected).unwrap(),
+        event
+    );
 }
 
 #[test]
@@ -115,7 +121,10 @@ fn the_snapshot_shape_is_compact_and_pinned() {
         }
     });
     assert_eq!(serde_json::to_value(&inventory).unwrap(), expected);
-    assert_eq!(serde_json::from_value::<Inventory>(expected).unwrap(), inventory);
+    assert_eq!(
+        serde_json::from_value::<Inventory>(expected).unwrap(),
+        inventory
+    );
     assert_eq!(
         serde_json::to_value(Inventory::default()).unwrap(),
         json!({})

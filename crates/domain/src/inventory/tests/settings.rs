@@ -22,7 +22,9 @@ fn it_should_define_an_inventory() {
 
 #[test]
 fn it_should_ignore_an_identical_definition() {
-    given(vec![define()]).when(define()).then_expect_events(vec![]);
+    given(vec![define()])
+        .when(define())
+        .then_expect_events(vec![]);
 }
 
 #[test]
@@ -282,14 +284,14 @@ fn it_should_close_and_reopen_slots() {
     let open = InventoryCommand::OpenSlots {
         selection: nights("2026-12-25", "2026-12-26"),
     };
-    given(base())
-        .when(close.clone())
-        .then_expect_events(vec![InventoryEvent::InventorySlotsClosed {
+    given(base()).when(close.clone()).then_expect_events(vec![
+        InventoryEvent::InventorySlotsClosed {
             inventory_id,
             tenant_id,
             listing_id,
             slots: vec![snap("2026-12-25", 2, 0, 0, Some(12_000), true)],
-        }]);
+        },
+    ]);
     given(with(base(), vec![close.clone()]))
         .when(close.clone())
         .then_expect_events(vec![]);
