@@ -2,11 +2,11 @@
 //! guests claim coupons first come, first served, redeem one per booking, and get it back when
 //! the booking is cancelled if the campaign says so.
 //!
-//! - [`terms`]: [`CampaignTerms`], [`CouponCode`], [`Discount`] (with [`Discount::amount_for`]);
-//! - [`commands`]: [`CouponCommand`];
-//! - [`events`]: [`CouponEvent`], carrying tenant, campaign, guest and resulting counts;
-//! - [`error`]: [`CouponError`], one variant per broken rule;
-//! - `aggregate` / `decide`: the state ([`CouponCampaign`]) and the rules
+//! - [`terms`] holds [`CampaignTerms`], [`CouponCode`], [`Discount`] (with [`Discount::amount_for`]);
+//! - [`commands`] holds [`CouponCommand`];
+//! - [`events`] holds [`CouponEvent`], carrying tenant, campaign, guest and resulting counts;
+//! - [`error`] holds [`CouponError`], one variant per broken rule;
+//! - `aggregate` / `decide` hold the state ([`CouponCampaign`]) and the rules
 //!   ([`CouponCampaign::decide`]).
 
 mod aggregate;

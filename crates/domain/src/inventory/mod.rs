@@ -1,11 +1,11 @@
 //! The **Inventory** aggregate: one bookable unit's capacity calendar (a room type, a table
 //! group, a ticket product) and the single authority on availability.
 //!
-//! - [`commands`]: [`InventoryCommand`], the [`SlotSelection`] of range commands, [`InventoryName`];
-//! - [`events`]: [`InventoryEvent`], each carrying the resulting [`SlotSnapshot`] of the slots it
+//! - [`commands`] holds [`InventoryCommand`], the [`SlotSelection`] of range commands, [`InventoryName`];
+//! - [`events`] holds [`InventoryEvent`], each carrying the resulting [`SlotSnapshot`] of the slots it
 //!   touched so read models never replay history;
-//! - [`error`]: [`InventoryError`], one variant per broken rule;
-//! - `aggregate` / `decide`: the state ([`Inventory`]) with its read helpers
+//! - [`error`] holds [`InventoryError`], one variant per broken rule;
+//! - `aggregate` / `decide` hold the state ([`Inventory`]) with its read helpers
 //!   ([`Inventory::available`], [`Inventory::price_lines`]) and the rules ([`Inventory::decide`]).
 //!
 //! Invariant on every slot, always: `held + allocated <= capacity`.
