@@ -1,19 +1,23 @@
 //! Holdfast's pure domain model. No I/O, no runtime, no database.
 //!
 //! - [`common`]: value types shared by every aggregate — ids ([`common::ids`]), money
-//!   ([`common::money`]), slots and slot ranges ([`common::slot`]).
+//!   ([`common::money`]), slots and slot ranges ([`common::slot`]), cancellation tiers.
 //! - [`services`]: the small traits behind which anything external lives (the [`services::Clock`]),
 //!   with deterministic implementations for tests.
-//!
 //! - [`policy`]: the booking policy value object (windows, lead time, stays, party sizes,
 //!   blackouts, buffers…) and its DST-correct evaluation of booking requests.
 //! - [`listing`]: the `Listing` aggregate — what a business offers, its metadata, status and
 //!   booking policy.
+//! - [`inventory`]: the Inventory aggregate, one bookable unit's capacity calendar and the single
+//!   authority on availability.
+//! - [`coupon`]: the Coupon campaign aggregate: claim, redeem, restore on cancel.
 //!
-//! Aggregates (one folder each: `mod.rs`, `aggregate.rs`, `commands.rs`, `events.rs`, `error.rs`)
-//! are added as modules next to these.
+//! Each aggregate is a folder (`mod.rs`, `aggregate.rs`, `commands.rs`, `events.rs`,
+//! `error.rs`); its rules live in a pure, synchronous `decide`, which `handle` calls.
 
 pub mod common;
+pub mod coupon;
+pub mod inventory;
 pub mod listing;
 pub mod policy;
 pub mod services;
