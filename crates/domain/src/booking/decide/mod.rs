@@ -167,7 +167,7 @@ fn price(
     if let Some(pair) = slots.windows(2).find(|p| p[0] == p[1]) {
         return Err(BookingError::DuplicateSlot { slot: pair[0] });
     }
-    lines.sort_by(|a, b| a.slot.cmp(&b.slot));
+    lines.sort_by_key(|line| line.slot);
     let wanted: BTreeSet<Slot> = slots.iter().copied().collect();
     let mut priced = BTreeSet::new();
     let mut unexpected = Vec::new();
@@ -239,6 +239,6 @@ fn price(
 /// Slots and lines sorted the way a booking stores them, for comparing a retried command.
 fn sorted(mut slots: Vec<Slot>, mut lines: Vec<PricedLine>) -> (Vec<Slot>, Vec<PricedLine>) {
     slots.sort();
-    lines.sort_by(|a, b| a.slot.cmp(&b.slot));
+    lines.sort_by_key(|line| line.slot);
     (slots, lines)
 }

@@ -98,21 +98,21 @@ impl Booking {
                 got: priced.slots.len(),
             });
         }
-        if let Some(wanted) = self.wanted {
-            if let Some(slot) = priced.slots.iter().find(|s| !wanted.contains(s.date)) {
-                return Err(BookingError::SlotOutsideWantedRange {
-                    slot: *slot,
-                    wanted,
-                });
-            }
+        if let Some(wanted) = self.wanted
+            && let Some(slot) = priced.slots.iter().find(|s| !wanted.contains(s.date))
+        {
+            return Err(BookingError::SlotOutsideWantedRange {
+                slot: *slot,
+                wanted,
+            });
         }
-        if let Some(wanted_time) = self.wanted_time {
-            if let Some(slot) = priced.slots.iter().find(|s| s.time != Some(wanted_time)) {
-                return Err(BookingError::SlotTimeNotWanted {
-                    slot: *slot,
-                    wanted_time,
-                });
-            }
+        if let Some(wanted_time) = self.wanted_time
+            && let Some(slot) = priced.slots.iter().find(|s| s.time != Some(wanted_time))
+        {
+            return Err(BookingError::SlotTimeNotWanted {
+                slot: *slot,
+                wanted_time,
+            });
         }
         Ok(vec![BookingEvent::BookingOffered {
             booking: self.keys,
