@@ -11,6 +11,12 @@
 //! `IllegalTransition`: the process never takes payment before the hold, and the provider's
 //! retry lands once the hold is recorded.
 //!
+//! The hold's expiry is enforced by `ExpireHold` alone: a payment that reaches a booking still
+//! Held after its expiry instant (the expiry scheduler has not run yet) confirms it. If the
+//! inventory released the units meanwhile, the process cannot allocate: it cancels the booking
+//! (`System`, `ProcessFailed`) — `refund_due` then follows the copied tiers — and records a
+//! refund of the whole payment, which `RecordRefund` allows (up to what was paid).
+//!
 //! Refunds are recorded after a cancellation, a no-show, an expiry or rejection, or on any
 //! booking with a late payment; cumulative refunds never exceed cumulative payments (an
 //! operator may refund more than the tiers made due, as goodwill, but never more than paid).

@@ -135,7 +135,12 @@ fn it_should_base_the_refund_on_the_discounted_total() {
 fn it_should_ignore_cancelling_a_cancelled_booking() {
     given(vec![
         requested(),
-        cancelled_event(Requested, CancelledBy::Guest, CancellationReason::GuestRequest, None),
+        cancelled_event(
+            Requested,
+            CancelledBy::Guest,
+            CancellationReason::GuestRequest,
+            None,
+        ),
     ])
     .when(cancel_cmd(CancelledBy::Operator))
     .then_expect_events(vec![]);
@@ -288,7 +293,10 @@ fn it_should_refund_the_no_show_share_asked_for() {
         .inspect_result()
         .unwrap();
     assert_eq!(result, vec![no_show(2_500, 22_500, 7_500, after)]);
-    assert_eq!(replay(&[events, result].concat()).refund_due(), Some(eur(7_500)));
+    assert_eq!(
+        replay(&[events, result].concat()).refund_due(),
+        Some(eur(7_500))
+    );
 }
 
 #[test]

@@ -46,7 +46,10 @@ pub(super) fn given(events: Vec<BookingEvent>) -> AggregateTestExecutor<Booking>
     at(now()).given(events)
 }
 
-pub(super) fn given_at(instant: DateTime<Utc>, events: Vec<BookingEvent>) -> AggregateTestExecutor<Booking> {
+pub(super) fn given_at(
+    instant: DateTime<Utc>,
+    events: Vec<BookingEvent>,
+) -> AggregateTestExecutor<Booking> {
     at(instant).given(events)
 }
 

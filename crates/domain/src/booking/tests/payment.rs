@@ -222,14 +222,14 @@ fn it_should_record_a_late_payment_on_a_waitlist_entry_that_never_had_a_price() 
         .when(pay_cmd("pi_odd", krw(5_000)))
         .inspect_result()
         .unwrap();
-    assert_eq!(result, vec![late("pi_odd", krw(5_000), Cancelled, krw(5_000))]);
+    assert_eq!(
+        result,
+        vec![late("pi_odd", krw(5_000), Cancelled, krw(5_000))]
+    );
     // The refund then follows that currency.
     let booking = replay(&[events, result].concat());
     assert_eq!(
-        booking.decide(
-            refund_cmd("re_odd", krw(5_000)),
-            &services_at(now())
-        ),
+        booking.decide(refund_cmd("re_odd", krw(5_000)), &services_at(now())),
         Ok(vec![BookingEvent::BookingRefunded {
             booking: keys(),
             refund: Refund {
@@ -318,7 +318,12 @@ fn it_should_allow_goodwill_beyond_the_tiers_but_not_beyond_payments() {
 
 #[test]
 fn it_should_not_refund_when_nothing_was_paid() {
-    let cancelled = cancelled_event(Held, CancelledBy::Guest, CancellationReason::GuestRequest, None);
+    let cancelled = cancelled_event(
+        Held,
+        CancelledBy::Guest,
+        CancellationReason::GuestRequest,
+        None,
+    );
     given(vec![requested(), held(), cancelled])
         .when(refund_cmd("re_1", eur(1)))
         .then_expect_error(BookingError::RefundExceedsPaid {

@@ -42,7 +42,9 @@ fn it_should_ignore_an_identical_request_retry() {
 #[test]
 fn it_should_not_request_over_an_existing_booking() {
     given(vec![requested()])
-        .when(request_with(|c| c.party_size = PartySize::parse(3).unwrap()))
+        .when(request_with(|c| {
+            c.party_size = PartySize::parse(3).unwrap()
+        }))
         .then_expect_error(BookingError::AlreadyExists {
             booking_id: keys().booking_id,
         });
@@ -121,7 +123,9 @@ fn it_should_not_request_with_a_line_for_another_slot() {
 fn it_should_not_request_with_two_lines_for_one_slot() {
     at(now())
         .given_no_previous_events()
-        .when(request_with(|c| c.lines.push(line(night("2026-12-24"), 15_000, 1))))
+        .when(request_with(|c| {
+            c.lines.push(line(night("2026-12-24"), 15_000, 1))
+        }))
         .then_expect_error(BookingError::LinesDoNotMatchSlots {
             unpriced: vec![],
             unexpected: vec![night("2026-12-24")],
@@ -132,7 +136,9 @@ fn it_should_not_request_with_two_lines_for_one_slot() {
 fn it_should_not_request_a_line_with_another_quantity() {
     at(now())
         .given_no_previous_events()
-        .when(request_with(|c| c.lines[0] = line(night("2026-12-24"), 15_000, 2)))
+        .when(request_with(|c| {
+            c.lines[0] = line(night("2026-12-24"), 15_000, 2)
+        }))
         .then_expect_error(BookingError::LineQuantityMismatch {
             slot: night("2026-12-24"),
             expected: qty(1),
@@ -156,7 +162,9 @@ fn it_should_not_request_a_line_whose_amount_is_not_unit_times_quantity() {
 fn it_should_not_request_a_negative_price() {
     at(now())
         .given_no_previous_events()
-        .when(request_with(|c| c.lines[0] = line(night("2026-12-24"), -1, 1)))
+        .when(request_with(|c| {
+            c.lines[0] = line(night("2026-12-24"), -1, 1)
+        }))
         .then_expect_error(BookingError::NegativeAmount { amount: eur(-1) });
 }
 
@@ -469,9 +477,12 @@ fn it_should_expire_a_hold_once_its_time_has_come() {
 
 #[test]
 fn it_should_hand_back_the_coupon_when_the_hold_expires() {
-    given_at(hold_expiry(), vec![requested(), held(), coupon_applied(500)])
-        .when(BookingCommand::ExpireHold)
-        .then_expect_events(vec![expired(Some(coupon(500)))]);
+    given_at(
+        hold_expiry(),
+        vec![requested(), held(), coupon_applied(500)],
+    )
+    .when(BookingCommand::ExpireHold)
+    .then_expect_events(vec![expired(Some(coupon(500)))]);
 }
 
 #[test]

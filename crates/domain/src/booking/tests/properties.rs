@@ -17,19 +17,52 @@ const REFUNDS: [&str; 3] = ["re_a", "re_b", "re_c"];
 #[derive(Debug, Clone)]
 enum Op {
     Advance(i64),
-    Request { nights: u64, unit: i64, quantity: i64, lenient: bool },
-    Join { slot_count: u32 },
-    Hold { minutes: i64 },
-    Coupon { discount: i64, campaign: bool },
-    Reject { sold_out: bool },
-    Pay { reference: usize, exact: bool, other: i64 },
+    Request {
+        nights: u64,
+        unit: i64,
+        quantity: i64,
+        lenient: bool,
+    },
+    Join {
+        slot_count: u32,
+    },
+    Hold {
+        minutes: i64,
+    },
+    Coupon {
+        discount: i64,
+        campaign: bool,
+    },
+    Reject {
+        sold_out: bool,
+    },
+    Pay {
+        reference: usize,
+        exact: bool,
+        other: i64,
+    },
     ExpireHold,
-    Cancel { by: u8 },
-    Refund { reference: usize, amount: i64 },
-    CheckIn { opens_hours_before: Option<i64> },
-    NoShow { bp: u32 },
-    Offer { first: u64, unit: i64, minutes: i64 },
-    Accept { minutes: i64 },
+    Cancel {
+        by: u8,
+    },
+    Refund {
+        reference: usize,
+        amount: i64,
+    },
+    CheckIn {
+        opens_hours_before: Option<i64>,
+    },
+    NoShow {
+        bp: u32,
+    },
+    Offer {
+        first: u64,
+        unit: i64,
+        minutes: i64,
+    },
+    Accept {
+        minutes: i64,
+    },
     Decline,
     ExpireOffer,
 }
@@ -61,7 +94,12 @@ fn start_date() -> NaiveDate {
     date("2026-12-24")
 }
 
-fn priced(first: NaiveDate, nights: u64, unit: i64, quantity: Quantity) -> (Vec<Slot>, Vec<PricedLine>) {
+fn priced(
+    first: NaiveDate,
+    nights: u64,
+    unit: i64,
+    quantity: Quantity,
+) -> (Vec<Slot>, Vec<PricedLine>) {
     let slots: Vec<Slot> = (0..nights)
         .map(|i| Slot::day(first + Days::new(i)))
         .collect();
@@ -77,7 +115,12 @@ fn command(op: &Op, booking: &Booking, now: DateTime<Utc>) -> Option<BookingComm
     let k = keys();
     Some(match op.clone() {
         Op::Advance(_) => return None,
-        Op::Request { nights, unit, quantity, lenient } => {
+        Op::Request {
+            nights,
+            unit,
+            quantity,
+            lenient,
+        } => {
             let quantity = qty(quantity);
             let (slots, lines) = priced(start_date(), nights, unit, quantity);
             let mut cmd = request_cmd();
@@ -92,14 +135,24 @@ fn command(op: &Op, booking: &Booking, now: DateTime<Utc>) -> Option<BookingComm
                 }])
                 .unwrap();
             }
-            BookingCommand::RequestBooking(RequestBooking { booking_id: k.booking_id, ..cmd })
+            BookingCommand::RequestBooking(RequestBooking {
+                booking_id: k.booking_id,
+                ..cmd
+            })
         }
         Op::Join { slot_count } => BookingCommand::JoinWaitlist(join_cmd(None, slot_count)),
         Op::Hold { minutes } => BookingCommand::MarkHeld {
             hold_expires_at: now + Duration::minutes(minutes),
         },
-        Op::Coupon { discount, campaign: first } => BookingCommand::ApplyCoupon {
-            campaign_id: if first { campaign() } else { CampaignId::parse("01JF0000000000000000000009").unwrap() },
+        Op::Coupon {
+            discount,
+            campaign: first,
+        } => BookingCommand::ApplyCoupon {
+            campaign_id: if first {
+                campaign()
+            } else {
+                CampaignId::parse("01JF0000000000000000000009").unwrap()
+            },
             code: label("CODE"),
             discount: eur(discount),
         },
@@ -107,10 +160,16 @@ fn command(op: &Op, booking: &Booking, now: DateTime<Utc>) -> Option<BookingComm
             reason: if sold_out {
                 RejectionReason::SoldOut
             } else {
-                RejectionReason::PolicyViolation { rule: label("MIN_STAY") }
+                RejectionReason::PolicyViolation {
+                    rule: label("MIN_STAY"),
+                }
             },
         },
-        Op::Pay { reference, exact, other } => {
+        Op::Pay {
+            reference,
+            exact,
+            other,
+        } => {
             let amount = match booking.totals() {
                 Some(totals) if exact => totals.total,
                 _ => eur(other),
@@ -119,7 +178,11 @@ fn command(op: &Op, booking: &Booking, now: DateTime<Utc>) -> Option<BookingComm
         }
         Op::ExpireHold => BookingCommand::ExpireHold,
         Op::Cancel { by } => BookingCommand::CancelBooking {
-            by: [CancelledBy::Guest, CancelledBy::Operator, CancelledBy::System][usize::from(by)],
+            by: [
+                CancelledBy::Guest,
+                CancelledBy::Operator,
+                CancelledBy::System,
+            ][usize::from(by)],
             reason: CancellationReason::GuestRequest,
         },
         Op::Refund { reference, amount } => BookingCommand::RecordRefund {
@@ -129,8 +192,14 @@ fn command(op: &Op, booking: &Booking, now: DateTime<Utc>) -> Option<BookingComm
         Op::CheckIn { opens_hours_before } => BookingCommand::CheckIn {
             opens_at: opens_hours_before.map(|h| t(STARTS) - Duration::hours(h)),
         },
-        Op::NoShow { bp } => BookingCommand::MarkNoShow { no_show_refund_bp: bp },
-        Op::Offer { first, unit, minutes } => {
+        Op::NoShow { bp } => BookingCommand::MarkNoShow {
+            no_show_refund_bp: bp,
+        },
+        Op::Offer {
+            first,
+            unit,
+            minutes,
+        } => {
             let (slots, lines) = priced(wanted().from + Days::new(first), 2, unit, qty(1));
             BookingCommand::OfferSlot(OfferSlot {
                 slots,
@@ -148,7 +217,10 @@ fn command(op: &Op, booking: &Booking, now: DateTime<Utc>) -> Option<BookingComm
 }
 
 /// The invariants that hold after every event.
-fn check_invariants(booking: &Booking, previous: Option<BookingStatus>) -> Result<(), TestCaseError> {
+fn check_invariants(
+    booking: &Booking,
+    previous: Option<BookingStatus>,
+) -> Result<(), TestCaseError> {
     let status = booking.status();
     match (previous, status) {
         (None, Some(s)) => prop_assert!(BookingStatus::INITIAL.contains(&s), "born {s}"),
@@ -156,7 +228,10 @@ fn check_invariants(booking: &Booking, previous: Option<BookingStatus>) -> Resul
         (_, None) => prop_assert!(false, "an event left the booking without status"),
     }
     if let Some(totals) = booking.totals() {
-        prop_assert_eq!(totals.subtotal.checked_sub(&totals.discount), Ok(totals.total));
+        prop_assert_eq!(
+            totals.subtotal.checked_sub(&totals.discount),
+            Ok(totals.total)
+        );
         prop_assert!(totals.total.amount_minor >= 0);
         prop_assert!(totals.discount.amount_minor >= 0);
     }
@@ -185,7 +260,12 @@ fn run(
     let first = if starts_with_waitlist {
         Op::Join { slot_count: 2 }
     } else {
-        Op::Request { nights: 2, unit: 15_000, quantity: 1, lenient: false }
+        Op::Request {
+            nights: 2,
+            unit: 15_000,
+            quantity: 1,
+            lenient: false,
+        }
     };
     for op in std::iter::once(first).chain(ops) {
         if let Op::Advance(minutes) = op {
@@ -204,7 +284,12 @@ fn run(
             check_invariants(&booking, previous)?;
         }
         // Retrying an accepted command at the same instant appends nothing.
-        prop_assert_eq!(booking.decide(command, &services), Ok(vec![]), "retry of {:?}", op);
+        prop_assert_eq!(
+            booking.decide(command, &services),
+            Ok(vec![]),
+            "retry of {:?}",
+            op
+        );
         emitted.extend(events);
     }
     prop_assert_eq!(&replay(&emitted), &booking);
@@ -212,7 +297,10 @@ fn run(
     prop_assert_eq!(&serde_json::from_str::<Booking>(&json).unwrap(), &booking);
     for event in &emitted {
         let json = serde_json::to_value(event).unwrap();
-        prop_assert_eq!(&serde_json::from_value::<BookingEvent>(json).unwrap(), event);
+        prop_assert_eq!(
+            &serde_json::from_value::<BookingEvent>(json).unwrap(),
+            event
+        );
     }
     Ok(emitted)
 }

@@ -19,8 +19,16 @@ fn one_of_each() -> Vec<(&'static str, BookingCommand)> {
     let mut offer = offer_cmd();
     offer.offer_expires_at = far;
     vec![
-        ("RequestBooking", BookingCommand::RequestBooking(other_request)),
-        ("MarkHeld", BookingCommand::MarkHeld { hold_expires_at: far }),
+        (
+            "RequestBooking",
+            BookingCommand::RequestBooking(other_request),
+        ),
+        (
+            "MarkHeld",
+            BookingCommand::MarkHeld {
+                hold_expires_at: far,
+            },
+        ),
         (
             "ApplyCoupon",
             BookingCommand::ApplyCoupon {
@@ -53,9 +61,17 @@ fn one_of_each() -> Vec<(&'static str, BookingCommand)> {
         ),
         ("CheckIn", BookingCommand::CheckIn { opens_at: None }),
         ("MarkNoShow", BookingCommand::mark_no_show()),
-        ("JoinWaitlist", BookingCommand::JoinWaitlist(join_cmd(None, 1))),
+        (
+            "JoinWaitlist",
+            BookingCommand::JoinWaitlist(join_cmd(None, 1)),
+        ),
         ("OfferSlot", BookingCommand::OfferSlot(offer)),
-        ("AcceptOffer", BookingCommand::AcceptOffer { hold_expires_at: far }),
+        (
+            "AcceptOffer",
+            BookingCommand::AcceptOffer {
+                hold_expires_at: far,
+            },
+        ),
         ("DeclineOffer", BookingCommand::DeclineOffer),
         ("ExpireOffer", BookingCommand::ExpireOffer),
     ]

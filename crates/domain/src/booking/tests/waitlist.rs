@@ -166,7 +166,10 @@ fn it_should_only_offer_slots_at_the_wanted_time() {
         waitlisted_at: now(),
         status: Waitlisted,
     };
-    let lunch = Slot::at(date("2026-12-24"), NaiveTime::from_hms_opt(12, 0, 0).unwrap());
+    let lunch = Slot::at(
+        date("2026-12-24"),
+        NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
+    );
     let supper = Slot::at(date("2026-12-24"), dinner());
     given(vec![waitlisted_for_dinner.clone()])
         .when(offer_with(|c| {
@@ -183,7 +186,10 @@ fn it_should_only_offer_slots_at_the_wanted_time() {
             c.lines = vec![line(supper, 4_000, 1)];
         }))
         .inspect_result();
-    assert!(matches!(result.as_deref(), Ok([BookingEvent::BookingOffered { .. }])));
+    assert!(matches!(
+        result.as_deref(),
+        Ok([BookingEvent::BookingOffered { .. }])
+    ));
 }
 
 #[test]
@@ -280,14 +286,17 @@ fn it_should_not_accept_without_a_pending_offer() {
             hold_expires_at: hold_expiry(),
         })
         .then_expect_error(BookingError::NoPendingOffer { status: Requested });
-    given_at(offer_expiry(), vec![waitlisted(), offered(), offer_expired()])
-        .when(BookingCommand::AcceptOffer {
-            hold_expires_at: hold_expiry(),
-        })
-        .then_expect_error(BookingError::IllegalTransition {
-            from: Expired,
-            to: Held,
-        });
+    given_at(
+        offer_expiry(),
+        vec![waitlisted(), offered(), offer_expired()],
+    )
+    .when(BookingCommand::AcceptOffer {
+        hold_expires_at: hold_expiry(),
+    })
+    .then_expect_error(BookingError::IllegalTransition {
+        from: Expired,
+        to: Held,
+    });
     at(now())
         .given_no_previous_events()
         .when(BookingCommand::AcceptOffer {
@@ -326,12 +335,15 @@ fn it_should_not_decline_without_a_pending_offer() {
     given(vec![waitlisted()])
         .when(BookingCommand::DeclineOffer)
         .then_expect_error(BookingError::NoPendingOffer { status: Waitlisted });
-    given_at(offer_expiry(), vec![waitlisted(), offered(), offer_expired()])
-        .when(BookingCommand::DeclineOffer)
-        .then_expect_error(BookingError::IllegalTransition {
-            from: Expired,
-            to: Cancelled,
-        });
+    given_at(
+        offer_expiry(),
+        vec![waitlisted(), offered(), offer_expired()],
+    )
+    .when(BookingCommand::DeclineOffer)
+    .then_expect_error(BookingError::IllegalTransition {
+        from: Expired,
+        to: Cancelled,
+    });
     at(now())
         .given_no_previous_events()
         .when(BookingCommand::DeclineOffer)
@@ -349,18 +361,24 @@ fn it_should_expire_an_offer_once_its_time_has_come() {
 
 #[test]
 fn it_should_not_expire_an_offer_early() {
-    given_at(offer_expiry() - Duration::seconds(1), vec![waitlisted(), offered()])
-        .when(BookingCommand::ExpireOffer)
-        .then_expect_error(BookingError::OfferNotExpiredYet {
-            expires_at: offer_expiry(),
-        });
+    given_at(
+        offer_expiry() - Duration::seconds(1),
+        vec![waitlisted(), offered()],
+    )
+    .when(BookingCommand::ExpireOffer)
+    .then_expect_error(BookingError::OfferNotExpiredYet {
+        expires_at: offer_expiry(),
+    });
 }
 
 #[test]
 fn it_should_ignore_expiring_an_expired_offer() {
-    given_at(offer_expiry(), vec![waitlisted(), offered(), offer_expired()])
-        .when(BookingCommand::ExpireOffer)
-        .then_expect_events(vec![]);
+    given_at(
+        offer_expiry(),
+        vec![waitlisted(), offered(), offer_expired()],
+    )
+    .when(BookingCommand::ExpireOffer)
+    .then_expect_events(vec![]);
 }
 
 #[test]
