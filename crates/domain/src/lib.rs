@@ -11,10 +11,12 @@
 //! - [`inventory`]: the Inventory aggregate, one bookable unit's capacity calendar and the single
 //!   authority on availability.
 //! - [`coupon`]: the Coupon campaign aggregate: claim, redeem, restore on cancel.
+//! - [`booking`]: the Booking aggregate — one guest's reservation and its state machine.
 //!
 //! Each aggregate is a folder (`mod.rs`, `aggregate.rs`, `commands.rs`, `events.rs`,
 //! `error.rs`); its rules live in a pure, synchronous `decide`, which `handle` calls.
 
+pub mod booking;
 pub mod common;
 pub mod coupon;
 pub mod inventory;
