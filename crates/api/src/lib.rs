@@ -7,6 +7,8 @@
 //! The GraphQL schema, command dispatch and the booking process are added here by the API
 //! issue; this crate is where they live.
 
+pub mod auth;
+pub mod dispatch;
 pub mod health;
 pub mod state;
 

@@ -195,6 +195,46 @@ impl EventStore {
         )
     }
 
+    /// The log position of an aggregate's last event (`None` if it has none). Used after a
+    /// command commits to hand the client a consistency token.
+    pub async fn last_position(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<crate::Position>, EventStoreError> {
+        Ok(match &self.pool {
+            Pool::Postgres(pool) => {
+                let row: Option<(String, i64)> = sqlx::query_as(
+                    "SELECT tx_id::text, global_position FROM events
+                      WHERE aggregate_type = $1 AND aggregate_id = $2
+                      ORDER BY sequence DESC LIMIT 1",
+                )
+                .bind(aggregate_type)
+                .bind(aggregate_id)
+                .fetch_optional(pool)
+                .await?;
+                row.and_then(|(tx, index)| {
+                    Some(crate::Position::new(
+                        tx.parse().ok()?,
+                        u64::try_from(index).ok()?,
+                    ))
+                })
+            }
+            Pool::Sqlite(pool) => {
+                let row: Option<(i64,)> = sqlx::query_as(
+                    "SELECT global_position FROM events
+                      WHERE aggregate_type = ?1 AND aggregate_id = ?2
+                      ORDER BY sequence DESC LIMIT 1",
+                )
+                .bind(aggregate_type)
+                .bind(aggregate_id)
+                .fetch_optional(pool)
+                .await?;
+                row.and_then(|(index,)| Some(crate::Position::new(0, u64::try_from(index).ok()?)))
+            }
+        })
+    }
+
     /// The Postgres pool, when on Postgres.
     pub fn pg_pool(&self) -> Option<&PgPool> {
         match &self.pool {

@@ -74,6 +74,24 @@ async fn appended_events_come_back_with_every_field(h: Harness) {
     );
 }
 
+async fn last_position_names_the_aggregates_latest_event(h: Harness) {
+    let cqrs = h.store.cqrs::<Counter>(CounterServices::default());
+    let (a, b) = (id("a"), id("b"));
+    assert_eq!(h.store.last_position("Counter", &a).await.unwrap(), None);
+    cqrs.execute(&a, Add(1)).await.unwrap();
+    cqrs.execute(&b, Add(1)).await.unwrap();
+    cqrs.execute(&a, Add(1)).await.unwrap();
+    let events = h.read_n(Position::START, 3).await;
+    assert_eq!(
+        h.store.last_position("Counter", &a).await.unwrap(),
+        Some(events[2].position)
+    );
+    assert_eq!(
+        h.store.last_position("Counter", &b).await.unwrap(),
+        Some(events[1].position)
+    );
+}
+
 async fn small_pages_return_every_event_exactly_once(h: Harness) {
     let cqrs = h.store.cqrs::<Counter>(CounterServices::default());
     let ids: Vec<String> = (0..5).map(|_| id("p")).collect();
@@ -414,6 +432,7 @@ contract!(
     migrations_can_run_again,
     appended_events_come_back_with_every_field,
     small_pages_return_every_event_exactly_once,
+    last_position_names_the_aggregates_latest_event,
     concurrent_writers_are_read_exactly_once_in_commit_order,
     an_older_transaction_that_commits_later_is_not_skipped,
     racing_commands_commit_exactly_once_and_the_loser_can_retry,

@@ -1,0 +1,432 @@
+//! Authentication: JWT bearer tokens (HS256 with a shared secret, or RS256 verified with a public
+//! key) carrying a role: `guest` (the subject is the guest id), `operator` (of one tenant), or
+//! `admin`. No token means [`Principal::Anonymous`], which may read public data only.
+//! Authorisation decisions live with the resolvers; this module only says who is asking.
+
+use std::fmt;
+
+use chrono::Utc;
+use holdfast_domain::common::{GuestId, TenantId};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use serde::{Deserialize, Serialize};
+
+/// A role a token grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A guest: their own bookings and wallet.
+    Guest,
+    /// An operator of one tenant: that tenant's data.
+    Operator,
+    /// Everything, including the event history.
+    Admin,
+}
+
+/// The claims Holdfast reads and writes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Subject: the guest id for guests; an operator's or admin's user id.
+    pub sub: String,
+    /// The role.
+    pub role: Role,
+    /// The tenant of an operator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Expiry (seconds since the epoch).
+    pub exp: i64,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+}
+
+/// Who is asking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// No token.
+    Anonymous,
+    /// A guest.
+    Guest {
+        /// The guest.
+        guest: GuestId,
+    },
+    /// An operator of a tenant.
+    Operator {
+        /// The tenant they operate.
+        tenant: TenantId,
+        /// Their user id.
+        sub: String,
+    },
+    /// An administrator.
+    Admin {
+        /// Their user id.
+        sub: String,
+    },
+}
+
+impl Principal {
+    /// Whether this principal may act for `tenant` (its operator, or an admin).
+    pub fn operates(&self, tenant: TenantId) -> bool {
+        match self {
+            Principal::Operator { tenant: t, .. } => *t == tenant,
+            Principal::Admin { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether this principal may see `guest`'s private data (the guest, or an admin).
+    pub fn is_guest_or_admin(&self, guest: GuestId) -> bool {
+        match self {
+            Principal::Guest { guest: g } => *g == guest,
+            Principal::Admin { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether this is an administrator.
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Principal::Admin { .. })
+    }
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// The Authorization header is not `Bearer <token>`.
+    #[error("the Authorization header must be `Bearer <token>`")]
+    NotBearer,
+    /// The token is not a well-formed JWT.
+    #[error("malformed token")]
+    Malformed,
+    /// The token has expired.
+    #[error("token expired")]
+    Expired,
+    /// The signature does not verify, or the algorithm is not the configured one.
+    #[error("invalid token signature or algorithm")]
+    InvalidSignature,
+    /// The claims do not describe a valid principal.
+    #[error("invalid token claims: {0}")]
+    InvalidClaims(&'static str),
+}
+
+/// A secret that never prints.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// Wraps secret bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+
+    /// The bytes.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How tokens are verified.
+#[derive(Clone, Debug)]
+pub enum AuthConfig {
+    /// HS256 with a shared secret.
+    Hs256(Secret),
+    /// RS256 with a PEM public key.
+    Rs256PublicKeyPem(String),
+}
+
+/// A key that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid JWT key: {0}")]
+pub struct KeyError(String);
+
+/// Verifies bearer tokens.
+#[derive(Clone)]
+pub struct Authenticator {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("algorithms", &self.validation.algorithms)
+            .finish()
+    }
+}
+
+impl Authenticator {
+    /// An authenticator for `config`. Only the configured algorithm is accepted (so `alg: none`
+    /// and algorithm-confusion tokens are refused).
+    pub fn new(config: &AuthConfig) -> Result<Self, KeyError> {
+        let (key, algorithm) = match config {
+            AuthConfig::Hs256(secret) => {
+                if secret.expose().len() < 16 {
+                    return Err(KeyError("an HS256 secret needs at least 16 bytes".into()));
+                }
+                (DecodingKey::from_secret(secret.expose()), Algorithm::HS256)
+            }
+            AuthConfig::Rs256PublicKeyPem(pem) => (
+                DecodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| KeyError(e.to_string()))?,
+                Algorithm::RS256,
+            ),
+        };
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = 30;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Ok(Self { key, validation })
+    }
+
+    /// The principal of an `Authorization` header value (`None` = anonymous).
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Principal, AuthError> {
+        let Some(header) = authorization else {
+            return Ok(Principal::Anonymous);
+        };
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or(AuthError::NotBearer)?
+            .trim();
+        self.verify(token)
+    }
+
+    /// The principal of a bare token.
+    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        if token.len() > 8 * 1024 {
+            return Err(AuthError::Malformed);
+        }
+        // The header first: an unknown algorithm (`none`) or one other than the configured one
+        // is refused before any claim is read.
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Malformed)?;
+        if !self.validation.algorithms.contains(&header.alg) {
+            return Err(AuthError::InvalidSignature);
+        }
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(
+            |e| match e.kind() {
+                ErrorKind::ExpiredSignature => AuthError::Expired,
+                ErrorKind::InvalidSignature
+                | ErrorKind::InvalidAlgorithm
+                | ErrorKind::InvalidAlgorithmName
+                | ErrorKind::InvalidKeyFormat => AuthError::InvalidSignature,
+                ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
+                    AuthError::InvalidClaims("missing or ill-typed claims")
+                }
+                _ => AuthError::Malformed,
+            },
+        )?;
+        principal(data.claims)
+    }
+}
+
+fn principal(claims: Claims) -> Result<Principal, AuthError> {
+    match claims.role {
+        Role::Guest => GuestId::parse(&claims.sub)
+            .map(|guest| Principal::Guest { guest })
+            .map_err(|_| AuthError::InvalidClaims("a guest's sub must be its guest id (a ULID)")),
+        Role::Operator => {
+            let tenant = claims
+                .tenant
+                .as_deref()
+                .ok_or(AuthError::InvalidClaims("an operator token needs a tenant"))?;
+            let tenant = TenantId::parse(tenant)
+                .map_err(|_| AuthError::InvalidClaims("the tenant must be a tenant id (a ULID)"))?;
+            Ok(Principal::Operator {
+                tenant,
+                sub: claims.sub,
+            })
+        }
+        Role::Admin => Ok(Principal::Admin { sub: claims.sub }),
+    }
+}
+
+/// Mints tokens (for `holdfast token`, tests and benchmarks).
+pub struct TokenIssuer {
+    key: EncodingKey,
+    algorithm: Algorithm,
+}
+
+impl TokenIssuer {
+    /// An HS256 issuer.
+    pub fn hs256(secret: &Secret) -> Self {
+        Self {
+            key: EncodingKey::from_secret(secret.expose()),
+            algorithm: Algorithm::HS256,
+        }
+    }
+
+    /// An RS256 issuer from a PEM private key.
+    pub fn rs256(private_key_pem: &str) -> Result<Self, KeyError> {
+        Ok(Self {
+            key: EncodingKey::from_rsa_pem(private_key_pem.as_bytes())
+                .map_err(|e| KeyError(e.to_string()))?,
+            algorithm: Algorithm::RS256,
+        })
+    }
+
+    /// A token for `role`, valid for `ttl`.
+    pub fn mint(
+        &self,
+        role: Role,
+        sub: &str,
+        tenant: Option<TenantId>,
+        ttl: chrono::Duration,
+    ) -> Result<String, KeyError> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: sub.to_owned(),
+            role,
+            tenant: tenant.map(|t| t.to_string()),
+            iat: now,
+            exp: now + ttl.num_seconds(),
+        };
+        jsonwebtoken::encode(&Header::new(self.algorithm), &claims, &self.key)
+            .map_err(|e| KeyError(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> Secret {
+        Secret::new("a-test-secret-of-enough-bytes")
+    }
+
+    fn auth() -> Authenticator {
+        Authenticator::new(&AuthConfig::Hs256(secret())).unwrap()
+    }
+
+    fn mint(role: Role, sub: &str, tenant: Option<TenantId>, ttl: i64) -> String {
+        TokenIssuer::hs256(&secret())
+            .mint(role, sub, tenant, chrono::Duration::seconds(ttl))
+            .unwrap()
+    }
+
+    #[test]
+    fn no_header_is_anonymous() {
+        assert_eq!(auth().authenticate(None), Ok(Principal::Anonymous));
+    }
+
+    #[test]
+    fn each_role_yields_its_principal() {
+        let guest = GuestId::new();
+        let tenant = TenantId::new();
+        let a = auth();
+        assert_eq!(
+            a.authenticate(Some(&format!(
+                "Bearer {}",
+                mint(Role::Guest, &guest.to_string(), None, 60)
+            ))),
+            Ok(Principal::Guest { guest })
+        );
+        assert_eq!(
+            a.verify(&mint(Role::Operator, "op-1", Some(tenant), 60)),
+            Ok(Principal::Operator {
+                tenant,
+                sub: "op-1".into()
+            })
+        );
+        assert_eq!(
+            a.verify(&mint(Role::Admin, "root", None, 60)),
+            Ok(Principal::Admin { sub: "root".into() })
+        );
+    }
+
+    #[test]
+    fn it_should_refuse_expired_tokens() {
+        assert_eq!(
+            auth().verify(&mint(Role::Admin, "root", None, -120)),
+            Err(AuthError::Expired)
+        );
+    }
+
+    #[test]
+    fn it_should_refuse_a_token_signed_with_another_secret() {
+        let other = TokenIssuer::hs256(&Secret::new("another-secret-of-enough-bytes"))
+            .mint(Role::Admin, "root", None, chrono::Duration::seconds(60))
+            .unwrap();
+        assert_eq!(auth().verify(&other), Err(AuthError::InvalidSignature));
+    }
+
+    #[test]
+    fn it_should_refuse_alg_none() {
+        use base64_url as b64;
+        let header = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}");
+        let exp = Utc::now().timestamp() + 60;
+        let claims = b64(&format!(
+            "{{\"sub\":\"root\",\"role\":\"admin\",\"exp\":{exp},\"iat\":0}}"
+        ));
+        let token = format!("{header}.{claims}.");
+        let result = auth().verify(&token);
+        assert_eq!(result, Err(AuthError::Malformed));
+    }
+
+    #[test]
+    fn it_should_refuse_malformed_tokens_and_headers() {
+        assert_eq!(
+            auth().authenticate(Some("Basic abc")),
+            Err(AuthError::NotBearer)
+        );
+        assert_eq!(auth().verify("not.a.jwt"), Err(AuthError::Malformed));
+        assert_eq!(
+            auth().verify(&"x".repeat(10_000)),
+            Err(AuthError::Malformed)
+        );
+    }
+
+    #[test]
+    fn it_should_refuse_principals_the_claims_cannot_describe() {
+        let a = auth();
+        assert!(matches!(
+            a.verify(&mint(Role::Guest, "alice", None, 60)),
+            Err(AuthError::InvalidClaims(_))
+        ));
+        assert!(matches!(
+            a.verify(&mint(Role::Operator, "op", None, 60)),
+            Err(AuthError::InvalidClaims(_))
+        ));
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_and_secrets_never_print() {
+        assert!(Authenticator::new(&AuthConfig::Hs256(Secret::new("short"))).is_err());
+        assert_eq!(format!("{:?}", secret()), "Secret(***)");
+    }
+
+    fn base64_url(s: &str) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let bytes = s.as_bytes();
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+            let chars = chunk.len() + 1;
+            for i in 0..chars {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn operators_act_for_their_tenant_only_and_guests_see_only_themselves() {
+        let (t1, t2) = (TenantId::new(), TenantId::new());
+        let (g1, g2) = (GuestId::new(), GuestId::new());
+        let op = Principal::Operator {
+            tenant: t1,
+            sub: "op".into(),
+        };
+        assert!(op.operates(t1) && !op.operates(t2));
+        assert!(!op.is_guest_or_admin(g1));
+        let guest = Principal::Guest { guest: g1 };
+        assert!(guest.is_guest_or_admin(g1) && !guest.is_guest_or_admin(g2) && !guest.operates(t1));
+        let admin = Principal::Admin { sub: "root".into() };
+        assert!(admin.operates(t2) && admin.is_guest_or_admin(g2) && admin.is_admin());
+        assert!(!Principal::Anonymous.operates(t1));
+    }
+}
