@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod dispatch;
+pub mod error;
 pub mod health;
 pub mod state;
 
