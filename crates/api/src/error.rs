@@ -185,7 +185,7 @@ impl From<InventoryError> for ApiError {
         let code = match &e {
             E::SoldOut { .. } => ErrorCode::SoldOut,
             E::SlotClosed { .. } | E::SlotNotOffered { .. } => ErrorCode::SlotUnavailable,
-            E::NotDefined { .. } | E::HoldNotFound { .. } | E::AllocationNotFound { .. } => {
+            E::NotDefined | E::HoldNotFound { .. } | E::AllocationNotFound { .. } => {
                 ErrorCode::NotFound
             }
             E::AlreadyDefined { .. } | E::HoldAlreadyExists { .. } => ErrorCode::AlreadyExists,
@@ -203,19 +203,19 @@ impl From<CouponError> for ApiError {
     fn from(e: CouponError) -> Self {
         use CouponError as E;
         let code = match &e {
-            E::NotCreated { .. } | E::RedemptionNotFound { .. } => ErrorCode::NotFound,
+            E::NotCreated | E::RedemptionNotFound { .. } => ErrorCode::NotFound,
             E::AlreadyCreated { .. } => ErrorCode::AlreadyExists,
             E::NotStarted { .. }
             | E::Expired { .. }
             | E::Exhausted { .. }
             | E::PerGuestLimitReached { .. }
-            | E::CampaignEnded { .. }
+            | E::CampaignEnded
             | E::NoUnusedClaim { .. }
             | E::MinSpendNotMet { .. }
             | E::NotApplicableToListing { .. } => ErrorCode::CouponRejected,
             E::RedemptionConflict { .. }
             | E::RedemptionAlreadyRestored { .. }
-            | E::RestoreNotAllowed { .. } => ErrorCode::InvalidState,
+            | E::RestoreNotAllowed => ErrorCode::InvalidState,
             _ => ErrorCode::InvalidInput,
         };
         Self::rejected(code, &e)
@@ -226,13 +226,13 @@ impl From<BookingError> for ApiError {
     fn from(e: BookingError) -> Self {
         use BookingError as E;
         let code = match &e {
-            E::NotFound { .. } => ErrorCode::NotFound,
+            E::NotFound => ErrorCode::NotFound,
             E::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             E::PaymentAmountMismatch { .. } | E::PaymentReferenceConflict { .. } => {
                 ErrorCode::PaymentRejected
             }
             E::IllegalTransition { .. }
-            | E::OfferPending { .. }
+            | E::OfferPending
             | E::NoPendingOffer { .. }
             | E::AlreadyHeld { .. }
             | E::CouponAlreadyApplied { .. }
@@ -255,13 +255,13 @@ impl From<ListingError> for ApiError {
     fn from(e: ListingError) -> Self {
         use ListingError as E;
         let code = match &e {
-            E::NotCreated { .. } => ErrorCode::NotFound,
-            E::AlreadyCreated { .. } => ErrorCode::AlreadyExists,
+            E::NotCreated => ErrorCode::NotFound,
+            E::AlreadyCreated => ErrorCode::AlreadyExists,
             E::IllegalTransition { .. }
-            | E::SuspendedUseReinstate { .. }
+            | E::SuspendedUseReinstate
             | E::NotSuspended { .. }
             | E::AlreadySuspended { .. }
-            | E::Archived { .. } => ErrorCode::InvalidState,
+            | E::Archived => ErrorCode::InvalidState,
             _ => ErrorCode::InvalidInput,
         };
         Self::rejected(code, &e)
