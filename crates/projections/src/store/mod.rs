@@ -14,6 +14,7 @@
 //! whose position is not newer than the item's version is skipped. Re-delivering an event,
 //! replaying a stream twice or restarting from an older checkpoint therefore changes nothing.
 
+pub mod dynamo;
 pub mod memory;
 
 use std::collections::BTreeMap;
