@@ -267,7 +267,10 @@ mod tests {
     #[test]
     fn reserved_attributes_are_rejected() {
         for name in RESERVED_ATTRIBUTES {
-            let set = Patch::set(Key::new("p", "s"), Attrs::from([(name.to_owned(), json!(1))]));
+            let set = Patch::set(
+                Key::new("p", "s"),
+                Attrs::from([(name.to_owned(), json!(1))]),
+            );
             assert!(matches!(
                 update(&set, "V".to_owned()),
                 Err(ReadStoreError::Request(_))

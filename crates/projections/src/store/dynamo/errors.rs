@@ -44,7 +44,9 @@ where
 {
     let message = format!(
         "{operation} on {table}: {}",
-        DisplayErrorContext(&err).to_string().replace(['\n', '\r'], " ")
+        DisplayErrorContext(&err)
+            .to_string()
+            .replace(['\n', '\r'], " ")
     );
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {

@@ -325,7 +325,10 @@ mod tests {
         assert_eq!(parse_generation(stem, "holdfast_calendar_g1"), Some(1));
         assert_eq!(parse_generation(stem, "holdfast_calendar_g12"), Some(12));
         assert_eq!(parse_generation(stem, "holdfast_x_calendar_g1"), None);
-        assert_eq!(parse_generation(stem, "holdfast_calendar_g1_calendar_g2"), None);
+        assert_eq!(
+            parse_generation(stem, "holdfast_calendar_g1_calendar_g2"),
+            None
+        );
         assert_eq!(parse_generation(stem, "holdfast_calendar_g"), None);
         assert_eq!(parse_generation(stem, "holdfast_calendar_g01"), None);
         assert_eq!(parse_generation(stem, "holdfast_calendar_g+1"), None);
