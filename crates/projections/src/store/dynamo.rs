@@ -17,9 +17,15 @@
 //!
 //! Writes are guarded by `attribute_not_exists(pk) OR v < :v`: a patch (or checkpoint) at a
 //! position the item has already seen fails the condition and is counted as skipped, with no
-//! read before the write. Reads of items, primary-key queries and scans are strongly
-//! consistent; `gsi1` queries are eventually consistent (DynamoDB offers nothing else on a
-//! global index).
+//! read before the write. A call's patches run concurrently (up to 16 at once); if a call fails
+//! part-way, some of its patches may be written, and applying the call again is safe.
+//!
+//! Reads of items, primary-key queries and scans are strongly consistent; `gsi1` queries are
+//! eventually consistent (DynamoDB offers nothing else on a global index). A query asks for one
+//! item more than its limit, so `Page::next` is set only when more items follow (or when
+//! DynamoDB cut the page at 1 MB). Sort-key conditions no item can match (an inverted or empty
+//! range, an empty partition key) return an empty page without a request; an empty prefix
+//! matches everything.
 //!
 //! Values: attributes go through `serde_dynamo` (JSON numbers ↔ `N`, maps ↔ `M`, lists ↔ `L`,
 //! null ↔ `NULL`). Integers (up to `u64`/`i64`) come back as integers; a float with an

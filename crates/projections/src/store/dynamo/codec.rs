@@ -241,6 +241,12 @@ mod tests {
     }
 
     #[test]
+    fn a_float_with_an_integral_value_comes_back_as_an_integer() {
+        let back = roundtrip(Attrs::from([("f".to_owned(), json!(2.0))]));
+        assert_eq!(back["f"], json!(2));
+    }
+
+    #[test]
     fn an_item_without_a_readable_version_is_corrupt() {
         let mut raw = key_map(&Key::new("p", "s"));
         raw.insert(VERSION.to_owned(), AttributeValue::S("nope".to_owned()));
