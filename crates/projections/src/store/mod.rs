@@ -1,5 +1,5 @@
 //! Read-model storage: the [`ReadStore`] trait and its two implementations, DynamoDB
-//! ([`dynamo`](crate::store::dynamo), production) and memory ([`memory`], the embedded
+//! ([`dynamo`], production) and memory ([`memory`], the embedded
 //! default). The same projector code drives both; `tests/store_contract.rs` holds both to one
 //! contract.
 //!
