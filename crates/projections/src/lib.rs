@@ -3,7 +3,8 @@
 //! - [`dynamo`]: the DynamoDB client built from settings (AWS default chain, or a local
 //!   endpoint such as DynamoDB Local), with a reachability check that fails in one clear line.
 //! - [`store`]: the [`store::ReadStore`] trait (items, patches at log positions, generations,
-//!   aliases, checkpoints) and its in-memory implementation.
+//!   aliases, checkpoints) and its implementations: DynamoDB ([`store::dynamo::DynamoStore`])
+//!   and memory ([`store::memory::MemoryStore`]).
 //! - [`projection`]: the [`projection::Projection`] trait, event → patches, one per read model.
 //!
 //! Projectors, read-model stores and rebuilds are built on the ordered log of

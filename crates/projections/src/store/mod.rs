@@ -1,5 +1,5 @@
 //! Read-model storage: the [`ReadStore`] trait and its two implementations, DynamoDB
-//! ([`dynamo`](crate::store::dynamo), production) and memory ([`memory`], the embedded
+//! ([`dynamo`], production) and memory ([`memory`], the embedded
 //! default). The same projector code drives both; `tests/store_contract.rs` holds both to one
 //! contract.
 //!
@@ -14,6 +14,7 @@
 //! whose position is not newer than the item's version is skipped. Re-delivering an event,
 //! replaying a stream twice or restarting from an older checkpoint therefore changes nothing.
 
+pub mod dynamo;
 pub mod memory;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,203 @@
+//! Item operations on DynamoDB: guarded patches (`UpdateItem` with a version condition, run
+//! concurrently), consistent `GetItem`, `Query` pages on the primary key or `gsi1`, and `Scan`.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures::StreamExt;
+use holdfast_eventstore::Position;
+
+use super::DynamoStore;
+use super::codec::{
+    NEWER_THAN_ITEM, PK, SK, cursor_from_last_key, cursor_of, decode_item, key_map, start_key,
+    update,
+};
+use super::errors::{CONDITIONAL_CHECK_FAILED, code, map_sdk};
+use super::tables::GSI1;
+use crate::store::{
+    Applied, GSI1_PK, GSI1_SK, Index, Item, Key, KeyQuery, Page, Patch, ReadStoreError, SortKey,
+    TableRef, encode_version,
+};
+
+/// How many `UpdateItem` calls of one `apply` run at once.
+const APPLY_CONCURRENCY: usize = 16;
+/// The largest `Limit` passed to DynamoDB (it takes an `i32`; pages stop at 1 MB anyway).
+const MAX_LIMIT: usize = 10_000;
+
+/// Whether a patch was written or skipped as already applied.
+enum Outcome {
+    Written,
+    Skipped,
+}
+
+impl DynamoStore {
+    async fn apply_one(
+        &self,
+        name: &str,
+        version: &str,
+        patch: Patch,
+    ) -> Result<Outcome, ReadStoreError> {
+        let parts = update(&patch, version.to_owned())?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(name)
+            .set_key(Some(key_map(&patch.key)))
+            .update_expression(parts.expression)
+            .condition_expression(NEWER_THAN_ITEM)
+            .set_expression_attribute_names(Some(parts.names))
+            .set_expression_attribute_values(Some(parts.values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Outcome::Written),
+            Err(e) if code(&e) == Some(CONDITIONAL_CHECK_FAILED) => Ok(Outcome::Skipped),
+            Err(e) => Err(map_sdk("UpdateItem", name, e)),
+        }
+    }
+
+    pub(super) async fn apply_patches(
+        &self,
+        table: TableRef,
+        position: Position,
+        patches: Vec<Patch>,
+    ) -> Result<Applied, ReadStoreError> {
+        let name = self.table_name(table);
+        let version = encode_version(position);
+        let mut outcomes = futures::stream::iter(patches)
+            .map(|patch| self.apply_one(&name, &version, patch))
+            .buffer_unordered(APPLY_CONCURRENCY);
+        let mut applied = Applied::default();
+        while let Some(outcome) = outcomes.next().await {
+            match outcome? {
+                Outcome::Written => applied.written += 1,
+                Outcome::Skipped => applied.skipped += 1,
+            }
+        }
+        Ok(applied)
+    }
+
+    pub(super) async fn get_item(
+        &self,
+        table: TableRef,
+        key: &Key,
+    ) -> Result<Option<Item>, ReadStoreError> {
+        let name = self.table_name(table);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&name)
+            .set_key(Some(key_map(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| map_sdk("GetItem", &name, e))?;
+        out.item.map(|raw| decode_item(&name, raw)).transpose()
+    }
+
+    /// One page. Asks DynamoDB for one item more than `limit`, so `next` is set exactly when
+    /// more items follow (or when DynamoDB stopped early at its 1 MB page size).
+    pub(super) async fn query_page(
+        &self,
+        table: TableRef,
+        query: &KeyQuery,
+    ) -> Result<Page, ReadStoreError> {
+        let name = self.table_name(table);
+        let (pk_name, sk_name) = match query.index {
+            Index::Primary => (PK, SK),
+            Index::Gsi1 => (GSI1_PK, GSI1_SK),
+        };
+        // DynamoDB rejects empty key values and inverted ranges; no item can match them.
+        if query.pk.is_empty() {
+            return Ok(Page::default());
+        }
+        let mut condition = "#k = :k".to_owned();
+        let mut request = self
+            .client
+            .query()
+            .table_name(&name)
+            .expression_attribute_names("#k", pk_name)
+            .expression_attribute_values(":k", AttributeValue::S(query.pk.clone()));
+        match &query.sk {
+            SortKey::All => {}
+            SortKey::BeginsWith(prefix) if prefix.is_empty() => {}
+            SortKey::BeginsWith(prefix) => {
+                condition.push_str(" AND begins_with(#s, :p)");
+                request = request
+                    .expression_attribute_names("#s", sk_name)
+                    .expression_attribute_values(":p", AttributeValue::S(prefix.clone()));
+            }
+            SortKey::Between(from, to) if from > to || to.is_empty() => {
+                return Ok(Page::default());
+            }
+            SortKey::Between(from, to) if from.is_empty() => {
+                condition.push_str(" AND #s <= :b");
+                request = request
+                    .expression_attribute_names("#s", sk_name)
+                    .expression_attribute_values(":b", AttributeValue::S(to.clone()));
+            }
+            SortKey::Between(from, to) => {
+                condition.push_str(" AND #s BETWEEN :a AND :b");
+                request = request
+                    .expression_attribute_names("#s", sk_name)
+                    .expression_attribute_values(":a", AttributeValue::S(from.clone()))
+                    .expression_attribute_values(":b", AttributeValue::S(to.clone()));
+            }
+        }
+        let limit = query.limit.clamp(1, MAX_LIMIT);
+        request = request
+            .key_condition_expression(condition)
+            .scan_index_forward(query.ascending)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start_key(query)?);
+        request = match query.index {
+            Index::Primary => request.consistent_read(true),
+            Index::Gsi1 => request.index_name(GSI1),
+        };
+        let out = request
+            .send()
+            .await
+            .map_err(|e| map_sdk("Query", &name, e))?;
+        let mut items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|raw| decode_item(&name, raw))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|item| cursor_of(item, query.index))
+        } else {
+            match out.last_evaluated_key {
+                Some(raw) if !raw.is_empty() => {
+                    Some(cursor_from_last_key(&name, raw, query.index)?)
+                }
+                _ => None,
+            }
+        };
+        Ok(Page { items, next })
+    }
+
+    pub(super) async fn scan_all(&self, table: TableRef) -> Result<Vec<Item>, ReadStoreError> {
+        let name = self.table_name(table);
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&name)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| map_sdk("Scan", &name, e))?;
+            for raw in out.items.unwrap_or_default() {
+                items.push(decode_item(&name, raw)?);
+            }
+            match out.last_evaluated_key {
+                Some(last) if !last.is_empty() => start = Some(last),
+                _ => break,
+            }
+        }
+        Ok(items)
+    }
+}
