@@ -5,10 +5,13 @@
 //! - [`store`]: the [`store::ReadStore`] trait (items, patches at log positions, generations,
 //!   aliases, checkpoints) and its in-memory implementation.
 //! - [`projection`]: the [`projection::Projection`] trait, event → patches, one per read model.
+//! - [`runtime`]: projectors (tail → patches → store → checkpoint), leases, status and lag,
+//!   consistency waits, blue-green rebuild and verification.
 //!
 //! Projectors, read-model stores and rebuilds are built on the ordered log of
 //! `holdfast-eventstore` (see DESIGN.md, "Projections").
 
 pub mod dynamo;
 pub mod projection;
+pub mod runtime;
 pub mod store;
