@@ -31,7 +31,8 @@ struct Running {
     status: watch::Receiver<ProjectorStatus>,
     stop: watch::Sender<bool>,
     recheck: Arc<Notify>,
-    task: JoinHandle<Result<(), ProjectorError>>,
+    /// `None` once stopped through [`ProjectionRuntime::stop_projector`].
+    task: Option<JoinHandle<Result<(), ProjectorError>>>,
 }
 
 /// Running projectors, one task each, following their tables' aliases. Dropping the runtime
@@ -72,7 +73,7 @@ impl ProjectionRuntime {
                     status,
                     stop,
                     recheck,
-                    task,
+                    task: Some(task),
                 },
             );
         }
@@ -236,12 +237,9 @@ impl ProjectionRuntime {
         }
         let mut ended = BTreeMap::new();
         for (table, running) in self.projectors {
-            let result = match running.task.await {
-                Ok(result) => result,
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(_) => Ok(()),
-            };
-            ended.insert(table, result);
+            if let Some(task) = running.task {
+                ended.insert(table, join(task).await);
+            }
         }
         ended
     }
@@ -250,7 +248,27 @@ impl ProjectionRuntime {
     /// with their connections). For tests and emergencies; prefer [`Self::stop`].
     pub fn abort(self) {
         for running in self.projectors.values() {
-            running.task.abort();
+            if let Some(task) = &running.task {
+                task.abort();
+            }
         }
+    }
+
+    /// Stops one projector and waits for it; its last status stays readable (`Stopped` or
+    /// `Failed`) and consistency waits on it answer `false` at once. `None` if it was not
+    /// running here.
+    pub async fn stop_projector(&mut self, table: Table) -> Option<Result<(), ProjectorError>> {
+        let running = self.projectors.get_mut(&table)?;
+        running.stop.send_replace(true);
+        let task = running.task.take()?;
+        Some(join(task).await)
+    }
+}
+
+async fn join(task: JoinHandle<Result<(), ProjectorError>>) -> Result<(), ProjectorError> {
+    match task.await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Ok(()),
     }
 }
