@@ -27,8 +27,12 @@ async fn a_wait_returns_once_the_write_is_readable(h: Harness) {
     h.write("w", 1, 3).await;
     let token = position_of(&h, "w0", 3, 3).await;
     let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
-    let runtime =
-        ProjectionRuntime::start(memory.clone(), h.store.clone(), [projection()], fast_options());
+    let runtime = ProjectionRuntime::start(
+        memory.clone(),
+        h.store.clone(),
+        [projection()],
+        fast_options(),
+    );
     assert!(
         runtime
             .wait_for(TABLE, token, Duration::from_secs(20))
@@ -37,7 +41,13 @@ async fn a_wait_returns_once_the_write_is_readable(h: Harness) {
     );
     let t = TableRef::new(TABLE, 1);
     let read = |memory: Arc<dyn ReadStore>| async move {
-        memory.get(t, &summary_key("w0")).await.unwrap().unwrap().attrs["count"].clone()
+        memory
+            .get(t, &summary_key("w0"))
+            .await
+            .unwrap()
+            .unwrap()
+            .attrs["count"]
+            .clone()
     };
     assert_eq!(read(memory.clone()).await, json!(3));
     let cqrs = h.cqrs();
@@ -89,12 +99,19 @@ async fn a_wait_returns_once_the_write_is_readable_on_sqlite() {
 
 async fn a_wait_on_a_stopped_projector_answers_false(h: Harness) {
     let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
-    let mut runtime =
-        ProjectionRuntime::start(memory.clone(), h.store.clone(), [projection()], fast_options());
+    let mut runtime = ProjectionRuntime::start(
+        memory.clone(),
+        h.store.clone(),
+        [projection()],
+        fast_options(),
+    );
     let mut status = runtime.subscribe(TABLE).unwrap();
     wait_status(&mut status, "idle", |s| s.state == ProjectorState::Waiting).await;
     assert!(matches!(runtime.stop_projector(TABLE).await, Some(Ok(()))));
-    assert_eq!(runtime.status(TABLE).unwrap().state, ProjectorState::Stopped);
+    assert_eq!(
+        runtime.status(TABLE).unwrap().state,
+        ProjectorState::Stopped
+    );
     h.write("s", 1, 1).await;
     let token = position_of(&h, "s0", 1, 1).await;
     assert!(

@@ -25,7 +25,10 @@ async fn the_standby_takes_over_when_the_holder_dies(h: Harness) {
         fast_options(),
     );
     let mut a_status = a.subscribe(TABLE).unwrap();
-    wait_status(&mut a_status, "A active", |s| s.state == ProjectorState::Waiting).await;
+    wait_status(&mut a_status, "A active", |s| {
+        s.state == ProjectorState::Waiting
+    })
+    .await;
     let b = ProjectionRuntime::start(
         b_store.clone(),
         h.reopen().await,
@@ -33,13 +36,19 @@ async fn the_standby_takes_over_when_the_holder_dies(h: Harness) {
         fast_options(),
     );
     let mut b_status = b.subscribe(TABLE).unwrap();
-    wait_status(&mut b_status, "B standby", |s| s.state == ProjectorState::Standby).await;
+    wait_status(&mut b_status, "B standby", |s| {
+        s.state == ProjectorState::Standby
+    })
+    .await;
 
     h.write("a", 3, 21).await;
     let last = h.events(21).await.last().unwrap().position;
     wait_status(&mut a_status, "A applied", |s| s.position == last).await;
     // The standby shows the holder's saved checkpoint, and never writes.
-    let b_seen = wait_status(&mut b_status, "B sees A's checkpoint", |s| s.position == last).await;
+    let b_seen = wait_status(&mut b_status, "B sees A's checkpoint", |s| {
+        s.position == last
+    })
+    .await;
     assert_eq!(b_seen.state, ProjectorState::Standby);
     assert_eq!(b_seen.generation, Some(1));
     assert_eq!(b_store.applies.load(Ordering::SeqCst), 0);
@@ -57,9 +66,14 @@ async fn the_standby_takes_over_when_the_holder_dies(h: Harness) {
     assert!(b_store.applies.load(Ordering::SeqCst) > 0);
     assert_eq!(a_store.applies.load(Ordering::SeqCst), a_applies);
 
-    let report = verify(memory.as_ref(), h.store.log().as_ref(), &CounterProjection, 1)
-        .await
-        .unwrap();
+    let report = verify(
+        memory.as_ref(),
+        h.store.log().as_ref(),
+        &CounterProjection,
+        1,
+    )
+    .await
+    .unwrap();
     assert_eq!((report.checked, report.differences), (6 + 42, vec![]));
     let t = holdfast_projections::store::TableRef::new(TABLE, 1);
     for id in ["a0", "a1", "a2", "b0", "b1", "b2"] {
@@ -98,7 +112,10 @@ async fn sqlite_leases_are_per_database_file() {
     );
     for runtime in [&a, &b] {
         let mut status = runtime.subscribe(TABLE).unwrap();
-        wait_status(&mut status, "active", |s| s.state == ProjectorState::Waiting).await;
+        wait_status(&mut status, "active", |s| {
+            s.state == ProjectorState::Waiting
+        })
+        .await;
     }
     a.stop().await;
     b.stop().await;

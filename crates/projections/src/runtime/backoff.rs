@@ -154,8 +154,14 @@ mod tests {
         let (tx, mut stop) = watch::channel(false);
         tx.send_replace(true);
         let backoff = Backoff::new(Duration::from_secs(60), Duration::from_secs(60));
-        let out: Retried<u32, &str> =
-            retry(backoff, &mut stop, |_| true, |_, _| {}, || async { Err("x") }).await;
+        let out: Retried<u32, &str> = retry(
+            backoff,
+            &mut stop,
+            |_| true,
+            |_, _| {},
+            || async { Err("x") },
+        )
+        .await;
         assert!(matches!(out, Retried::Stopped));
     }
 }

@@ -34,9 +34,14 @@ type LocalLocks = Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
 static LOCAL: LazyLock<LocalLocks> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 enum Held {
-    Postgres { conn: PgConnection, key: i64 },
+    Postgres {
+        conn: PgConnection,
+        key: i64,
+    },
     /// Held for as long as the lease lives; never read.
-    Local { _guard: OwnedMutexGuard<()> },
+    Local {
+        _guard: OwnedMutexGuard<()>,
+    },
 }
 
 /// A held lease; released when dropped (or, on Postgres, when the connection dies).

@@ -60,8 +60,8 @@ impl ProjectionRuntime {
                 tracing::warn!(%table, "a projector of this table already runs; ignoring another");
                 continue;
             }
-            let projector = Projector::new(projection.clone(), store.clone(), events.clone())
-                .options(options);
+            let projector =
+                Projector::new(projection.clone(), store.clone(), events.clone()).options(options);
             let recheck = projector.recheck_handle();
             let (status_tx, status) = watch::channel(ProjectorStatus::new(table));
             let (stop, stop_rx) = watch::channel(false);
@@ -92,7 +92,9 @@ impl ProjectionRuntime {
 
     /// The current status of a table's projector.
     pub fn status(&self, table: Table) -> Option<ProjectorStatus> {
-        self.projectors.get(&table).map(|r| r.status.borrow().clone())
+        self.projectors
+            .get(&table)
+            .map(|r| r.status.borrow().clone())
     }
 
     /// Every projector's current status, by table.
@@ -120,7 +122,9 @@ impl ProjectionRuntime {
         position: Position,
         timeout: Duration,
     ) -> Result<bool, WaitError> {
-        let mut status = self.subscribe(table).ok_or(WaitError::UnknownTable(table))?;
+        let mut status = self
+            .subscribe(table)
+            .ok_or(WaitError::UnknownTable(table))?;
         let deadline = Instant::now() + timeout;
         let log = self.events.log();
         let mut log_checked_at: Option<Position> = None;

@@ -260,7 +260,11 @@ impl Rebuilder {
         let backoff = self.options.backoff();
         let events_error = |source| ProjectorError::Events { table, source };
         let store_error = |source| ProjectorError::Store { table, source };
-        let mut position = self.store.checkpoint(target).await?.unwrap_or(Position::START);
+        let mut position = self
+            .store
+            .checkpoint(target)
+            .await?
+            .unwrap_or(Position::START);
         let mut last_head = Instant::now();
         loop {
             let batch = match retry(

@@ -192,6 +192,19 @@ impl Projector {
         }
     }
 
+    /// Whether `e` says the generation this projector follows through the alias was dropped
+    /// (a rebuild switched readers away): then it re-reads the alias instead of failing.
+    fn generation_gone(&self, e: &ProjectorError) -> bool {
+        self.target == Target::Alias
+            && matches!(
+                e,
+                ProjectorError::Store {
+                    source: ReadStoreError::NoSuchTable(_),
+                    ..
+                }
+            )
+    }
+
     fn events_error(&self, source: EventStoreError) -> ProjectorError {
         ProjectorError::Events {
             table: self.table(),
@@ -293,7 +306,12 @@ impl Projector {
             Target::Alias => match self.store.alias(table).await? {
                 Some(g) => Ok(g),
                 None => {
-                    let g = self.store.generations(table).await?.last().map_or(1, |g| g + 1);
+                    let g = self
+                        .store
+                        .generations(table)
+                        .await?
+                        .last()
+                        .map_or(1, |g| g + 1);
                     self.store.create_table(TableRef::new(table, g)).await?;
                     self.store.set_alias(table, g).await?;
                     tracing::info!(%table, generation = g, "created the first generation");
@@ -453,9 +471,8 @@ impl Projector {
                 });
                 continue;
             };
-            let plan = plan(self.projection.as_ref(), &batch).map_err(|source| {
-                ProjectorError::Projection { table, source }
-            })?;
+            let plan = plan(self.projection.as_ref(), &batch)
+                .map_err(|source| ProjectorError::Projection { table, source })?;
             let on_retry = |e: &ReadStoreError| retrying(status, table, e, Duration::ZERO);
             let applied = apply_plan(
                 &self.store,
@@ -476,12 +493,14 @@ impl Projector {
                 }
                 Err(e) => return Err(self.store_error(e)),
             }
-            if self
+            match self
                 .store_retry(status, stop, || self.store.save_checkpoint(tref, last))
-                .await?
-                .is_none()
+                .await
             {
-                return Ok(Some(Next::Stopped));
+                Ok(Some(())) => {}
+                Ok(None) => return Ok(Some(Next::Stopped)),
+                Err(e) if self.generation_gone(&e) => return Ok(Some(Next::Switch)),
+                Err(e) => return Err(e),
             }
             let lag = if last_lag.is_none_or(|t| t.elapsed() >= options.status_interval) {
                 last_lag = Some(Instant::now());

@@ -102,7 +102,16 @@ pub async fn verify(
     let memory = MemoryStore::new();
     memory.create_table(table).await?;
     let mut position = Position::START;
-    replay(&memory, log, projection, table, &mut position, checkpoint, None).await?;
+    replay(
+        &memory,
+        log,
+        projection,
+        table,
+        &mut position,
+        checkpoint,
+        None,
+    )
+    .await?;
     let at_checkpoint: BTreeMap<Key, Item> = memory
         .scan(table)
         .await?

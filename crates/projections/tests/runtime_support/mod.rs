@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
-use holdfast_eventstore::{EventStore, Position, StoredEvent, StoreCqrs};
+use holdfast_eventstore::{EventStore, Position, StoreCqrs, StoredEvent};
 use holdfast_projections::projection::{Projection, ProjectionError};
 use holdfast_projections::runtime::{ProjectorOptions, ProjectorStatus};
 use holdfast_projections::store::{
@@ -64,8 +64,14 @@ impl Aggregate for Counter {
         sink: &EventSink<Self>,
     ) -> Result<(), CounterError> {
         let total = self.total + command.0;
-        sink.write(CounterEvent::CounterAdded { by: command.0, total }, self)
-            .await;
+        sink.write(
+            CounterEvent::CounterAdded {
+                by: command.0,
+                total,
+            },
+            self,
+        )
+        .await;
         Ok(())
     }
 
@@ -239,7 +245,10 @@ pub async fn wait_status(
     };
     match found {
         Some(s) => s,
-        None => panic!("timed out waiting for {what}; last status {:?}", *rx.borrow()),
+        None => panic!(
+            "timed out waiting for {what}; last status {:?}",
+            *rx.borrow()
+        ),
     }
 }
 
