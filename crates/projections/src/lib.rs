@@ -6,10 +6,13 @@
 //!   aliases, checkpoints) and its implementations: DynamoDB ([`store::dynamo::DynamoStore`])
 //!   and memory ([`store::memory::MemoryStore`]).
 //! - [`projection`]: the [`projection::Projection`] trait, event → patches, one per read model.
+//! - [`runtime`]: projectors (tail → patches → store → checkpoint), leases, status and lag,
+//!   consistency waits, blue-green rebuild and verification.
 //!
 //! Projectors, read-model stores and rebuilds are built on the ordered log of
 //! `holdfast-eventstore` (see DESIGN.md, "Projections").
 
 pub mod dynamo;
 pub mod projection;
+pub mod runtime;
 pub mod store;

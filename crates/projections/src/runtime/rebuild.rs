@@ -1,0 +1,333 @@
+//! Blue-green rebuild ([`Rebuilder`]): fill a new generation of a table from the start of the
+//! log while the live projector keeps serving the old one, verify it, switch the alias, move the
+//! live projector over, drop the old generation.
+//!
+//! Steps (each reported through the progress callback, for a progress bar):
+//! 1. take the rebuild lease `holdfast-rebuild:<table>` (one rebuild per table at a time);
+//! 2. new generation = max existing + 1; create it;
+//! 3. **Building**: apply the log from [`Position::START`] until a read finds nothing new;
+//! 4. **Verifying**: [`verify`](super::verify::verify) the new generation; any difference stops
+//!    the rebuild (readers stay on the old generation, the new one is dropped);
+//! 5. **CatchingUp**: apply what was written meanwhile;
+//! 6. **Switching**: point the alias at the new generation, then let the live projector move
+//!    (in a [`ProjectionRuntime`](super::ProjectionRuntime) it is poked and awaited; a projector
+//!    in another process notices within its `alias_check`, or when its generation disappears);
+//!    it resumes from the new generation's checkpoint, so events written at any time during the
+//!    rebuild are applied to the new generation — by the rebuild or by the live projector;
+//! 7. drop the generations older than the new one. **Done**.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use holdfast_eventstore::{EventStore, Position};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::projection::Projection;
+use crate::store::{ReadStore, ReadStoreError, Table, TableRef};
+
+use super::apply::{apply_plan, plan};
+use super::backoff::{Retried, retry};
+use super::error::{ProjectorError, RebuildError};
+use super::lease::Lease;
+use super::runner::ProjectorOptions;
+use super::verify::{VerifyReport, verify};
+
+/// Where a rebuild is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RebuildPhase {
+    /// Applying the log into the new generation.
+    Building,
+    /// Recomputing in memory and diffing.
+    Verifying,
+    /// Applying what was written during the build and the verification.
+    CatchingUp,
+    /// Switching readers and the live projector.
+    Switching,
+    /// Finished.
+    Done,
+}
+
+/// Progress of a rebuild.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RebuildProgress {
+    /// The table.
+    pub table: Table,
+    /// The generation being built.
+    pub generation: u32,
+    /// The phase.
+    pub phase: RebuildPhase,
+    /// Events applied so far.
+    pub events: u64,
+    /// The last event applied.
+    pub position: Position,
+    /// The log head when last measured (the bar's end; it moves while writes continue).
+    pub head: Position,
+    /// Events applied per second since the start.
+    pub events_per_second: f64,
+}
+
+/// What a finished rebuild did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RebuildReport {
+    /// The table.
+    pub table: Table,
+    /// The generation readers used before.
+    pub old_generation: Option<u32>,
+    /// The generation readers use now.
+    pub generation: u32,
+    /// Events applied by the rebuild.
+    pub events: u64,
+    /// The verification of the new generation (clean).
+    pub verify: VerifyReport,
+    /// Generations dropped.
+    pub dropped: Vec<u32>,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// A hook run after the alias switch and before the old generations are dropped.
+pub(crate) type SwitchHook<'a> = Box<dyn FnOnce(u32) -> BoxFuture<'a, ()> + Send + 'a>;
+
+/// Rebuilds one table (see the module docs).
+pub struct Rebuilder {
+    projection: Arc<dyn Projection>,
+    store: Arc<dyn ReadStore>,
+    events: EventStore,
+    options: ProjectorOptions,
+    stop: watch::Receiver<bool>,
+    _no_stop: Option<watch::Sender<bool>>,
+}
+
+impl Rebuilder {
+    /// A rebuild of `projection`'s table in `store` from `events`.
+    pub fn new(
+        projection: Arc<dyn Projection>,
+        store: Arc<dyn ReadStore>,
+        events: EventStore,
+    ) -> Self {
+        let (tx, rx) = watch::channel(false);
+        Self {
+            projection,
+            store,
+            events,
+            options: ProjectorOptions::default(),
+            stop: rx,
+            _no_stop: Some(tx),
+        }
+    }
+
+    /// Uses these batch size, concurrency and backoff settings.
+    pub fn options(mut self, options: ProjectorOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Gives up (with [`RebuildError::Stopped`], dropping the unfinished generation) when
+    /// `stop` says `true`.
+    pub fn stop_on(mut self, stop: watch::Receiver<bool>) -> Self {
+        self.stop = stop;
+        self._no_stop = None;
+        self
+    }
+
+    fn table(&self) -> Table {
+        self.projection.table()
+    }
+
+    /// Runs the rebuild, calling `progress` after every batch and phase change.
+    pub async fn run(
+        &self,
+        progress: impl Fn(&RebuildProgress) + Send + Sync,
+    ) -> Result<RebuildReport, RebuildError> {
+        self.run_with_hook(&progress, Box::new(|_| Box::pin(async {})))
+            .await
+    }
+
+    pub(crate) async fn run_with_hook(
+        &self,
+        progress: &(dyn Fn(&RebuildProgress) + Send + Sync),
+        on_switch: SwitchHook<'_>,
+    ) -> Result<RebuildReport, RebuildError> {
+        let table = self.table();
+        let lease_name = format!("holdfast-rebuild:{table}");
+        let Some(lease) = Lease::try_acquire(&self.events, &lease_name).await? else {
+            return Err(RebuildError::AlreadyRunning(table));
+        };
+        let result = self.rebuild(progress, on_switch).await;
+        lease.release().await;
+        result
+    }
+
+    async fn rebuild(
+        &self,
+        progress: &(dyn Fn(&RebuildProgress) + Send + Sync),
+        on_switch: SwitchHook<'_>,
+    ) -> Result<RebuildReport, RebuildError> {
+        let started = Instant::now();
+        let table = self.table();
+        let old = self.store.alias(table).await?;
+        let existing = self.store.generations(table).await?;
+        let generation = existing
+            .iter()
+            .copied()
+            .chain(old)
+            .max()
+            .map_or(1, |g| g + 1);
+        let target = TableRef::new(table, generation);
+        self.store.create_table(target).await?;
+        tracing::info!(%table, generation, old = ?old, "rebuild started");
+
+        let mut state = RebuildProgress {
+            table,
+            generation,
+            phase: RebuildPhase::Building,
+            events: 0,
+            position: Position::START,
+            head: self.events.log().head().await?,
+            events_per_second: 0.0,
+        };
+        progress(&state);
+        let outcome = async {
+            self.fill(target, &mut state, started, progress).await?;
+            state.phase = RebuildPhase::Verifying;
+            progress(&state);
+            let report = verify(
+                self.store.as_ref(),
+                self.events.log().as_ref(),
+                self.projection.as_ref(),
+                generation,
+            )
+            .await?;
+            if !report.is_clean() {
+                return Err(RebuildError::Mismatch {
+                    table,
+                    report: Box::new(report),
+                });
+            }
+            state.phase = RebuildPhase::CatchingUp;
+            progress(&state);
+            self.fill(target, &mut state, started, progress).await?;
+            Ok(report)
+        }
+        .await;
+        let report = match outcome {
+            Ok(report) => report,
+            Err(e) => {
+                tracing::warn!(%table, generation, error = %e, "rebuild abandoned; dropping the new generation");
+                let _ = self.store.drop_table(target).await;
+                return Err(e);
+            }
+        };
+
+        state.phase = RebuildPhase::Switching;
+        progress(&state);
+        self.store.set_alias(table, generation).await?;
+        on_switch(generation).await;
+        let mut dropped = Vec::new();
+        for g in self.store.generations(table).await? {
+            if g < generation {
+                self.store.drop_table(TableRef::new(table, g)).await?;
+                dropped.push(g);
+            }
+        }
+        state.phase = RebuildPhase::Done;
+        progress(&state);
+        tracing::info!(%table, generation, events = state.events, ?dropped, "rebuild switched");
+        Ok(RebuildReport {
+            table,
+            old_generation: old,
+            generation,
+            events: state.events,
+            verify: report,
+            dropped,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Applies the log after the generation's checkpoint until a read finds nothing new.
+    async fn fill(
+        &self,
+        target: TableRef,
+        state: &mut RebuildProgress,
+        started: Instant,
+        progress: &(dyn Fn(&RebuildProgress) + Send + Sync),
+    ) -> Result<(), RebuildError> {
+        let table = target.table;
+        let log = self.events.log();
+        let mut stop = self.stop.clone();
+        let backoff = self.options.backoff();
+        let events_error = |source| ProjectorError::Events { table, source };
+        let store_error = |source| ProjectorError::Store { table, source };
+        let mut position = self
+            .store
+            .checkpoint(target)
+            .await?
+            .unwrap_or(Position::START);
+        let mut last_head = Instant::now();
+        loop {
+            let batch = match retry(
+                backoff,
+                &mut stop,
+                |e: &holdfast_eventstore::EventStoreError| e.is_transient(),
+                |_, _| {},
+                || log.read(position, self.options.batch_size.max(1)),
+            )
+            .await
+            {
+                Retried::Done(batch) => batch,
+                Retried::Failed(e) => return Err(events_error(e).into()),
+                Retried::Stopped => return Err(RebuildError::Stopped(table)),
+            };
+            let Some(last) = batch.last().map(|e| e.position) else {
+                return Ok(());
+            };
+            let plan = plan(self.projection.as_ref(), &batch)
+                .map_err(|source| ProjectorError::Projection { table, source })?;
+            let applied = apply_plan(
+                &self.store,
+                target,
+                plan,
+                self.options.concurrency,
+                backoff,
+                &stop,
+                &|e: &ReadStoreError| tracing::warn!(%table, error = %e, "rebuild: retrying"),
+            )
+            .await
+            .map_err(store_error)?;
+            if applied.is_none() {
+                return Err(RebuildError::Stopped(table));
+            }
+            match retry(
+                backoff,
+                &mut stop,
+                ReadStoreError::is_transient,
+                |_, _| {},
+                || self.store.save_checkpoint(target, last),
+            )
+            .await
+            {
+                Retried::Done(()) => {}
+                Retried::Failed(e) => return Err(store_error(e).into()),
+                Retried::Stopped => return Err(RebuildError::Stopped(table)),
+            }
+            position = last;
+            state.events += batch.len() as u64;
+            state.position = last;
+            if last > state.head || last_head.elapsed() >= self.options.status_interval {
+                last_head = Instant::now();
+                if let Ok(head) = log.head().await {
+                    state.head = head.max(last);
+                }
+            }
+            let secs = started.elapsed().as_secs_f64();
+            state.events_per_second = if secs > 0.0 {
+                state.events as f64 / secs
+            } else {
+                0.0
+            };
+            progress(state);
+        }
+    }
+}

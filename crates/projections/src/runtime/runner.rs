@@ -1,0 +1,544 @@
+//! [`Projector`]: runs one projection into one table generation, for as long as it is asked to.
+//!
+//! Loop: take the lease (or stand by) → resolve the generation ([`Target`]) → read its
+//! checkpoint → tail the log from there → for each batch: plan the patches, apply them
+//! ([`super::apply`]), save the checkpoint → publish the status. Transient failures of either
+//! store are retried with capped exponential backoff, keeping the position; anything else stops
+//! the projector with a [`ProjectorError`]. Restarting from an older checkpoint (or from
+//! [`Position::START`]) is always safe: see the [module docs](super).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use holdfast_eventstore::{EventStore, EventStoreError, Position, TailerOptions};
+use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
+
+use crate::projection::Projection;
+use crate::store::{ReadStore, ReadStoreError, Table, TableRef};
+
+use super::apply::{apply_plan, plan};
+use super::backoff::{Backoff, Retried, is_stopped, retry, sleep_unless_stopped, stopped};
+use super::error::ProjectorError;
+use super::lease::Lease;
+use super::status::{ProjectorState, ProjectorStatus, measure_lag};
+
+/// Which generation a projector writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The generation the table's alias names, following it when a rebuild switches it (the
+    /// projector checks the alias every `alias_check`, when poked by the runtime, and when its
+    /// generation disappears). With no alias yet, the projector creates generation
+    /// `max existing + 1` (1 on a fresh store), points the alias at it and fills it from the
+    /// start: readers see it fill up (use consistency waits for read-your-writes).
+    Alias,
+    /// This generation (created if missing); used by rebuilds and tests.
+    Generation(u32),
+}
+
+/// How a projector reads, writes, retries and reports.
+#[derive(Clone, Copy, Debug)]
+pub struct ProjectorOptions {
+    /// Events per log read (and per checkpoint).
+    pub batch_size: usize,
+    /// Store calls in flight at once within a batch.
+    pub concurrency: usize,
+    /// Longest wait for new events without a wake-up (see [`TailerOptions::poll_interval`]).
+    pub poll_interval: Duration,
+    /// After this long without events the projector reports `Waiting` and re-checks its lease
+    /// and alias.
+    pub idle_timeout: Duration,
+    /// How often a standby retries the lease.
+    pub lease_retry: Duration,
+    /// How often the holder checks that its lease is still held.
+    pub lease_check: Duration,
+    /// How often a projector following the alias checks it while busy.
+    pub alias_check: Duration,
+    /// Least time between two lag measurements while catching up.
+    pub status_interval: Duration,
+    /// First retry delay after a transient failure.
+    pub backoff_min: Duration,
+    /// Largest retry delay.
+    pub backoff_max: Duration,
+}
+
+impl Default for ProjectorOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 500,
+            concurrency: 16,
+            poll_interval: Duration::from_millis(250),
+            idle_timeout: Duration::from_secs(1),
+            lease_retry: Duration::from_secs(3),
+            lease_check: Duration::from_secs(5),
+            alias_check: Duration::from_secs(5),
+            status_interval: Duration::from_secs(1),
+            backoff_min: Duration::from_millis(50),
+            backoff_max: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ProjectorOptions {
+    pub(crate) fn backoff(&self) -> Backoff {
+        Backoff::new(self.backoff_min, self.backoff_max)
+    }
+}
+
+/// The lease name of a table's projector: `holdfast-projector:<table>`.
+pub fn projector_lease_name(table: Table) -> String {
+    format!("holdfast-projector:{table}")
+}
+
+/// Runs one projection into one table generation.
+pub struct Projector {
+    projection: Arc<dyn Projection>,
+    store: Arc<dyn ReadStore>,
+    events: EventStore,
+    target: Target,
+    options: ProjectorOptions,
+    lease: Option<String>,
+    recheck: Arc<Notify>,
+}
+
+enum Served {
+    Stopped,
+    LeaseLost,
+}
+
+enum Next {
+    Stopped,
+    Switch,
+}
+
+impl Projector {
+    /// A projector of `projection` into `store`, following the table's alias, under the lease
+    /// [`projector_lease_name`], with default options.
+    pub fn new(
+        projection: Arc<dyn Projection>,
+        store: Arc<dyn ReadStore>,
+        events: EventStore,
+    ) -> Self {
+        let lease = Some(projector_lease_name(projection.table()));
+        Self {
+            projection,
+            store,
+            events,
+            target: Target::Alias,
+            options: ProjectorOptions::default(),
+            lease,
+            recheck: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Writes `target` instead of the alias' generation.
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// Uses `options`.
+    pub fn options(mut self, options: ProjectorOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Runs without a lease (for a private generation nobody else writes, e.g. a rebuild).
+    pub fn without_lease(mut self) -> Self {
+        self.lease = None;
+        self
+    }
+
+    /// A handle that makes the projector re-check its alias now (used after a rebuild).
+    pub fn recheck_handle(&self) -> Arc<Notify> {
+        self.recheck.clone()
+    }
+
+    /// Runs until `stop` says `true` (or its sender is dropped), publishing its status on
+    /// `status`. Returns `Ok` when stopped, or the error that stopped it (also published as
+    /// [`ProjectorState::Failed`]). A graceful stop finishes nothing half-way that matters: a
+    /// batch interrupted before its checkpoint is simply re-applied (idempotently) next time.
+    pub async fn run(
+        self,
+        status: watch::Sender<ProjectorStatus>,
+        mut stop: watch::Receiver<bool>,
+    ) -> Result<(), ProjectorError> {
+        let table = self.projection.table();
+        tracing::info!(%table, target = ?self.target, "projector starting");
+        let result = self.run_inner(&status, &mut stop).await;
+        status.send_modify(|s| {
+            s.state = match &result {
+                Ok(()) => ProjectorState::Stopped,
+                Err(e) => ProjectorState::Failed {
+                    error: e.to_string(),
+                },
+            }
+        });
+        match &result {
+            Ok(()) => tracing::info!(%table, "projector stopped"),
+            Err(e) => tracing::error!(%table, error = %e, "projector failed"),
+        }
+        result
+    }
+
+    fn table(&self) -> Table {
+        self.projection.table()
+    }
+
+    fn store_error(&self, source: ReadStoreError) -> ProjectorError {
+        ProjectorError::Store {
+            table: self.table(),
+            source,
+        }
+    }
+
+    /// Whether `e` says the generation this projector follows through the alias was dropped
+    /// (a rebuild switched readers away): then it re-reads the alias instead of failing.
+    fn generation_gone(&self, e: &ProjectorError) -> bool {
+        self.target == Target::Alias
+            && matches!(
+                e,
+                ProjectorError::Store {
+                    source: ReadStoreError::NoSuchTable(_),
+                    ..
+                }
+            )
+    }
+
+    fn events_error(&self, source: EventStoreError) -> ProjectorError {
+        ProjectorError::Events {
+            table: self.table(),
+            source,
+        }
+    }
+
+    async fn run_inner(
+        &self,
+        status: &watch::Sender<ProjectorStatus>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<(), ProjectorError> {
+        loop {
+            let lease = match &self.lease {
+                None => None,
+                Some(name) => match self.acquire(name, status, stop).await? {
+                    Some(lease) => Some(lease),
+                    None => return Ok(()),
+                },
+            };
+            match self.serve(lease, status, stop).await? {
+                Served::Stopped => return Ok(()),
+                Served::LeaseLost => {
+                    tracing::warn!(table = %self.table(), "projector lost its lease; standing by");
+                }
+            }
+        }
+    }
+
+    /// Takes the lease, standing by while another instance holds it. `None`: stopped.
+    async fn acquire(
+        &self,
+        name: &str,
+        status: &watch::Sender<ProjectorStatus>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<Option<Lease>, ProjectorError> {
+        let mut backoff = self.options.backoff();
+        loop {
+            if is_stopped(stop) {
+                return Ok(None);
+            }
+            let delay = match Lease::try_acquire(&self.events, name).await {
+                Ok(Some(lease)) => {
+                    tracing::info!(table = %self.table(), lease = name, "projector took its lease");
+                    return Ok(Some(lease));
+                }
+                Ok(None) => {
+                    backoff.reset();
+                    self.publish_standby(status).await;
+                    self.options.lease_retry
+                }
+                Err(e) if e.is_transient() => {
+                    status.send_modify(|s| {
+                        s.state = ProjectorState::Retrying {
+                            error: e.to_string(),
+                        }
+                    });
+                    backoff.next_delay()
+                }
+                Err(e) => return Err(self.events_error(e)),
+            };
+            if !sleep_unless_stopped(delay, stop).await {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// A standby shows the active instance's progress (its saved checkpoint), best effort.
+    async fn publish_standby(&self, status: &watch::Sender<ProjectorStatus>) {
+        let generation = match self.target {
+            Target::Generation(g) => Some(g),
+            Target::Alias => self.store.alias(self.table()).await.ok().flatten(),
+        };
+        let checkpoint = match generation {
+            Some(g) => self
+                .store
+                .checkpoint(TableRef::new(self.table(), g))
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        status.send_modify(|s| {
+            s.state = ProjectorState::Standby;
+            s.generation = generation;
+            if let Some(position) = checkpoint {
+                s.position = position;
+            }
+        });
+    }
+
+    async fn resolve_generation(&self) -> Result<u32, ReadStoreError> {
+        let table = self.table();
+        match self.target {
+            Target::Generation(g) => {
+                self.store.create_table(TableRef::new(table, g)).await?;
+                Ok(g)
+            }
+            Target::Alias => match self.store.alias(table).await? {
+                Some(g) => Ok(g),
+                None => {
+                    let g = self
+                        .store
+                        .generations(table)
+                        .await?
+                        .last()
+                        .map_or(1, |g| g + 1);
+                    self.store.create_table(TableRef::new(table, g)).await?;
+                    self.store.set_alias(table, g).await?;
+                    tracing::info!(%table, generation = g, "created the first generation");
+                    Ok(g)
+                }
+            },
+        }
+    }
+
+    /// Retries a store call; `Ok(None)` when stopped.
+    async fn store_retry<T, F, Fut>(
+        &self,
+        status: &watch::Sender<ProjectorStatus>,
+        stop: &mut watch::Receiver<bool>,
+        op: F,
+    ) -> Result<Option<T>, ProjectorError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ReadStoreError>>,
+    {
+        let out = retry(
+            self.options.backoff(),
+            stop,
+            ReadStoreError::is_transient,
+            |e, delay| retrying(status, self.table(), e, delay),
+            op,
+        )
+        .await;
+        match out {
+            Retried::Done(v) => Ok(Some(v)),
+            Retried::Failed(e) => Err(self.store_error(e)),
+            Retried::Stopped => Ok(None),
+        }
+    }
+
+    async fn serve(
+        &self,
+        mut lease: Option<Lease>,
+        status: &watch::Sender<ProjectorStatus>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<Served, ProjectorError> {
+        loop {
+            match self.serve_generation(&mut lease, status, stop).await? {
+                Some(Next::Switch) => continue,
+                Some(Next::Stopped) => {
+                    if let Some(lease) = lease {
+                        lease.release().await;
+                    }
+                    return Ok(Served::Stopped);
+                }
+                None => return Ok(Served::LeaseLost),
+            }
+        }
+    }
+
+    /// Serves one generation; `None` when the lease was lost.
+    async fn serve_generation(
+        &self,
+        lease: &mut Option<Lease>,
+        status: &watch::Sender<ProjectorStatus>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<Option<Next>, ProjectorError> {
+        let table = self.table();
+        status.send_modify(|s| s.state = ProjectorState::Starting);
+        let Some(generation) = self
+            .store_retry(status, stop, || self.resolve_generation())
+            .await?
+        else {
+            return Ok(Some(Next::Stopped));
+        };
+        let tref = TableRef::new(table, generation);
+        let Some(checkpoint) = self
+            .store_retry(status, stop, || self.store.checkpoint(tref))
+            .await?
+        else {
+            return Ok(Some(Next::Stopped));
+        };
+        let start = checkpoint.unwrap_or(Position::START);
+        tracing::info!(%table, generation, from = %start, "projector serving");
+        status.send_modify(|s| {
+            s.generation = Some(generation);
+            s.position = start;
+        });
+        let options = self.options;
+        let mut tailer = self.events.tail(
+            start,
+            TailerOptions {
+                batch_size: options.batch_size.max(1),
+                poll_interval: options.poll_interval,
+                ..TailerOptions::default()
+            },
+        );
+        let mut backoff = options.backoff();
+        let mut last_lease_check = Instant::now();
+        let mut last_alias_check = Instant::now();
+        let mut last_lag: Option<Instant> = None;
+        let mut force_alias_check = false;
+        loop {
+            if let Some(held) = lease.as_mut()
+                && last_lease_check.elapsed() >= options.lease_check
+            {
+                last_lease_check = Instant::now();
+                if !held.is_held().await {
+                    *lease = None;
+                    status.send_modify(|s| s.state = ProjectorState::Standby);
+                    return Ok(None);
+                }
+            }
+            if self.target == Target::Alias
+                && (force_alias_check || last_alias_check.elapsed() >= options.alias_check)
+            {
+                force_alias_check = false;
+                last_alias_check = Instant::now();
+                if let Ok(Some(current)) = self.store.alias(table).await
+                    && current != generation
+                {
+                    tracing::info!(%table, from = generation, to = current, "alias moved; following it");
+                    return Ok(Some(Next::Switch));
+                }
+            }
+            let read = tokio::select! {
+                biased;
+                () = stopped(stop) => return Ok(Some(Next::Stopped)),
+                () = self.recheck.notified() => {
+                    force_alias_check = true;
+                    continue;
+                }
+                read = tailer.next_batch_within(options.idle_timeout) => read,
+            };
+            let batch = match read {
+                Ok(batch) => {
+                    backoff.reset();
+                    batch
+                }
+                Err(e) if e.is_transient() => {
+                    let delay = backoff.next_delay();
+                    retrying(status, table, &e, delay);
+                    if !sleep_unless_stopped(delay, stop).await {
+                        return Ok(Some(Next::Stopped));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(self.events_error(e)),
+            };
+            let Some(last) = batch.last().map(|e| e.position) else {
+                // Idle: everything readable is applied.
+                force_alias_check = true;
+                let position = tailer.position();
+                let lag = measure_lag(&self.events, position).await;
+                status.send_modify(|s| {
+                    s.state = ProjectorState::Waiting;
+                    if let Ok(lag) = lag {
+                        s.head = lag.head.max(position);
+                        s.lag_events = lag.events;
+                        s.lag_seconds = lag.seconds;
+                    }
+                });
+                continue;
+            };
+            let plan = plan(self.projection.as_ref(), &batch)
+                .map_err(|source| ProjectorError::Projection { table, source })?;
+            let on_retry = |e: &ReadStoreError| retrying(status, table, e, Duration::ZERO);
+            let applied = apply_plan(
+                &self.store,
+                tref,
+                plan,
+                options.concurrency,
+                options.backoff(),
+                stop,
+                &on_retry,
+            )
+            .await;
+            match applied {
+                Ok(Some(_)) => {}
+                Ok(None) => return Ok(Some(Next::Stopped)),
+                Err(ReadStoreError::NoSuchTable(name)) if self.target == Target::Alias => {
+                    tracing::info!(%table, generation = %name, "generation gone; re-reading the alias");
+                    return Ok(Some(Next::Switch));
+                }
+                Err(e) => return Err(self.store_error(e)),
+            }
+            match self
+                .store_retry(status, stop, || self.store.save_checkpoint(tref, last))
+                .await
+            {
+                Ok(Some(())) => {}
+                Ok(None) => return Ok(Some(Next::Stopped)),
+                Err(e) if self.generation_gone(&e) => return Ok(Some(Next::Switch)),
+                Err(e) => return Err(e),
+            }
+            let lag = if last_lag.is_none_or(|t| t.elapsed() >= options.status_interval) {
+                last_lag = Some(Instant::now());
+                measure_lag(&self.events, last).await.ok()
+            } else {
+                None
+            };
+            let full = batch.len() >= options.batch_size;
+            status.send_modify(|s| {
+                s.position = last;
+                s.events_processed += batch.len() as u64;
+                s.state = if full {
+                    ProjectorState::CatchingUp
+                } else {
+                    ProjectorState::Running
+                };
+                if let Some(lag) = lag {
+                    s.head = lag.head.max(last);
+                    s.lag_events = lag.events;
+                    s.lag_seconds = lag.seconds;
+                } else if s.head < last {
+                    s.head = last;
+                }
+            });
+        }
+    }
+}
+
+fn retrying(
+    status: &watch::Sender<ProjectorStatus>,
+    table: Table,
+    error: &dyn std::fmt::Display,
+    delay: Duration,
+) {
+    tracing::warn!(%table, error = %error, retry_in = ?delay, "transient failure; retrying");
+    status.send_modify(|s| {
+        s.state = ProjectorState::Retrying {
+            error: error.to_string(),
+        }
+    });
+}
