@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use holdfast_eventstore::Position;
 use holdfast_projections::runtime::{ProjectionRuntime, ProjectorState, WaitError};
-use holdfast_projections::store::memory::MemoryStore;
 use holdfast_projections::store::{ReadStore, Table, TableRef};
 use runtime_support::*;
 use serde_json::json;
@@ -26,7 +25,7 @@ async fn a_wait_returns_once_the_write_is_readable(h: Harness) {
     // Writes first, projector later: the first wait has to wait for the projector to start.
     h.write("w", 1, 3).await;
     let token = position_of(&h, "w0", 3, 3).await;
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let runtime = ProjectionRuntime::start(
         memory.clone(),
         h.store.clone(),
@@ -98,7 +97,7 @@ async fn a_wait_returns_once_the_write_is_readable_on_sqlite() {
 }
 
 async fn a_wait_on_a_stopped_projector_answers_false(h: Harness) {
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let mut runtime = ProjectionRuntime::start(
         memory.clone(),
         h.store.clone(),

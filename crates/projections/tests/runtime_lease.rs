@@ -15,7 +15,7 @@ use runtime_support::*;
 use serde_json::json;
 
 async fn the_standby_takes_over_when_the_holder_dies(h: Harness) {
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let a_store = Arc::new(FaultyStore::new(memory.clone()));
     let b_store = Arc::new(FaultyStore::new(memory.clone()));
     let a = ProjectionRuntime::start(

@@ -15,7 +15,6 @@ use holdfast_projections::runtime::status::measure_lag;
 use holdfast_projections::runtime::{
     Projector, ProjectorError, ProjectorState, ProjectorStatus, Target, verify,
 };
-use holdfast_projections::store::memory::MemoryStore;
 use holdfast_projections::store::{ReadStore, TableRef};
 use runtime_support::*;
 use serde_json::json;
@@ -55,7 +54,7 @@ async fn single_pass_matches_a_recompute(h: Harness) {
     assert_eq!(events.len(), 60);
     let last = events.last().unwrap().position;
 
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let mut running = spawn(&h, memory.clone(), 1);
     let status = wait_status(&mut running.status, "caught up and idle", |s| {
         s.position == last && s.state == ProjectorState::Waiting
@@ -121,7 +120,7 @@ async fn restarts_from_older_checkpoints_change_nothing(h: Harness) {
     h.write("r", 4, 40).await;
     let events = h.events(40).await;
     let last = events.last().unwrap().position;
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let faulty = Arc::new(FaultyStore::new(memory.clone()));
     let t = TableRef::new(TABLE, 1);
     run_to(&h, faulty.clone(), 1, last).await;
@@ -182,7 +181,7 @@ async fn a_projector_killed_mid_batch_converges(h: Harness) {
     h.write("k", 3, 30).await;
     let events = h.events(30).await;
     let last = events.last().unwrap().position;
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let mut frozen = FaultyStore::new(memory.clone());
     // The first batch (7 events → 7 store calls, one per position) completes, 4 calls of the
     // second succeed, the rest never return.
@@ -237,7 +236,7 @@ async fn transient_store_faults_are_retried(h: Harness) {
     h.write("f", 4, 40).await;
     let events = h.events(40).await;
     let last = events.last().unwrap().position;
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let faulty = Arc::new(FaultyStore::new(memory.clone()));
     faulty.fail_applies.store(9, Ordering::SeqCst);
     faulty.fail_checkpoints.store(4, Ordering::SeqCst);
@@ -285,7 +284,7 @@ async fn an_undecodable_event_stops_the_projector(h: Harness) {
     assert_eq!(events.len(), 6);
     let bad = &events[3];
     assert_eq!(bad.event_type, "CounterTeleported");
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let projector = Projector::new(projection(), memory.clone(), h.store.clone())
         .target(Target::Generation(1))
         .options(holdfast_projections::runtime::ProjectorOptions {

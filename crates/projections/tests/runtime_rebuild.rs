@@ -11,7 +11,6 @@ use holdfast_projections::runtime::{
     Difference, Lease, ProjectionRuntime, ProjectorState, RebuildError, RebuildPhase, Rebuilder,
     verify,
 };
-use holdfast_projections::store::memory::MemoryStore;
 use holdfast_projections::store::{Attrs, Key, Patch, ReadStore, TableRef};
 use runtime_support::*;
 use serde_json::json;
@@ -27,7 +26,7 @@ fn wait_for_writes(written: &AtomicUsize, more: usize) {
 }
 
 async fn a_rebuild_while_writes_continue_loses_nothing(h: Harness) {
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let runtime = ProjectionRuntime::start(
         memory.clone(),
         h.store.clone(),
@@ -138,7 +137,7 @@ async fn a_second_rebuild_of_a_table_is_refused() {
         .await
         .unwrap()
         .expect("free");
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let rebuild = Rebuilder::new(projection(), memory.clone(), h.store.clone());
     assert!(matches!(
         rebuild.run(|_| {}).await,
@@ -158,7 +157,7 @@ async fn verify_reports_every_difference_exactly() {
     h.write("x", 3, 15).await;
     let events = h.events(15).await;
     let last = events.last().unwrap().position;
-    let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
     let runtime = ProjectionRuntime::start(
         memory.clone(),
         h.store.clone(),

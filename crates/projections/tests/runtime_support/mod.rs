@@ -161,6 +161,27 @@ impl Harness {
         }
     }
 
+    /// The read store this event store is deployed with: DynamoDB Local (a fresh table
+    /// prefix) beside Postgres, as in production; memory beside SQLite, as in the embedded
+    /// default. Tests that take it therefore run on both stores.
+    pub async fn read_store(&self) -> Arc<dyn ReadStore> {
+        if self.store.pg_pool().is_some() {
+            let settings = holdfast_projections::dynamo::DynamoSettings {
+                endpoint: Some(holdfast_testkit::dynamodb_endpoint()),
+                region: None,
+            };
+            let client = holdfast_projections::dynamo::client(&settings)
+                .await
+                .expect("DynamoDB client");
+            Arc::new(holdfast_projections::store::dynamo::DynamoStore::new(
+                client,
+                holdfast_testkit::fresh_table_prefix(),
+            ))
+        } else {
+            Arc::new(holdfast_projections::store::memory::MemoryStore::new())
+        }
+    }
+
     /// A second handle on the same database (as another process would have).
     pub async fn reopen(&self) -> EventStore {
         EventStore::open(&self.url).await.expect("reopen")
