@@ -21,14 +21,35 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         Err(e) => json!({"status": "unavailable", "error": e.to_string()}),
     };
     let read_models = match &state.read_side {
-        ReadSide::InMemory => json!({"status": "ok", "kind": "in-memory"}),
-        ReadSide::DynamoDb { client, settings } => {
+        ReadSide::InMemory(_) => json!({"status": "ok", "kind": "in-memory"}),
+        ReadSide::DynamoDb {
+            client, settings, ..
+        } => {
             match holdfast_projections::dynamo::check_reachable(client, settings).await {
                 Ok(()) => json!({"status": "ok", "kind": "dynamodb"}),
                 Err(e) => json!({"status": "degraded", "kind": "dynamodb", "error": e.to_string()}),
             }
         }
     };
+    let projectors: Vec<Value> = state
+        .projections
+        .as_ref()
+        .map(|p| {
+            p.statuses()
+                .into_iter()
+                .map(|s| {
+                    json!({
+                        "table": s.table.name(),
+                        "generation": s.generation,
+                        "position": s.position.to_string(),
+                        "lagEvents": s.lag_events,
+                        "lagSeconds": s.lag_seconds,
+                        "state": format!("{:?}", s.state),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let ready = event_store["status"] == "ok";
     let status = if ready {
         StatusCode::OK
@@ -37,6 +58,11 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     };
     (
         status,
-        Json(json!({"ready": ready, "eventStore": event_store, "readModels": read_models})),
+        Json(json!({
+            "ready": ready,
+            "eventStore": event_store,
+            "readModels": read_models,
+            "projectors": projectors,
+        })),
     )
 }

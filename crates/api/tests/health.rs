@@ -27,10 +27,7 @@ async fn dynamo(endpoint: &str) -> ReadSide {
         endpoint: Some(endpoint.to_owned()),
         region: None,
     };
-    ReadSide::DynamoDb {
-        client: client(&settings).await.unwrap(),
-        settings,
-    }
+    ReadSide::dynamodb(client(&settings).await.unwrap(), settings, "health_")
 }
 
 #[tokio::test]
@@ -40,6 +37,7 @@ async fn it_is_ready_on_postgres_and_dynamodb() {
     let state = AppState {
         store,
         read_side: dynamo(&dynamodb_endpoint()).await,
+        projections: None,
     };
     assert_eq!(
         get(state.clone(), "/healthz").await,
@@ -58,6 +56,7 @@ async fn an_unreachable_dynamodb_degrades_reads_but_keeps_it_ready() {
     let state = AppState {
         store: EventStore::open(&db.url).await.unwrap(),
         read_side: dynamo("http://127.0.0.1:9").await,
+        projections: None,
     };
     let (status, body) = get(state, "/readyz").await;
     assert_eq!(status, StatusCode::OK);
@@ -77,7 +76,8 @@ async fn a_closed_event_store_is_not_ready() {
     store.pg_pool().unwrap().close().await;
     let state = AppState {
         store,
-        read_side: ReadSide::InMemory,
+        read_side: ReadSide::in_memory(),
+        projections: None,
     };
     let (status, body) = get(state, "/readyz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);

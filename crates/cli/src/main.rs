@@ -34,6 +34,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Apply the event store's schema migrations and exit.
     Migrate(commands::migrate::MigrateArgs),
+    /// Operate the DynamoDB read models: status, rebuild, verify.
+    Projections(commands::projections::ProjectionsArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => commands::serve::run(args).await,
             Command::Migrate(args) => commands::migrate::run(args).await,
+            Command::Projections(args) => commands::projections::run(args).await,
         }
     });
     match result {

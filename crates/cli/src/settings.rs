@@ -37,13 +37,16 @@ pub struct ReadSideArgs {
     /// The DynamoDB region (default: the AWS chain's; us-east-1 for a local endpoint).
     #[arg(long, env = "HOLDFAST_DYNAMODB_REGION")]
     pub dynamodb_region: Option<String>,
+    /// Prefix of every read-model table name (lets several deployments share an account).
+    #[arg(long, env = "HOLDFAST_TABLE_PREFIX", default_value = "holdfast_")]
+    pub table_prefix: String,
 }
 
 impl ReadSideArgs {
     /// Connects the read side and checks it answers.
     pub async fn connect(&self) -> anyhow::Result<ReadSide> {
-        if !self.dynamodb && self.dynamodb_endpoint.is_none() {
-            return Ok(ReadSide::InMemory);
+        if !self.uses_dynamodb() {
+            return Ok(ReadSide::in_memory());
         }
         let settings = DynamoSettings {
             endpoint: self.dynamodb_endpoint.clone(),
@@ -53,6 +56,11 @@ impl ReadSideArgs {
         dynamo::check_reachable(&client, &settings)
             .await
             .context("the read side is unavailable")?;
-        Ok(ReadSide::DynamoDb { client, settings })
+        Ok(ReadSide::dynamodb(client, settings, &self.table_prefix))
+    }
+
+    /// Whether read models live in DynamoDB (rather than in the server's memory).
+    pub fn uses_dynamodb(&self) -> bool {
+        self.dynamodb || self.dynamodb_endpoint.is_some()
     }
 }

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
 pub mod migrate;
+pub mod projections;
 pub mod serve;

@@ -3,9 +3,13 @@
 
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use clap::Args;
 use holdfast_api::{AppState, app};
+use holdfast_projections::models::all_projections;
+use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
 
 use crate::settings::{ReadSideArgs, StoreArgs};
 
@@ -19,6 +23,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "HOLDFAST_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Do not run projectors in this process (API-only node; run them elsewhere).
+    #[arg(long, env = "HOLDFAST_NO_WORKERS")]
+    no_workers: bool,
 }
 
 /// Runs the server.
@@ -26,6 +33,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = args.store.open().await?;
     store.migrate().await?;
     let read_side = args.read_side.connect().await?;
+    // Projectors: the in-memory read side is rebuilt from the log at every start; DynamoDB
+    // resumes from its checkpoints. One active projector per table across nodes (leases).
+    let projections = (!args.no_workers).then(|| {
+        Arc::new(ProjectionRuntime::start(
+            read_side.store(),
+            store.clone(),
+            all_projections(),
+            ProjectorOptions::default(),
+        ))
+    });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| {
@@ -38,10 +55,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(backend = ?store.backend(), %address, "serving");
     // The one line a script (or a test) waits for.
     println!("Holdfast listening on http://{address}");
-    axum::serve(listener, app(AppState { store, read_side }))
+    let state = AppState {
+        store,
+        read_side,
+        projections: projections.clone(),
+    };
+    axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the HTTP server failed")?;
+    if let Some(runtime) = projections.and_then(|p| Arc::into_inner(p)) {
+        for (table, result) in runtime.stop().await {
+            if let Err(e) = result {
+                tracing::warn!(%table, error = %e, "projector stopped with an error");
+            }
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }
