@@ -5,10 +5,13 @@
 //! - [`store`]: the [`store::ReadStore`] trait (items, patches at log positions, generations,
 //!   aliases, checkpoints) and its in-memory implementation.
 //! - [`projection`]: the [`projection::Projection`] trait, event → patches, one per read model.
+//! - [`models`]: the four read models (calendar, search, bookings, coupons) as projections,
+//!   with their typed query functions over any read store.
 //!
 //! Projectors, read-model stores and rebuilds are built on the ordered log of
 //! `holdfast-eventstore` (see DESIGN.md, "Projections").
 
 pub mod dynamo;
+pub mod models;
 pub mod projection;
 pub mod store;
