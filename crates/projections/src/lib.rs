@@ -8,11 +8,14 @@
 //! - [`projection`]: the [`projection::Projection`] trait, event → patches, one per read model.
 //! - [`runtime`]: projectors (tail → patches → store → checkpoint), leases, status and lag,
 //!   consistency waits, blue-green rebuild and verification.
+//! - [`models`]: the four read models (calendar, search, bookings, coupons) as projections,
+//!   with their typed query functions over any read store.
 //!
 //! Projectors, read-model stores and rebuilds are built on the ordered log of
 //! `holdfast-eventstore` (see DESIGN.md, "Projections").
 
 pub mod dynamo;
+pub mod models;
 pub mod projection;
 pub mod runtime;
 pub mod store;

@@ -1,0 +1,46 @@
+//! Bookings: by id, by guest (newest first) and the operator's day sheet.
+//!
+//! Items:
+//! - **Booking document** `pk = "booking#<booking_id>"`, `sk = "doc"`: ids, status, party
+//!   size, quantity, slots, start/end, totals, coupon, payment and refund summary, timestamps.
+//!   It is also the by-guest index entry: `gsi1pk = "guest#<guest_id>"`,
+//!   `gsi1sk = "<created at, RFC 3339 µs UTC>#<booking_id>"` (created = requested or
+//!   waitlisted), so a descending gsi1 query lists a guest's bookings newest first.
+//! - **Day-sheet entry** `pk = "day#<tenant_id>#<local date>"`,
+//!   `sk = "<first slot>#<booking_id>"`: the local date is the first slot's date (slots are
+//!   local already); the first slot text (`2026-12-24` or `2026-12-24T18:30`) orders the sheet
+//!   by start. Partitioned per tenant and date, so no date is one hot partition.
+//!
+//! Every booking event carries the booking's ids (`"booking": {…}`); each patch sets what its
+//! event carries (a partial SET) and nothing else, so the document is the union of absolute
+//! facts. Events without slots (coupon, payments, refunds, offer accepted) leave the day sheet
+//! alone; a waitlist entry gets a day-sheet entry once slots are offered.
+//!
+//! **Day sheet membership** (documented rule): an entry is live for bookings that are or will
+//! be served — Requested, Held, Offered, Confirmed, CheckedIn, NoShow — and for cancellations
+//! of a *confirmed* booking (the operator must see a paid guest's cancellation, with status
+//! `Cancelled`). Rejected, Expired, declined or expired offers and cancellations before
+//! confirmation are soft-deleted (`deleted: true`) and [`day_sheet`] skips them.
+
+mod projection;
+mod query;
+
+pub use projection::BookingsProjection;
+pub use query::{
+    BookingPage, BookingView, DaySheetEntry, MAX_PAGE, booking, bookings_by_guest, day_sheet,
+};
+
+/// The key of a booking's document.
+pub fn doc_key(booking_id: &str) -> crate::store::Key {
+    crate::store::Key::new(format!("booking#{booking_id}"), "doc")
+}
+
+/// A guest's partition on gsi1.
+pub fn guest_partition(guest_id: &str) -> String {
+    format!("guest#{guest_id}")
+}
+
+/// A tenant's day-sheet partition for a local date (`YYYY-MM-DD`).
+pub fn day_partition(tenant_id: &str, date: &str) -> String {
+    format!("day#{tenant_id}#{date}")
+}

@@ -1,0 +1,229 @@
+//! Queries of the bookings read model: by id, by guest (paginated, newest first), day sheet.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use holdfast_domain::booking::{
+    AppliedCoupon, BookingStatus, Cancellation, Payment, Refund, RejectionReason, Totals,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{day_partition, doc_key, guest_partition};
+use crate::models::{Amount, QueryError, is_deleted, item_as};
+use crate::store::{Cursor, GSI1_SK, Index, Item, KeyQuery, ReadStore, SortKey, TableRef};
+
+/// The most bookings one page of [`bookings_by_guest`] returns.
+pub const MAX_PAGE: usize = 100;
+/// The most day-sheet entries one store request asks for.
+const DAY_PAGE_LIMIT: usize = 1_000;
+
+/// A booking as the read model knows it. Fields an event has not (yet) provided are `None`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingView {
+    /// The booking.
+    pub booking_id: String,
+    /// Where it is in its life.
+    pub status: BookingStatus,
+    /// Who booked.
+    pub guest_id: String,
+    /// The business.
+    pub tenant_id: String,
+    /// What was booked.
+    pub listing_id: String,
+    /// The capacity calendar.
+    pub inventory_id: String,
+    /// How many guests.
+    #[serde(default)]
+    pub party_size: Option<u32>,
+    /// Units per slot.
+    #[serde(default)]
+    pub quantity: Option<u32>,
+    /// The slots (local), sorted.
+    #[serde(default)]
+    pub slots: Vec<String>,
+    /// Start instant.
+    #[serde(default)]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// End instant.
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Subtotal, discount, total.
+    #[serde(default)]
+    pub totals: Option<Totals>,
+    /// The applied coupon.
+    #[serde(default)]
+    pub coupon: Option<AppliedCoupon>,
+    /// Everything paid so far.
+    #[serde(default)]
+    pub total_paid: Option<Amount>,
+    /// Everything refunded so far.
+    #[serde(default)]
+    pub total_refunded: Option<Amount>,
+    /// The last refund owed (cancellation, no-show or late payment).
+    #[serde(default)]
+    pub refund_due: Option<Amount>,
+    /// The last payment received.
+    #[serde(default)]
+    pub last_payment: Option<Payment>,
+    /// The last refund recorded.
+    #[serde(default)]
+    pub last_refund: Option<Refund>,
+    /// Who cancelled, why, when.
+    #[serde(default)]
+    pub cancellation: Option<Cancellation>,
+    /// Why placement failed.
+    #[serde(default)]
+    pub rejection: Option<RejectionReason>,
+    /// When it was requested or waitlisted.
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    /// When the hold runs out.
+    #[serde(default)]
+    pub hold_expires_at: Option<DateTime<Utc>>,
+    /// Until when a waitlist offer may be accepted.
+    #[serde(default)]
+    pub offer_expires_at: Option<DateTime<Utc>>,
+    /// When it was confirmed.
+    #[serde(default)]
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// When it was cancelled.
+    #[serde(default)]
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// When the guest checked in.
+    #[serde(default)]
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+/// A page of a guest's bookings, newest first (Relay style).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingPage {
+    /// The bookings.
+    pub items: Vec<BookingView>,
+    /// Pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+    /// Whether more bookings follow.
+    pub has_next_page: bool,
+}
+
+/// One line of an operator's day sheet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DaySheetEntry {
+    /// The booking.
+    pub booking_id: String,
+    /// Its status.
+    pub status: BookingStatus,
+    /// The first slot (the sheet's order).
+    pub first_slot: String,
+    /// Every slot.
+    pub slots: Vec<String>,
+    /// The guest.
+    pub guest_id: String,
+    /// The listing.
+    pub listing_id: String,
+    /// The inventory.
+    pub inventory_id: String,
+    /// How many guests, when known.
+    #[serde(default)]
+    pub party_size: Option<u32>,
+    /// Units per slot, when known.
+    #[serde(default)]
+    pub quantity: Option<u32>,
+    /// Start instant, when known.
+    #[serde(default)]
+    pub starts_at: Option<DateTime<Utc>>,
+}
+
+/// A booking by id.
+pub async fn booking(
+    store: &dyn ReadStore,
+    table: TableRef,
+    booking_id: &str,
+) -> Result<Option<BookingView>, QueryError> {
+    match store.get(table, &doc_key(booking_id)).await? {
+        Some(item) => Ok(Some(item_as(&item)?)),
+        None => Ok(None),
+    }
+}
+
+fn cursor_of(item: &Item) -> Option<String> {
+    item.attrs
+        .get(GSI1_SK)
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+}
+
+fn parse_cursor(text: &str) -> Result<Cursor, QueryError> {
+    let invalid = || QueryError::InvalidCursor(text.chars().take(80).collect());
+    let (at, id) = text.rsplit_once('#').ok_or_else(invalid)?;
+    DateTime::parse_from_rfc3339(at).map_err(|_| invalid())?;
+    if id.len() != 26 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(invalid());
+    }
+    Ok(Cursor {
+        key: doc_key(id),
+        index_sk: Some(text.to_owned()),
+    })
+}
+
+/// A guest's bookings, newest first: `first` (1..=[`MAX_PAGE`]) after `after` (an
+/// `end_cursor` of a previous page). Every booking appears exactly once across pages.
+pub async fn bookings_by_guest(
+    store: &dyn ReadStore,
+    table: TableRef,
+    guest_id: &str,
+    first: usize,
+    after: Option<&str>,
+) -> Result<BookingPage, QueryError> {
+    let first = first.clamp(1, MAX_PAGE);
+    let mut query = KeyQuery {
+        index: Index::Gsi1,
+        pk: guest_partition(guest_id),
+        sk: SortKey::All,
+        ascending: false,
+        // One more than asked, to know whether a next page exists.
+        limit: first + 1,
+        after: after.map(parse_cursor).transpose()?,
+    };
+    let mut items: Vec<Item> = Vec::new();
+    loop {
+        let page = store.query(table, &query).await?;
+        items.extend(page.items);
+        match page.next {
+            Some(next) if items.len() <= first => query.after = Some(next),
+            _ => break,
+        }
+    }
+    let has_next_page = items.len() > first;
+    items.truncate(first);
+    let end_cursor = items.last().and_then(cursor_of);
+    Ok(BookingPage {
+        items: items.iter().map(item_as).collect::<Result<_, _>>()?,
+        end_cursor,
+        has_next_page,
+    })
+}
+
+/// A tenant's bookings starting on local `date`, in slot order, without soft-deleted entries
+/// (rejected, expired, declined, cancelled before confirmation; see the module docs).
+pub async fn day_sheet(
+    store: &dyn ReadStore,
+    table: TableRef,
+    tenant_id: &str,
+    date: NaiveDate,
+) -> Result<Vec<DaySheetEntry>, QueryError> {
+    let mut query = KeyQuery {
+        pk: day_partition(tenant_id, &date.format("%Y-%m-%d").to_string()),
+        ascending: true,
+        limit: DAY_PAGE_LIMIT,
+        ..KeyQuery::default()
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = store.query(table, &query).await?;
+        for item in page.items.iter().filter(|i| !is_deleted(i)) {
+            out.push(item_as(item)?);
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return Ok(out),
+        }
+    }
+}

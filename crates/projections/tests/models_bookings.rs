@@ -1,0 +1,303 @@
+//! The bookings read model (by id, by guest, day sheet), driven by the real Booking aggregate.
+
+mod models_support;
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use holdfast_domain::booking::{
+    Booking, BookingCommand, BookingStatus, CancellationReason, CancelledBy, Label, PartySize,
+    PricedLine, Quantity, RejectionReason, RequestBooking,
+};
+use holdfast_domain::common::{
+    BookingId, CampaignId, CancellationPolicy, Currency, GuestId, InventoryId, ListingId, Money,
+    Slot, TenantId,
+};
+use holdfast_projections::models::QueryError;
+use holdfast_projections::models::bookings::{
+    BookingsProjection, booking, bookings_by_guest, day_sheet,
+};
+use holdfast_projections::store::TableRef;
+use holdfast_projections::store::memory::MemoryStore;
+use models_support::*;
+use proptest::prelude::*;
+
+const NOW: &str = "2026-12-01T10:00:00Z";
+
+fn eur(n: i64) -> Money {
+    Money::new(n, Currency::parse("EUR").unwrap())
+}
+
+fn label(s: &str) -> Label {
+    Label::parse(s).unwrap()
+}
+
+struct Bk {
+    id: String,
+    state: Booking,
+}
+
+/// Requests booking `n` for `guest` at `tenant` on `slots` (first slot 15:00 UTC start).
+fn request(log: &mut Log, n: u32, guest: u32, tenant: u32, slots: &[&str]) -> Bk {
+    let id = ulid(4, n);
+    let slots: Vec<Slot> = slots.iter().map(|s| Slot::parse(s).unwrap()).collect();
+    let lines = slots
+        .iter()
+        .map(|s| PricedLine {
+            slot: *s,
+            unit_price: eur(10_000),
+            quantity: Quantity::parse(1).unwrap(),
+            amount: eur(10_000),
+        })
+        .collect();
+    let starts_at = slots[0].date.and_hms_opt(15, 0, 0).unwrap().and_utc();
+    let mut bk = Bk {
+        id: id.clone(),
+        state: Booking::default(),
+    };
+    let cmd = RequestBooking {
+        booking_id: BookingId::parse(&id).unwrap(),
+        tenant_id: TenantId::parse(&ulid(2, tenant)).unwrap(),
+        listing_id: ListingId::parse(&ulid(3, 1)).unwrap(),
+        inventory_id: InventoryId::parse(&ulid(1, 1)).unwrap(),
+        guest_id: GuestId::parse(&ulid(5, guest)).unwrap(),
+        party_size: PartySize::parse(2).unwrap(),
+        quantity: Quantity::parse(1).unwrap(),
+        slots,
+        lines,
+        starts_at,
+        ends_at: starts_at + Duration::hours(20),
+        cancellation: CancellationPolicy::non_refundable(),
+    };
+    bk.run(log, BookingCommand::RequestBooking(cmd));
+    bk
+}
+
+impl Bk {
+    fn run(&mut self, log: &mut Log, command: BookingCommand) -> usize {
+        log.exec(&self.id, &mut self.state, |s, svc| s.decide(command, svc))
+    }
+
+    fn hold(&mut self, log: &mut Log, now: DateTime<Utc>) {
+        self.run(
+            log,
+            BookingCommand::MarkHeld {
+                hold_expires_at: now + Duration::minutes(15),
+            },
+        );
+    }
+
+    fn pay(&mut self, log: &mut Log, amount: i64, now: DateTime<Utc>) {
+        self.run(
+            log,
+            BookingCommand::ConfirmPayment {
+                provider: label("stripe"),
+                reference: label(&format!("pi_{}", self.id)),
+                amount: eur(amount),
+                paid_at: now,
+            },
+        );
+    }
+}
+
+async fn projected(log: &Log) -> (MemoryStore, TableRef) {
+    let (store, table) = store_for(&BookingsProjection).await;
+    project(&store, table, &BookingsProjection, &log.events).await;
+    (store, table)
+}
+
+#[tokio::test]
+async fn a_booking_by_id_shows_status_totals_coupon_and_payment() {
+    let mut log = Log::new(NOW);
+    let now = at(NOW);
+    let mut b = request(&mut log, 1, 1, 1, &["2026-12-24", "2026-12-25"]);
+    b.hold(&mut log, now);
+    b.run(
+        &mut log,
+        BookingCommand::ApplyCoupon {
+            campaign_id: CampaignId::parse(&ulid(6, 1)).unwrap(),
+            code: label("SUMMER-10"),
+            discount: eur(2_000),
+        },
+    );
+    b.pay(&mut log, 18_000, now);
+    let (store, table) = projected(&log).await;
+    let view = booking(&store, table, &b.id).await.unwrap().unwrap();
+    assert_eq!(view.status, BookingStatus::Confirmed);
+    assert_eq!(view.guest_id, ulid(5, 1));
+    assert_eq!(view.tenant_id, ulid(2, 1));
+    assert_eq!(view.slots, ["2026-12-24", "2026-12-25"]);
+    assert_eq!(view.party_size, Some(2));
+    let totals = view.totals.unwrap();
+    assert_eq!(
+        (
+            totals.subtotal.amount_minor,
+            totals.discount.amount_minor,
+            totals.total.amount_minor
+        ),
+        (20_000, 2_000, 18_000)
+    );
+    assert_eq!(view.coupon.unwrap().code.as_str(), "SUMMER-10");
+    assert_eq!(view.total_paid.unwrap().amount_minor, 18_000);
+    assert_eq!(view.created_at, Some(now));
+    assert!(view.confirmed_at.is_some());
+    assert!(view.hold_expires_at.is_some());
+    assert!(booking(&store, table, &ulid(4, 99)).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_guests_bookings_come_newest_first_each_exactly_once() {
+    let mut log = Log::new(NOW);
+    let mut expected = Vec::new();
+    for n in 0..7u32 {
+        log.set_now(&format!("2026-12-01T10:{:02}:00Z", n * 5));
+        let b = request(&mut log, n, 1, 1, &["2026-12-24"]);
+        expected.push(b.id.clone());
+        // Another guest books in between; never listed for guest 1.
+        request(&mut log, 100 + n, 2, 1, &["2026-12-24"]);
+    }
+    expected.reverse();
+    let (store, table) = projected(&log).await;
+    let guest = ulid(5, 1);
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = Vec::new();
+    loop {
+        let page = bookings_by_guest(&store, table, &guest, 3, after.as_deref())
+            .await
+            .unwrap();
+        assert!(page.items.iter().all(|b| b.guest_id == guest));
+        pages.push((page.items.len(), page.has_next_page));
+        seen.extend(page.items.iter().map(|b| b.booking_id.clone()));
+        if !page.has_next_page {
+            break;
+        }
+        after = page.end_cursor;
+    }
+    assert_eq!(pages, [(3, true), (3, true), (1, false)]);
+    assert_eq!(seen, expected);
+    assert!(matches!(
+        bookings_by_guest(&store, table, &guest, 3, Some("nonsense")).await,
+        Err(QueryError::InvalidCursor(_))
+    ));
+}
+
+#[tokio::test]
+async fn the_day_sheet_lists_one_tenants_live_bookings_of_a_date_in_slot_order() {
+    let mut log = Log::new(NOW);
+    let now = at(NOW);
+    // Tenant 1 on the 24th: a confirmed stay, a held time slot, a request.
+    let mut confirmed = request(&mut log, 1, 1, 1, &["2026-12-24", "2026-12-25"]);
+    confirmed.hold(&mut log, now);
+    confirmed.pay(&mut log, 20_000, now);
+    let mut dinner = request(&mut log, 2, 2, 1, &["2026-12-24T18:30"]);
+    dinner.hold(&mut log, now);
+    let requested = request(&mut log, 3, 3, 1, &["2026-12-24T12:00"]);
+    // Rejected, expired and cancelled-before-confirmation ones drop off.
+    let mut rejected = request(&mut log, 4, 4, 1, &["2026-12-24"]);
+    rejected.run(
+        &mut log,
+        BookingCommand::RejectBooking {
+            reason: RejectionReason::SoldOut,
+        },
+    );
+    let mut expired = request(&mut log, 5, 5, 1, &["2026-12-24"]);
+    expired.hold(&mut log, now);
+    log.set_now("2026-12-01T11:00:00Z");
+    expired.run(&mut log, BookingCommand::ExpireHold);
+    let mut abandoned = request(&mut log, 6, 6, 1, &["2026-12-24"]);
+    abandoned.run(
+        &mut log,
+        BookingCommand::CancelBooking {
+            by: CancelledBy::Guest,
+            reason: CancellationReason::GuestRequest,
+        },
+    );
+    // A paid guest's cancellation stays visible, as Cancelled.
+    let mut late = request(&mut log, 7, 7, 1, &["2026-12-24T20:00"]);
+    late.hold(&mut log, at("2026-12-01T11:00:00Z"));
+    late.pay(&mut log, 10_000, at("2026-12-01T11:00:00Z"));
+    late.run(
+        &mut log,
+        BookingCommand::CancelBooking {
+            by: CancelledBy::Guest,
+            reason: CancellationReason::GuestRequest,
+        },
+    );
+    // Another tenant the same day, and tenant 1 the day before (a stay through the 24th).
+    request(&mut log, 8, 8, 2, &["2026-12-24"]);
+    request(&mut log, 9, 9, 1, &["2026-12-23", "2026-12-24"]);
+
+    let (store, table) = projected(&log).await;
+    let sheet = day_sheet(&store, table, &ulid(2, 1), date("2026-12-24"))
+        .await
+        .unwrap();
+    let lines: Vec<(&str, BookingStatus)> = sheet
+        .iter()
+        .map(|e| (e.booking_id.as_str(), e.status))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (confirmed.id.as_str(), BookingStatus::Confirmed),
+            (requested.id.as_str(), BookingStatus::Requested),
+            (dinner.id.as_str(), BookingStatus::Held),
+            (late.id.as_str(), BookingStatus::Cancelled),
+        ]
+    );
+    assert_eq!(sheet[0].party_size, Some(2));
+    assert_eq!(sheet[2].first_slot, "2026-12-24T18:30");
+    let other = day_sheet(&store, table, &ulid(2, 2), date("2026-12-24"))
+        .await
+        .unwrap();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].booking_id, ulid(4, 8));
+    let before = day_sheet(&store, table, &ulid(2, 1), date("2026-12-23"))
+        .await
+        .unwrap();
+    let ids: BTreeSet<_> = before.iter().map(|e| e.booking_id.clone()).collect();
+    assert_eq!(ids, BTreeSet::from([ulid(4, 9)]));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn replays_and_duplicate_deliveries_change_nothing(
+        ops in proptest::collection::vec((0u8..6, 0u32..4), 1..30),
+        repeats in proptest::collection::vec(any::<u8>(), 40),
+        back in proptest::collection::vec(any::<u8>(), 40),
+    ) {
+        let mut log = Log::new(NOW);
+        let now = at(NOW);
+        let mut bookings: Vec<Bk> = (0..4u32)
+            .map(|n| request(&mut log, n, n % 2, 1 + n % 2, &["2026-12-24"]))
+            .collect();
+        for (op, n) in ops {
+            let b = &mut bookings[n as usize];
+            let command = match op {
+                0 => BookingCommand::MarkHeld { hold_expires_at: now + Duration::minutes(15) },
+                1 => BookingCommand::ConfirmPayment {
+                    provider: label("stripe"),
+                    reference: label(&format!("pi_{}", b.id)),
+                    amount: eur(10_000),
+                    paid_at: now,
+                },
+                2 => BookingCommand::CancelBooking { by: CancelledBy::Guest, reason: CancellationReason::GuestRequest },
+                3 => BookingCommand::RejectBooking { reason: RejectionReason::SoldOut },
+                4 => BookingCommand::RecordRefund { reference: label(&format!("re_{}", b.id)), amount: eur(1_000) },
+                _ => BookingCommand::CheckIn { opens_at: Some(now) },
+            };
+            if let Ok(events) = b.state.decide(command, &log.services) {
+                for e in events {
+                    cqrs_es::Aggregate::apply(&mut b.state, e.clone());
+                    log.push("Booking", &b.id, &e);
+                }
+            }
+        }
+        let plan = schedule(log.events.len(), &repeats, &back);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (clean, messy) = rt.block_on(clean_and_replayed(&BookingsProjection, &log.events, &plan));
+        prop_assert_eq!(clean, messy);
+    }
+}
