@@ -240,3 +240,100 @@ async fn serve_runs_on_postgres_and_dynamodb_local() {
     assert!(body.contains("\"ready\":true"), "{body}");
     assert!(server.terminate());
 }
+
+/// Appends real inventory events (define, capacity for 31 nights, two holds) to the store.
+async fn seed_inventory(url: &str) -> String {
+    use holdfast_domain::common::{BookingId, Currency, DateRange, InventoryId, ListingId, Slot, TenantId};
+    use holdfast_domain::inventory::{Inventory, InventoryCommand, InventoryName, SlotSelection};
+    use holdfast_domain::services::DomainServices;
+    let store = holdfast_eventstore::EventStore::open(url).await.unwrap();
+    store.migrate().await.unwrap();
+    let cqrs = store.cqrs::<Inventory>(DomainServices::system());
+    let id = InventoryId::new();
+    let from = chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2031, 2, 1).unwrap();
+    let commands = [
+        InventoryCommand::DefineInventory {
+            inventory_id: id,
+            tenant_id: TenantId::new(),
+            listing_id: ListingId::new(),
+            name: InventoryName::parse("Deluxe").unwrap(),
+            currency: Currency::parse("EUR").unwrap(),
+        },
+        InventoryCommand::SetCapacity {
+            selection: SlotSelection::days(DateRange::new(from, to).unwrap()),
+            capacity: 4,
+        },
+        InventoryCommand::PlaceHold {
+            booking_id: BookingId::new(),
+            slots: vec![Slot::day(from)],
+            quantity: 2,
+            expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        },
+        InventoryCommand::PlaceHold {
+            booking_id: BookingId::new(),
+            slots: vec![Slot::day(from), Slot::day(from.succ_opt().unwrap())],
+            quantity: 1,
+            expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        },
+    ];
+    for command in commands {
+        cqrs.execute(&id.to_string(), command).await.unwrap();
+    }
+    id.to_string()
+}
+
+fn run_ok(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn projections_rebuild_verify_and_status_operate_dynamodb_read_models() {
+    let db = fresh_postgres_database().await;
+    seed_inventory(&db.url).await;
+    let prefix = holdfast_testkit::fresh_table_prefix();
+    let projections = |args: &[&str]| {
+        let mut command = holdfast();
+        command
+            .env("HOLDFAST_DATABASE_URL", &db.url)
+            .env("HOLDFAST_DYNAMODB_ENDPOINT", dynamodb_endpoint())
+            .env("HOLDFAST_TABLE_PREFIX", &prefix)
+            .arg("projections")
+            .args(args);
+        command
+    };
+    let rebuilt = run_ok(&mut projections(&["rebuild", "calendar"]));
+    assert!(rebuilt.contains("rebuilt calendar: generation 1 (was none), 4 events"), "{rebuilt}");
+    assert!(rebuilt.contains("events/s"), "{rebuilt}");
+    assert!(rebuilt.contains("verified 31 items, 0 differences"), "{rebuilt}");
+
+    // A second rebuild makes generation 2 and drops generation 1.
+    let again = run_ok(&mut projections(&["rebuild", "calendar"]));
+    assert!(again.contains("generation 2 (was 1)") && again.contains("dropped [1]"), "{again}");
+
+    let verified = run_ok(&mut projections(&["verify", "calendar"]));
+    assert!(verified.contains("calendar g2: checked 31 items") && verified.contains(", 0 differences"), "{verified}");
+
+    let status = run_ok(&mut projections(&["status"]));
+    let calendar = status.lines().find(|l| l.starts_with("calendar")).unwrap();
+    let fields: Vec<_> = calendar.split_whitespace().collect();
+    assert_eq!((fields[1], fields[3]), ("2", "0"), "generation 2, lag 0: {status}");
+    assert!(status.lines().any(|l| l.starts_with("search") && l.contains("none")), "{status}");
+
+    // Bad selections are one clear line.
+    let output = projections(&["rebuild", "nonsense"]).output().unwrap();
+    assert_one_clear_line(&output, "error: unknown read model `nonsense`", "calendar");
+}
+
+#[test]
+fn projections_need_dynamodb() {
+    let output = holdfast().args(["projections", "status"]).output().unwrap();
+    assert_one_clear_line(&output, "error: the embedded default keeps read models in the server's memory", "--dynamodb-endpoint");
+}
