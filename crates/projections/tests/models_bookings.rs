@@ -17,6 +17,7 @@ use holdfast_projections::models::QueryError;
 use holdfast_projections::models::bookings::{
     BookingsProjection, booking, bookings_by_guest, day_sheet,
 };
+use holdfast_projections::projection::Projection;
 use holdfast_projections::store::TableRef;
 use holdfast_projections::store::memory::MemoryStore;
 use models_support::*;
@@ -142,7 +143,12 @@ async fn a_booking_by_id_shows_status_totals_coupon_and_payment() {
     assert_eq!(view.created_at, Some(now));
     assert!(view.confirmed_at.is_some());
     assert!(view.hold_expires_at.is_some());
-    assert!(booking(&store, table, &ulid(4, 99)).await.unwrap().is_none());
+    assert!(
+        booking(&store, table, &ulid(4, 99))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -300,4 +306,29 @@ proptest! {
         let (clean, messy) = rt.block_on(clean_and_replayed(&BookingsProjection, &log.events, &plan));
         prop_assert_eq!(clean, messy);
     }
+}
+
+#[test]
+fn each_read_model_has_one_projection_that_ignores_other_aggregates() {
+    use holdfast_projections::models::all_projections;
+    let projections = all_projections();
+    let tables: BTreeSet<_> = projections.iter().map(|p| p.table()).collect();
+    assert_eq!(tables.len(), 4);
+    let mut log = Log::new(NOW);
+    request(&mut log, 1, 1, 1, &["2026-12-24"]);
+    let event = &log.events[0];
+    for p in &projections {
+        let patches = p.patches(event).unwrap();
+        let is_bookings = p.table() == holdfast_projections::store::Table::Bookings;
+        // The booking document and its day-sheet entry; nothing for the other models.
+        assert_eq!(
+            patches.len(),
+            if is_bookings { 2 } else { 0 },
+            "{}",
+            p.table()
+        );
+    }
+    let mut broken = event.clone();
+    broken.payload = serde_json::json!({"BookingRequested": {"booking": 7}});
+    assert!(BookingsProjection.patches(&broken).is_err());
 }

@@ -6,9 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use holdfast_domain::common::{
-    Currency, DateRange, InventoryId, ListingId, Money, Slot, TenantId,
-};
+use holdfast_domain::common::{Currency, DateRange, InventoryId, ListingId, Money, Slot, TenantId};
 use holdfast_domain::inventory::{
     Inventory, InventoryCommand, InventoryName, ReleaseReason, SlotSelection,
 };

@@ -2,7 +2,9 @@
 
 mod models_support;
 
-use holdfast_domain::common::{BookingId, CampaignId, Currency, GuestId, ListingId, Money, TenantId};
+use holdfast_domain::common::{
+    BookingId, CampaignId, Currency, GuestId, ListingId, Money, TenantId,
+};
 use holdfast_domain::coupon::{CampaignTerms, CouponCampaign, CouponCode, CouponCommand, Discount};
 use holdfast_projections::models::coupons::{
     CampaignState, CouponsProjection, WalletStatus, campaign_stats, wallet,
@@ -174,10 +176,7 @@ async fn an_ended_campaign_has_nothing_remaining() {
         .unwrap()
         .unwrap();
     assert_eq!(stats.status, CampaignState::Ended);
-    assert_eq!(
-        (stats.claimed, stats.redeemed, stats.remaining),
-        (1, 1, 0)
-    );
+    assert_eq!((stats.claimed, stats.redeemed, stats.remaining), (1, 1, 0));
     assert!(
         campaign_stats(&store, table, &ulid(6, 99))
             .await

@@ -3,6 +3,8 @@
 //! project them into a `MemoryStore`.
 #![allow(dead_code)]
 
+pub mod listings;
+
 use std::collections::HashMap;
 use std::fmt::Display;
 
@@ -160,7 +162,10 @@ pub fn schedule(len: usize, repeats: &[u8], back: &[u8]) -> Vec<usize> {
         out.push(i);
         let r = repeats.get(i).copied().unwrap_or(0) % 3;
         for k in 0..r {
-            let step = back.get((i + k as usize) % back.len().max(1)).copied().unwrap_or(0);
+            let step = back
+                .get((i + k as usize) % back.len().max(1))
+                .copied()
+                .unwrap_or(0);
             out.push(i.saturating_sub(usize::from(step) % (i + 1)));
         }
     }
