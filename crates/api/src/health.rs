@@ -24,12 +24,10 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         ReadSide::InMemory(_) => json!({"status": "ok", "kind": "in-memory"}),
         ReadSide::DynamoDb {
             client, settings, ..
-        } => {
-            match holdfast_projections::dynamo::check_reachable(client, settings).await {
-                Ok(()) => json!({"status": "ok", "kind": "dynamodb"}),
-                Err(e) => json!({"status": "degraded", "kind": "dynamodb", "error": e.to_string()}),
-            }
-        }
+        } => match holdfast_projections::dynamo::check_reachable(client, settings).await {
+            Ok(()) => json!({"status": "ok", "kind": "dynamodb"}),
+            Err(e) => json!({"status": "degraded", "kind": "dynamodb", "error": e.to_string()}),
+        },
     };
     let projectors: Vec<Value> = state
         .projections

@@ -243,7 +243,9 @@ async fn serve_runs_on_postgres_and_dynamodb_local() {
 
 /// Appends real inventory events (define, capacity for 31 nights, two holds) to the store.
 async fn seed_inventory(url: &str) -> String {
-    use holdfast_domain::common::{BookingId, Currency, DateRange, InventoryId, ListingId, Slot, TenantId};
+    use holdfast_domain::common::{
+        BookingId, Currency, DateRange, InventoryId, ListingId, Slot, TenantId,
+    };
     use holdfast_domain::inventory::{Inventory, InventoryCommand, InventoryName, SlotSelection};
     use holdfast_domain::services::DomainServices;
     let store = holdfast_eventstore::EventStore::open(url).await.unwrap();
@@ -310,22 +312,43 @@ async fn projections_rebuild_verify_and_status_operate_dynamodb_read_models() {
         command
     };
     let rebuilt = run_ok(&mut projections(&["rebuild", "calendar"]));
-    assert!(rebuilt.contains("rebuilt calendar: generation 1 (was none), 4 events"), "{rebuilt}");
+    assert!(
+        rebuilt.contains("rebuilt calendar: generation 1 (was none), 4 events"),
+        "{rebuilt}"
+    );
     assert!(rebuilt.contains("events/s"), "{rebuilt}");
-    assert!(rebuilt.contains("verified 31 items, 0 differences"), "{rebuilt}");
+    assert!(
+        rebuilt.contains("verified 31 items, 0 differences"),
+        "{rebuilt}"
+    );
 
     // A second rebuild makes generation 2 and drops generation 1.
     let again = run_ok(&mut projections(&["rebuild", "calendar"]));
-    assert!(again.contains("generation 2 (was 1)") && again.contains("dropped [1]"), "{again}");
+    assert!(
+        again.contains("generation 2 (was 1)") && again.contains("dropped [1]"),
+        "{again}"
+    );
 
     let verified = run_ok(&mut projections(&["verify", "calendar"]));
-    assert!(verified.contains("calendar g2: checked 31 items") && verified.contains(", 0 differences"), "{verified}");
+    assert!(
+        verified.contains("calendar g2: checked 31 items") && verified.contains(", 0 differences"),
+        "{verified}"
+    );
 
     let status = run_ok(&mut projections(&["status"]));
     let calendar = status.lines().find(|l| l.starts_with("calendar")).unwrap();
     let fields: Vec<_> = calendar.split_whitespace().collect();
-    assert_eq!((fields[1], fields[3]), ("2", "0"), "generation 2, lag 0: {status}");
-    assert!(status.lines().any(|l| l.starts_with("search") && l.contains("none")), "{status}");
+    assert_eq!(
+        (fields[1], fields[3]),
+        ("2", "0"),
+        "generation 2, lag 0: {status}"
+    );
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("search") && l.contains("none")),
+        "{status}"
+    );
 
     // Bad selections are one clear line.
     let output = projections(&["rebuild", "nonsense"]).output().unwrap();
@@ -335,5 +358,9 @@ async fn projections_rebuild_verify_and_status_operate_dynamodb_read_models() {
 #[test]
 fn projections_need_dynamodb() {
     let output = holdfast().args(["projections", "status"]).output().unwrap();
-    assert_one_clear_line(&output, "error: the embedded default keeps read models in the server's memory", "--dynamodb-endpoint");
+    assert_one_clear_line(
+        &output,
+        "error: the embedded default keeps read models in the server's memory",
+        "--dynamodb-endpoint",
+    );
 }

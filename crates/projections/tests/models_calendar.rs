@@ -239,14 +239,14 @@ async fn time_slots_of_the_last_day_are_included_and_other_inventories_never() {
     ));
 }
 
-/// A store that counts the queries it serves.
-struct Counting {
-    inner: MemoryStore,
+/// A store that counts the queries it serves (around a real store).
+struct Counting<S> {
+    inner: S,
     queries: AtomicUsize,
 }
 
 #[async_trait]
-impl ReadStore for Counting {
+impl<S: ReadStore> ReadStore for Counting<S> {
     async fn create_table(&self, table: TableRef) -> Result<(), ReadStoreError> {
         self.inner.create_table(table).await
     }
@@ -290,6 +290,68 @@ impl ReadStore for Counting {
     ) -> Result<(), ReadStoreError> {
         self.inner.save_checkpoint(table, position).await
     }
+}
+
+/// Calendar events for November to February, so a month is cut out of a longer calendar.
+fn four_months() -> (Log, Inv) {
+    let mut log = Log::new(NOW);
+    let mut inv = Inv::define(&mut log, 1);
+    inv.run(
+        &mut log,
+        InventoryCommand::SetCapacity {
+            selection: nights("2026-11-01", "2027-03-01"),
+            capacity: 3,
+        },
+    );
+    (log, inv)
+}
+
+/// Asserts a December calendar is served by one query; gives the inner store back.
+async fn assert_december_is_one_query<S: ReadStore>(
+    store: Counting<S>,
+    table: TableRef,
+    inv: &Inv,
+) -> S {
+    let days = calendar(
+        &store,
+        table,
+        &inv.id,
+        date("2026-12-01"),
+        date("2026-12-31"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(days.len(), 31);
+    assert_eq!(days[0].slot, "2026-12-01");
+    assert_eq!(days[30].slot, "2026-12-31");
+    assert!(days.iter().all(|d| d.available == 3));
+    assert_eq!(store.queries.load(Ordering::SeqCst), 1);
+    store.inner
+}
+
+#[tokio::test]
+async fn a_month_of_31_days_is_one_dynamodb_query() {
+    let (log, inv) = four_months();
+    let settings = holdfast_projections::dynamo::DynamoSettings {
+        endpoint: Some(holdfast_testkit::dynamodb_endpoint()),
+        region: None,
+    };
+    let client = holdfast_projections::dynamo::client(&settings)
+        .await
+        .unwrap();
+    let dynamo = holdfast_projections::store::dynamo::DynamoStore::new(
+        client,
+        holdfast_testkit::fresh_table_prefix(),
+    );
+    let table = TableRef::new(Table::Calendar, 1);
+    dynamo.create_table(table).await.unwrap();
+    project(&dynamo, table, &CalendarProjection, &log.events).await;
+    let store = Counting {
+        inner: dynamo,
+        queries: AtomicUsize::new(0),
+    };
+    let inner = assert_december_is_one_query(store, table, &inv).await;
+    inner.drop_table(table).await.unwrap();
 }
 
 #[tokio::test]

@@ -55,7 +55,9 @@ struct Selection {
 impl Selection {
     fn projections(&self) -> anyhow::Result<Vec<Arc<dyn Projection>>> {
         if !self.all && self.names.is_empty() {
-            bail!("name the read models to use (calendar, search, bookings, coupons) or pass --all");
+            bail!(
+                "name the read models to use (calendar, search, bookings, coupons) or pass --all"
+            );
         }
         let all = all_projections();
         if self.all {
@@ -143,14 +145,14 @@ async fn rebuild(
     projection: Arc<dyn Projection>,
 ) -> anyhow::Result<()> {
     let table = projection.table();
-    let total = measure_lag(events, holdfast_eventstore::Position::START).await?.events;
+    let total = measure_lag(events, holdfast_eventstore::Position::START)
+        .await?
+        .events;
     let bar = ProgressBar::new(total.max(1));
     bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>9} [{bar:40}] {pos}/{len} events {msg} ({elapsed})",
-        )
-        .context("progress bar template")?
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{prefix:>9} [{bar:40}] {pos}/{len} events {msg} ({elapsed})")
+            .context("progress bar template")?
+            .progress_chars("=> "),
     );
     bar.set_prefix(table.name());
     bar.enable_steady_tick(Duration::from_millis(200));
@@ -166,7 +168,10 @@ async fn rebuild(
             RebuildPhase::Switching => "switching",
             RebuildPhase::Done => "done",
         };
-        bar.set_message(format!("g{} {phase} {:.0} events/s", p.generation, p.events_per_second));
+        bar.set_message(format!(
+            "g{} {phase} {:.0} events/s",
+            p.generation, p.events_per_second
+        ));
     };
     let report = Rebuilder::new(projection, store, events.clone())
         .run(progress)
@@ -177,7 +182,9 @@ async fn rebuild(
     println!(
         "rebuilt {table}: generation {} (was {}), {} events in {:.1} s = {:.0} events/s; verified {} items, {} differences; dropped {:?}",
         report.generation,
-        report.old_generation.map_or("none".to_owned(), |g| g.to_string()),
+        report
+            .old_generation
+            .map_or("none".to_owned(), |g| g.to_string()),
         report.events,
         seconds,
         report.events as f64 / seconds.max(1e-9),

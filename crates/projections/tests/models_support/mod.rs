@@ -116,7 +116,7 @@ pub async fn store_for(projection: &dyn Projection) -> (MemoryStore, TableRef) {
 
 /// Applies each event's patches at its position.
 pub async fn project(
-    store: &MemoryStore,
+    store: &dyn ReadStore,
     table: TableRef,
     projection: &dyn Projection,
     events: &[StoredEvent],
