@@ -64,7 +64,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the HTTP server failed")?;
-    if let Some(runtime) = projections.and_then(|p| Arc::into_inner(p)) {
+    if let Some(runtime) = projections.and_then(Arc::into_inner) {
         for (table, result) in runtime.stop().await {
             if let Err(e) = result {
                 tracing::warn!(%table, error = %e, "projector stopped with an error");
