@@ -8,9 +8,12 @@
 //! issue; this crate is where they live.
 
 pub mod auth;
+pub mod commands;
 pub mod dispatch;
 pub mod error;
 pub mod health;
+pub mod http;
+pub mod schema;
 pub mod state;
 
 pub use state::{AppState, ReadSide};
@@ -20,8 +23,18 @@ use axum::routing::get;
 
 /// The HTTP application.
 pub fn app(state: AppState) -> Router {
+    let graphql = http::GraphqlState {
+        schema: schema::build(state.clone()),
+        app: state.clone(),
+    };
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .with_state(state)
+        .route("/", get(http::graphiql))
+        .route("/graphql", get(http::graphql).post(http::graphql))
+        .with_state(graphql)
+        .merge(
+            Router::new()
+                .route("/healthz", get(health::healthz))
+                .route("/readyz", get(health::readyz))
+                .with_state(state),
+        )
 }

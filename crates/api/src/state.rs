@@ -2,12 +2,16 @@
 
 use std::sync::Arc;
 
+use holdfast_domain::services::DomainServices;
 use holdfast_eventstore::EventStore;
 use holdfast_projections::dynamo::DynamoSettings;
 use holdfast_projections::runtime::ProjectionRuntime;
 use holdfast_projections::store::ReadStore;
 use holdfast_projections::store::dynamo::DynamoStore;
 use holdfast_projections::store::memory::MemoryStore;
+
+use crate::auth::Authenticator;
+use crate::commands::Commands;
 
 /// Where the read models live.
 #[derive(Clone)]
@@ -71,4 +75,31 @@ pub struct AppState {
     pub read_side: ReadSide,
     /// The projectors running in this process, if any (for lag and read-your-writes).
     pub projections: Option<Arc<ProjectionRuntime>>,
+    /// Verifies bearer tokens.
+    pub auth: Arc<Authenticator>,
+    /// The domain's services (the clock every rule reads).
+    pub services: DomainServices,
+    /// The command side.
+    pub commands: Arc<Commands>,
+}
+
+impl AppState {
+    /// State over a store and a read side; builds the command side.
+    pub fn new(
+        store: EventStore,
+        read_side: ReadSide,
+        projections: Option<Arc<ProjectionRuntime>>,
+        auth: Authenticator,
+        services: DomainServices,
+    ) -> Self {
+        let commands = Arc::new(Commands::new(&store, &services));
+        Self {
+            store,
+            read_side,
+            projections,
+            auth: Arc::new(auth),
+            services,
+            commands,
+        }
+    }
 }

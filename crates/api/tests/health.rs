@@ -2,7 +2,9 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use holdfast_api::auth::{AuthConfig, Authenticator, Secret};
 use holdfast_api::{AppState, ReadSide, app};
+use holdfast_domain::services::DomainServices;
 use holdfast_eventstore::EventStore;
 use holdfast_projections::dynamo::{DynamoSettings, client};
 use holdfast_testkit::{dynamodb_endpoint, fresh_postgres_database, fresh_sqlite_database};
@@ -22,6 +24,16 @@ async fn get(state: AppState, path: &str) -> (StatusCode, Value) {
     (status, body)
 }
 
+fn state(store: EventStore, read_side: ReadSide) -> AppState {
+    AppState::new(
+        store,
+        read_side,
+        None,
+        Authenticator::new(&AuthConfig::Hs256(Secret::new("health-test-secret-0123"))).unwrap(),
+        DomainServices::system(),
+    )
+}
+
 async fn dynamo(endpoint: &str) -> ReadSide {
     let settings = DynamoSettings {
         endpoint: Some(endpoint.to_owned()),
@@ -34,11 +46,7 @@ async fn dynamo(endpoint: &str) -> ReadSide {
 async fn it_is_ready_on_postgres_and_dynamodb() {
     let db = fresh_postgres_database().await;
     let store = EventStore::open(&db.url).await.unwrap();
-    let state = AppState {
-        store,
-        read_side: dynamo(&dynamodb_endpoint()).await,
-        projections: None,
-    };
+    let state = state(store, dynamo(&dynamodb_endpoint()).await);
     assert_eq!(
         get(state.clone(), "/healthz").await,
         (StatusCode::OK, Value::from("ok"))
@@ -53,11 +61,10 @@ async fn it_is_ready_on_postgres_and_dynamodb() {
 #[tokio::test]
 async fn an_unreachable_dynamodb_degrades_reads_but_keeps_it_ready() {
     let db = fresh_sqlite_database();
-    let state = AppState {
-        store: EventStore::open(&db.url).await.unwrap(),
-        read_side: dynamo("http://127.0.0.1:9").await,
-        projections: None,
-    };
+    let state = state(
+        EventStore::open(&db.url).await.unwrap(),
+        dynamo("http://127.0.0.1:9").await,
+    );
     let (status, body) = get(state, "/readyz").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["readModels"]["status"], "degraded");
@@ -74,11 +81,7 @@ async fn a_closed_event_store_is_not_ready() {
     let db = fresh_postgres_database().await;
     let store = EventStore::open(&db.url).await.unwrap();
     store.pg_pool().unwrap().close().await;
-    let state = AppState {
-        store,
-        read_side: ReadSide::in_memory(),
-        projections: None,
-    };
+    let state = state(store, ReadSide::in_memory());
     let (status, body) = get(state, "/readyz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["ready"], false);

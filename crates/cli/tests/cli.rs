@@ -13,6 +13,9 @@ fn holdfast() -> Command {
         "HOLDFAST_DYNAMODB",
         "HOLDFAST_DYNAMODB_ENDPOINT",
         "HOLDFAST_LISTEN",
+        "HOLDFAST_JWT_SECRET",
+        "HOLDFAST_JWT_PUBLIC_KEY_FILE",
+        "HOLDFAST_TABLE_PREFIX",
     ] {
         command.env_remove(var);
     }
@@ -86,6 +89,26 @@ fn a_wrong_dynamodb_endpoint_is_one_clear_line() {
         &output,
         "error: the read side is unavailable: cannot reach DynamoDB at http://127.0.0.1:9: ",
         "--dynamodb-endpoint",
+    );
+}
+
+#[tokio::test]
+async fn postgres_without_a_jwt_key_is_one_clear_line() {
+    let db = fresh_postgres_database().await;
+    let output = holdfast()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db.url,
+        ])
+        .output()
+        .unwrap();
+    assert_one_clear_line(
+        &output,
+        "error: no JWT verification key",
+        "HOLDFAST_JWT_SECRET",
     );
 }
 
@@ -232,7 +255,12 @@ async fn serve_runs_on_postgres_and_dynamodb_local() {
     let mut command = holdfast();
     command
         .env("HOLDFAST_DATABASE_URL", &db.url)
-        .env("HOLDFAST_DYNAMODB_ENDPOINT", dynamodb_endpoint());
+        .env("HOLDFAST_DYNAMODB_ENDPOINT", dynamodb_endpoint())
+        .env(
+            "HOLDFAST_TABLE_PREFIX",
+            holdfast_testkit::fresh_table_prefix(),
+        )
+        .env("HOLDFAST_JWT_SECRET", "a-production-secret-0123456789");
     let server = Server::start(command);
     let (status, body) = server.get("/readyz");
     assert_eq!(status, 200, "{body}");

@@ -11,7 +11,9 @@ use holdfast_api::{AppState, app};
 use holdfast_projections::models::all_projections;
 use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
 
-use crate::settings::{ReadSideArgs, StoreArgs};
+use holdfast_domain::services::DomainServices;
+
+use crate::settings::{AuthArgs, ReadSideArgs, StoreArgs};
 
 /// Arguments of `holdfast serve`.
 #[derive(Args)]
@@ -20,6 +22,8 @@ pub struct ServeArgs {
     store: StoreArgs,
     #[command(flatten)]
     read_side: ReadSideArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
     /// Address to listen on.
     #[arg(long, env = "HOLDFAST_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -30,6 +34,7 @@ pub struct ServeArgs {
 
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let authenticator = args.auth.authenticator(&args.store)?;
     let store = args.store.open().await?;
     store.migrate().await?;
     let read_side = args.read_side.connect().await?;
@@ -55,11 +60,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(backend = ?store.backend(), %address, "serving");
     // The one line a script (or a test) waits for.
     println!("Holdfast listening on http://{address}");
-    let state = AppState {
+    let state = AppState::new(
         store,
         read_side,
-        projections: projections.clone(),
-    };
+        projections.clone(),
+        authenticator,
+        DomainServices::system(),
+    );
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -1,0 +1,3 @@
+//! Query fields, one module per aggregate.
+
+pub mod service;

@@ -1,0 +1,151 @@
+//! `spawn_app()`: the real server on port 0 against real Postgres (a fresh database) and
+//! DynamoDB Local (a fresh table prefix), projectors running, on a clock the test controls.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use holdfast_api::auth::{AuthConfig, Authenticator, Role, Secret, TokenIssuer};
+use holdfast_api::{AppState, ReadSide, app};
+use holdfast_domain::common::{GuestId, TenantId};
+use holdfast_domain::services::{DomainServices, FixedClock};
+use holdfast_eventstore::EventStore;
+use holdfast_projections::dynamo::{DynamoSettings, client};
+use holdfast_projections::models::all_projections;
+use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
+use holdfast_testkit::{
+    TestSqlite, dynamodb_endpoint, fresh_postgres_database, fresh_sqlite_database,
+    fresh_table_prefix,
+};
+use serde_json::{Value, json};
+
+pub const SECRET: &str = "holdfast-test-secret-0123456789";
+
+/// A running server.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its state (store, read side, projections, commands).
+    pub state: AppState,
+    /// The clock every rule reads; move it with `set`/`advance`.
+    pub clock: FixedClock,
+    pub http: reqwest::Client,
+    _sqlite: Option<TestSqlite>,
+}
+
+/// The clock's starting instant.
+pub fn start_instant() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2030-01-07T09:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+/// Production shape: Postgres + DynamoDB Local + projectors.
+pub async fn spawn_app() -> TestApp {
+    let db = fresh_postgres_database().await;
+    let store = EventStore::open(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let settings = DynamoSettings {
+        endpoint: Some(dynamodb_endpoint()),
+        region: None,
+    };
+    let read_side = ReadSide::dynamodb(
+        client(&settings).await.unwrap(),
+        settings,
+        &fresh_table_prefix(),
+    );
+    start(store, read_side, None).await
+}
+
+/// Embedded shape: SQLite + memory + projectors.
+pub async fn spawn_embedded_app() -> TestApp {
+    let db = fresh_sqlite_database();
+    let store = EventStore::open(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    start(store, ReadSide::in_memory(), Some(db)).await
+}
+
+async fn start(store: EventStore, read_side: ReadSide, sqlite: Option<TestSqlite>) -> TestApp {
+    let clock = FixedClock::new(start_instant());
+    let projections = Arc::new(ProjectionRuntime::start(
+        read_side.store(),
+        store.clone(),
+        all_projections(),
+        ProjectorOptions::default(),
+    ));
+    let auth = Authenticator::new(&AuthConfig::Hs256(Secret::new(SECRET))).unwrap();
+    let state = AppState::new(
+        store,
+        read_side,
+        Some(projections),
+        auth,
+        DomainServices::with_clock(clock.clone()),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app(state.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestApp {
+        base,
+        state,
+        clock,
+        http: reqwest::Client::new(),
+        _sqlite: sqlite,
+    }
+}
+
+/// A token for `role`.
+pub fn token(role: Role, sub: &str, tenant: Option<TenantId>) -> String {
+    TokenIssuer::hs256(&Secret::new(SECRET))
+        .mint(role, sub, tenant, Duration::hours(1))
+        .unwrap()
+}
+
+/// A guest and their token.
+pub fn guest() -> (GuestId, String) {
+    let id = GuestId::new();
+    (id, token(Role::Guest, &id.to_string(), None))
+}
+
+/// An operator of a new tenant and their token.
+pub fn operator() -> (TenantId, String) {
+    let tenant = TenantId::new();
+    (tenant, token(Role::Operator, "operator", Some(tenant)))
+}
+
+/// An admin token.
+pub fn admin() -> String {
+    token(Role::Admin, "root", None)
+}
+
+impl TestApp {
+    /// POSTs a GraphQL request; returns the whole JSON response (`data` and `errors`).
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        assert!(
+            !response.status().is_server_error(),
+            "5xx from /graphql: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    /// Like [`Self::graphql`], panicking on any error; returns `data`.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let response = self.graphql(token, query, variables).await;
+        assert!(response.get("errors").is_none(), "errors: {response}");
+        response["data"].clone()
+    }
+}
+
+/// The `extensions.code` of a response's first error.
+pub fn error_code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
