@@ -6,6 +6,7 @@
 //! Every resolver reads the [`AppState`] and the caller's [`Principal`] from the context
 //! ([`context`]); errors are [`crate::error::ApiError`]s, so each carries `extensions.code`.
 
+pub mod consistency;
 pub mod context;
 pub mod query;
 
