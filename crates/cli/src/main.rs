@@ -36,6 +36,8 @@ enum Command {
     Migrate(commands::migrate::MigrateArgs),
     /// Operate the DynamoDB read models: status, rebuild, verify.
     Projections(commands::projections::ProjectionsArgs),
+    /// Mint a bearer token (development and tests).
+    Token(commands::token::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(args).await,
             Command::Migrate(args) => commands::migrate::run(args).await,
             Command::Projections(args) => commands::projections::run(args).await,
+            Command::Token(args) => commands::token::run(args).await,
         }
     });
     match result {

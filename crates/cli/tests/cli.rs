@@ -215,6 +215,23 @@ impl Server {
         (status, body)
     }
 
+    fn post(&self, path: &str, body: &str, token: Option<&str>) -> String {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "POST {path} HTTP/1.0\r\nHost: {}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+            self.address,
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    }
+
     /// Sends SIGTERM and returns whether it exited cleanly.
     fn terminate(mut self) -> bool {
         Command::new("kill")
@@ -381,6 +398,43 @@ async fn projections_rebuild_verify_and_status_operate_dynamodb_read_models() {
     // Bad selections are one clear line.
     let output = projections(&["rebuild", "nonsense"]).output().unwrap();
     assert_one_clear_line(&output, "error: unknown read model `nonsense`", "calendar");
+}
+
+#[test]
+fn a_token_minted_by_the_cli_is_accepted_by_serve() {
+    let dir = tempfile_dir();
+    let mut command = holdfast();
+    command.current_dir(&dir);
+    let server = Server::start(command);
+    let token = run_ok(
+        holdfast()
+            .current_dir(&dir)
+            .args(["token", "--role", "admin"]),
+    );
+    let query = r#"{"query":"{ version }"}"#;
+    let authorised = server.post("/graphql", query, Some(token.trim()));
+    assert!(authorised.contains("\"version\""), "{authorised}");
+    let forged = server.post("/graphql", query, Some("eyJhbGciOiJIUzI1NiJ9.e30.x"));
+    assert!(forged.contains("UNAUTHENTICATED"), "{forged}");
+    // Operators need a tenant; a bad ttl is one clear line.
+    let output = holdfast()
+        .current_dir(&dir)
+        .args(["token", "--role", "operator"])
+        .output()
+        .unwrap();
+    assert_one_clear_line(
+        &output,
+        "error: an operator token needs --tenant",
+        "--tenant",
+    );
+    let output = holdfast()
+        .current_dir(&dir)
+        .args(["token", "--role", "admin", "--ttl", "5w"])
+        .output()
+        .unwrap();
+    assert_one_clear_line(&output, "error: --ttl `5w`", "unit");
+    assert!(server.terminate());
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

@@ -3,3 +3,4 @@
 pub mod migrate;
 pub mod projections;
 pub mod serve;
+pub mod token;
