@@ -17,7 +17,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/holdfast.db";
 #[derive(Args, Clone, Debug)]
 pub struct StoreArgs {
     /// Event store URL: postgres://user:password@host:port/db, or sqlite://path/to/file.db.
-    #[arg(long, env = "HOLDFAST_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    #[arg(long, global = true, env = "HOLDFAST_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     pub database_url: String,
 }
 
@@ -32,16 +32,21 @@ impl StoreArgs {
 #[derive(Args, Clone, Debug)]
 pub struct ReadSideArgs {
     /// Keep read models in DynamoDB (AWS default credential chain and region) instead of memory.
-    #[arg(long, env = "HOLDFAST_DYNAMODB")]
+    #[arg(long, global = true, env = "HOLDFAST_DYNAMODB")]
     pub dynamodb: bool,
     /// A DynamoDB endpoint such as http://127.0.0.1:8000 (DynamoDB Local); implies --dynamodb.
-    #[arg(long, env = "HOLDFAST_DYNAMODB_ENDPOINT")]
+    #[arg(long, global = true, env = "HOLDFAST_DYNAMODB_ENDPOINT")]
     pub dynamodb_endpoint: Option<String>,
     /// The DynamoDB region (default: the AWS chain's; us-east-1 for a local endpoint).
-    #[arg(long, env = "HOLDFAST_DYNAMODB_REGION")]
+    #[arg(long, global = true, env = "HOLDFAST_DYNAMODB_REGION")]
     pub dynamodb_region: Option<String>,
     /// Prefix of every read-model table name (lets several deployments share an account).
-    #[arg(long, env = "HOLDFAST_TABLE_PREFIX", default_value = "holdfast_")]
+    #[arg(
+        long,
+        global = true,
+        env = "HOLDFAST_TABLE_PREFIX",
+        default_value = "holdfast_"
+    )]
     pub table_prefix: String,
 }
 
