@@ -62,6 +62,15 @@ enum Command {
     Worker(commands::worker::WorkerArgs),
 }
 
+/// Whether the failure is only that stdout was closed early (`holdfast events export | head`).
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Exit status of a failure: 1 for verification differences, 2 for everything else.
 fn failure_status(error: &anyhow::Error) -> u8 {
     if error
@@ -109,6 +118,7 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: the context chain, no backtrace.
             eprintln!("error: {e:#}");

@@ -420,7 +420,7 @@ async fn as_of(store: &EventStore, args: AsOfArgs) -> anyhow::Result<()> {
         AggregateKind::Booking => json(replay_as_of::<Booking>(store, id, at).await?)?,
         AggregateKind::Coupon => json(replay_as_of::<CouponCampaign>(store, id, at).await?)?,
     };
-    println!("{state}");
+    writeln!(std::io::stdout().lock(), "{state}")?;
     Ok(())
 }
 

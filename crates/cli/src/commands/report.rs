@@ -111,7 +111,7 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
         Format::Csv => csv(&rows)?,
         Format::Svg => svg(&name, a.from, a.to, &rows),
     };
-    print!("{text}");
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(())
 }
 
