@@ -210,6 +210,9 @@ fn as_of_three_instants_matches_hand_checked_states() {
     assert_eq!(cancelled["total_refunded"]["amount_minor"], 390_000);
 }
 
+/// A booking's inventory, (slot, amount) lines and last status.
+type BookingFacts = (String, Vec<(String, i64)>, String);
+
 /// capacity, held, allocated and revenue per (inventory, slot) of `listing`, computed from the
 /// history file directly: the last slot snapshot any inventory event carried, and the lines of
 /// bookings whose last status is Confirmed, CheckedIn or NoShow.
@@ -220,7 +223,7 @@ fn expected_occupancy(
 ) -> BTreeMap<(String, String), (u64, u64, u64, i64)> {
     let text = std::fs::read_to_string(history_file()).unwrap();
     let mut slots = BTreeMap::new();
-    let mut bookings: BTreeMap<String, (String, Vec<(String, i64)>, String)> = BTreeMap::new();
+    let mut bookings: BTreeMap<String, BookingFacts> = BTreeMap::new();
     for line in text.lines() {
         let e: Value = serde_json::from_str(line).unwrap();
         let (_, body) = e["payload"].as_object().unwrap().iter().next().unwrap();

@@ -81,10 +81,20 @@ fn load_twice_appends_nothing(url: &str) {
     // Even on another day (other relative dates), a loaded set is left alone.
     let later = run_ok(
         holdfast()
-            .args(["fixtures", "load", "--start", "2027-03-01", "--database-url", url])
+            .args([
+                "fixtures",
+                "load",
+                "--start",
+                "2027-03-01",
+                "--database-url",
+                url,
+            ])
             .arg(demo_dir()),
     );
-    assert!(later.starts_with("fixtures: 0 loaded, 6 already present"), "{later}");
+    assert!(
+        later.starts_with("fixtures: 0 loaded, 6 already present"),
+        "{later}"
+    );
     assert_eq!(census(url), after_first);
 }
 
@@ -104,7 +114,13 @@ fn fixtures_load_twice_appends_nothing_on_sqlite() {
 fn a_bad_fixture_folder_is_one_clear_line() {
     let db = fresh_sqlite_database();
     let output = holdfast()
-        .args(["fixtures", "load", "/nonexistent/fixtures", "--database-url", &db.url])
+        .args([
+            "fixtures",
+            "load",
+            "/nonexistent/fixtures",
+            "--database-url",
+            &db.url,
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -122,8 +138,15 @@ fn a_bad_fixture_folder_is_one_clear_line() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: hotel.toml is not a valid fixture file"), "{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.starts_with("error: hotel.toml is not a valid fixture file"),
+        "{stderr}"
+    );
 }
 
 /// Starts `serve` in `dir`, waits for its first line, sends SIGTERM, waits for a clean exit.
@@ -148,7 +171,10 @@ fn serve_once(dir: &std::path::Path) {
     write!(stream, "GET /healthz HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"),
+        "{response}"
+    );
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -180,5 +206,8 @@ fn serve_loads_the_embedded_demo_into_an_empty_store_once() {
 fn schema_prints_the_sdl() {
     let sdl = run_ok(holdfast().arg("schema"));
     assert!(sdl.contains("type Query"), "{sdl}");
-    assert!(sdl.trim_end().ends_with('}') || sdl.contains("schema"), "{sdl}");
+    assert!(
+        sdl.trim_end().ends_with('}') || sdl.contains("schema"),
+        "{sdl}"
+    );
 }

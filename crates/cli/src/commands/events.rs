@@ -200,7 +200,7 @@ struct JsonRow<'a> {
 
 /// Where export rows go (both buffer, so rows stream out as they are written).
 enum Sink {
-    Csv(csv::Writer<Box<dyn Write>>),
+    Csv(Box<csv::Writer<Box<dyn Write>>>),
     Jsonl(std::io::BufWriter<Box<dyn Write>>),
 }
 
@@ -216,7 +216,7 @@ async fn export(store: &EventStore, args: ExportArgs) -> anyhow::Result<()> {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(sink);
             w.write_record(COLUMNS)?;
-            Sink::Csv(w)
+            Sink::Csv(Box::new(w))
         }
         Format::Jsonl => Sink::Jsonl(std::io::BufWriter::new(sink)),
     };
