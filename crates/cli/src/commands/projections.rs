@@ -22,6 +22,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::settings::{ReadSideArgs, StoreArgs};
 
+/// `projections verify` found read models that differ from the log (exit status 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{count} differences between the read models and the log")]
+pub struct VerifyDifferences {
+    /// How many.
+    pub count: usize,
+}
+
 /// Arguments of `holdfast projections`.
 #[derive(Args)]
 pub struct ProjectionsArgs {
@@ -102,7 +110,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
                 total += verify_one(&events, read_store.as_ref(), projection.as_ref()).await?;
             }
             if total > 0 {
-                bail!("{total} differences between the read models and the log");
+                return Err(VerifyDifferences { count: total }.into());
             }
             Ok(())
         }

@@ -1,5 +1,6 @@
-//! `holdfast serve`: open and migrate the event store, connect the read side, serve HTTP until
-//! Ctrl-C or SIGTERM, then drain in-flight requests.
+//! `holdfast serve`: open and migrate the event store, load the demo fixtures if the store is
+//! empty, connect the read side, serve HTTP until Ctrl-C or SIGTERM, then drain in-flight
+//! requests.
 
 use std::net::SocketAddr;
 
@@ -27,9 +28,12 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "HOLDFAST_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Do not run projectors in this process (API-only node; run them elsewhere).
+    /// Do not run projectors in this process (API-only node; run `holdfast worker` elsewhere).
     #[arg(long, env = "HOLDFAST_NO_WORKERS")]
     no_workers: bool,
+    /// Do not load the built-in demo fixtures into an empty embedded (SQLite) event store.
+    #[arg(long, env = "HOLDFAST_NO_DEMO")]
+    no_demo: bool,
 }
 
 /// Runs the server.
@@ -37,6 +41,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let authenticator = args.auth.authenticator(&args.store)?;
     let store = args.store.open().await?;
     store.migrate().await?;
+    // Only the embedded default (SQLite) with no event at all gets the demo set: never a store
+    // that has been used, never a production (Postgres) store.
+    if !args.no_demo
+        && store.backend() == holdfast_eventstore::Backend::Sqlite
+        && store.log().head().await? == holdfast_eventstore::Position::START
+    {
+        let set = crate::fixtures::FixtureSet::embedded()?;
+        let report =
+            super::fixtures::load_set(&store, &set, chrono::Utc::now().date_naive()).await?;
+        tracing::info!(
+            groups = report.loaded.len(),
+            "loaded the demo fixtures into the empty event store"
+        );
+    }
     let read_side = args.read_side.connect().await?;
     // Projectors: the in-memory read side is rebuilt from the log at every start; DynamoDB
     // resumes from its checkpoints. One active projector per table across nodes (leases).
@@ -82,7 +100,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
