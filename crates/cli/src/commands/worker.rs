@@ -38,8 +38,9 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         ProjectorOptions::default(),
     ));
     tracing::info!(backend = ?store.backend(), "worker running");
+    let shutdown = shutdown_signal();
     println!("Holdfast worker running");
-    shutdown_signal().await;
+    shutdown.await;
     if let Some(runtime) = Arc::into_inner(runtime) {
         for (table, result) in runtime.stop().await {
             if let Err(e) = result {
