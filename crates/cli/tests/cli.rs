@@ -395,6 +395,46 @@ async fn projections_rebuild_verify_and_status_operate_dynamodb_read_models() {
         "{status}"
     );
 
+    // Tamper with one calendar item in DynamoDB Local: verify names it and exits 1.
+    let settings = holdfast_projections::dynamo::DynamoSettings {
+        endpoint: Some(dynamodb_endpoint()),
+        region: None,
+    };
+    let dynamo = holdfast_projections::dynamo::client(&settings)
+        .await
+        .unwrap();
+    let table = format!("{prefix}calendar_g2");
+    let scan = dynamo
+        .scan()
+        .table_name(&table)
+        .limit(1)
+        .send()
+        .await
+        .unwrap();
+    let item = &scan.items()[0];
+    dynamo
+        .update_item()
+        .table_name(&table)
+        .key("pk", item["pk"].clone())
+        .key("sk", item["sk"].clone())
+        .update_expression("SET available = :n")
+        .expression_attribute_values(
+            ":n",
+            aws_sdk_dynamodb::types::AttributeValue::N("999".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let tampered = projections(&["verify", "calendar"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&tampered.stdout);
+    assert_eq!(tampered.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(", 1 differences")
+            && stdout.contains("differs")
+            && stdout.contains("available"),
+        "{stdout}"
+    );
+
     // Bad selections are one clear line.
     let output = projections(&["rebuild", "nonsense"]).output().unwrap();
     assert_one_clear_line(&output, "error: unknown read model `nonsense`", "calendar");
