@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod read_models;
 pub mod schema;
 pub mod state;
 

@@ -110,7 +110,7 @@ fn position(row: &PgRow) -> Result<Position, EventStoreError> {
     ))
 }
 
-fn stored_event(row: &PgRow) -> Result<StoredEvent, EventStoreError> {
+pub(crate) fn stored_event(row: &PgRow) -> Result<StoredEvent, EventStoreError> {
     let position = position(row)?;
     let sequence: i64 = row.try_get("sequence")?;
     Ok(StoredEvent {

@@ -33,7 +33,7 @@ impl SqliteEventLog {
     }
 }
 
-fn stored_event(row: &SqliteRow) -> Result<StoredEvent, EventStoreError> {
+pub(crate) fn stored_event(row: &SqliteRow) -> Result<StoredEvent, EventStoreError> {
     let index: i64 = row.try_get("global_position")?;
     let position = Position::new(0, u64::try_from(index).unwrap_or(0));
     let corrupt = |reason: String| EventStoreError::Corrupt {

@@ -235,6 +235,55 @@ impl EventStore {
         })
     }
 
+    /// One aggregate's events in stream order: those with a sequence above `after_sequence`
+    /// (0: from the first), at most `limit` of them. Committed events only.
+    pub async fn aggregate_events(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after_sequence: u64,
+        limit: usize,
+    ) -> Result<Vec<crate::StoredEvent>, EventStoreError> {
+        let after = i64::try_from(after_sequence).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match &self.pool {
+            Pool::Postgres(pool) => sqlx::query(
+                "SELECT tx_id::text AS tx, global_position, aggregate_type, aggregate_id, sequence,
+                        event_type, event_version, payload, metadata, recorded_at
+                   FROM events
+                  WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3
+                  ORDER BY sequence
+                  LIMIT $4",
+            )
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(crate::postgres::stored_event)
+            .collect(),
+            Pool::Sqlite(pool) => sqlx::query(
+                "SELECT global_position, aggregate_type, aggregate_id, sequence, event_type,
+                        event_version, payload, metadata, recorded_at
+                   FROM events
+                  WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND sequence > ?3
+                  ORDER BY sequence
+                  LIMIT ?4",
+            )
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(crate::sqlite::stored_event)
+            .collect(),
+        }
+    }
+
     /// The Postgres pool, when on Postgres.
     pub fn pg_pool(&self) -> Option<&PgPool> {
         match &self.pool {

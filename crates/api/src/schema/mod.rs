@@ -9,6 +9,7 @@
 pub mod consistency;
 pub mod context;
 pub mod query;
+pub mod types;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
 
@@ -17,7 +18,14 @@ use crate::state::AppState;
 
 /// The query root.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::service::ServiceQuery);
+pub struct QueryRoot(
+    query::service::ServiceQuery,
+    query::listing::ListingQuery,
+    query::inventory::InventoryQuery,
+    query::booking::BookingQuery,
+    query::coupon::CouponQuery,
+    query::admin::AdminQuery,
+);
 
 /// The mutation root.
 pub type MutationRoot = EmptyMutation;
@@ -41,6 +49,7 @@ pub fn build(state: AppState) -> AppSchema {
         SubscriptionRoot::default(),
     )
     .data(state)
+    .data(crate::read_models::AliasCache::default())
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()

@@ -1,3 +1,8 @@
 //! Query fields, one module per aggregate.
 
+pub mod admin;
+pub mod booking;
+pub mod coupon;
+pub mod inventory;
+pub mod listing;
 pub mod service;

@@ -1,0 +1,130 @@
+//! Booking queries over the bookings read model: `booking(id)`, `myBookings`, `daySheet`.
+//!
+//! Authorisation (the same rule across the schema's private queries):
+//! - anonymous callers get `UNAUTHENTICATED`;
+//! - a denial that depends only on who asks and what they asked (an operator asking for
+//!   `myBookings`, another tenant's `daySheet`) is `FORBIDDEN`;
+//! - a denial that depends on stored data (someone else's booking) is `NOT_FOUND`, exactly as
+//!   for an id that does not exist, so existence never leaks.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ID, Object, Result};
+use holdfast_domain::common::{BookingId, GuestId, TenantId};
+use holdfast_projections::models::bookings::{booking, bookings_by_guest, day_sheet};
+use holdfast_projections::store::Table;
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::read_models::read;
+use crate::schema::context::authenticated;
+use crate::schema::types::booking::{Booking, DaySheetEntry};
+use crate::schema::types::{Date, connection_complexity, page_size, parse_id};
+
+/// A page of bookings.
+pub type BookingConnection = Connection<String, Booking>;
+
+/// Booking queries.
+#[derive(Default)]
+pub struct BookingQuery;
+
+#[Object]
+impl BookingQuery {
+    /// A booking by id: for its guest, an operator of its tenant, or an admin (`NOT_FOUND` for
+    /// anyone else).
+    async fn booking(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        consistency_token: Option<String>,
+    ) -> Result<Booking> {
+        let principal = authenticated(ctx)?;
+        let booking_id = parse_id("id", &id, BookingId::parse)?.to_string();
+        let booking_id = booking_id.as_str();
+        let view = read(
+            ctx,
+            Table::Bookings,
+            consistency_token.as_deref(),
+            |store, table| async move { booking(store.as_ref(), table, booking_id).await },
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("booking"))?;
+        let guest = GuestId::parse(&view.guest_id).map_err(ApiError::internal)?;
+        let tenant = TenantId::parse(&view.tenant_id).map_err(ApiError::internal)?;
+        if !(principal.is_guest_or_admin(guest) || principal.operates(tenant)) {
+            return Err(ApiError::not_found("booking").into());
+        }
+        Ok(view.into())
+    }
+
+    /// The calling guest's bookings, newest first (guests only).
+    #[graphql(complexity = "connection_complexity(child_complexity, first)")]
+    async fn my_bookings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency_token: Option<String>,
+    ) -> Result<BookingConnection> {
+        let Principal::Guest { guest } = authenticated(ctx)? else {
+            return Err(ApiError::forbidden().into());
+        };
+        let first = page_size(first)?;
+        let guest = guest.to_string();
+        let guest = guest.as_str();
+        let after_cursor = after.as_deref();
+        let page = read(
+            ctx,
+            Table::Bookings,
+            consistency_token.as_deref(),
+            |store, table| async move {
+                bookings_by_guest(store.as_ref(), table, guest, first, after_cursor).await
+            },
+        )
+        .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        let last = page.items.len().saturating_sub(1);
+        for (i, view) in page.items.into_iter().enumerate() {
+            // The read model's cursor is the by-guest sort key, `<created at, µs>#<booking id>`;
+            // the last edge takes the page's own end cursor.
+            let cursor = match (&page.end_cursor, &view.created_at) {
+                (Some(end), _) if i == last => end.clone(),
+                (_, Some(at)) => format!(
+                    "{}#{}",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                    view.booking_id
+                ),
+                (_, None) => return Err(ApiError::internal("booking without created_at").into()),
+            };
+            connection
+                .edges
+                .push(Edge::new(cursor, Booking::from(view)));
+        }
+        Ok(connection)
+    }
+
+    /// A tenant's bookings starting on a local date, in slot order (operators of the tenant
+    /// and admins; `FORBIDDEN` for anyone else).
+    async fn day_sheet(
+        &self,
+        ctx: &Context<'_>,
+        tenant_id: ID,
+        date: Date,
+        consistency_token: Option<String>,
+    ) -> Result<Vec<DaySheetEntry>> {
+        let principal = authenticated(ctx)?;
+        let tenant = parse_id("tenantId", &tenant_id, TenantId::parse)?;
+        if !principal.operates(tenant) {
+            return Err(ApiError::forbidden().into());
+        }
+        let tenant = tenant.to_string();
+        let tenant = tenant.as_str();
+        let entries = read(
+            ctx,
+            Table::Bookings,
+            consistency_token.as_deref(),
+            |store, table| async move { day_sheet(store.as_ref(), table, tenant, date.0).await },
+        )
+        .await?;
+        Ok(entries.into_iter().map(DaySheetEntry::from).collect())
+    }
+}

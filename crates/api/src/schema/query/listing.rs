@@ -1,0 +1,167 @@
+//! Public listing queries: `listing(id)` and `search(..)`, over the search read model.
+//!
+//! A published listing is public. A draft, suspended or archived one is visible to its
+//! tenant's operators and to admins only; anyone else gets `NOT_FOUND` (its existence is not
+//! revealed).
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use holdfast_domain::common::{ListingId, TenantId};
+use holdfast_projections::models::search::{AvailableDates, Near, SearchQuery, search};
+use holdfast_projections::store::Table;
+
+use crate::error::ApiError;
+use crate::read_models::{listing_document, read, table_ref};
+use crate::schema::context::principal;
+use crate::schema::types::listing::{Listing, ListingCategory, ListingStatus, SearchEdgeFields};
+use crate::schema::types::{Date, connection_complexity, page_size, parse_id};
+
+/// Around a point.
+#[derive(Clone, Copy, Debug, InputObject)]
+pub struct NearInput {
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Radius, km (at most 50).
+    pub radius_km: f64,
+}
+
+/// The search read model's cursor format (`s1:<listing id>`: resume after that listing).
+const SEARCH_CURSOR_PREFIX: &str = "s1:";
+/// Pages of candidates a search examines looking for a first hit.
+const MAX_EMPTY_ROUNDS: usize = 20;
+
+/// A page of search hits.
+pub type SearchConnection = Connection<String, Listing, EmptyFields, SearchEdgeFields>;
+
+/// Listing queries.
+#[derive(Default)]
+pub struct ListingQuery;
+
+#[Object]
+impl ListingQuery {
+    /// A listing by id. Published listings are public; others only for their tenant's
+    /// operators and admins (`NOT_FOUND` for anyone else).
+    async fn listing(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        consistency_token: Option<String>,
+    ) -> Result<Listing> {
+        let listing_id = parse_id("id", &id, ListingId::parse)?.to_string();
+        let listing_id = listing_id.as_str();
+        let doc = read(
+            ctx,
+            Table::Search,
+            consistency_token.as_deref(),
+            |store, table| async move { listing_document(store.as_ref(), table, listing_id).await },
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("listing"))?;
+        let listing = Listing::from_document(doc)?;
+        let visible = listing.status == ListingStatus::Published
+            || TenantId::parse(&listing.tenant_id).is_ok_and(|t| principal(ctx).operates(t));
+        if !visible {
+            return Err(ApiError::not_found("listing").into());
+        }
+        Ok(listing)
+    }
+
+    /// Published listings matching every criterion given, ordered by listing id. Needs a
+    /// `region`, a `near` point or a `keyword` (an index serves it); the rest filter.
+    /// `availableFrom`/`availableTo` (together, at most 366 days): some inventory has a unit
+    /// free on every date.
+    #[graphql(complexity = "connection_complexity(child_complexity, first)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        region: Option<String>,
+        category: Option<ListingCategory>,
+        keyword: Option<String>,
+        near: Option<NearInput>,
+        price_min: Option<i64>,
+        price_max: Option<i64>,
+        party_size: Option<i32>,
+        available_from: Option<Date>,
+        available_to: Option<Date>,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency_token: Option<String>,
+    ) -> Result<SearchConnection> {
+        let first = page_size(first)?;
+        let party_size = party_size
+            .map(|p| u32::try_from(p).map_err(|_| ApiError::invalid("partySize must be positive")))
+            .transpose()?;
+        let token = consistency_token.as_deref();
+        let available = match (available_from, available_to) {
+            (None, None) => None,
+            (Some(from), Some(to)) => Some(AvailableDates {
+                from: from.0,
+                to: to.0,
+                calendar: table_ref(ctx, Table::Calendar, token).await?,
+            }),
+            _ => {
+                return Err(ApiError::invalid("availableFrom and availableTo go together").into());
+            }
+        };
+        let query = SearchQuery {
+            region,
+            category: category.map(Into::into),
+            near: near.map(|n| Near {
+                lat: n.lat,
+                lon: n.lon,
+                radius_km: n.radius_km,
+            }),
+            keyword,
+            price_min,
+            price_max,
+            party_size,
+            available,
+            first,
+            after,
+        };
+        let has_previous_page = query.after.is_some();
+        let mut query = query;
+        let mut rounds = 0;
+        let page = loop {
+            let q = &query;
+            let page = read(ctx, Table::Search, token, |store, table| async move {
+                search(store.as_ref(), table, q).await
+            })
+            .await?;
+            // A page examines a bounded number of candidates; one that found none yet has
+            // more to examine continues here, so a client never gets an empty page that has a
+            // next page but no cursor to reach it.
+            if !page.hits.is_empty() || !page.has_next_page {
+                break page;
+            }
+            rounds += 1;
+            if rounds == MAX_EMPTY_ROUNDS {
+                return Err(ApiError::invalid(
+                    "this search matches too little of what it has to examine; narrow it (a keyword, a smaller area or a category)",
+                )
+                .into());
+            }
+            query.after = page.end_cursor;
+        };
+        let last = page.hits.len().saturating_sub(1);
+        let mut connection = Connection::new(has_previous_page, page.has_next_page);
+        for (i, hit) in page.hits.into_iter().enumerate() {
+            // The search's cursor resumes after a listing id; the last edge takes the page's
+            // own end cursor (it may lie past the last hit, after candidates examined).
+            let cursor = match (&page.end_cursor, i == last) {
+                (Some(end), true) => end.clone(),
+                _ => format!("{SEARCH_CURSOR_PREFIX}{}", hit.listing_id),
+            };
+            let (listing, distance_km) = Listing::from_hit(hit)?;
+            connection.edges.push(Edge::with_additional_fields(
+                cursor,
+                listing,
+                SearchEdgeFields { distance_km },
+            ));
+        }
+        Ok(connection)
+    }
+}

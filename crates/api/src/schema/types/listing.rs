@@ -1,0 +1,180 @@
+//! Listing output types: the listing (from the search read model's document or a search
+//! hit), its enums, and the search edge's extra field.
+
+use async_graphql::{Enum, ID, SimpleObject};
+use holdfast_domain::listing::Category;
+use holdfast_projections::models::search::SearchHit;
+
+use super::money::Money;
+use crate::error::ApiError;
+use crate::read_models::ListingDocument;
+
+/// What kind of business a listing is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "holdfast_domain::listing::Category")]
+pub enum ListingCategory {
+    /// Hotels, guest houses, rentals.
+    Accommodation,
+    /// Restaurants, cafés, dessert shops.
+    Restaurant,
+    /// Concerts, shows, tours, classes.
+    Event,
+    /// Shops with bookable pickups or appointments.
+    Shop,
+    /// Anything else.
+    Other,
+}
+
+impl ListingCategory {
+    fn parse(text: &str) -> Result<Self, ApiError> {
+        serde_json::from_value::<Category>(serde_json::Value::String(text.to_owned()))
+            .map(Self::from)
+            .map_err(|_| ApiError::internal(format!("read model category `{text}`")))
+    }
+}
+
+/// Where a listing is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum ListingStatus {
+    /// Not yet public.
+    Draft,
+    /// Public and bookable.
+    Published,
+    /// Taken down for now.
+    Suspended,
+    /// Gone for good.
+    Archived,
+}
+
+impl ListingStatus {
+    fn parse(text: &str) -> Result<Self, ApiError> {
+        Ok(match text {
+            "draft" => Self::Draft,
+            "published" => Self::Published,
+            "suspended" => Self::Suspended,
+            "archived" => Self::Archived,
+            other => return Err(ApiError::internal(format!("read model status `{other}`"))),
+        })
+    }
+}
+
+/// What a listing's slots are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum SlotKind {
+    /// Nights (check-in to check-out).
+    Night,
+    /// Time slots within a day.
+    TimeSlot,
+    /// Dated events.
+    DatedEvent,
+}
+
+impl SlotKind {
+    fn parse(text: &str) -> Result<Self, ApiError> {
+        Ok(match text {
+            "night" => Self::Night,
+            "time_slot" => Self::TimeSlot,
+            "dated_event" => Self::DatedEvent,
+            other => {
+                return Err(ApiError::internal(format!(
+                    "read model slot kind `{other}`"
+                )));
+            }
+        })
+    }
+}
+
+/// A listing: what a business offers.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct Listing {
+    /// The listing.
+    pub id: ID,
+    /// Its business.
+    pub tenant_id: ID,
+    /// Name.
+    pub name: String,
+    /// Category.
+    pub category: ListingCategory,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// The description's first characters.
+    pub description_excerpt: String,
+    /// Postal address.
+    pub address: String,
+    /// ISO 3166 region code (`KR-11`).
+    pub region: String,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// The price shown in listings.
+    pub display_price: Money,
+    /// Lifecycle status (always `PUBLISHED` for the public).
+    pub status: ListingStatus,
+    /// Smallest party the booking policy accepts.
+    pub party_min: u32,
+    /// Largest party the booking policy accepts.
+    pub party_max: u32,
+    /// What its slots are.
+    pub slot_kind: SlotKind,
+    /// Its inventories (capacity calendars).
+    pub inventory_ids: Vec<ID>,
+}
+
+impl Listing {
+    /// From the listing's search document.
+    pub fn from_document(d: ListingDocument) -> Result<Self, ApiError> {
+        Ok(Self {
+            category: ListingCategory::parse(&d.category)?,
+            status: ListingStatus::parse(&d.status)?,
+            slot_kind: SlotKind::parse(&d.slot_kind)?,
+            id: ID(d.listing_id),
+            tenant_id: ID(d.tenant_id),
+            name: d.name,
+            tags: d.tags,
+            description_excerpt: d.description_excerpt,
+            address: d.address,
+            region: d.region,
+            lat: d.lat_e7 as f64 / 1e7,
+            lon: d.lon_e7 as f64 / 1e7,
+            time_zone: d.time_zone,
+            display_price: d.display_price.into(),
+            party_min: d.party_min,
+            party_max: d.party_max,
+            inventory_ids: d.inventory_ids.into_iter().map(ID).collect(),
+        })
+    }
+
+    /// From a search hit (and its distance from the `near` point, if any).
+    pub fn from_hit(h: SearchHit) -> Result<(Self, Option<f64>), ApiError> {
+        let listing = Self {
+            category: ListingCategory::parse(&h.category)?,
+            status: ListingStatus::parse(&h.status)?,
+            slot_kind: SlotKind::parse(&h.slot_kind)?,
+            id: ID(h.listing_id),
+            tenant_id: ID(h.tenant_id),
+            name: h.name,
+            tags: h.tags,
+            description_excerpt: h.description_excerpt,
+            address: h.address,
+            region: h.region,
+            lat: h.lat,
+            lon: h.lon,
+            time_zone: h.time_zone,
+            display_price: h.display_price.into(),
+            party_min: h.party_min,
+            party_max: h.party_max,
+            inventory_ids: h.inventory_ids.into_iter().map(ID).collect(),
+        };
+        Ok((listing, h.distance_km))
+    }
+}
+
+/// What a search edge adds to its listing.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct SearchEdgeFields {
+    /// Distance from the `near` point, km (null without `near`).
+    pub distance_km: Option<f64>,
+}

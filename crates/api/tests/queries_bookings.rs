@@ -1,0 +1,320 @@
+//! Booking queries over HTTP on the real server: `booking`, `myBookings`, `daySheet` — what
+//! they return, read-your-writes, Relay pagination and the authorisation matrix.
+
+mod queries_support;
+mod support;
+
+use chrono::Duration;
+use holdfast_domain::common::{BookingId, InventoryId, ListingId, TenantId};
+use queries_support::*;
+use serde_json::{Value, json};
+use support::{admin, error_code, guest, operator, spawn_app};
+
+const BOOKING: &str = "query($id: ID!, $t: String) { booking(id: $id, consistencyToken: $t) {
+    id status guestId tenantId listingId inventoryId partySize quantity slots
+    totals { subtotal { amountMinor currency } discount { amountMinor } total { amountMinor } }
+    totalPaid { amountMinor currency } lastPayment { provider amount { amountMinor } }
+    createdAt confirmedAt } }";
+
+const MY_BOOKINGS: &str = "query($first: Int, $after: String, $t: String) {
+  myBookings(first: $first, after: $after, consistencyToken: $t) {
+    edges { cursor node { id status } } pageInfo { hasNextPage endCursor } } }";
+
+const DAY_SHEET: &str = "query($tenant: ID!, $date: Date!, $t: String) {
+  daySheet(tenantId: $tenant, date: $date, consistencyToken: $t) {
+    bookingId status firstSlot slots guestId partySize } }";
+
+fn keys(tenant: TenantId, guest: &str) -> BookingKeys {
+    BookingKeys {
+        tenant,
+        listing: ListingId::new(),
+        inventory: InventoryId::new(),
+        guest: holdfast_domain::common::GuestId::parse(guest).unwrap(),
+    }
+}
+
+struct World {
+    app: support::TestApp,
+    tenant_a: TenantId,
+    op_a: String,
+    op_b: String,
+    g1: String,
+    g1_id: holdfast_domain::common::GuestId,
+    g2: String,
+    /// Guest 1's bookings, oldest first; the first is confirmed.
+    g1_bookings: Vec<BookingId>,
+    g2_booking: BookingId,
+    token: String,
+}
+
+/// Tenant A: guest 1 books five times (a minute apart; the first, two nights, is paid), guest
+/// 2 once, all starting 2030-02-10. Tenant B: guest 2 once on the same date.
+async fn world() -> World {
+    let app = spawn_app().await;
+    let (tenant_a, op_a) = operator();
+    let (tenant_b, op_b) = operator();
+    let (g1_id, g1) = guest();
+    let (g2_id, g2) = guest();
+    let k1 = keys(tenant_a, &g1_id.to_string());
+    let mut g1_bookings = Vec::new();
+    let (first, _) = request_booking(&app, k1, &["2030-02-10", "2030-02-11"]).await;
+    hold_and_pay(&app, first, 20_000).await;
+    g1_bookings.push(first);
+    for _ in 0..4 {
+        app.clock.advance(Duration::minutes(1));
+        g1_bookings.push(request_booking(&app, k1, &["2030-02-10"]).await.0);
+    }
+    let (g2_booking, _) =
+        request_booking(&app, keys(tenant_a, &g2_id.to_string()), &["2030-02-10"]).await;
+    let (_, token) =
+        request_booking(&app, keys(tenant_b, &g2_id.to_string()), &["2030-02-10"]).await;
+    World {
+        app,
+        tenant_a,
+        op_a,
+        op_b,
+        g1,
+        g1_id,
+        g2,
+        g1_bookings,
+        g2_booking,
+        token,
+    }
+}
+
+fn edge_ids(connection: &Value) -> Vec<String> {
+    connection["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn booking_my_bookings_and_day_sheet_return_what_was_written() {
+    let w = world().await;
+    let app = &w.app;
+    let t = &w.token;
+    let paid = w.g1_bookings[0];
+
+    let b = app
+        .ok(
+            Some(&w.g1),
+            BOOKING,
+            json!({"id": paid.to_string(), "t": t}),
+        )
+        .await["booking"]
+        .clone();
+    assert_eq!(b["id"], paid.to_string());
+    assert_eq!(b["status"], "CONFIRMED");
+    assert_eq!(b["guestId"], w.g1_id.to_string());
+    assert_eq!(b["tenantId"], w.tenant_a.to_string());
+    assert_eq!(b["slots"], json!(["2030-02-10", "2030-02-11"]));
+    assert_eq!(
+        (b["partySize"].as_u64(), b["quantity"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        b["totals"]["subtotal"],
+        json!({"amountMinor": 20_000, "currency": "KRW"})
+    );
+    assert_eq!(b["totals"]["discount"]["amountMinor"], 0);
+    assert_eq!(b["totals"]["total"]["amountMinor"], 20_000);
+    assert_eq!(
+        b["totalPaid"],
+        json!({"amountMinor": 20_000, "currency": "KRW"})
+    );
+    assert_eq!(b["lastPayment"]["provider"], "stripe");
+    assert!(b["confirmedAt"].is_string() && b["createdAt"].is_string());
+    let requested = app
+        .ok(
+            Some(&w.g1),
+            BOOKING,
+            json!({"id": w.g1_bookings[1].to_string(), "t": t}),
+        )
+        .await["booking"]
+        .clone();
+    assert_eq!(requested["status"], "REQUESTED");
+    assert_eq!(requested["totalPaid"], Value::Null);
+
+    // Guest 1's five bookings, two a page, newest first, each exactly once.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = Vec::new();
+    loop {
+        let c = app
+            .ok(
+                Some(&w.g1),
+                MY_BOOKINGS,
+                json!({"first": 2, "after": after, "t": t}),
+            )
+            .await["myBookings"]
+            .clone();
+        let page = edge_ids(&c);
+        pages.push(page.len());
+        seen.extend(page);
+        if c["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        assert!(pages.len() < 6, "pagination does not end");
+    }
+    let newest_first: Vec<String> = w
+        .g1_bookings
+        .iter()
+        .rev()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(pages, [2, 2, 1]);
+    assert_eq!(seen, newest_first);
+    // The default page holds them all; guest 2 sees only their two.
+    let c = app.ok(Some(&w.g1), MY_BOOKINGS, json!({"t": t})).await["myBookings"].clone();
+    assert_eq!(edge_ids(&c), newest_first);
+    let c = app.ok(Some(&w.g2), MY_BOOKINGS, json!({"t": t})).await["myBookings"].clone();
+    assert_eq!(edge_ids(&c).len(), 2);
+    assert!(edge_ids(&c).contains(&w.g2_booking.to_string()));
+
+    // Tenant A's day sheet of the 10th: its six bookings (not tenant B's), in slot order.
+    let sheet = app
+        .ok(
+            Some(&w.op_a),
+            DAY_SHEET,
+            json!({"tenant": w.tenant_a.to_string(), "date": "2030-02-10", "t": t}),
+        )
+        .await["daySheet"]
+        .clone();
+    let sheet = sheet.as_array().unwrap();
+    assert_eq!(sheet.len(), 6);
+    let mut expected: Vec<String> = w.g1_bookings.iter().map(ToString::to_string).collect();
+    expected.push(w.g2_booking.to_string());
+    let mut got: Vec<String> = sheet
+        .iter()
+        .map(|e| e["bookingId"].as_str().unwrap().to_owned())
+        .collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    assert!(
+        sheet
+            .iter()
+            .all(|e| e["firstSlot"] == "2030-02-10" && e["partySize"] == 2)
+    );
+    let confirmed = sheet.iter().filter(|e| e["status"] == "CONFIRMED").count();
+    assert_eq!(confirmed, 1);
+    let other_day = app
+        .ok(
+            Some(&w.op_a),
+            DAY_SHEET,
+            json!({"tenant": w.tenant_a.to_string(), "date": "2030-02-11", "t": t}),
+        )
+        .await;
+    assert_eq!(other_day["daySheet"], json!([]));
+}
+
+#[tokio::test]
+async fn a_query_given_a_token_sees_the_write_it_names() {
+    let app = spawn_app().await;
+    let (tenant, _) = operator();
+    let (guest_id, g) = guest();
+    let (id, t) = request_booking(&app, keys(tenant, &guest_id.to_string()), &["2030-03-01"]).await;
+    let b = app
+        .ok(Some(&g), BOOKING, json!({"id": id.to_string(), "t": t}))
+        .await;
+    assert_eq!(b["booking"]["status"], "REQUESTED");
+    let t = hold_and_pay(&app, id, 10_000).await;
+    let b = app
+        .ok(Some(&g), BOOKING, json!({"id": id.to_string(), "t": t}))
+        .await;
+    assert_eq!(b["booking"]["status"], "CONFIRMED");
+    assert_eq!(b["booking"]["totalPaid"]["amountMinor"], 10_000);
+    let c = app.ok(Some(&g), MY_BOOKINGS, json!({"t": t})).await;
+    assert_eq!(edge_ids(&c["myBookings"]), [id.to_string()]);
+}
+
+#[tokio::test]
+async fn booking_queries_authorisation_matrix() {
+    let w = world().await;
+    let app = &w.app;
+    let t = &w.token;
+    let adm = admin();
+    let paid = w.g1_bookings[0].to_string();
+    let callers: [(&str, Option<&str>); 6] = [
+        ("anonymous", None),
+        ("guest", Some(&w.g1)),
+        ("other guest", Some(&w.g2)),
+        ("operator A", Some(&w.op_a)),
+        ("operator B", Some(&w.op_b)),
+        ("admin", Some(&adm)),
+    ];
+    for (who, token) in callers {
+        let booking = app
+            .graphql(token, BOOKING, json!({"id": paid, "t": t}))
+            .await;
+        let mine = app.graphql(token, MY_BOOKINGS, json!({"t": t})).await;
+        let sheet = app
+            .graphql(
+                token,
+                DAY_SHEET,
+                json!({"tenant": w.tenant_a.to_string(), "date": "2030-02-10", "t": t}),
+            )
+            .await;
+        let outcome = |r: &Value, field: &str| match error_code(r) {
+            Some(code) => code.to_owned(),
+            None => {
+                assert!(!r["data"][field].is_null(), "{who}: {r}");
+                "data".to_owned()
+            }
+        };
+        let got = [
+            outcome(&booking, "booking"),
+            outcome(&mine, "myBookings"),
+            outcome(&sheet, "daySheet"),
+        ];
+        let expected = match who {
+            "anonymous" => ["UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED"],
+            "guest" => ["data", "data", "FORBIDDEN"],
+            "other guest" => ["NOT_FOUND", "data", "FORBIDDEN"],
+            "operator A" => ["data", "FORBIDDEN", "data"],
+            "operator B" => ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN"],
+            "admin" => ["data", "FORBIDDEN", "data"],
+            _ => unreachable!(),
+        };
+        assert_eq!(got, expected, "{who}");
+    }
+    // Unknown and malformed ids, page sizes.
+    let r = app
+        .graphql(
+            Some(&adm),
+            BOOKING,
+            json!({"id": BookingId::new().to_string(), "t": t}),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("NOT_FOUND"));
+    let r = app
+        .graphql(Some(&adm), BOOKING, json!({"id": "BK-1", "t": t}))
+        .await;
+    assert_eq!(error_code(&r), Some("INVALID_INPUT"));
+    let r = app
+        .graphql(
+            Some(&adm),
+            DAY_SHEET,
+            json!({"tenant": "acme", "date": "2030-02-10"}),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("INVALID_INPUT"));
+    for first in [0, 101] {
+        let r = app
+            .graphql(Some(&w.g1), MY_BOOKINGS, json!({"first": first, "t": t}))
+            .await;
+        assert_eq!(error_code(&r), Some("INVALID_INPUT"), "first: {first}");
+    }
+    let r = app
+        .graphql(
+            Some(&w.g1),
+            MY_BOOKINGS,
+            json!({"after": "nonsense", "t": t}),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("INVALID_INPUT"));
+}

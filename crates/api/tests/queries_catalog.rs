@@ -1,0 +1,328 @@
+//! Public catalog queries over HTTP on the real server: `listing`, `search`, `availability`.
+//! Data is written with real domain commands; every query passes the consistency token of the
+//! last write, so it reads its own writes.
+
+mod queries_support;
+mod support;
+
+use holdfast_domain::common::{InventoryId, ListingId};
+use holdfast_domain::listing::Category;
+use queries_support::*;
+use serde_json::{Value, json};
+use support::{admin, error_code, guest, operator, spawn_app};
+
+const LISTING: &str = "query($id: ID!, $t: String) { listing(id: $id, consistencyToken: $t) {
+    id tenantId name category tags region status displayPrice { amountMinor currency }
+    partyMin partyMax slotKind inventoryIds lat lon } }";
+
+const SEARCH: &str = "query($region: String, $category: ListingCategory, $keyword: String,
+    $near: NearInput, $priceMax: Int, $from: Date, $to: Date, $first: Int, $after: String,
+    $t: String) {
+  search(region: $region, category: $category, keyword: $keyword, near: $near,
+         priceMax: $priceMax, availableFrom: $from, availableTo: $to, first: $first,
+         after: $after, consistencyToken: $t) {
+    edges { cursor distanceKm node { id name } }
+    pageInfo { hasNextPage endCursor } } }";
+
+const AVAILABILITY: &str = "query($inv: ID!, $from: Date!, $to: Date!, $t: String) {
+  availability(inventoryId: $inv, from: $from, to: $to, consistencyToken: $t) {
+    slot date capacity held allocated available closed price { amountMinor currency } } }";
+
+fn ids(search: &Value) -> Vec<String> {
+    search["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn listing_search_and_availability_return_exactly_what_was_written() {
+    let app = spawn_app().await;
+    let (tenant, _) = operator();
+    let mut published = Vec::new();
+    for (name, price) in [
+        ("Snowflake Bingsu", 12_000),
+        ("Honey Dessert Bar", 9_000),
+        ("Moon Cake House", 15_000),
+    ] {
+        let mut l = NewListing::restaurant(tenant, name);
+        l.price = price;
+        published.push(create_listing(&app, l, true).await.0);
+    }
+    let (draft, _) = create_listing(
+        &app,
+        NewListing::restaurant(tenant, "Draft Dessert Bar"),
+        false,
+    )
+    .await;
+    let mut hotel = NewListing::restaurant(tenant, "Han River Hotel");
+    hotel.category = Category::Accommodation;
+    hotel.tags = &["river view"];
+    hotel.nightly = true;
+    hotel.point = (37.5219, 126.9245);
+    let (hotel, _) = create_listing(&app, hotel, true).await;
+    let (inventory, _) = define_inventory(&app, tenant, published[0], "2030-02-01", 5, 4).await;
+    hold(&app, inventory, &["2030-02-01"], 1, false).await;
+    let t = hold(&app, inventory, &["2030-02-02"], 2, true).await;
+
+    // The calendar: capacity 4 on five days, one held on the 1st, two allocated on the 2nd.
+    let days = app
+        .ok(
+            None,
+            AVAILABILITY,
+            json!({"inv": inventory.to_string(), "from": "2030-02-01", "to": "2030-02-07", "t": t}),
+        )
+        .await["availability"]
+        .clone();
+    let days = days.as_array().unwrap();
+    let col = |f: &str| {
+        days.iter()
+            .map(|d| d[f].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(days.len(), 5);
+    assert_eq!(days[0]["slot"], "2030-02-01");
+    assert_eq!(days[4]["date"], "2030-02-05");
+    assert_eq!(col("capacity"), [4, 4, 4, 4, 4]);
+    assert_eq!(col("held"), [1, 0, 0, 0, 0]);
+    assert_eq!(col("allocated"), [0, 2, 0, 0, 0]);
+    assert_eq!(col("available"), [3, 2, 4, 4, 4]);
+    assert!(
+        days.iter().all(|d| d["closed"] == false
+            && d["price"] == json!({"amountMinor": 10_000, "currency": "KRW"}))
+    );
+
+    // The listing's document, with its inventory.
+    let l = app
+        .ok(
+            None,
+            LISTING,
+            json!({"id": published[0].to_string(), "t": t}),
+        )
+        .await["listing"]
+        .clone();
+    assert_eq!(l["id"], published[0].to_string());
+    assert_eq!(l["tenantId"], tenant.to_string());
+    assert_eq!(l["name"], "Snowflake Bingsu");
+    assert_eq!(l["category"], "RESTAURANT");
+    assert_eq!(l["status"], "PUBLISHED");
+    assert_eq!(l["slotKind"], "TIME_SLOT");
+    assert_eq!(l["region"], "KR-11");
+    assert_eq!(l["tags"], json!(["dessert"]));
+    assert_eq!(
+        l["displayPrice"],
+        json!({"amountMinor": 12_000, "currency": "KRW"})
+    );
+    assert_eq!(l["inventoryIds"], json!([inventory.to_string()]));
+    assert!((l["lat"].as_f64().unwrap() - 37.574).abs() < 1e-6);
+
+    // Region + category: the three published restaurants (not the draft, not the hotel).
+    let s = app
+        .ok(
+            None,
+            SEARCH,
+            json!({"region": "KR-11", "category": "RESTAURANT", "t": t}),
+        )
+        .await["search"]
+        .clone();
+    let expected = sorted(published.iter().map(ToString::to_string).collect());
+    assert_eq!(ids(&s), expected);
+    assert_eq!(s["pageInfo"]["hasNextPage"], false);
+    // Region alone: the hotel too.
+    let s = app
+        .ok(None, SEARCH, json!({"region": "kr-11", "t": t}))
+        .await["search"]
+        .clone();
+    let mut all = expected.clone();
+    all.push(hotel.to_string());
+    assert_eq!(ids(&s), sorted(all));
+    // A keyword, page by page (first: 2): each published dessert place exactly once.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let s = app
+            .ok(
+                None,
+                SEARCH,
+                json!({"keyword": "Dessert", "first": 2, "after": after, "t": t}),
+            )
+            .await["search"]
+            .clone();
+        pages += 1;
+        seen.extend(ids(&s));
+        if s["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = s["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        assert!(pages < 5, "pagination does not end");
+    }
+    assert_eq!(seen, expected);
+    assert_eq!(pages, 2);
+    assert!(!seen.contains(&draft.to_string()));
+    // Near Yeouido, 2 km: the hotel only, with its distance.
+    let s = app
+        .ok(
+            None,
+            SEARCH,
+            json!({"near": {"lat": 37.5219, "lon": 126.9245, "radiusKm": 2.0}, "t": t}),
+        )
+        .await["search"]
+        .clone();
+    assert_eq!(ids(&s), [hotel.to_string()]);
+    assert!(s["edges"][0]["distanceKm"].as_f64().unwrap() < 0.01);
+    // A price ceiling and available dates filter.
+    let s = app
+        .ok(
+            None,
+            SEARCH,
+            json!({"keyword": "dessert", "priceMax": 10_000, "t": t}),
+        )
+        .await["search"]
+        .clone();
+    assert_eq!(ids(&s), [published[1].to_string()]);
+    let s = app
+        .ok(
+            None,
+            SEARCH,
+            json!({"region": "KR-11", "from": "2030-02-02", "to": "2030-02-04", "t": t}),
+        )
+        .await["search"]
+        .clone();
+    assert_eq!(ids(&s), [published[0].to_string()]);
+    assert_eq!(s["edges"][0]["distanceKm"], Value::Null);
+}
+
+#[tokio::test]
+async fn bad_arguments_are_invalid_input() {
+    let app = spawn_app().await;
+    // A first write, so every read model exists; its token goes with every query.
+    let (tenant, _) = operator();
+    let (_, t) = create_listing(&app, NewListing::restaurant(tenant, "Bar"), true).await;
+    let inv = InventoryId::new().to_string();
+    let cases = [
+        (
+            AVAILABILITY,
+            json!({"inv": inv, "from": "2030-01-01", "to": "2031-02-04"}),
+        ),
+        (
+            AVAILABILITY,
+            json!({"inv": inv, "from": "2030-01-02", "to": "2030-01-01"}),
+        ),
+        (
+            AVAILABILITY,
+            json!({"inv": "not-an-id", "from": "2030-01-01", "to": "2030-01-02"}),
+        ),
+        (
+            AVAILABILITY,
+            json!({"inv": inv, "from": "2030-01-01", "to": "2030-01-02", "t": "nonsense"}),
+        ),
+        (LISTING, json!({"id": "42"})),
+        (SEARCH, json!({"region": "KR-11", "first": 101})),
+        (SEARCH, json!({"region": "KR-11", "first": 0})),
+        (SEARCH, json!({"region": "KR-11", "after": "bogus"})),
+        (SEARCH, json!({"region": "KR-11", "from": "2030-01-01"})),
+        (
+            SEARCH,
+            json!({"near": {"lat": 37.5, "lon": 127.0, "radiusKm": 500.0}}),
+        ),
+        (SEARCH, json!({})),
+    ];
+    for (query, mut vars) in cases {
+        if vars.get("t").is_none() {
+            vars["t"] = json!(t);
+        }
+        let response = app.graphql(None, query, vars.clone()).await;
+        assert_eq!(
+            error_code(&response),
+            Some("INVALID_INPUT"),
+            "{vars}: {response}"
+        );
+    }
+    // 366 days is the longest range served.
+    let data = app
+        .ok(
+            None,
+            AVAILABILITY,
+            json!({"inv": inv, "from": "2030-01-01", "to": "2030-12-31", "t": t}),
+        )
+        .await;
+    assert_eq!(data["availability"], json!([]));
+    let response = app
+        .graphql(
+            None,
+            LISTING,
+            json!({"id": ListingId::new().to_string(), "t": t}),
+        )
+        .await;
+    assert_eq!(error_code(&response), Some("NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn catalog_authorisation_matrix() {
+    let app = spawn_app().await;
+    let (tenant_a, op_a) = operator();
+    let (_, op_b) = operator();
+    let (_, g1) = guest();
+    let (_, g2) = guest();
+    let adm = admin();
+    let (public, _) = create_listing(
+        &app,
+        NewListing::restaurant(tenant_a, "Open Dessert Bar"),
+        true,
+    )
+    .await;
+    let (draft, t) = create_listing(
+        &app,
+        NewListing::restaurant(tenant_a, "Hidden Dessert Bar"),
+        false,
+    )
+    .await;
+    let callers: [(&str, Option<&str>); 6] = [
+        ("anonymous", None),
+        ("guest", Some(&g1)),
+        ("other guest", Some(&g2)),
+        ("operator A", Some(&op_a)),
+        ("operator B", Some(&op_b)),
+        ("admin", Some(&adm)),
+    ];
+    for (who, token) in callers {
+        // A published listing, search and availability: public.
+        let data = app
+            .ok(token, LISTING, json!({"id": public.to_string(), "t": t}))
+            .await;
+        assert_eq!(data["listing"]["status"], "PUBLISHED", "{who}");
+        let data = app
+            .ok(token, SEARCH, json!({"keyword": "dessert", "t": t}))
+            .await;
+        assert_eq!(ids(&data["search"]), [public.to_string()], "{who}");
+        let data = app
+            .ok(token, AVAILABILITY, json!({"inv": InventoryId::new().to_string(), "from": "2030-01-01", "to": "2030-01-31"}))
+            .await;
+        assert_eq!(data["availability"], json!([]), "{who}");
+        // A draft: its tenant's operators and admins only; NOT_FOUND for anyone else.
+        let response = app
+            .graphql(token, LISTING, json!({"id": draft.to_string(), "t": t}))
+            .await;
+        match who {
+            "operator A" | "admin" => {
+                assert_eq!(
+                    response["data"]["listing"]["status"], "DRAFT",
+                    "{who}: {response}"
+                )
+            }
+            _ => assert_eq!(
+                error_code(&response),
+                Some("NOT_FOUND"),
+                "{who}: {response}"
+            ),
+        }
+    }
+}
