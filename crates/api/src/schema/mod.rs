@@ -8,9 +8,11 @@
 
 pub mod consistency;
 pub mod context;
+pub mod inputs;
+pub mod mutation;
 pub mod query;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::auth::Principal;
 use crate::state::AppState;
@@ -20,7 +22,13 @@ use crate::state::AppState;
 pub struct QueryRoot(query::service::ServiceQuery);
 
 /// The mutation root.
-pub type MutationRoot = EmptyMutation;
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    mutation::ListingMutation,
+    mutation::InventoryMutation,
+    mutation::BookingMutation,
+    mutation::CouponMutation,
+);
 
 /// The subscription root.
 pub type SubscriptionRoot = EmptySubscription;
