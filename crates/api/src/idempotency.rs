@@ -408,8 +408,7 @@ impl IdempotencyStore {
     }
 
     async fn read(&self, scope: &str, key: &IdempotencyKey) -> Result<Option<Row>, ApiError> {
-        let row: Option<(String, Option<String>, String)> = if let Some(pool) =
-            self.store.pg_pool()
+        let row: Option<(String, Option<String>, String)> = if let Some(pool) = self.store.pg_pool()
         {
             sqlx::query_as(
                 "SELECT request_hash, response::text,

@@ -1,11 +1,11 @@
 //! Application services that span aggregates, usable without GraphQL.
 //!
-//! - [`place_booking`]: the booking placement process (policy → hold → coupon → held), with
+//! - [`place_booking`] — the booking placement process (policy → hold → coupon → held), with
 //!   compensation and a booking id derived from the idempotency key.
-//! - [`lifecycle`]: the other multi-aggregate steps of a booking's life: payment confirmation
+//! - [`lifecycle`] — the other multi-aggregate steps of a booking's life: payment confirmation
 //!   (booking, then allocation), cancellation (booking, then the hold or allocation and the
 //!   coupon), accepting a waitlist offer (hold, then booking).
-//! - [`load`] / [`load_snapshotted`]: an aggregate's current state, read from the event store
+//! - [`load`] / [`load_snapshotted`] — an aggregate's current state, read from the event store
 //!   (never from a read model: decisions read the primary's event stream).
 
 pub mod lifecycle;

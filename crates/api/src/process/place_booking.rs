@@ -322,7 +322,7 @@ impl<'a> PlaceBooking<'a> {
             )
             .await
             .map_err(ApiError::internal)?;
-            count += page
+            let matching = page
                 .items
                 .iter()
                 .filter(|b| {
@@ -330,11 +330,14 @@ impl<'a> PlaceBooking<'a> {
                         && b.booking_id != booking_id.to_string()
                         && matches!(
                             b.status,
-                            BookingStatus::Requested | BookingStatus::Held | BookingStatus::Confirmed
+                            BookingStatus::Requested
+                                | BookingStatus::Held
+                                | BookingStatus::Confirmed
                         )
                         && b.ends_at.is_none_or(|end| end > now)
                 })
-                .count() as u32;
+                .count();
+            count = count.saturating_add(u32::try_from(matching).unwrap_or(u32::MAX));
             match page.end_cursor {
                 Some(cursor) if page.has_next_page => after = Some(cursor),
                 _ => return Ok(count),
@@ -407,7 +410,9 @@ impl<'a> PlaceBooking<'a> {
             .execute(&id, redeem.clone(), self.metadata(request))
             .await
         {
-            Err(crate::dispatch::DispatchError::Rejected(CouponError::NoUnusedClaim { .. })) => {
+            Err(crate::dispatch::DispatchError::Rejected(CouponError::NoUnusedClaim {
+                ..
+            })) => {
                 let claimed = coupons
                     .execute(
                         &id,
@@ -542,7 +547,11 @@ fn rejection_error(booking: &Booking) -> ApiError {
     }
 }
 
-fn placed_from(booking: &Booking, booking_id: BookingId, position: Option<Position>) -> PlacedBooking {
+fn placed_from(
+    booking: &Booking,
+    booking_id: BookingId,
+    position: Option<Position>,
+) -> PlacedBooking {
     PlacedBooking {
         booking_id,
         status: booking.status().unwrap_or(BookingStatus::Requested),

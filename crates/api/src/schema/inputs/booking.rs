@@ -6,7 +6,10 @@ use holdfast_domain::common::{BookingId, CampaignId, DateRange, InventoryId, Lis
 use holdfast_domain::policy::RequestedSlots;
 
 use super::money::MoneyInput;
-use super::{field_error, parse_date, parse_id, parse_instant, parse_range, parse_slot, parse_time, parse_u32};
+use super::{
+    field_error, parse_date, parse_id, parse_instant, parse_range, parse_slot, parse_time,
+    parse_u32,
+};
 use crate::error::ApiError;
 use crate::process::lifecycle::PaymentReport;
 
@@ -98,7 +101,10 @@ impl PlaceBookingInput {
         if let RequestedSlots::TimeSlots { first, .. } = &slots
             && first.time.is_none()
         {
-            return Err(field_error("input.timeSlot.start", "needs a time (YYYY-MM-DDTHH:MM)"));
+            return Err(field_error(
+                "input.timeSlot.start",
+                "needs a time (YYYY-MM-DDTHH:MM)",
+            ));
         }
         Ok(BookingAsk {
             listing_id: parse_id("input.listingId", &self.listing_id, ListingId::parse)?,
@@ -150,9 +156,7 @@ impl ConfirmPaymentInput {
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(BookingId, PaymentReport), ApiError> {
-        let label = |field: &str, text: &str| {
-            Label::parse(text).map_err(|e| field_error(field, e))
-        };
+        let label = |field: &str, text: &str| Label::parse(text).map_err(|e| field_error(field, e));
         Ok((
             parse_id("input.bookingId", &self.booking_id, BookingId::parse)?,
             PaymentReport {

@@ -68,7 +68,12 @@ impl CreateCampaignInput {
         let discount = match &self.discount {
             DiscountInput::Fixed(m) => Discount::Fixed(m.parse("input.discount.fixed")?),
             DiscountInput::Percent(p) => Discount::Percent {
-                bp: parse_u32("input.discount.percent.basisPoints", p.basis_points, 1, 10_000)?,
+                bp: parse_u32(
+                    "input.discount.percent.basisPoints",
+                    p.basis_points,
+                    1,
+                    10_000,
+                )?,
                 max: p
                     .max
                     .as_ref()

@@ -2,7 +2,9 @@
 
 use async_graphql::{ID, InputObject};
 use holdfast_domain::common::{Currency, InventoryId, ListingId, Money};
-use holdfast_domain::inventory::{InventoryName, MAX_CAPACITY, MAX_SLOTS_PER_COMMAND, SlotSelection};
+use holdfast_domain::inventory::{
+    InventoryName, MAX_CAPACITY, MAX_SLOTS_PER_COMMAND, SlotSelection,
+};
 
 use super::money::{MoneyInput, parse_currency};
 use super::{bounded_text, field_error, parse_id, parse_range, parse_time, parse_u32};
@@ -49,7 +51,10 @@ impl SlotSelectionInput {
     pub fn parse(&self, field: &str) -> Result<SlotSelection, ApiError> {
         let dates = parse_range(field, &self.from, &self.to)?;
         if self.times.len() > 1_440 {
-            return Err(field_error(&format!("{field}.times"), "at most 1440 start times"));
+            return Err(field_error(
+                &format!("{field}.times"),
+                "at most 1440 start times",
+            ));
         }
         let times = self
             .times

@@ -199,9 +199,17 @@ impl UpdateListingDetailsInput {
         Ok((
             id,
             UpdateListingDetails {
-                name: self.name.as_deref().map(|n| name("input.name", n)).transpose()?,
+                name: self
+                    .name
+                    .as_deref()
+                    .map(|n| name("input.name", n))
+                    .transpose()?,
                 category: self.category.map(Into::into),
-                tags: self.tags.as_deref().map(|t| tags("input.tags", t)).transpose()?,
+                tags: self
+                    .tags
+                    .as_deref()
+                    .map(|t| tags("input.tags", t))
+                    .transpose()?,
                 description: self
                     .description
                     .as_deref()

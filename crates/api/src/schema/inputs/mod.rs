@@ -6,12 +6,12 @@
 //! that a malformed value gets a typed `INVALID_INPUT` (a scalar's own parse error would carry
 //! no code). Integers are taken as 64-bit and range-checked here for the same reason.
 //!
-//! - [`money`]: `MoneyInput`;
-//! - [`listing`]: listing creation and details, location, `CategoryInput`;
-//! - [`policy`]: the booking policy;
-//! - [`inventory`]: inventory definition and slot selections;
-//! - [`booking`]: placement, payment, cancellation, waitlist;
-//! - [`coupon`]: campaigns and discounts.
+//! - [`money`] — `MoneyInput`;
+//! - [`listing`] — listing creation and details, location, `CategoryInput`;
+//! - [`policy`] — the booking policy;
+//! - [`inventory`] — inventory definition and slot selections;
+//! - [`booking`] — placement, payment, cancellation, waitlist;
+//! - [`coupon`] — campaigns and discounts.
 
 pub mod booking;
 pub mod coupon;
@@ -60,7 +60,10 @@ fn check_year(field: &str, year: i32) -> Result<(), ApiError> {
 pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, ApiError> {
     let shown: String = text.chars().take(32).collect();
     if text.len() != 10 {
-        return Err(field_error(field, format!("`{shown}` is not a date (YYYY-MM-DD)")));
+        return Err(field_error(
+            field,
+            format!("`{shown}` is not a date (YYYY-MM-DD)"),
+        ));
     }
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| field_error(field, format!("`{shown}` is not a date (YYYY-MM-DD)")))?;
@@ -72,7 +75,10 @@ pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, ApiError> {
 pub fn parse_time(field: &str, text: &str) -> Result<NaiveTime, ApiError> {
     let shown: String = text.chars().take(32).collect();
     if text.len() != 5 {
-        return Err(field_error(field, format!("`{shown}` is not a time (HH:MM)")));
+        return Err(field_error(
+            field,
+            format!("`{shown}` is not a time (HH:MM)"),
+        ));
     }
     NaiveTime::parse_from_str(text, "%H:%M")
         .map_err(|_| field_error(field, format!("`{shown}` is not a time (HH:MM)")))
@@ -95,10 +101,7 @@ pub fn parse_instant(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError>
 pub fn parse_slot(field: &str, text: &str) -> Result<Slot, ApiError> {
     match text.split_once('T') {
         None => Ok(Slot::day(parse_date(field, text)?)),
-        Some((date, time)) => Ok(Slot::at(
-            parse_date(field, date)?,
-            parse_time(field, time)?,
-        )),
+        Some((date, time)) => Ok(Slot::at(parse_date(field, date)?, parse_time(field, time)?)),
     }
 }
 
@@ -139,7 +142,14 @@ mod tests {
 
     #[test]
     fn hostile_dates_are_invalid_input_naming_the_field() {
-        for bad in ["10000-01-01", "2030-02-30", "2030-1-1", "", "+2030-01-01", "1969-12-31"] {
+        for bad in [
+            "10000-01-01",
+            "2030-02-30",
+            "2030-1-1",
+            "",
+            "+2030-01-01",
+            "1969-12-31",
+        ] {
             let e = parse_date("input.stay.from", bad).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidInput, "{bad}");
             assert!(e.message.starts_with("input.stay.from: "), "{}", e.message);

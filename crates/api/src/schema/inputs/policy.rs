@@ -234,7 +234,10 @@ impl BookingPolicyInput {
         )
         .map_err(|e| field_error(&f("partySize"), e))?;
         if self.blackout.len() > BookingPolicy::MAX_ENTRIES || self.cancellation.len() > 64 {
-            return Err(field_error(field, "too many blackout ranges or refund tiers"));
+            return Err(field_error(
+                field,
+                "too many blackout ranges or refund tiers",
+            ));
         }
         let tiers = self
             .cancellation
@@ -271,7 +274,11 @@ impl BookingPolicyInput {
                 .per_guest_active_cap
                 .map(|c| parse_u32(&f("perGuestActiveCap"), c, 0, BIG))
                 .transpose()?,
-            hold_duration: minutes("holdDurationMinutes", self.hold_duration_minutes, 8 * 24 * 60)?,
+            hold_duration: minutes(
+                "holdDurationMinutes",
+                self.hold_duration_minutes,
+                8 * 24 * 60,
+            )?,
             cancellation: CancellationPolicy::new(tiers)
                 .map_err(|e| field_error(&f("cancellation"), e))?,
         };

@@ -107,10 +107,7 @@ pub struct BookingPayload {
 fn from_booking(booking: &Booking, position: Option<Position>) -> BookingPayload {
     BookingPayload {
         booking_id: ID(booking.keys().booking_id.to_string()),
-        status: booking
-            .status()
-            .unwrap_or(BookingStatus::Requested)
-            .into(),
+        status: booking.status().unwrap_or(BookingStatus::Requested).into(),
         hold_expires_at: booking.hold_expires_at(),
         totals: booking.totals().map(Into::into),
         consistency_token: consistency::token(position),
@@ -170,7 +167,10 @@ async fn command(
         .bookings
         .execute(&id.to_string(), command, caller.metadata())
         .await?;
-    Ok(from_booking(&existing(caller, id).await?, committed.position))
+    Ok(from_booking(
+        &existing(caller, id).await?,
+        committed.position,
+    ))
 }
 
 /// Booking mutations.
@@ -296,7 +296,12 @@ impl BookingMutation {
         let (id, no_show_refund_bp) = input.parse()?;
         Ok(once(ctx, &caller, async {
             operated(&caller, id).await?;
-            command(&caller, id, BookingCommand::MarkNoShow { no_show_refund_bp }).await
+            command(
+                &caller,
+                id,
+                BookingCommand::MarkNoShow { no_show_refund_bp },
+            )
+            .await
         })
         .await?)
     }

@@ -52,8 +52,12 @@ pub struct CampaignPayload {
 pub struct CouponMutation;
 
 async fn campaign(caller: &Caller<'_>, id: CampaignId) -> Result<CouponCampaign, ApiError> {
-    let campaign: CouponCampaign =
-        load_snapshotted(&caller.state.store, &id.to_string(), INVENTORY_SNAPSHOT_EVERY).await?;
+    let campaign: CouponCampaign = load_snapshotted(
+        &caller.state.store,
+        &id.to_string(),
+        INVENTORY_SNAPSHOT_EVERY,
+    )
+    .await?;
     if campaign.campaign().is_none() {
         return Err(ApiError::not_found("campaign"));
     }

@@ -37,8 +37,12 @@ async fn on_inventory(
     command: InventoryCommand,
 ) -> Result<InventoryPayload, ApiError> {
     caller.require_operator()?;
-    let inventory: Inventory =
-        load_snapshotted(&caller.state.store, &id.to_string(), INVENTORY_SNAPSHOT_EVERY).await?;
+    let inventory: Inventory = load_snapshotted(
+        &caller.state.store,
+        &id.to_string(),
+        INVENTORY_SNAPSHOT_EVERY,
+    )
+    .await?;
     let def = inventory
         .definition()
         .ok_or_else(|| ApiError::not_found("inventory"))?;

@@ -12,8 +12,8 @@ use crate::schema::consistency;
 use crate::schema::inputs::listing::{
     CreateListingInput, UpdateListingDetailsInput, suspension_reason,
 };
-use crate::schema::inputs::policy::BookingPolicyInput;
 use crate::schema::inputs::parse_id;
+use crate::schema::inputs::policy::BookingPolicyInput;
 
 /// A listing's lifecycle status, as a mutation reports it.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,6 +235,9 @@ impl ListingMutation {
         let caller = Caller::new(ctx, &idempotency_key)?;
         caller.require_operator()?;
         let id = listing_id_arg(&listing_id)?;
-        Ok(once(ctx, &caller, async { on_listing(&caller, id, command).await }).await?)
+        Ok(once(ctx, &caller, async {
+            on_listing(&caller, id, command).await
+        })
+        .await?)
     }
 }

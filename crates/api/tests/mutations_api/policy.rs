@@ -1,13 +1,10 @@
 //! The listing's booking policy through the API, on the controlled clock: a bingsu shop in
 //! Seoul whose same-day bookings open at 18:00 local time.
 
-mod mutations_fixtures;
-mod support;
-
+use crate::fixtures::*;
+use crate::support::{error_code, guest, operator, spawn_app};
 use chrono::{DateTime, Utc};
-use mutations_fixtures::*;
 use serde_json::json;
-use support::{error_code, guest, operator, spawn_app};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -22,7 +19,11 @@ async fn same_day_bookings_open_at_six_pm_local_time() {
         &app,
         &op,
         &listing,
-        ("2030-01-07", "2030-01-08", &["18:00", "19:00", "20:00", "21:00"]),
+        (
+            "2030-01-07",
+            "2030-01-08",
+            &["18:00", "19:00", "20:00", "21:00"],
+        ),
         4,
         9_000,
     )
@@ -34,14 +35,22 @@ async fn same_day_bookings_open_at_six_pm_local_time() {
     // 17:59 in Seoul (UTC+9) is 08:59 UTC.
     app.clock.set(at("2030-01-07T08:59:00Z"));
     let early = app
-        .graphql(Some(&token), PLACE_BOOKING, json!({"key": key(), "input": input}))
+        .graphql(
+            Some(&token),
+            PLACE_BOOKING,
+            json!({"key": key(), "input": input}),
+        )
         .await;
     assert_eq!(error_code(&early), Some("POLICY_VIOLATION"), "{early}");
     assert_eq!(early["errors"][0]["extensions"]["rule"], "WindowNotOpen");
 
     app.clock.set(at("2030-01-07T09:00:00Z"));
     let data = app
-        .ok(Some(&token), PLACE_BOOKING, json!({"key": key(), "input": input}))
+        .ok(
+            Some(&token),
+            PLACE_BOOKING,
+            json!({"key": key(), "input": input}),
+        )
         .await;
     let booking = &data["placeBooking"];
     assert_eq!(booking["status"], "HELD");

@@ -1,26 +1,34 @@
 //! Idempotency keys: a retried mutation returns the first result and appends nothing; a key
 //! reused with a different request is refused; a stored refusal stays a refusal.
 
-mod mutations_fixtures;
-mod support;
-
-use mutations_fixtures::*;
+use crate::fixtures::*;
+use crate::support::{error_code, guest, operator, spawn_app};
 use serde_json::json;
-use support::{error_code, guest, operator, spawn_app};
 
 #[tokio::test]
 async fn a_retried_place_booking_returns_the_first_result_and_appends_nothing() {
     let app = spawn_app().await;
     let (_, op) = operator();
     let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory =
-        stocked_inventory(&app, &op, &listing, ("2030-02-01", "2030-02-02", &[]), 1, 30_000).await;
+    let inventory = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-02-01", "2030-02-02", &[]),
+        1,
+        30_000,
+    )
+    .await;
     let (_, token) = guest();
     let k = key();
     let input = json!({"listingId": listing, "inventoryId": inventory,
                        "eventDate": "2030-02-01", "partySize": 1});
     let first = app
-        .ok(Some(&token), PLACE_BOOKING, json!({"key": k, "input": input}))
+        .ok(
+            Some(&token),
+            PLACE_BOOKING,
+            json!({"key": k, "input": input}),
+        )
         .await;
     let (head, count) = (log_head(&app).await, event_count(&app).await);
 
@@ -28,7 +36,11 @@ async fn a_retried_place_booking_returns_the_first_result_and_appends_nothing() 
     let input_reordered = json!({"partySize": 1, "eventDate": "2030-02-01",
                                  "inventoryId": inventory, "listingId": listing});
     let again = app
-        .ok(Some(&token), PLACE_BOOKING, json!({"key": k, "input": input_reordered}))
+        .ok(
+            Some(&token),
+            PLACE_BOOKING,
+            json!({"key": k, "input": input_reordered}),
+        )
         .await;
     assert_eq!(again, first);
     assert_eq!(log_head(&app).await, head);
@@ -38,7 +50,11 @@ async fn a_retried_place_booking_returns_the_first_result_and_appends_nothing() 
     let other = json!({"listingId": listing, "inventoryId": inventory,
                        "eventDate": "2030-02-01", "partySize": 2});
     let reused = app
-        .graphql(Some(&token), PLACE_BOOKING, json!({"key": k, "input": other}))
+        .graphql(
+            Some(&token),
+            PLACE_BOOKING,
+            json!({"key": k, "input": other}),
+        )
         .await;
     assert_eq!(error_code(&reused), Some("INVALID_INPUT"));
     assert!(
@@ -53,7 +69,11 @@ async fn a_retried_place_booking_returns_the_first_result_and_appends_nothing() 
     // and its retry stays SOLD_OUT even after the first booking is cancelled.
     let (_, second) = guest();
     let sold_out = app
-        .graphql(Some(&second), PLACE_BOOKING, json!({"key": k, "input": input}))
+        .graphql(
+            Some(&second),
+            PLACE_BOOKING,
+            json!({"key": k, "input": input}),
+        )
         .await;
     assert_eq!(error_code(&sold_out), Some("SOLD_OUT"));
     let booking = first["placeBooking"]["bookingId"].as_str().unwrap();
@@ -65,7 +85,11 @@ async fn a_retried_place_booking_returns_the_first_result_and_appends_nothing() 
     .await;
     let count = event_count(&app).await;
     let retried = app
-        .graphql(Some(&second), PLACE_BOOKING, json!({"key": k, "input": input}))
+        .graphql(
+            Some(&second),
+            PLACE_BOOKING,
+            json!({"key": k, "input": input}),
+        )
         .await;
     assert_eq!(error_code(&retried), Some("SOLD_OUT"));
     assert_eq!(event_count(&app).await, count);
@@ -90,9 +114,13 @@ async fn a_retried_operator_mutation_appends_nothing() {
 
     let listing = first["createListing"]["listingId"].as_str().unwrap();
     let k = key();
-    let publish = app.ok(Some(&op), PUBLISH, json!({"key": k, "id": listing})).await;
+    let publish = app
+        .ok(Some(&op), PUBLISH, json!({"key": k, "id": listing}))
+        .await;
     let head = log_head(&app).await;
-    let again = app.ok(Some(&op), PUBLISH, json!({"key": k, "id": listing})).await;
+    let again = app
+        .ok(Some(&op), PUBLISH, json!({"key": k, "id": listing}))
+        .await;
     assert_eq!(again, publish);
     assert_eq!(log_head(&app).await, head);
     assert_eq!(event_count(&app).await, 2);

@@ -97,7 +97,10 @@ pub async fn published_listing(app: &TestApp, operator: &str, policy: Value) -> 
             json!({"key": key(), "input": listing_input("Snowflake Bingsu", policy)}),
         )
         .await;
-    let id = data["createListing"]["listingId"].as_str().unwrap().to_owned();
+    let id = data["createListing"]["listingId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(data["createListing"]["status"], "DRAFT");
     let data = app
         .ok(Some(operator), PUBLISH, json!({"key": key(), "id": id}))

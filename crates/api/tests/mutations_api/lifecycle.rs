@@ -1,17 +1,14 @@
 //! Every mutation's success path once: listings, inventories, bookings (placement, payment,
 //! check-in, no-show, cancellation, waitlist offers) and coupon campaigns.
 
-mod mutations_fixtures;
-mod support;
-
 use std::collections::HashMap;
 
+use crate::fixtures::*;
+use crate::support::{TestApp, admin, guest, operator, spawn_app};
 use chrono::{DateTime, Utc};
 use holdfast_domain::booking::{BookingCommand, OfferSlot, PricedLine, Quantity};
 use holdfast_domain::common::{CancellationPolicy, Currency, Money, Slot};
-use mutations_fixtures::*;
 use serde_json::{Value, json};
-use support::{TestApp, admin, guest, operator, spawn_app};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -74,13 +71,23 @@ async fn listing_and_inventory_mutations_succeed_for_their_operator() {
         .await;
     assert_eq!(suspended["suspendListing"]["status"], "SUSPENDED");
     let reinstated = app
-        .ok(Some(&op), &listing_call("reinstateListing", ""), json!({"key": key(), "id": listing}))
+        .ok(
+            Some(&op),
+            &listing_call("reinstateListing", ""),
+            json!({"key": key(), "id": listing}),
+        )
         .await;
     assert_eq!(reinstated["reinstateListing"]["status"], "PUBLISHED");
 
-    let inventory =
-        stocked_inventory(&app, &op, &listing, ("2030-02-01", "2030-02-08", &[]), 10, 20_000)
-            .await;
+    let inventory = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-02-01", "2030-02-08", &[]),
+        10,
+        20_000,
+    )
+    .await;
     let slots = |field: &str| {
         format!(
             "mutation($key: String!, $input: SlotsInput!) {{ {field}(idempotencyKey: $key, input: $input) {{ inventoryId consistencyToken }} }}"
@@ -88,8 +95,12 @@ async fn listing_and_inventory_mutations_succeed_for_their_operator() {
     };
     let selection = json!({"from": "2030-02-03", "to": "2030-02-05"});
     let input = json!({"inventoryId": inventory, "selection": selection});
-    app.ok(Some(&op), &slots("closeSlots"), json!({"key": key(), "input": input}))
-        .await;
+    app.ok(
+        Some(&op),
+        &slots("closeSlots"),
+        json!({"key": key(), "input": input}),
+    )
+    .await;
     let closed = calendar_after(
         &app,
         Some(&log_head(&app).await.to_string()),
@@ -98,19 +109,34 @@ async fn listing_and_inventory_mutations_succeed_for_their_operator() {
         "2030-02-07",
     )
     .await;
-    let closed_days: Vec<_> = closed.iter().filter(|d| d.closed).map(|d| d.slot.clone()).collect();
+    let closed_days: Vec<_> = closed
+        .iter()
+        .filter(|d| d.closed)
+        .map(|d| d.slot.clone())
+        .collect();
     assert_eq!(closed_days, ["2030-02-03", "2030-02-04"]);
     let opened = app
-        .ok(Some(&op), &slots("openSlots"), json!({"key": key(), "input": input}))
+        .ok(
+            Some(&op),
+            &slots("openSlots"),
+            json!({"key": key(), "input": input}),
+        )
         .await;
-    let token = opened["openSlots"]["consistencyToken"].as_str().unwrap().to_owned();
+    let token = opened["openSlots"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let days = calendar_after(&app, Some(&token), &inventory, "2030-02-01", "2030-02-07").await;
     assert_eq!(days.len(), 7);
     assert!(days.iter().all(|d| !d.closed && d.available == 10));
     assert!(days.iter().all(|d| d.price.is_some()));
 
     let archived = app
-        .ok(Some(&op), &listing_call("archiveListing", ""), json!({"key": key(), "id": listing}))
+        .ok(
+            Some(&op),
+            &listing_call("archiveListing", ""),
+            json!({"key": key(), "id": listing}),
+        )
         .await;
     assert_eq!(archived["archiveListing"]["status"], "ARCHIVED");
 
@@ -119,7 +145,11 @@ async fn listing_and_inventory_mutations_succeed_for_their_operator() {
     let mut input = listing_input("Admin's", event_policy());
     input["tenantId"] = json!(tenant.to_string());
     let created = app
-        .ok(Some(&admin()), CREATE_LISTING, json!({"key": key(), "input": input}))
+        .ok(
+            Some(&admin()),
+            CREATE_LISTING,
+            json!({"key": key(), "input": input}),
+        )
         .await;
     assert_eq!(created["createListing"]["status"], "DRAFT");
 }
@@ -129,8 +159,15 @@ async fn a_booking_is_paid_checked_in_and_another_is_a_no_show_or_cancelled() {
     let app = spawn_app().await;
     let (_, op) = operator();
     let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory =
-        stocked_inventory(&app, &op, &listing, ("2030-02-01", "2030-02-02", &[]), 5, 30_000).await;
+    let inventory = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-02-01", "2030-02-02", &[]),
+        5,
+        30_000,
+    )
+    .await;
     let input = json!({"listingId": listing, "inventoryId": inventory,
                        "eventDate": "2030-02-01", "partySize": 2});
     let mut bookings = Vec::new();
@@ -138,9 +175,18 @@ async fn a_booking_is_paid_checked_in_and_another_is_a_no_show_or_cancelled() {
     for _ in 0..3 {
         let (_, g) = guest();
         let data = app
-            .ok(Some(&g), PLACE_BOOKING, json!({"key": key(), "input": input}))
+            .ok(
+                Some(&g),
+                PLACE_BOOKING,
+                json!({"key": key(), "input": input}),
+            )
             .await;
-        bookings.push(data["placeBooking"]["bookingId"].as_str().unwrap().to_owned());
+        bookings.push(
+            data["placeBooking"]["bookingId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
         guests.push(g);
     }
 
@@ -155,14 +201,21 @@ async fn a_booking_is_paid_checked_in_and_another_is_a_no_show_or_cancelled() {
         .await;
         assert_eq!(paid["status"], "CONFIRMED");
     }
-    let cancelled =
-        booking_mutation(&app, &guests[2], "cancelBooking", json!({"bookingId": bookings[2]}))
-            .await;
+    let cancelled = booking_mutation(
+        &app,
+        &guests[2],
+        "cancelBooking",
+        json!({"bookingId": bookings[2]}),
+    )
+    .await;
     assert_eq!(cancelled["status"], "CANCELLED");
 
     let token = cancelled["consistencyToken"].as_str().unwrap().to_owned();
     let days = calendar_after(&app, Some(&token), &inventory, "2030-02-01", "2030-02-01").await;
-    assert_eq!((days[0].allocated, days[0].held, days[0].available), (2, 0, 3));
+    assert_eq!(
+        (days[0].allocated, days[0].held, days[0].available),
+        (2, 0, 3)
+    );
 
     // The event starts 2030-02-01 19:00 KST (10:00 UTC): check-in opens 12 h before.
     app.clock.set(at("2030-02-01T09:30:00Z"));
@@ -185,8 +238,15 @@ async fn a_waitlisted_guest_accepts_one_offer_and_another_declines() {
     let app = spawn_app().await;
     let (_, op) = operator();
     let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory =
-        stocked_inventory(&app, &op, &listing, ("2030-02-01", "2030-02-02", &[]), 2, 30_000).await;
+    let inventory = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-02-01", "2030-02-02", &[]),
+        2,
+        30_000,
+    )
+    .await;
     let wanted = json!({"listingId": listing, "inventoryId": inventory,
                         "wanted": {"from": "2030-02-01", "to": "2030-02-02"}, "partySize": 1});
     let mut entries = Vec::new();
@@ -223,13 +283,23 @@ async fn a_waitlisted_guest_accepts_one_offer_and_another_declines() {
     }
 
     let (accepted_id, accepting) = &entries[0];
-    let accepted =
-        booking_mutation(&app, accepting, "acceptOffer", json!({"bookingId": accepted_id})).await;
+    let accepted = booking_mutation(
+        &app,
+        accepting,
+        "acceptOffer",
+        json!({"bookingId": accepted_id}),
+    )
+    .await;
     assert_eq!(accepted["status"], "HELD");
     assert_eq!(accepted["holdExpiresAt"], "2030-01-07T09:15:00+00:00");
     let (declined_id, declining) = &entries[1];
-    let declined =
-        booking_mutation(&app, declining, "declineOffer", json!({"bookingId": declined_id})).await;
+    let declined = booking_mutation(
+        &app,
+        declining,
+        "declineOffer",
+        json!({"bookingId": declined_id}),
+    )
+    .await;
     assert_eq!(declined["status"], "CANCELLED");
 
     let token = accepted["consistencyToken"].as_str().unwrap().to_owned();

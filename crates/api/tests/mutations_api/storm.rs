@@ -1,13 +1,10 @@
 //! The storm: 200 concurrent `placeBooking` on one slot with capacity 50 — exactly 50 held,
 //! 150 `SOLD_OUT`, no 5xx, and the calendar then shows 0 available.
 
-mod mutations_fixtures;
-mod support;
-
+use crate::fixtures::*;
+use crate::support::{error_code, guest, operator, spawn_app};
 use futures::future::join_all;
-use mutations_fixtures::*;
 use serde_json::json;
-use support::{error_code, guest, operator, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_bookings_on_fifty_seats_hold_exactly_fifty() {
@@ -30,8 +27,12 @@ async fn two_hundred_concurrent_bookings_on_fifty_seats_hold_exactly_fifty() {
                            "eventDate": "2030-02-01", "partySize": 2});
         let app = &app;
         async move {
-            app.graphql(Some(&token), PLACE_BOOKING, json!({"key": key(), "input": input}))
-                .await
+            app.graphql(
+                Some(&token),
+                PLACE_BOOKING,
+                json!({"key": key(), "input": input}),
+            )
+            .await
         }
     });
     let responses = join_all(requests).await;

@@ -1,17 +1,14 @@
 //! Compensation in the booking process: a coupon refused after the hold releases the hold and
 //! rejects the booking; the guest gets `COUPON_REJECTED`. A coupon that applies discounts.
 
-mod mutations_fixtures;
-mod support;
-
+use crate::fixtures::*;
+use crate::support::{error_code, guest, operator, spawn_app};
 use holdfast_api::process::booking_id_for;
 use holdfast_api::schema::consistency;
 use holdfast_domain::booking::{BookingStatus, RejectionReason};
 use holdfast_projections::models::bookings::booking;
 use holdfast_projections::store::Table;
-use mutations_fixtures::*;
 use serde_json::{Value, json};
-use support::{error_code, guest, operator, spawn_app};
 
 const CREATE_CAMPAIGN: &str = r#"
 mutation($key: String!, $input: CreateCampaignInput!) {
@@ -34,10 +31,21 @@ async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
     let app = spawn_app().await;
     let (_, op) = operator();
     let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory =
-        stocked_inventory(&app, &op, &listing, ("2030-02-01", "2030-02-02", &[]), 3, 30_000).await;
+    let inventory = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-02-01", "2030-02-02", &[]),
+        3,
+        30_000,
+    )
+    .await;
     let created = app
-        .ok(Some(&op), CREATE_CAMPAIGN, json!({"key": key(), "input": campaign(1)}))
+        .ok(
+            Some(&op),
+            CREATE_CAMPAIGN,
+            json!({"key": key(), "input": campaign(1)}),
+        )
         .await;
     let campaign_id = created["createCampaign"]["campaignId"].as_str().unwrap();
     assert_eq!(created["createCampaign"]["code"], "SNOW-5000");
@@ -45,18 +53,30 @@ async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
     // The only coupon goes to the first guest, who books with it: 5 000 KRW off.
     let (_, first) = guest();
     let claimed = app
-        .ok(Some(&first), CLAIM, json!({"key": key(), "id": campaign_id}))
+        .ok(
+            Some(&first),
+            CLAIM,
+            json!({"key": key(), "id": campaign_id}),
+        )
         .await;
     assert_eq!(claimed["claimCoupon"]["remaining"], 0);
     let input = json!({"listingId": listing, "inventoryId": inventory,
                        "eventDate": "2030-02-01", "partySize": 1,
                        "couponCampaignId": campaign_id});
     let data = app
-        .ok(Some(&first), PLACE_BOOKING, json!({"key": key(), "input": input}))
+        .ok(
+            Some(&first),
+            PLACE_BOOKING,
+            json!({"key": key(), "input": input}),
+        )
         .await;
     let totals = &data["placeBooking"]["totals"];
     assert_eq!(
-        (&totals["subtotalMinor"], &totals["discountMinor"], &totals["totalMinor"]),
+        (
+            &totals["subtotalMinor"],
+            &totals["discountMinor"],
+            &totals["totalMinor"]
+        ),
         (&json!(30_000), &json!(5_000), &json!(25_000))
     );
 
@@ -64,19 +84,29 @@ async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
     let (second_id, second) = guest();
     let k = key();
     let refused = app
-        .graphql(Some(&second), PLACE_BOOKING, json!({"key": k, "input": input}))
+        .graphql(
+            Some(&second),
+            PLACE_BOOKING,
+            json!({"key": k, "input": input}),
+        )
         .await;
     assert_eq!(error_code(&refused), Some("COUPON_REJECTED"), "{refused}");
     assert_eq!(refused["errors"][0]["extensions"]["rule"], "Exhausted");
 
     let head = log_head(&app).await.to_string();
     let days = calendar_after(&app, Some(&head), &inventory, "2030-02-01", "2030-02-01").await;
-    assert_eq!((days[0].held, days[0].available), (1, 2), "only the first guest's hold");
+    assert_eq!(
+        (days[0].held, days[0].available),
+        (1, 2),
+        "only the first guest's hold"
+    );
 
     consistency::wait(&app.state, Table::Bookings, Some(&head))
         .await
         .unwrap();
-    let table = consistency::current(&app.state, Table::Bookings).await.unwrap();
+    let table = consistency::current(&app.state, Table::Bookings)
+        .await
+        .unwrap();
     let id = booking_id_for(second_id, &k).to_string();
     let view = booking(app.state.read_side.store().as_ref(), table, &id)
         .await
