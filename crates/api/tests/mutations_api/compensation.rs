@@ -101,9 +101,7 @@ async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
         "only the first guest's hold"
     );
 
-    consistency::wait(&app.state, Table::Bookings, Some(&head))
-        .await
-        .unwrap();
+    caught_up(&app, Table::Bookings, Some(&head)).await;
     let table = consistency::current(&app.state, Table::Bookings)
         .await
         .unwrap();

@@ -155,9 +155,7 @@ pub async fn calendar_after(
     from: &str,
     to: &str,
 ) -> Vec<CalendarDay> {
-    consistency::wait(&app.state, Table::Calendar, token)
-        .await
-        .unwrap();
+    caught_up(app, Table::Calendar, token).await;
     let table = consistency::current(&app.state, Table::Calendar)
         .await
         .unwrap();
@@ -172,13 +170,38 @@ pub async fn calendar_after(
     .unwrap()
 }
 
+/// Waits until `table` has applied `token`. The API's own wait is bounded (5 s); under a
+/// loaded test machine (many apps and projectors on few cores) a projector may lag longer, so
+/// this retries the bounded wait for up to a minute.
+pub async fn caught_up(app: &TestApp, table: Table, token: Option<&str>) {
+    for _ in 0..12 {
+        match consistency::wait(&app.state, table, token).await {
+            Ok(()) => return,
+            Err(e) if e.code == holdfast_api::error::ErrorCode::Timeout => continue,
+            Err(e) => panic!("waiting for {table}: {e:?}"),
+        }
+    }
+    panic!("{table} did not apply {token:?} within a minute");
+}
+
 pub fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-/// The head of the event log (changes whenever anything is appended).
+/// The position of the last committed event (exact: the log reader's own `head` is the safe
+/// head below every running transaction, which may lag).
 pub async fn log_head(app: &TestApp) -> Position {
-    app.state.store.log().head().await.unwrap()
+    let pool = app.state.store.pg_pool().expect("a Postgres app");
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT tx_id::text, global_position FROM events
+          ORDER BY tx_id DESC, global_position DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+    .unwrap();
+    row.map_or(Position::START, |(tx, index)| {
+        Position::new(tx.parse().unwrap(), u64::try_from(index).unwrap())
+    })
 }
 
 /// The number of stored events.
