@@ -7,6 +7,7 @@
 //! - `compensation`: a refused coupon releases the hold and rejects the booking;
 //! - `hostile`: bad input is `INVALID_INPUT` naming the field, never a 5xx;
 //! - `lifecycle`: every mutation's success path;
+//! - `embedded`: the same on SQLite and in-memory read models;
 //! - `auth`: every refusal (anonymous, guest on operator mutations, other tenant, other guest).
 
 #[path = "../support/mod.rs"]
@@ -16,6 +17,7 @@ mod fixtures;
 
 mod auth;
 mod compensation;
+mod embedded;
 mod hostile;
 mod idempotency;
 mod lifecycle;
