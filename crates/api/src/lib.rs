@@ -13,6 +13,8 @@ pub mod dispatch;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod idempotency;
+pub mod process;
 pub mod read_models;
 pub mod schema;
 pub mod state;

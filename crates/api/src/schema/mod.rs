@@ -8,10 +8,12 @@
 
 pub mod consistency;
 pub mod context;
+pub mod inputs;
+pub mod mutation;
 pub mod query;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::auth::Principal;
 use crate::state::AppState;
@@ -28,7 +30,13 @@ pub struct QueryRoot(
 );
 
 /// The mutation root.
-pub type MutationRoot = EmptyMutation;
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    mutation::ListingMutation,
+    mutation::InventoryMutation,
+    mutation::BookingMutation,
+    mutation::CouponMutation,
+);
 
 /// The subscription root.
 pub type SubscriptionRoot = EmptySubscription;

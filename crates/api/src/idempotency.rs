@@ -1,0 +1,564 @@
+//! Idempotency keys: a retried mutation returns the first result and executes nothing.
+//!
+//! Every mutation takes an `idempotencyKey` (1..=128 characters, no control characters). Keys
+//! are scoped to the caller ([`scope`]): two guests may use the same key. The first request
+//! with a key inserts a row `(principal, key, request_hash, response NULL, created_at)`; after
+//! running it stores the outcome — the success payload **or** a typed domain error (so a
+//! retried `SOLD_OUT` stays `SOLD_OUT` even once seats free up). A later request with the key:
+//!
+//! - same request, outcome stored → that outcome, nothing executed, nothing appended;
+//! - a different request (another hash of the operation and its arguments) → `INVALID_INPUT`;
+//! - same request still running (response NULL) → `CONFLICT`, retryable; a row left NULL for
+//!   longer than [`IN_FLIGHT_TIMEOUT`] (its request crashed or the client hung up mid-way) is
+//!   taken over by the retry, which is safe because every command is idempotent by id.
+//!
+//! Retryable failures (`CONFLICT`, `UNAVAILABLE`, `TIMEOUT`, `INTERNAL`) are not stored: the row
+//! is deleted so that a retry runs again.
+//!
+//! **Expiry**: a key lives [`KEY_TTL`] (24 h) from its first use, measured on the application
+//! clock. An expired row is replaced when its key is used again (delete on read), and about one
+//! request in [`SWEEP_ONE_IN`] deletes every expired row, so the table stays bounded.
+
+use std::future::Future;
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use holdfast_eventstore::EventStore;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ErrorCode};
+
+/// How long a key is remembered.
+pub const KEY_TTL: Duration = Duration::hours(24);
+/// How long a request may run before a retry with its key may take over.
+pub const IN_FLIGHT_TIMEOUT: Duration = Duration::minutes(2);
+/// About one `begin` in this many also sweeps expired keys.
+pub const SWEEP_ONE_IN: u32 = 200;
+
+/// A validated idempotency key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// The longest key.
+    pub const MAX_CHARS: usize = 128;
+
+    /// 1..=128 characters, no control characters; `INVALID_INPUT` naming `idempotencyKey`.
+    pub fn parse(key: &str) -> Result<Self, ApiError> {
+        let chars = key.chars().count();
+        if chars == 0 || chars > Self::MAX_CHARS {
+            return Err(ApiError::invalid(format!(
+                "idempotencyKey: must be 1..={} characters, got {chars}",
+                Self::MAX_CHARS
+            )));
+        }
+        if key.chars().any(char::is_control) {
+            return Err(ApiError::invalid(
+                "idempotencyKey: must not contain control characters",
+            ));
+        }
+        Ok(Self(key.to_owned()))
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The scope keys live in: one per caller (`guest:<id>`, `operator:<tenant>:<sub>`,
+/// `admin:<sub>`).
+pub fn scope(principal: &Principal) -> String {
+    match principal {
+        Principal::Anonymous => "anonymous".to_owned(),
+        Principal::Guest { guest } => format!("guest:{guest}"),
+        Principal::Operator { tenant, sub } => format!("operator:{tenant}:{sub}"),
+        Principal::Admin { sub } => format!("admin:{sub}"),
+    }
+}
+
+/// The hash identifying a request: SHA-256 (hex) of the operation name and its arguments in a
+/// canonical JSON form (object keys sorted), so the same request written with its fields in
+/// another order hashes the same.
+pub fn request_hash(operation: &str, arguments: &serde_json::Value) -> String {
+    let mut text = String::new();
+    canonical(arguments, &mut text);
+    let mut hasher = Sha256::new();
+    hasher.update(operation.as_bytes());
+    hasher.update([0]);
+    hasher.update(text.as_bytes());
+    hex(&hasher.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn canonical(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical(v, out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// A stored outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The payload, as JSON.
+    Ok(serde_json::Value),
+    /// A typed error.
+    Err {
+        /// `extensions.code`.
+        code: String,
+        /// The message.
+        message: String,
+        /// The broken rule, if any.
+        rule: Option<String>,
+    },
+}
+
+impl Outcome {
+    fn from_error(e: &ApiError) -> Self {
+        Outcome::Err {
+            code: e.code.as_str().to_owned(),
+            message: e.message.clone(),
+            rule: e.rule.clone(),
+        }
+    }
+
+    /// The outcome as the resolver's result.
+    pub fn into_result<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        match self {
+            Outcome::Ok(value) => serde_json::from_value(value).map_err(ApiError::internal),
+            Outcome::Err {
+                code,
+                message,
+                rule,
+            } => Err(ApiError {
+                code: code_from_str(&code).ok_or_else(|| ApiError::internal(&code))?,
+                message,
+                rule,
+            }),
+        }
+    }
+}
+
+fn code_from_str(code: &str) -> Option<ErrorCode> {
+    use ErrorCode::*;
+    [
+        InvalidInput,
+        NotFound,
+        Forbidden,
+        Unauthenticated,
+        Conflict,
+        SoldOut,
+        SlotUnavailable,
+        PolicyViolation,
+        CouponRejected,
+        PaymentRejected,
+        AlreadyExists,
+        InvalidState,
+        Unavailable,
+        Timeout,
+        Internal,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == code)
+}
+
+/// Whether an error is an answer to store (a broken rule, bad input, a refusal), rather than a
+/// transient failure a retry should run again.
+pub fn is_final(e: &ApiError) -> bool {
+    !e.code.retryable() && e.code != ErrorCode::Internal
+}
+
+/// What `begin` found.
+#[derive(Debug)]
+pub enum Begin {
+    /// A new request: run it, then [`IdempotencyStore::finish`] or [`IdempotencyStore::abandon`].
+    New,
+    /// A repeat of a finished request: its outcome.
+    Replay(Outcome),
+}
+
+/// The idempotency table, on the event store's database.
+#[derive(Clone)]
+pub struct IdempotencyStore {
+    store: EventStore,
+}
+
+struct Row {
+    request_hash: String,
+    response: Option<String>,
+    created_at: String,
+}
+
+fn db_error(e: sqlx::Error) -> ApiError {
+    tracing::warn!(error = %e, "idempotency table unavailable");
+    ApiError::new(
+        ErrorCode::Unavailable,
+        "the event store is unavailable; retry",
+    )
+}
+
+/// Instants as fixed-width RFC 3339 UTC text (sorts like time; equal instants, equal text).
+fn instant_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl IdempotencyStore {
+    /// The table of `store`'s database.
+    pub fn new(store: &EventStore) -> Self {
+        Self {
+            store: store.clone(),
+        }
+    }
+
+    /// Starts a request with `key` in `scope` (see the module docs for the outcomes).
+    pub async fn begin(
+        &self,
+        scope: &str,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Begin, ApiError> {
+        if fastrand::u32(0..SWEEP_ONE_IN) == 0 {
+            self.sweep(now).await?;
+        }
+        let created = instant_text(now);
+        for _ in 0..3 {
+            if self.insert(scope, key, request_hash, &created).await? {
+                return Ok(Begin::New);
+            }
+            let Some(row) = self.read(scope, key).await? else {
+                continue; // deleted meanwhile (its request failed transiently): try again
+            };
+            let expired = row.created_at < instant_text(now - KEY_TTL);
+            let stale = row.response.is_none()
+                && row.request_hash == request_hash
+                && row.created_at < instant_text(now - IN_FLIGHT_TIMEOUT);
+            if expired || stale {
+                if self
+                    .take_over(scope, key, request_hash, &created, &row.created_at)
+                    .await?
+                {
+                    return Ok(Begin::New);
+                }
+                continue;
+            }
+            if row.request_hash != request_hash {
+                return Err(ApiError::invalid(
+                    "idempotencyKey: idempotency key reused with a different request",
+                ));
+            }
+            return match row.response {
+                Some(text) => Ok(Begin::Replay(
+                    serde_json::from_str(&text).map_err(ApiError::internal)?,
+                )),
+                None => Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    "a request with this idempotency key is still running; retry",
+                )),
+            };
+        }
+        Err(ApiError::new(
+            ErrorCode::Conflict,
+            "the idempotency key kept changing concurrently; retry",
+        ))
+    }
+
+    /// Stores the outcome of a request begun with `key`.
+    pub async fn finish(
+        &self,
+        scope: &str,
+        key: &IdempotencyKey,
+        outcome: &Outcome,
+    ) -> Result<(), ApiError> {
+        let text = serde_json::to_string(outcome).map_err(ApiError::internal)?;
+        if let Some(pool) = self.store.pg_pool() {
+            sqlx::query(
+                "UPDATE idempotency_keys SET response = $3::jsonb WHERE principal = $1 AND key = $2",
+            )
+            .bind(scope)
+            .bind(key.as_str())
+            .bind(text)
+            .execute(pool)
+            .await
+            .map_err(db_error)?;
+        } else if let Some(pool) = self.store.sqlite_pool() {
+            sqlx::query(
+                "UPDATE idempotency_keys SET response = ?3 WHERE principal = ?1 AND key = ?2",
+            )
+            .bind(scope)
+            .bind(key.as_str())
+            .bind(text)
+            .execute(pool)
+            .await
+            .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets a request begun with `key` (it failed transiently; a retry runs again).
+    pub async fn abandon(&self, scope: &str, key: &IdempotencyKey) -> Result<(), ApiError> {
+        if let Some(pool) = self.store.pg_pool() {
+            sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2")
+                .bind(scope)
+                .bind(key.as_str())
+                .execute(pool)
+                .await
+                .map_err(db_error)?;
+        } else if let Some(pool) = self.store.sqlite_pool() {
+            sqlx::query("DELETE FROM idempotency_keys WHERE principal = ?1 AND key = ?2")
+                .bind(scope)
+                .bind(key.as_str())
+                .execute(pool)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every key older than [`KEY_TTL`]; returns how many.
+    pub async fn sweep(&self, now: DateTime<Utc>) -> Result<u64, ApiError> {
+        let cutoff = instant_text(now - KEY_TTL);
+        let deleted = if let Some(pool) = self.store.pg_pool() {
+            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz")
+                .bind(cutoff)
+                .execute(pool)
+                .await
+                .map_err(db_error)?
+                .rows_affected()
+        } else if let Some(pool) = self.store.sqlite_pool() {
+            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?1")
+                .bind(cutoff)
+                .execute(pool)
+                .await
+                .map_err(db_error)?
+                .rows_affected()
+        } else {
+            0
+        };
+        Ok(deleted)
+    }
+
+    async fn insert(
+        &self,
+        scope: &str,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        created: &str,
+    ) -> Result<bool, ApiError> {
+        let inserted = if let Some(pool) = self.store.pg_pool() {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (principal, key, request_hash, response, created_at)
+                 VALUES ($1, $2, $3, NULL, $4::timestamptz) ON CONFLICT DO NOTHING",
+            )
+            .bind(scope)
+            .bind(key.as_str())
+            .bind(request_hash)
+            .bind(created)
+            .execute(pool)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+        } else if let Some(pool) = self.store.sqlite_pool() {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (principal, key, request_hash, response, created_at)
+                 VALUES (?1, ?2, ?3, NULL, ?4) ON CONFLICT DO NOTHING",
+            )
+            .bind(scope)
+            .bind(key.as_str())
+            .bind(request_hash)
+            .bind(created)
+            .execute(pool)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+        } else {
+            0
+        };
+        Ok(inserted == 1)
+    }
+
+    async fn read(&self, scope: &str, key: &IdempotencyKey) -> Result<Option<Row>, ApiError> {
+        let row: Option<(String, Option<String>, String)> = if let Some(pool) = self.store.pg_pool()
+        {
+            sqlx::query_as(
+                "SELECT request_hash, response::text,
+                        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')
+                   FROM idempotency_keys WHERE principal = $1 AND key = $2",
+            )
+            .bind(scope)
+            .bind(key.as_str())
+            .fetch_optional(pool)
+            .await
+            .map_err(db_error)?
+        } else if let Some(pool) = self.store.sqlite_pool() {
+            sqlx::query_as(
+                "SELECT request_hash, response, created_at
+                   FROM idempotency_keys WHERE principal = ?1 AND key = ?2",
+            )
+            .bind(scope)
+            .bind(key.as_str())
+            .fetch_optional(pool)
+            .await
+            .map_err(db_error)?
+        } else {
+            None
+        };
+        Ok(row.map(|(request_hash, response, created_at)| Row {
+            request_hash,
+            response,
+            created_at,
+        }))
+    }
+
+    /// Replaces an expired or abandoned row, if it is still the one read (`was`).
+    async fn take_over(
+        &self,
+        scope: &str,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        created: &str,
+        was: &str,
+    ) -> Result<bool, ApiError> {
+        let updated = if let Some(pool) = self.store.pg_pool() {
+            sqlx::query(
+                "UPDATE idempotency_keys
+                    SET request_hash = $3, response = NULL, created_at = $4::timestamptz
+                  WHERE principal = $1 AND key = $2 AND created_at = $5::timestamptz",
+            )
+            .bind(scope)
+            .bind(key.as_str())
+            .bind(request_hash)
+            .bind(created)
+            .bind(was)
+            .execute(pool)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+        } else if let Some(pool) = self.store.sqlite_pool() {
+            sqlx::query(
+                "UPDATE idempotency_keys
+                    SET request_hash = ?3, response = NULL, created_at = ?4
+                  WHERE principal = ?1 AND key = ?2 AND created_at = ?5",
+            )
+            .bind(scope)
+            .bind(key.as_str())
+            .bind(request_hash)
+            .bind(created)
+            .bind(was)
+            .execute(pool)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+        } else {
+            0
+        };
+        Ok(updated == 1)
+    }
+}
+
+/// Runs `request` at most once per `(scope, key)`: a repeat returns the stored outcome.
+/// Final outcomes (payloads and typed errors, see [`is_final`]) are stored; transient failures
+/// delete the key so that a retry runs again.
+pub async fn run<T, F>(
+    store: &IdempotencyStore,
+    scope: &str,
+    key: &IdempotencyKey,
+    request_hash: &str,
+    now: DateTime<Utc>,
+    request: F,
+) -> Result<T, ApiError>
+where
+    T: Serialize + DeserializeOwned,
+    F: Future<Output = Result<T, ApiError>>,
+{
+    match store.begin(scope, key, request_hash, now).await? {
+        Begin::Replay(outcome) => outcome.into_result(),
+        Begin::New => {
+            let result = request.await;
+            let outcome = match &result {
+                Ok(payload) => Some(Outcome::Ok(
+                    serde_json::to_value(payload).map_err(ApiError::internal)?,
+                )),
+                Err(e) if is_final(e) => Some(Outcome::from_error(e)),
+                Err(_) => None,
+            };
+            let recorded = match &outcome {
+                Some(outcome) => store.finish(scope, key, outcome).await,
+                None => store.abandon(scope, key).await,
+            };
+            if let Err(e) = recorded {
+                // The request ran; its answer stands. A retry finds the key in flight until
+                // IN_FLIGHT_TIMEOUT, then re-runs idempotent commands.
+                tracing::warn!(error = ?e, "could not record an idempotency outcome");
+            }
+            result
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_ignores_key_order_but_not_values() {
+        let a = serde_json::json!({"input": {"a": 1, "b": [1, {"y": 2, "x": 1}]}});
+        let b = serde_json::json!({"input": {"b": [1, {"x": 1, "y": 2}], "a": 1}});
+        let c = serde_json::json!({"input": {"b": [1, {"x": 1, "y": 3}], "a": 1}});
+        assert_eq!(request_hash("m", &a), request_hash("m", &b));
+        assert_ne!(request_hash("m", &a), request_hash("m", &c));
+        assert_ne!(request_hash("m", &a), request_hash("n", &a));
+    }
+
+    #[test]
+    fn keys_are_bounded() {
+        assert!(IdempotencyKey::parse("").is_err());
+        assert!(IdempotencyKey::parse(&"k".repeat(129)).is_err());
+        assert!(IdempotencyKey::parse("a\u{0}b").is_err());
+        assert!(IdempotencyKey::parse(&"é".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn stored_errors_keep_their_code_and_rule() {
+        let e = ApiError {
+            code: ErrorCode::SoldOut,
+            message: "sold out".into(),
+            rule: Some("SoldOut".into()),
+        };
+        let text = serde_json::to_string(&Outcome::from_error(&e)).unwrap();
+        let back: Outcome = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.into_result::<u32>(), Err(e));
+        assert!(is_final(&ApiError::forbidden()));
+        assert!(!is_final(&ApiError::new(ErrorCode::Conflict, "x")));
+    }
+}

@@ -1,0 +1,92 @@
+//! Application services that span aggregates, usable without GraphQL.
+//!
+//! - [`place_booking`] — the booking placement process (policy → hold → coupon → held), with
+//!   compensation and a booking id derived from the idempotency key.
+//! - [`lifecycle`] — the other multi-aggregate steps of a booking's life: payment confirmation
+//!   (booking, then allocation), cancellation (booking, then the hold or allocation and the
+//!   coupon), accepting a waitlist offer (hold, then booking).
+//! - [`load`] / [`load_snapshotted`] — an aggregate's current state, read from the event store
+//!   (never from a read model: decisions read the primary's event stream).
+
+pub mod lifecycle;
+pub mod place_booking;
+
+use std::collections::HashMap;
+
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, AggregateError, EventStore as _};
+use holdfast_eventstore::{EventStore, Position};
+
+use crate::error::{ApiError, ErrorCode};
+
+pub use place_booking::{PlaceBooking, PlaceBookingRequest, PlacedBooking, booking_id_for};
+
+/// The current state of aggregate `A` with id `id` (the default state when it has no event).
+pub async fn load<A: Aggregate>(store: &EventStore, id: &str) -> Result<A, ApiError> {
+    PersistedEventStore::<_, A>::new_event_store(store.repository())
+        .load_aggregate(id)
+        .await
+        .map(|context| context.aggregate)
+        .map_err(load_error)
+}
+
+/// Like [`load`], starting from the latest snapshot (for long streams such as inventories).
+pub async fn load_snapshotted<A: Aggregate>(
+    store: &EventStore,
+    id: &str,
+    snapshot_every: usize,
+) -> Result<A, ApiError> {
+    PersistedEventStore::<_, A>::new_snapshot_store(store.repository(), snapshot_every)
+        .load_aggregate(id)
+        .await
+        .map(|context| context.aggregate)
+        .map_err(load_error)
+}
+
+fn load_error<E: std::error::Error>(e: AggregateError<E>) -> ApiError {
+    match e {
+        AggregateError::DatabaseConnectionError(e) => {
+            tracing::warn!(error = %e, "event store unavailable");
+            ApiError::new(
+                ErrorCode::Unavailable,
+                "the event store is unavailable; retry",
+            )
+        }
+        other => ApiError::internal(other),
+    }
+}
+
+/// An event store failure as the client sees it: `UNAVAILABLE` (retryable) when transient,
+/// else `INTERNAL`; details are logged.
+pub fn store_error(e: holdfast_eventstore::EventStoreError) -> ApiError {
+    if e.is_transient() {
+        tracing::warn!(error = %e, "event store unavailable");
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "the event store is unavailable; retry",
+        )
+    } else {
+        ApiError::internal(e)
+    }
+}
+
+/// The log position of an aggregate's last event.
+pub async fn last_position<A: Aggregate>(
+    store: &EventStore,
+    id: &str,
+) -> Result<Option<Position>, ApiError> {
+    store.last_position(A::TYPE, id).await.map_err(store_error)
+}
+
+/// The metadata recorded with every command the API sends: who asked, with which key.
+pub fn metadata(scope: &str, idempotency_key: &str) -> HashMap<String, String> {
+    HashMap::from([
+        ("principal".to_owned(), scope.to_owned()),
+        ("idempotency_key".to_owned(), idempotency_key.to_owned()),
+    ])
+}
+
+/// The later of two positions (the consistency token of a multi-step operation).
+pub fn latest(a: Option<Position>, b: Option<Position>) -> Option<Position> {
+    a.max(b)
+}

@@ -1,0 +1,134 @@
+//! Inputs of the inventory mutations.
+
+use async_graphql::{ID, InputObject};
+use holdfast_domain::common::{Currency, InventoryId, ListingId, Money};
+use holdfast_domain::inventory::{
+    InventoryName, MAX_CAPACITY, MAX_SLOTS_PER_COMMAND, SlotSelection,
+};
+
+use super::money::{MoneyInput, parse_currency};
+use super::{bounded_text, field_error, parse_id, parse_range, parse_time, parse_u32};
+use crate::error::ApiError;
+
+/// A new inventory (a capacity calendar) for a listing.
+#[derive(InputObject, Clone, Debug)]
+pub struct DefineInventoryInput {
+    /// The listing it is stock for (the inventory belongs to the listing's tenant).
+    pub listing_id: ID,
+    /// Display name (1..=120 characters).
+    pub name: String,
+    /// The currency of every price on it.
+    pub currency: String,
+}
+
+impl DefineInventoryInput {
+    /// Validates every field.
+    pub fn parse(&self) -> Result<(ListingId, InventoryName, Currency), ApiError> {
+        bounded_text("input.name", &self.name, InventoryName::MAX_CHARS * 4)?;
+        Ok((
+            parse_id("input.listingId", &self.listing_id, ListingId::parse)?,
+            InventoryName::parse(&self.name).map_err(|e| field_error("input.name", e))?,
+            parse_currency("input.currency", &self.currency)?,
+        ))
+    }
+}
+
+/// Slots: every date of `[from, to)`, as day slots (nights, event dates) when `times` is
+/// empty, else once per start time.
+#[derive(InputObject, Clone, Debug)]
+pub struct SlotSelectionInput {
+    /// First date (`YYYY-MM-DD`).
+    pub from: String,
+    /// End date, exclusive (`YYYY-MM-DD`).
+    pub to: String,
+    /// Start times (`HH:MM`) for time slots.
+    #[graphql(default)]
+    pub times: Vec<String>,
+}
+
+impl SlotSelectionInput {
+    /// Parses the selection; at most `MAX_SLOTS_PER_COMMAND` slots.
+    pub fn parse(&self, field: &str) -> Result<SlotSelection, ApiError> {
+        let dates = parse_range(field, &self.from, &self.to)?;
+        if self.times.len() > 1_440 {
+            return Err(field_error(
+                &format!("{field}.times"),
+                "at most 1440 start times",
+            ));
+        }
+        let times = self
+            .times
+            .iter()
+            .map(|t| parse_time(&format!("{field}.times"), t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let selection = SlotSelection::at_times(dates, times);
+        selection.slots().map_err(|e| field_error(field, e))?;
+        Ok(selection)
+    }
+}
+
+/// Sets the capacity of slots.
+#[derive(InputObject, Clone, Debug)]
+pub struct SetCapacityInput {
+    /// The inventory.
+    pub inventory_id: ID,
+    /// The slots.
+    pub selection: SlotSelectionInput,
+    /// Units per slot (0..=1 000 000).
+    pub capacity: i64,
+}
+
+impl SetCapacityInput {
+    /// Validates every field.
+    pub fn parse(&self) -> Result<(InventoryId, SlotSelection, u32), ApiError> {
+        Ok((
+            parse_id("input.inventoryId", &self.inventory_id, InventoryId::parse)?,
+            self.selection.parse("input.selection")?,
+            parse_u32("input.capacity", self.capacity, 0, MAX_CAPACITY)?,
+        ))
+    }
+}
+
+/// Sets the unit price of slots.
+#[derive(InputObject, Clone, Debug)]
+pub struct SetPriceInput {
+    /// The inventory.
+    pub inventory_id: ID,
+    /// The slots.
+    pub selection: SlotSelectionInput,
+    /// Price of one unit (in the inventory's currency).
+    pub price: MoneyInput,
+}
+
+impl SetPriceInput {
+    /// Validates every field.
+    pub fn parse(&self) -> Result<(InventoryId, SlotSelection, Money), ApiError> {
+        Ok((
+            parse_id("input.inventoryId", &self.inventory_id, InventoryId::parse)?,
+            self.selection.parse("input.selection")?,
+            self.price.parse("input.price")?,
+        ))
+    }
+}
+
+/// Closes or opens slots.
+#[derive(InputObject, Clone, Debug)]
+pub struct SlotsInput {
+    /// The inventory.
+    pub inventory_id: ID,
+    /// The slots.
+    pub selection: SlotSelectionInput,
+}
+
+impl SlotsInput {
+    /// Validates every field.
+    pub fn parse(&self) -> Result<(InventoryId, SlotSelection), ApiError> {
+        Ok((
+            parse_id("input.inventoryId", &self.inventory_id, InventoryId::parse)?,
+            self.selection.parse("input.selection")?,
+        ))
+    }
+}
+
+/// The most slots a selection may cover (for documentation and tests).
+pub const MAX_SELECTION: usize = MAX_SLOTS_PER_COMMAND;

@@ -1,0 +1,379 @@
+//! Booking mutations: guests place, cancel, wait and answer offers on their own bookings;
+//! operators of the booking's tenant confirm payments, cancel, check in and mark no-shows.
+//! Acting on someone else's booking is `FORBIDDEN`; an unknown booking is `NOT_FOUND`.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use holdfast_domain::booking::{
+    Booking, BookingCommand, BookingStatus, CancellationReason, CancelledBy, JoinWaitlist, Totals,
+};
+use holdfast_domain::common::BookingId;
+use holdfast_domain::listing::Listing;
+use holdfast_eventstore::Position;
+use serde::{Deserialize, Serialize};
+
+use super::{Caller, once};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::process::lifecycle::{BookingSteps, StepResult};
+use crate::process::{PlaceBooking, PlaceBookingRequest, PlacedBooking, load};
+use crate::schema::consistency;
+use crate::schema::inputs::booking::{
+    BookingRefInput, CancelBookingInput, ConfirmPaymentInput, JoinWaitlistInput, MarkNoShowInput,
+    PlaceBookingInput,
+};
+
+/// A booking's status, as a mutation reports it.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PayloadBookingStatus {
+    /// Asked for; inventory not yet held.
+    Requested,
+    /// Inventory held until `holdExpiresAt`; waiting for payment.
+    Held,
+    /// Paid.
+    Confirmed,
+    /// The guest arrived.
+    CheckedIn,
+    /// The guest did not come.
+    NoShow,
+    /// Cancelled.
+    Cancelled,
+    /// The hold or the offer ran out.
+    Expired,
+    /// Placement failed.
+    Rejected,
+    /// On the waitlist.
+    Waitlisted,
+    /// Offered slots from the waitlist.
+    Offered,
+}
+
+impl From<BookingStatus> for PayloadBookingStatus {
+    fn from(s: BookingStatus) -> Self {
+        match s {
+            BookingStatus::Requested => Self::Requested,
+            BookingStatus::Held => Self::Held,
+            BookingStatus::Confirmed => Self::Confirmed,
+            BookingStatus::CheckedIn => Self::CheckedIn,
+            BookingStatus::NoShow => Self::NoShow,
+            BookingStatus::Cancelled => Self::Cancelled,
+            BookingStatus::Expired => Self::Expired,
+            BookingStatus::Rejected => Self::Rejected,
+            BookingStatus::Waitlisted => Self::Waitlisted,
+            BookingStatus::Offered => Self::Offered,
+        }
+    }
+}
+
+/// What a booking costs (one currency).
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+pub struct BookingTotalsPayload {
+    /// ISO 4217 currency of every amount.
+    pub currency: String,
+    /// Sum of the lines, minor units.
+    pub subtotal_minor: i64,
+    /// The coupon's discount, minor units.
+    pub discount_minor: i64,
+    /// What the guest pays, minor units.
+    pub total_minor: i64,
+}
+
+impl From<Totals> for BookingTotalsPayload {
+    fn from(t: Totals) -> Self {
+        Self {
+            currency: t.total.currency.to_string(),
+            subtotal_minor: t.subtotal.amount_minor,
+            discount_minor: t.discount.amount_minor,
+            total_minor: t.total.amount_minor,
+        }
+    }
+}
+
+/// What a booking mutation did.
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+pub struct BookingPayload {
+    /// The booking.
+    pub booking_id: ID,
+    /// Its status now.
+    pub status: PayloadBookingStatus,
+    /// When its hold runs out, while held.
+    pub hold_expires_at: Option<DateTime<Utc>>,
+    /// What it costs, once priced.
+    pub totals: Option<BookingTotalsPayload>,
+    /// Pass to a query to read this write.
+    pub consistency_token: Option<String>,
+}
+
+fn from_booking(booking: &Booking, position: Option<Position>) -> BookingPayload {
+    BookingPayload {
+        booking_id: ID(booking.keys().booking_id.to_string()),
+        status: booking.status().unwrap_or(BookingStatus::Requested).into(),
+        hold_expires_at: booking.hold_expires_at(),
+        totals: booking.totals().map(Into::into),
+        consistency_token: consistency::token(position),
+    }
+}
+
+impl From<StepResult> for BookingPayload {
+    fn from(r: StepResult) -> Self {
+        from_booking(&r.booking, r.position)
+    }
+}
+
+impl From<PlacedBooking> for BookingPayload {
+    fn from(p: PlacedBooking) -> Self {
+        Self {
+            booking_id: ID(p.booking_id.to_string()),
+            status: p.status.into(),
+            hold_expires_at: p.hold_expires_at,
+            totals: p.totals.map(Into::into),
+            consistency_token: consistency::token(p.position),
+        }
+    }
+}
+
+async fn existing(caller: &Caller<'_>, id: BookingId) -> Result<Booking, ApiError> {
+    let booking: Booking = load(&caller.state.store, &id.to_string()).await?;
+    if booking.status().is_none() {
+        return Err(ApiError::not_found("booking"));
+    }
+    Ok(booking)
+}
+
+/// The booking, if the caller operates its tenant.
+async fn operated(caller: &Caller<'_>, id: BookingId) -> Result<Booking, ApiError> {
+    let booking = existing(caller, id).await?;
+    caller.authorize(booking.keys().tenant_id)?;
+    Ok(booking)
+}
+
+/// The booking, if it is the caller's own (or the caller is an admin).
+async fn own(caller: &Caller<'_>, id: BookingId) -> Result<Booking, ApiError> {
+    let booking = existing(caller, id).await?;
+    if !caller.principal.is_guest_or_admin(booking.keys().guest_id) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(booking)
+}
+
+async fn command(
+    caller: &Caller<'_>,
+    id: BookingId,
+    command: BookingCommand,
+) -> Result<BookingPayload, ApiError> {
+    let committed = caller
+        .state
+        .commands
+        .bookings
+        .execute(&id.to_string(), command, caller.metadata())
+        .await?;
+    Ok(from_booking(
+        &existing(caller, id).await?,
+        committed.position,
+    ))
+}
+
+/// Booking mutations.
+#[derive(Default)]
+pub struct BookingMutation;
+
+#[Object]
+impl BookingMutation {
+    /// Places a booking (guests): policy, hold, coupon; `HELD` until `holdExpiresAt`. Retrying
+    /// with the same key returns the same booking.
+    async fn place_booking(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: PlaceBookingInput,
+    ) -> async_graphql::Result<BookingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        let guest = caller.require_guest()?;
+        let ask = input.parse()?;
+        let request = PlaceBookingRequest {
+            guest,
+            listing_id: ask.listing_id,
+            inventory_id: ask.inventory_id,
+            slots: ask.slots,
+            party_size: ask.party_size,
+            quantity: ask.quantity,
+            coupon: ask.coupon,
+            idempotency_key: caller.key.as_str().to_owned(),
+            scope: caller.scope.clone(),
+        };
+        Ok(once(ctx, &caller, async {
+            PlaceBooking::new(caller.state)
+                .place(&request)
+                .await
+                .map(BookingPayload::from)
+        })
+        .await?)
+    }
+
+    /// Records a payment (operators); a matching payment confirms the booking and allocates.
+    async fn confirm_payment(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: ConfirmPaymentInput,
+    ) -> async_graphql::Result<BookingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_operator()?;
+        let (id, payment) = input.parse(caller.now())?;
+        Ok(once(ctx, &caller, async {
+            operated(&caller, id).await?;
+            BookingSteps::new(caller.state, caller.metadata())
+                .confirm_payment(id, payment)
+                .await
+                .map(BookingPayload::from)
+        })
+        .await?)
+    }
+
+    /// Cancels a booking: the guest their own (`GUEST_REQUEST`), an operator of its tenant
+    /// (with a reason). Gives the hold or allocation back and restores a redeemed coupon.
+    async fn cancel_booking(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: CancelBookingInput,
+    ) -> async_graphql::Result<BookingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        let id = BookingRefInput {
+            booking_id: input.booking_id.clone(),
+        }
+        .parse()?;
+        Ok(once(ctx, &caller, async {
+            let booking = existing(&caller, id).await?;
+            let (by, reason) = match caller.principal {
+                Principal::Guest { guest } if *guest == booking.keys().guest_id => {
+                    (CancelledBy::Guest, CancellationReason::GuestRequest)
+                }
+                Principal::Operator { tenant, .. } if *tenant == booking.keys().tenant_id => (
+                    CancelledBy::Operator,
+                    input.reason.map_or(CancellationReason::Other, Into::into),
+                ),
+                Principal::Admin { .. } => (
+                    CancelledBy::Operator,
+                    input.reason.map_or(CancellationReason::Other, Into::into),
+                ),
+                _ => return Err(ApiError::forbidden()),
+            };
+            BookingSteps::new(caller.state, caller.metadata())
+                .cancel(id, by, reason)
+                .await
+                .map(BookingPayload::from)
+        })
+        .await?)
+    }
+
+    /// Checks a confirmed guest in (operators), from 12 h before the start until the end.
+    async fn check_in(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: BookingRefInput,
+    ) -> async_graphql::Result<BookingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_operator()?;
+        let id = input.parse()?;
+        Ok(once(ctx, &caller, async {
+            operated(&caller, id).await?;
+            command(&caller, id, BookingCommand::CheckIn { opens_at: None }).await
+        })
+        .await?)
+    }
+
+    /// Marks a confirmed booking as a no-show (operators), once its start has passed.
+    async fn mark_no_show(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: MarkNoShowInput,
+    ) -> async_graphql::Result<BookingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_operator()?;
+        let (id, no_show_refund_bp) = input.parse()?;
+        Ok(once(ctx, &caller, async {
+            operated(&caller, id).await?;
+            command(
+                &caller,
+                id,
+                BookingCommand::MarkNoShow { no_show_refund_bp },
+            )
+            .await
+        })
+        .await?)
+    }
+
+    /// Joins the waitlist of a published listing (guests).
+    async fn join_waitlist(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: JoinWaitlistInput,
+    ) -> async_graphql::Result<BookingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        let guest_id = caller.require_guest()?;
+        let ask = input.parse()?;
+        let id = BookingId(caller.derived_id("waitlist"));
+        Ok(once(ctx, &caller, async {
+            let listing: Listing = load(&caller.state.store, &ask.listing_id.to_string()).await?;
+            let listing = listing
+                .state()
+                .filter(|l| l.status.is_bookable())
+                .ok_or_else(|| ApiError::not_found("listing"))?;
+            let join = JoinWaitlist {
+                booking_id: id,
+                tenant_id: listing.tenant_id,
+                listing_id: ask.listing_id,
+                inventory_id: ask.inventory_id,
+                guest_id,
+                party_size: ask.party_size,
+                quantity: ask.quantity,
+                wanted: ask.wanted,
+                time: ask.time,
+                slot_count: ask.slot_count,
+            };
+            command(&caller, id, BookingCommand::JoinWaitlist(join)).await
+        })
+        .await?)
+    }
+
+    /// Accepts a waitlist offer (the guest): holds the offered slots, then `HELD`.
+    async fn accept_offer(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: BookingRefInput,
+    ) -> async_graphql::Result<BookingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_guest()?;
+        let id = input.parse()?;
+        Ok(once(ctx, &caller, async {
+            own(&caller, id).await?;
+            BookingSteps::new(caller.state, caller.metadata())
+                .accept_offer(id)
+                .await
+                .map(BookingPayload::from)
+        })
+        .await?)
+    }
+
+    /// Declines a waitlist offer (the guest): `CANCELLED`.
+    async fn decline_offer(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: BookingRefInput,
+    ) -> async_graphql::Result<BookingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_guest()?;
+        let id = input.parse()?;
+        Ok(once(ctx, &caller, async {
+            own(&caller, id).await?;
+            command(&caller, id, BookingCommand::DeclineOffer).await
+        })
+        .await?)
+    }
+}

@@ -1,0 +1,243 @@
+//! Listing mutations (operators of the listing's tenant, or admins).
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use holdfast_domain::common::ListingId;
+use holdfast_domain::listing::{Listing, ListingCommand, ListingStatus};
+use serde::{Deserialize, Serialize};
+
+use super::{Caller, once};
+use crate::error::ApiError;
+use crate::process::load;
+use crate::schema::consistency;
+use crate::schema::inputs::listing::{
+    CreateListingInput, UpdateListingDetailsInput, suspension_reason,
+};
+use crate::schema::inputs::parse_id;
+use crate::schema::inputs::policy::BookingPolicyInput;
+
+/// A listing's lifecycle status, as a mutation reports it.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PayloadListingStatus {
+    /// Being prepared; not visible to guests.
+    Draft,
+    /// Visible and bookable.
+    Published,
+    /// Temporarily hidden and not bookable.
+    Suspended,
+    /// Retired for good.
+    Archived,
+}
+
+impl From<ListingStatus> for PayloadListingStatus {
+    fn from(s: ListingStatus) -> Self {
+        match s {
+            ListingStatus::Draft => Self::Draft,
+            ListingStatus::Published => Self::Published,
+            ListingStatus::Suspended => Self::Suspended,
+            ListingStatus::Archived => Self::Archived,
+        }
+    }
+}
+
+/// What a listing mutation did.
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+pub struct ListingPayload {
+    /// The listing.
+    pub listing_id: ID,
+    /// Its status now.
+    pub status: PayloadListingStatus,
+    /// Its booking policy's version now.
+    pub policy_version: u32,
+    /// Pass to a query to read this write.
+    pub consistency_token: Option<String>,
+}
+
+/// Listing mutations.
+#[derive(Default)]
+pub struct ListingMutation;
+
+fn listing_id(id: &ID) -> Result<ListingId, ApiError> {
+    parse_id("listingId", id, ListingId::parse)
+}
+
+async fn payload(
+    caller: &Caller<'_>,
+    id: ListingId,
+    position: Option<holdfast_eventstore::Position>,
+) -> Result<ListingPayload, ApiError> {
+    let listing: Listing = load(&caller.state.store, &id.to_string()).await?;
+    let state = listing
+        .state()
+        .ok_or_else(|| ApiError::not_found("listing"))?;
+    Ok(ListingPayload {
+        listing_id: ID(id.to_string()),
+        status: state.status.into(),
+        policy_version: state.policy.version(),
+        consistency_token: consistency::token(position),
+    })
+}
+
+/// Sends `command` to an existing listing the caller operates.
+async fn on_listing(
+    caller: &Caller<'_>,
+    id: ListingId,
+    command: ListingCommand,
+) -> Result<ListingPayload, ApiError> {
+    caller.require_operator()?;
+    let listing: Listing = load(&caller.state.store, &id.to_string()).await?;
+    let tenant = listing
+        .state()
+        .ok_or_else(|| ApiError::not_found("listing"))?
+        .tenant_id;
+    caller.authorize(tenant)?;
+    let committed = caller
+        .state
+        .commands
+        .listings
+        .execute(&id.to_string(), command, caller.metadata())
+        .await?;
+    payload(caller, id, committed.position).await
+}
+
+#[Object]
+impl ListingMutation {
+    /// Creates a listing (a draft) for the operator's tenant (admins name the tenant).
+    async fn create_listing(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: CreateListingInput,
+    ) -> async_graphql::Result<ListingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_operator()?;
+        let new = input.parse()?;
+        let tenant = caller.tenant_for_new(new.tenant_id)?;
+        let id = ListingId(caller.derived_id("listing"));
+        let mut command = new.command;
+        command.listing_id = id;
+        command.tenant_id = tenant;
+        Ok(once(ctx, &caller, async {
+            let committed = caller
+                .state
+                .commands
+                .listings
+                .execute(
+                    &id.to_string(),
+                    ListingCommand::CreateListing(Box::new(command)),
+                    caller.metadata(),
+                )
+                .await?;
+            payload(&caller, id, committed.position).await
+        })
+        .await?)
+    }
+
+    /// Changes a listing's details (omitted fields stay).
+    async fn update_listing_details(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: UpdateListingDetailsInput,
+    ) -> async_graphql::Result<ListingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_operator()?;
+        let (id, update) = input.parse()?;
+        Ok(once(ctx, &caller, async {
+            on_listing(
+                &caller,
+                id,
+                ListingCommand::UpdateListingDetails(Box::new(update)),
+            )
+            .await
+        })
+        .await?)
+    }
+
+    /// Replaces a listing's booking policy (its version goes up by one).
+    async fn change_booking_policy(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        listing_id: ID,
+        policy: BookingPolicyInput,
+    ) -> async_graphql::Result<ListingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_operator()?;
+        let id = listing_id_arg(&listing_id)?;
+        let policy = Box::new(policy.parse("policy")?);
+        Ok(once(ctx, &caller, async {
+            on_listing(&caller, id, ListingCommand::ChangeBookingPolicy { policy }).await
+        })
+        .await?)
+    }
+
+    /// Draft → Published.
+    async fn publish_listing(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        listing_id: ID,
+    ) -> async_graphql::Result<ListingPayload> {
+        self.transition(ctx, idempotency_key, listing_id, ListingCommand::Publish)
+            .await
+    }
+
+    /// Published → Suspended, with a reason.
+    async fn suspend_listing(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        listing_id: ID,
+        reason: String,
+    ) -> async_graphql::Result<ListingPayload> {
+        let command = ListingCommand::Suspend {
+            reason: suspension_reason(&reason)?,
+        };
+        self.transition(ctx, idempotency_key, listing_id, command)
+            .await
+    }
+
+    /// Suspended → Published.
+    async fn reinstate_listing(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        listing_id: ID,
+    ) -> async_graphql::Result<ListingPayload> {
+        self.transition(ctx, idempotency_key, listing_id, ListingCommand::Reinstate)
+            .await
+    }
+
+    /// Draft, Published or Suspended → Archived (final).
+    async fn archive_listing(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        listing_id: ID,
+    ) -> async_graphql::Result<ListingPayload> {
+        self.transition(ctx, idempotency_key, listing_id, ListingCommand::Archive)
+            .await
+    }
+}
+
+fn listing_id_arg(id: &ID) -> Result<ListingId, ApiError> {
+    listing_id(id)
+}
+
+impl ListingMutation {
+    async fn transition(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        listing_id: ID,
+        command: ListingCommand,
+    ) -> async_graphql::Result<ListingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_operator()?;
+        let id = listing_id_arg(&listing_id)?;
+        Ok(once(ctx, &caller, async {
+            on_listing(&caller, id, command).await
+        })
+        .await?)
+    }
+}

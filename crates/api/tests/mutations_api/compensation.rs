@@ -1,0 +1,115 @@
+//! Compensation in the booking process: a coupon refused after the hold releases the hold and
+//! rejects the booking; the guest gets `COUPON_REJECTED`. A coupon that applies discounts.
+
+use crate::fixtures::*;
+use crate::support::{error_code, guest, operator, spawn_app};
+use holdfast_api::process::booking_id_for;
+use holdfast_api::schema::consistency;
+use holdfast_domain::booking::{BookingStatus, RejectionReason};
+use holdfast_projections::models::bookings::booking;
+use holdfast_projections::store::Table;
+use serde_json::{Value, json};
+
+const CREATE_CAMPAIGN: &str = r#"
+mutation($key: String!, $input: CreateCampaignInput!) {
+  createCampaign(idempotencyKey: $key, input: $input) { campaignId code status claimed remaining consistencyToken }
+}"#;
+
+const CLAIM: &str = r#"
+mutation($key: String!, $id: ID!) {
+  claimCoupon(idempotencyKey: $key, input: {campaignId: $id}) { campaignId claimed remaining consistencyToken }
+}"#;
+
+fn campaign(total: u32) -> Value {
+    json!({"code": "snow-5000", "discount": {"fixed": {"amountMinor": 5000, "currency": "KRW"}},
+           "validFrom": "2030-01-01T00:00:00Z", "validUntil": "2030-12-31T00:00:00Z",
+           "totalQuantity": total, "perGuestLimit": 1})
+}
+
+#[tokio::test]
+async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let listing = published_listing(&app, &op, event_policy()).await;
+    let inventory = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-02-01", "2030-02-02", &[]),
+        3,
+        30_000,
+    )
+    .await;
+    let created = app
+        .ok(
+            Some(&op),
+            CREATE_CAMPAIGN,
+            json!({"key": key(), "input": campaign(1)}),
+        )
+        .await;
+    let campaign_id = created["createCampaign"]["campaignId"].as_str().unwrap();
+    assert_eq!(created["createCampaign"]["code"], "SNOW-5000");
+
+    // The only coupon goes to the first guest, who books with it: 5 000 KRW off.
+    let (_, first) = guest();
+    let claimed = app
+        .ok(
+            Some(&first),
+            CLAIM,
+            json!({"key": key(), "id": campaign_id}),
+        )
+        .await;
+    assert_eq!(claimed["claimCoupon"]["remaining"], 0);
+    let input = json!({"listingId": listing, "inventoryId": inventory,
+                       "eventDate": "2030-02-01", "partySize": 1,
+                       "couponCampaignId": campaign_id});
+    let data = app
+        .ok(
+            Some(&first),
+            PLACE_BOOKING,
+            json!({"key": key(), "input": input}),
+        )
+        .await;
+    let totals = &data["placeBooking"]["totals"];
+    assert_eq!(
+        (
+            &totals["subtotalMinor"],
+            &totals["discountMinor"],
+            &totals["totalMinor"]
+        ),
+        (&json!(30_000), &json!(5_000), &json!(25_000))
+    );
+
+    // The second guest has no claim and none is left: the hold taken is given back.
+    let (second_id, second) = guest();
+    let k = key();
+    let refused = app
+        .graphql(
+            Some(&second),
+            PLACE_BOOKING,
+            json!({"key": k, "input": input}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), Some("COUPON_REJECTED"), "{refused}");
+    assert_eq!(refused["errors"][0]["extensions"]["rule"], "Exhausted");
+
+    let head = log_head(&app).await.to_string();
+    let days = calendar_after(&app, Some(&head), &inventory, "2030-02-01", "2030-02-01").await;
+    assert_eq!(
+        (days[0].held, days[0].available),
+        (1, 2),
+        "only the first guest's hold"
+    );
+
+    caught_up(&app, Table::Bookings, Some(&head)).await;
+    let table = consistency::current(&app.state, Table::Bookings)
+        .await
+        .unwrap();
+    let id = booking_id_for(second_id, &k).to_string();
+    let view = booking(app.state.read_side.store().as_ref(), table, &id)
+        .await
+        .unwrap()
+        .expect("the rejected booking is recorded");
+    assert_eq!(view.status, BookingStatus::Rejected);
+    assert_eq!(view.rejection, Some(RejectionReason::CouponRejected));
+}

@@ -1,0 +1,144 @@
+//! Hostile input: every bad value is `INVALID_INPUT` naming the field, never a 5xx (the
+//! harness fails on any 5xx), and nothing is appended.
+
+use crate::fixtures::*;
+use crate::support::{error_code, guest, operator, spawn_app};
+use serde_json::{Value, json};
+
+fn place(overrides: Value) -> Value {
+    let mut input = json!({"listingId": ulid::Ulid::new().to_string(),
+                           "inventoryId": ulid::Ulid::new().to_string(),
+                           "eventDate": "2030-02-01", "partySize": 2});
+    for (k, v) in overrides.as_object().unwrap() {
+        if v.is_null() {
+            input.as_object_mut().unwrap().remove(k);
+        } else {
+            input[k] = v.clone();
+        }
+    }
+    input
+}
+
+#[tokio::test]
+async fn hostile_booking_requests_are_invalid_input() {
+    let app = spawn_app().await;
+    let (_, token) = guest();
+    let cases = [
+        (place(json!({"partySize": -3})), "input.partySize"),
+        (
+            place(json!({"partySize": 9_007_199_254_740_991_i64})),
+            "input.partySize",
+        ),
+        (place(json!({"quantity": -1})), "input.quantity"),
+        (
+            place(json!({"eventDate": null, "stay": {"from": "2030-02-05", "to": "2030-02-01"}})),
+            "input.stay",
+        ),
+        (
+            place(json!({"eventDate": "10000-01-01"})),
+            "input.eventDate",
+        ),
+        (place(json!({"eventDate": "2030-02-30"})), "input.eventDate"),
+        (
+            place(json!({"timeSlot": {"start": "2030-02-01T25:00"}, "eventDate": null})),
+            "input.timeSlot.start",
+        ),
+        (
+            place(json!({"stay": {"from": "2030-02-01", "to": "2030-02-03"}})),
+            "input",
+        ),
+        (place(json!({"listingId": "42"})), "input.listingId"),
+    ];
+    for (input, field) in cases {
+        let r = app
+            .graphql(
+                Some(&token),
+                PLACE_BOOKING,
+                json!({"key": key(), "input": input}),
+            )
+            .await;
+        assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{input}: {r}");
+        let message = r["errors"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with(field), "{field}: {message}");
+    }
+    assert_eq!(event_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn hostile_operator_inputs_are_invalid_input() {
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let huge_name = "n".repeat(1024 * 1024);
+    let mut unknown_zone = listing_input("Bingsu", event_policy());
+    unknown_zone["timeZone"] = json!("Mars/Olympus_Mons");
+    let mut far_north = listing_input("Bingsu", event_policy());
+    far_north["location"]["latitude"] = json!(91.0);
+    let mut reversed_party = listing_input("Bingsu", event_policy());
+    reversed_party["policy"]["partySize"] = json!({"min": 5, "max": 2});
+    let mut negative_price = listing_input("Bingsu", event_policy());
+    negative_price["displayPrice"]["amountMinor"] = json!(-1);
+    let cases = [
+        (listing_input(&huge_name, event_policy()), "input.name"),
+        (unknown_zone, "input.timeZone"),
+        (far_north, "input.location.latitude"),
+        (reversed_party, "input.policy.partySize"),
+        (negative_price, "input.displayPrice.amountMinor"),
+    ];
+    for (input, field) in cases {
+        let r = app
+            .graphql(
+                Some(&op),
+                CREATE_LISTING,
+                json!({"key": key(), "input": input}),
+            )
+            .await;
+        assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{field}: {r}");
+        let message = r["errors"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with(field), "{field}: {message}");
+        assert!(
+            message.len() < 1_000,
+            "the message never echoes a huge input"
+        );
+    }
+
+    let inventory = ulid::Ulid::new().to_string();
+    for (selection, capacity, field) in [
+        (
+            json!({"from": "2030-01-01", "to": "2050-01-01"}),
+            1,
+            "input.selection",
+        ),
+        (
+            json!({"from": "2030-01-02", "to": "2030-01-01"}),
+            1,
+            "input.selection",
+        ),
+        (
+            json!({"from": "2030-01-01", "to": "2030-01-02"}),
+            -5,
+            "input.capacity",
+        ),
+        (
+            json!({"from": "2030-01-01", "to": "2030-01-02"}),
+            4_000_000_000_i64,
+            "input.capacity",
+        ),
+        (
+            json!({"from": "2030-01-01", "to": "2030-01-02", "times": ["7pm"]}),
+            1,
+            "input.selection.times",
+        ),
+    ] {
+        let r = app
+            .graphql(
+                Some(&op),
+                SET_CAPACITY,
+                json!({"key": key(), "input": {"inventoryId": inventory, "selection": selection, "capacity": capacity}}),
+            )
+            .await;
+        assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{field}: {r}");
+        let message = r["errors"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with(field), "{field}: {message}");
+    }
+    assert_eq!(event_count(&app).await, 0);
+}

@@ -1,0 +1,25 @@
+//! The GraphQL mutations over HTTP on `spawn_app()` (real Postgres, DynamoDB Local, live
+//! projectors, a controlled clock). One test binary, one module per concern:
+//!
+//! - `storm`: 200 concurrent placements on 50 seats;
+//! - `policy`: the same-day 18:00 opening rule in Seoul;
+//! - `idempotency`: retries return the first result and append nothing;
+//! - `compensation`: a refused coupon releases the hold and rejects the booking;
+//! - `hostile`: bad input is `INVALID_INPUT` naming the field, never a 5xx;
+//! - `lifecycle`: every mutation's success path;
+//! - `embedded`: the same on SQLite and in-memory read models;
+//! - `auth`: every refusal (anonymous, guest on operator mutations, other tenant, other guest).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod fixtures;
+
+mod auth;
+mod compensation;
+mod embedded;
+mod hostile;
+mod idempotency;
+mod lifecycle;
+mod policy;
+mod storm;
