@@ -185,9 +185,24 @@ async fn a_committed_command_returns_its_position_as_a_consistency_token() {
     let d = dispatcher(&store, Arc::new(StripedLocks::new(8)), 10);
     let id = inventory_with_capacity(&d, 5).await;
     let committed = d.execute(&id, hold(), HashMap::new()).await.unwrap();
-    assert_eq!(committed.position, store.log().head().await.unwrap().into());
+    // The token is the log position of the hold this command appended, as the ordered reader
+    // returns it. (Read with a tailer: the readable head only advances once every older
+    // transaction on the whole Postgres server has ended, which other tests delay.)
+    let mut tailer = store.tail(holdfast_eventstore::Position::START, Default::default());
+    let mut events = Vec::new();
+    while events.len() < 3 {
+        let batch = tailer
+            .next_batch_within(std::time::Duration::from_secs(20))
+            .await
+            .unwrap();
+        assert!(!batch.is_empty(), "the log stalled");
+        events.extend(batch);
+    }
+    assert_eq!(events.len(), 3, "define, capacity, hold");
+    assert_eq!(events[2].event_type, "InventoryHoldPlaced");
+    assert_eq!(committed.position, Some(events[2].position));
     // A rejected command is typed and appends nothing.
-    let before = store.log().head().await.unwrap();
+    let before = store.last_position("Inventory", &id).await.unwrap();
     let err = d
         .execute(
             &id,
@@ -212,5 +227,12 @@ async fn a_committed_command_returns_its_position_as_a_consistency_token() {
         ),
         "{err}"
     );
-    assert_eq!(store.log().head().await.unwrap(), before);
+    assert_eq!(store.last_position("Inventory", &id).await.unwrap(), before);
+    assert!(
+        tailer
+            .next_batch_within(std::time::Duration::from_millis(300))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

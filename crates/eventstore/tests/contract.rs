@@ -100,6 +100,9 @@ async fn small_pages_return_every_event_exactly_once(h: Harness) {
             cqrs.execute(c, Add(round)).await.unwrap();
         }
     }
+    // Wait until all 20 are readable (another test's open transaction on the same server can
+    // hold the readable head back for a moment), then page through them.
+    assert_eq!(h.read_n(Position::START, 20).await.len(), 20);
     let log = h.store.log();
     let mut after = Position::START;
     let mut seen = Vec::new();
