@@ -9,10 +9,12 @@
 pub mod consistency;
 pub mod context;
 pub mod query;
+pub mod subscription;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptyMutation, MergedObject, MergedSubscription, Schema};
 
 use crate::auth::Principal;
+use crate::feed::ChangeFeed;
 use crate::state::AppState;
 
 /// The query root.
@@ -22,8 +24,12 @@ pub struct QueryRoot(query::service::ServiceQuery);
 /// The mutation root.
 pub type MutationRoot = EmptyMutation;
 
-/// The subscription root.
-pub type SubscriptionRoot = EmptySubscription;
+/// The subscription root (graphql-ws at `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(
+    subscription::availability::AvailabilitySubscription,
+    subscription::booking::BookingSubscription,
+);
 
 /// The whole schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -33,13 +39,16 @@ pub const MAX_DEPTH: usize = 12;
 /// Most complex query accepted (async-graphql's complexity: 1 per field, × page sizes).
 pub const MAX_COMPLEXITY: usize = 2_000;
 
-/// The schema over `state`.
+/// The schema over `state`, with its own change feed for subscriptions (one per schema: the
+/// server builds one schema).
 pub fn build(state: AppState) -> AppSchema {
+    let feed = ChangeFeed::new(state.store.clone());
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
+    .data(feed)
     .data(state)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
