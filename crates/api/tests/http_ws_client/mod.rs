@@ -201,7 +201,12 @@ pub async fn inventory(app: &TestApp, tenant: TenantId) -> InventoryId {
     id
 }
 
-pub async fn hold(app: &TestApp, inventory: InventoryId, day: u32) {
+/// Holds one unit of `day` for a new booking; the hold's log position.
+pub async fn hold(
+    app: &TestApp,
+    inventory: InventoryId,
+    day: u32,
+) -> holdfast_eventstore::Position {
     app.state
         .commands
         .inventories
@@ -216,7 +221,9 @@ pub async fn hold(app: &TestApp, inventory: InventoryId, day: u32) {
             HashMap::new(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .position
+        .unwrap()
 }
 
 pub fn slot_json(day: u32, held: u32) -> Value {
