@@ -244,3 +244,85 @@ pub async fn graphiql() -> impl IntoResponse {
             .finish(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::auth::{AuthConfig, Role, Secret, TokenIssuer};
+
+    const SECRET: &str = "an-http-test-secret-0123456789";
+
+    fn auth() -> Authenticator {
+        Authenticator::new(&AuthConfig::Hs256(Secret::new(SECRET))).unwrap()
+    }
+
+    fn admin_token() -> String {
+        TokenIssuer::hs256(&Secret::new(SECRET))
+            .mint(Role::Admin, "root", None, chrono::Duration::minutes(5))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_init_payload_carries_the_token_in_any_of_the_usual_places() {
+        let token = admin_token();
+        let admin = Principal::Admin { sub: "root".into() };
+        for payload in [
+            json!({"Authorization": format!("Bearer {token}")}),
+            json!({"authorization": format!("Bearer {token}")}),
+            json!({"headers": {"Authorization": format!("Bearer {token}")}}),
+            json!({"token": token}),
+            json!({"token": format!("Bearer {token}")}),
+        ] {
+            assert_eq!(
+                principal_of_init(&auth(), &payload),
+                Ok(admin.clone()),
+                "{payload}"
+            );
+        }
+        assert_eq!(
+            principal_of_init(&auth(), &json!({})),
+            Ok(Principal::Anonymous)
+        );
+        assert_eq!(
+            principal_of_init(&auth(), &Value::Null),
+            Ok(Principal::Anonymous)
+        );
+        for bad in [
+            json!({"Authorization": token}),
+            json!({"token": "nope"}),
+            json!({"token": 7}),
+        ] {
+            let refused = principal_of_init(&auth(), &bad).unwrap_err();
+            assert_eq!(refused.code, ErrorCode::Unauthenticated, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_a_selected_mutation_counts_as_one() {
+        let request = |query: &str, name: Option<&str>| {
+            let r = async_graphql::Request::new(query);
+            match name {
+                Some(n) => r.operation_name(n),
+                None => r,
+            }
+        };
+        assert!(is_mutation(&request("mutation { a }", None)));
+        assert!(is_mutation(&request(
+            "query Q { a } mutation M { b }",
+            None
+        )));
+        assert!(is_mutation(&request(
+            "query Q { a } mutation M { b }",
+            Some("M")
+        )));
+        assert!(!is_mutation(&request(
+            "query Q { a } mutation M { b }",
+            Some("Q")
+        )));
+        assert!(!is_mutation(&request("{ a }", None)));
+        assert!(!is_mutation(&request("subscription { a }", None)));
+        assert!(!is_mutation(&request("not graphql {", None)));
+    }
+}

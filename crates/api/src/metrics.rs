@@ -11,8 +11,9 @@
 //!   `holdfast_command_conflicts_total{aggregate}`, recorded by [`crate::dispatch`];
 //! - `holdfast_projector_lag_events{table}`, `holdfast_projector_lag_seconds{table}`,
 //!   `holdfast_projector_events_processed{table}` and `holdfast_projector_up{table}` (1 while
-//!   the projector runs or waits, 0 when retrying, stopped or failed), gauges refreshed from
-//!   the projection runtime's statuses at every scrape.
+//!   the projector starts, applies, waits for events or stands by for another instance; 0
+//!   when retrying, stopped or failed), gauges refreshed from the projection runtime's
+//!   statuses at every scrape.
 
 use std::sync::OnceLock;
 use std::time::Instant;
