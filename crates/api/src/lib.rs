@@ -1,19 +1,23 @@
 //! Holdfast's HTTP surface.
 //!
 //! - [`state`]: [`AppState`], what every handler shares (the event store, the read side).
-//! - [`health`]: `/healthz` (the process answers) and `/readyz` (its dependencies answer).
+//! - [`commands`], [`dispatch`]: the command side, one dispatcher per aggregate.
+//! - [`schema`]: the GraphQL schema (queries, mutations, subscriptions); [`http`] serves it
+//!   over HTTP and WebSocket; [`feed`] is the change feed subscriptions follow.
+//! - [`auth`]: bearer tokens and principals; [`error`]: the error model (`extensions.code`).
+//! - [`health`]: `/healthz` (the process answers) and `/readyz` (its dependencies answer);
+//!   [`metrics`]: `/metrics` (Prometheus).
 //! - [`app`]: the router; tests drive it with `oneshot` or on a listener on port 0.
-//!
-//! The GraphQL schema, command dispatch and the booking process are added here by the API
-//! issue; this crate is where they live.
 
 pub mod auth;
 pub mod commands;
 pub mod dispatch;
 pub mod error;
+pub mod feed;
 pub mod health;
 pub mod http;
 pub mod idempotency;
+pub mod metrics;
 pub mod process;
 pub mod read_models;
 pub mod schema;
@@ -23,21 +27,43 @@ pub use state::{AppState, ReadSide};
 
 use axum::Router;
 use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
 
-/// The HTTP application.
+/// The largest request body accepted (1 MiB); larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The HTTP application:
+///
+/// | route | what |
+/// |---|---|
+/// | `GET /` | GraphiQL |
+/// | `POST /graphql`, `GET /graphql` | GraphQL over HTTP (GET: queries only) |
+/// | `GET /graphql/ws` | subscriptions (graphql-transport-ws and graphql-ws) |
+/// | `GET /healthz`, `GET /readyz` | liveness, readiness |
+/// | `GET /metrics` | Prometheus metrics |
+///
+/// Every request is logged (a `tower-http` trace span), counted and timed, and its body is
+/// limited to [`MAX_BODY_BYTES`]. Installs the process's metrics recorder on first use.
 pub fn app(state: AppState) -> Router {
+    metrics::install();
     let graphql = http::GraphqlState {
         schema: schema::build(state.clone()),
         app: state.clone(),
     };
     Router::new()
         .route("/", get(http::graphiql))
-        .route("/graphql", get(http::graphql).post(http::graphql))
+        .route("/graphql", get(http::graphql_get).post(http::graphql_post))
+        .route("/graphql/ws", get(http::graphql_ws))
         .with_state(graphql)
         .merge(
             Router::new()
                 .route("/healthz", get(health::healthz))
                 .route("/readyz", get(health::readyz))
+                .route("/metrics", get(metrics::render))
                 .with_state(state),
         )
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
 }

@@ -11,11 +11,13 @@ pub mod context;
 pub mod inputs;
 pub mod mutation;
 pub mod query;
+pub mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::auth::Principal;
+use crate::feed::ChangeFeed;
 use crate::state::AppState;
 
 /// The query root.
@@ -38,8 +40,12 @@ pub struct MutationRoot(
     mutation::CouponMutation,
 );
 
-/// The subscription root.
-pub type SubscriptionRoot = EmptySubscription;
+/// The subscription root (graphql-ws at `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(
+    subscription::availability::AvailabilitySubscription,
+    subscription::booking::BookingSubscription,
+);
 
 /// The whole schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -49,13 +55,16 @@ pub const MAX_DEPTH: usize = 12;
 /// Most complex query accepted (async-graphql's complexity: 1 per field, × page sizes).
 pub const MAX_COMPLEXITY: usize = 2_000;
 
-/// The schema over `state`.
+/// The schema over `state`, with its own change feed for subscriptions (one per schema: the
+/// server builds one schema).
 pub fn build(state: AppState) -> AppSchema {
+    let feed = ChangeFeed::new(state.store.clone());
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
+    .data(feed)
     .data(state)
     .data(crate::read_models::AliasCache::default())
     .limit_depth(MAX_DEPTH)

@@ -49,6 +49,19 @@ enum ProjectionsCommand {
     Rebuild(Selection),
     /// Recompute read models from the log and report every difference.
     Verify(Selection),
+    /// Start read models over: point readers at a new, empty generation (the projectors refill
+    /// it from position 0) and drop every older one. Readers see partial data until caught up;
+    /// prefer `rebuild`, which switches only once the new generation is complete.
+    Reset(ResetArgs),
+}
+
+#[derive(Args)]
+struct ResetArgs {
+    #[command(flatten)]
+    selection: Selection,
+    /// Confirm: without it nothing is changed.
+    #[arg(long)]
+    yes: bool,
 }
 
 #[derive(Args)]
@@ -104,6 +117,18 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        ProjectionsCommand::Reset(args) => {
+            let projections = args.selection.projections()?;
+            if !args.yes {
+                bail!(
+                    "reset empties the read models readers use until the projectors refill them; pass --yes to confirm"
+                );
+            }
+            for projection in projections {
+                reset(read_store.as_ref(), projection.table()).await?;
+            }
+            Ok(())
+        }
         ProjectionsCommand::Verify(selection) => {
             let mut total = 0;
             for projection in selection.projections()? {
@@ -115,6 +140,18 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn reset(store: &dyn ReadStore, table: Table) -> anyhow::Result<()> {
+    let old = store.generations(table).await?;
+    let generation = old.iter().max().copied().unwrap_or(0) + 1;
+    store.create_table(TableRef::new(table, generation)).await?;
+    store.set_alias(table, generation).await?;
+    for g in &old {
+        store.drop_table(TableRef::new(table, *g)).await?;
+    }
+    println!("reset {table}: readers now use the empty generation {generation}; dropped {old:?}");
+    Ok(())
 }
 
 async fn status(

@@ -1,0 +1,220 @@
+//! GraphQL over HTTP on the real server: GET for queries only (a mutation is a 405), POST as
+//! JSON only (415 otherwise), no batching, a 1 MiB body limit (413), depth and complexity
+//! limits that answer with GraphQL errors (never a 5xx), GraphiQL at `/`.
+
+mod support;
+
+use reqwest::StatusCode;
+use reqwest::header::{ALLOW, CONTENT_TYPE};
+use serde_json::{Value, json};
+use support::{TestApp, spawn_app};
+
+/// `/graphql?…` with `params` encoded.
+fn url(app: &TestApp, params: &[(&str, &str)]) -> reqwest::Url {
+    reqwest::Url::parse_with_params(&format!("{}/graphql", app.base), params).unwrap()
+}
+
+async fn get(app: &TestApp, query: &str) -> (StatusCode, Value) {
+    let response = app
+        .http
+        .get(url(app, &[("query", query)]))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+async fn post_raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> (StatusCode, String) {
+    let response = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .header(CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+fn code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn queries_run_over_get_and_mutations_are_refused_there() {
+    let app = spawn_app().await;
+    let (status, body) = get(&app, "{ version }").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["version"], env!("CARGO_PKG_VERSION"));
+
+    // Refused before validation or execution: 405 with Allow, as the spec says.
+    for query in [
+        "mutation { anything }",
+        "mutation Named { anything }",
+        "query A { version } mutation B { anything }",
+    ] {
+        let response = app
+            .http
+            .get(url(&app, &[("query", query)]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{query}");
+        assert_eq!(response.headers()[ALLOW], "GET, POST");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(code(&body), "INVALID_INPUT");
+    }
+    // The mutation chosen by name in a document with a query: refused too.
+    let response = app
+        .http
+        .get(url(
+            &app,
+            &[
+                ("query", "query A { version } mutation B { anything }"),
+                ("operationName", "B"),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    // A named query chosen with `operationName`, with variables: runs.
+    let response = app
+        .http
+        .get(url(
+            &app,
+            &[
+                (
+                    "query",
+                    "query A($skip: Boolean!) { version @skip(if: $skip) } query B { serverTime }",
+                ),
+                ("operationName", "A"),
+                ("variables", r#"{"skip": false}"#),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"], json!({"version": env!("CARGO_PKG_VERSION")}));
+    // Variables that are not JSON: 400.
+    let response = app
+        .http
+        .get(url(
+            &app,
+            &[("query", "{ version }"), ("variables", "{nope")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    // No query at all: 400.
+    let response = app
+        .http
+        .get(format!("{}/graphql", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn post_takes_one_json_operation() {
+    let app = spawn_app().await;
+    let query = json!({"query": "{ version }"}).to_string().into_bytes();
+    let (status, body) = post_raw(&app, "application/json; charset=utf-8", query.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Not JSON (a form or text/plain is what a cross-site form could send): 415.
+    let (status, _) = post_raw(&app, "text/plain", query.clone()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Batching is disabled: an array is a 400.
+    let batch = json!([{"query": "{ version }"}, {"query": "{ serverTime }"}]);
+    let (status, _) = post_raw(&app, "application/json", batch.to_string().into_bytes()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Malformed JSON: 400.
+    let (status, _) = post_raw(&app, "application/json", b"{\"query\":".to_vec()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A subscription over HTTP is a GraphQL error, not a 5xx.
+    let response = app
+        .graphql(
+            None,
+            "subscription { bookingChanged(id: \"x\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(response["errors"][0]["message"].is_string(), "{response}");
+}
+
+#[tokio::test]
+async fn a_body_over_one_mebibyte_is_413() {
+    let app = spawn_app().await;
+    let padding = " ".repeat(1024 * 1024);
+    let body = format!("{{\"query\": \"{{ version }}\"{padding}}}").into_bytes();
+    let (status, _) = post_raw(&app, "application/json", body).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Just under the limit is fine.
+    let padding = " ".repeat(1024 * 1024 - 64);
+    let body = format!("{{\"query\": \"{{ version }}\"{padding}}}").into_bytes();
+    let (status, text) = post_raw(&app, "application/json", body).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+}
+
+/// `{ __schema { types { fields { type { ofType { … { name } } } } } } }` with `depth`
+/// nested `ofType`s.
+fn introspection(depth: usize) -> String {
+    format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(depth),
+        "} ".repeat(depth)
+    )
+}
+
+#[tokio::test]
+async fn queries_deeper_or_more_complex_than_the_limits_are_errors_not_5xx() {
+    let app = spawn_app().await;
+    // Within the depth limit (12): answered.
+    let shallow = app.graphql(None, &introspection(3), json!({})).await;
+    assert!(shallow.get("errors").is_none(), "{shallow}");
+    assert!(shallow["data"]["__schema"]["types"].is_array());
+
+    // Deeper: refused as a GraphQL error (`graphql` asserts no 5xx).
+    let deep = app.graphql(None, &introspection(12), json!({})).await;
+    assert_eq!(deep["data"], Value::Null, "{deep}");
+    assert_eq!(deep["errors"][0]["message"], "Query is nested too deep.");
+
+    // Far deeper than the parser recurses: still an error, not a crash.
+    let abyss = app.graphql(None, &introspection(500), json!({})).await;
+    assert!(abyss["errors"][0]["message"].is_string(), "{abyss}");
+
+    // Wide rather than deep: 2 001 fields exceed the complexity limit (2 000).
+    let aliases: String = (0..2_001).map(|i| format!("a{i}: version ")).collect();
+    let wide = app
+        .graphql(None, &format!("{{ {aliases} }}"), json!({}))
+        .await;
+    assert_eq!(wide["errors"][0]["message"], "Query is too complex.");
+    let aliases: String = (0..100).map(|i| format!("a{i}: version ")).collect();
+    app.ok(None, &format!("{{ {aliases} }}"), json!({})).await;
+}
+
+#[tokio::test]
+async fn graphiql_is_served_at_the_root() {
+    let app = spawn_app().await;
+    let response = app.http.get(&app.base).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("graphiql"), "not GraphiQL");
+    assert!(html.contains("/graphql/ws"), "no subscription endpoint");
+}
