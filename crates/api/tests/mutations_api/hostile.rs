@@ -68,7 +68,9 @@ async fn hostile_booking_requests_are_invalid_input() {
 async fn hostile_operator_inputs_are_invalid_input() {
     let app = spawn_app().await;
     let (_, op) = operator();
-    let huge_name = "n".repeat(1024 * 1024);
+    // Just under the 1 MiB body limit (a larger body is refused with 413 before GraphQL:
+    // see http_graphql.rs).
+    let huge_name = "n".repeat(900 * 1024);
     let mut unknown_zone = listing_input("Bingsu", event_policy());
     unknown_zone["timeZone"] = json!("Mars/Olympus_Mons");
     let mut far_north = listing_input("Bingsu", event_policy());
