@@ -439,9 +439,15 @@ async fn projections_rebuild_verify_and_status_operate_dynamodb_read_models() {
     let output = projections(&["reset", "calendar"]).output().unwrap();
     assert_one_clear_line(&output, "error: reset empties the read models", "--yes");
     let reset = run_ok(&mut projections(&["reset", "calendar", "--yes"]));
-    assert!(reset.contains("reset calendar: readers now use the empty generation 3; dropped [2]"), "{reset}");
+    assert!(
+        reset.contains("reset calendar: readers now use the empty generation 3; dropped [2]"),
+        "{reset}"
+    );
     let verified = run_ok(&mut projections(&["verify", "calendar"]));
-    assert!(verified.contains("calendar g3: checked 0 items"), "{verified}");
+    assert!(
+        verified.contains("calendar g3: checked 0 items"),
+        "{verified}"
+    );
 
     // Bad selections are one clear line.
     let output = projections(&["rebuild", "nonsense"]).output().unwrap();
