@@ -28,3 +28,72 @@ async fn a_bad_token_is_unauthenticated_not_a_5xx() {
         .await;
     assert_eq!(error_code(&response), Some("UNAUTHENTICATED"));
 }
+
+/// RS256: tokens signed with a private key verify against its public key, and nothing else.
+#[test]
+fn rs256_tokens_verify_with_the_public_key_only() {
+    use holdfast_api::auth::{AuthConfig, Authenticator, Principal, Role, TokenIssuer};
+    let dir = std::env::temp_dir().join(format!("holdfast-rs256-{}", ulid::Ulid::new()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = |name: &str| dir.join(name);
+    for args in [
+        vec![
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            key("a.pem").to_str().unwrap(),
+        ],
+        vec![
+            "pkey",
+            "-in",
+            key("a.pem").to_str().unwrap(),
+            "-pubout",
+            "-out",
+            key("a.pub").to_str().unwrap(),
+        ],
+        vec![
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            key("b.pem").to_str().unwrap(),
+        ],
+    ] {
+        let status = std::process::Command::new("openssl")
+            .args(&args)
+            .output()
+            .expect("openssl is needed to make test keys");
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    }
+    let read = |name: &str| std::fs::read_to_string(key(name)).unwrap();
+    let auth = Authenticator::new(&AuthConfig::Rs256PublicKeyPem(read("a.pub"))).unwrap();
+    let ttl = chrono::Duration::minutes(5);
+    let good = TokenIssuer::rs256(&read("a.pem"))
+        .unwrap()
+        .mint(Role::Admin, "root", None, ttl)
+        .unwrap();
+    assert_eq!(
+        auth.verify(&good),
+        Ok(Principal::Admin { sub: "root".into() })
+    );
+    let other_key = TokenIssuer::rs256(&read("b.pem"))
+        .unwrap()
+        .mint(Role::Admin, "root", None, ttl)
+        .unwrap();
+    assert!(auth.verify(&other_key).is_err());
+    // Algorithm confusion: an HS256 token "signed" with the public key text is refused.
+    let confused = TokenIssuer::hs256(&holdfast_api::auth::Secret::new(read("a.pub")))
+        .mint(Role::Admin, "root", None, ttl)
+        .unwrap();
+    assert!(auth.verify(&confused).is_err());
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -38,8 +38,18 @@ async fn it_reaches_dynamodb_local_and_manages_tables() {
         .send()
         .await
         .unwrap();
-    let tables = dynamo.list_tables().send().await.unwrap();
-    assert!(tables.table_names().contains(&table));
+    // DescribeTable, not ListTables: the shared DynamoDB Local holds other tests' tables and
+    // ListTables pages at 100.
+    let described = dynamo
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.table().and_then(|t| t.table_name()),
+        Some(table.as_str())
+    );
     dynamo
         .delete_table()
         .table_name(&table)
