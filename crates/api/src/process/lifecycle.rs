@@ -183,13 +183,20 @@ impl<'a> BookingSteps<'a> {
             }
         }
         if let Some(coupon) = before.coupon() {
+            // A booking cancelled before it was paid never used its coupon: it comes back
+            // whatever the campaign says; after payment, the campaign's rule decides.
+            let command = if before.status() == Some(BookingStatus::Confirmed) {
+                CouponCommand::RestoreCoupon { booking_id: id }
+            } else {
+                CouponCommand::UndoRedemption { booking_id: id }
+            };
             let restored = self
                 .state
                 .commands
                 .coupons
                 .execute(
                     &coupon.campaign_id.to_string(),
-                    CouponCommand::RestoreCoupon { booking_id: id },
+                    command,
                     self.metadata.clone(),
                 )
                 .await;

@@ -485,7 +485,7 @@ impl<'a> PlaceBooking<'a> {
                 .coupons
                 .execute(
                     &campaign_id.to_string(),
-                    CouponCommand::RestoreCoupon { booking_id },
+                    CouponCommand::UndoRedemption { booking_id },
                     self.metadata(request),
                 )
                 .await;
@@ -538,6 +538,10 @@ fn rejection_error(booking: &Booking) -> ApiError {
         Some(RejectionReason::SlotClosed) => ApiError::new(ErrorCode::SlotUnavailable, message),
         Some(RejectionReason::CouponRejected) => ApiError::new(ErrorCode::CouponRejected, message),
         Some(RejectionReason::PaymentFailed) => ApiError::new(ErrorCode::PaymentRejected, message),
+        Some(RejectionReason::Abandoned) => ApiError::new(
+            ErrorCode::InvalidState,
+            "this booking request stopped half-way and its hold ran out; place it again with a new key",
+        ),
         Some(RejectionReason::PolicyViolation { rule }) => ApiError {
             code: ErrorCode::PolicyViolation,
             message: message.to_owned(),

@@ -186,6 +186,9 @@ pub struct BookingPolicyInput {
     /// How long a hold lasts, in minutes (1..=10080).
     #[graphql(default = 15)]
     pub hold_duration_minutes: i64,
+    /// How long a waitlist offer stays open, in minutes (1..=10080; never past the start).
+    #[graphql(default = 1440)]
+    pub offer_duration_minutes: i64,
     /// Refund tiers (none = non-refundable).
     #[graphql(default)]
     pub cancellation: Vec<RefundTierInput>,
@@ -277,6 +280,11 @@ impl BookingPolicyInput {
             hold_duration: minutes(
                 "holdDurationMinutes",
                 self.hold_duration_minutes,
+                8 * 24 * 60,
+            )?,
+            offer_duration: minutes(
+                "offerDurationMinutes",
+                self.offer_duration_minutes,
                 8 * 24 * 60,
             )?,
             cancellation: CancellationPolicy::new(tiers)
