@@ -17,6 +17,7 @@ mod fixtures;
 mod journeys;
 mod late_payment;
 mod recovery;
+mod storm;
 
 use holdfast_domain::inventory::Inventory;
 use serde_json::{Value, json};
