@@ -287,3 +287,37 @@ async fn one_worker_is_active_per_event_store_and_a_standby_takes_over() {
     .unwrap();
     second.stop().await;
 }
+
+#[tokio::test]
+async fn the_worker_expires_holds_on_the_embedded_default_too() {
+    let app = crate::support::spawn_embedded_app().await;
+    let (_, op) = operator();
+    let listing = published_listing(&app, &op, event_policy()).await;
+    let inventory_id = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-03-01", "2030-03-02", &[]),
+        3,
+        30_000,
+    )
+    .await;
+    let worker = app.start_worker();
+    let (_, g) = guest();
+    let placed = booking_mutation(
+        &app,
+        &g,
+        "placeBooking",
+        json!({"listingId": listing, "inventoryId": inventory_id, "eventDate": "2030-03-01",
+               "partySize": 1, "quantity": 3}),
+    )
+    .await;
+    app.clock.advance(Duration::minutes(15));
+    app.booking_when(placed["bookingId"].as_str().unwrap(), "expired", |b| {
+        b.status() == Some(BookingStatus::Expired)
+    })
+    .await;
+    crate::holds_released(&app, &inventory_id).await;
+    calendar_available(&app, &inventory_id, 3).await;
+    worker.stop().await;
+}
