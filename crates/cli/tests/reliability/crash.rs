@@ -58,7 +58,7 @@ async fn kill_9_at_random_moments_loses_no_acknowledged_booking_and_never_overbo
         tally.clone(),
     ));
     for n in 1..=kills {
-        jitter(50, 1500).await;
+        jitter(300, 2500).await;
         let pid = server.pid();
         tokio::task::block_in_place(|| server.kill9());
         section.fault("kill -9 holdfast serve", json!({"n": n, "pid": pid}));

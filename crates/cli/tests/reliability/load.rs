@@ -106,6 +106,29 @@ struct Held {
     total: i64,
 }
 
+/// A mutation a guest sent, with its variables (and so its idempotency key).
+enum Op {
+    Place(Value),
+    Confirm(Value, String),
+    Cancel(Value, String),
+}
+
+impl Op {
+    fn query(&self) -> &'static str {
+        match self {
+            Op::Place(_) => PLACE_BOOKING,
+            Op::Confirm(..) => CONFIRM_PAYMENT,
+            Op::Cancel(..) => CANCEL_BOOKING,
+        }
+    }
+
+    fn variables(&self) -> &Value {
+        match self {
+            Op::Place(v) | Op::Confirm(v, _) | Op::Cancel(v, _) => v,
+        }
+    }
+}
+
 async fn guest_loop(
     client: Client,
     target: Target,
@@ -115,66 +138,117 @@ async fn guest_loop(
 ) {
     let (_, token) = guest();
     let mut held: Vec<Held> = Vec::new();
+    // Requests without a final answer yet, retried later with the same key.
+    let mut pending: Vec<Op> = Vec::new();
     while !stop.load(Ordering::Relaxed) {
-        let roll = fastrand::u32(0..10);
-        if roll < 2 && !held.is_empty() {
-            let h = held.swap_remove(fastrand::usize(0..held.len()));
-            let vars = json!({"key": key(), "input": {"bookingId": h.booking, "provider": "psp",
-                "reference": format!("pay-{}", h.booking),
-                "amount": {"amountMinor": h.total, "currency": "KRW"}}});
-            if let Some(data) = send(
-                &client,
-                &target.operator,
-                CONFIRM_PAYMENT,
-                vars,
-                policy,
-                &tally,
-            )
-            .await
-            {
-                let status = data["confirmPayment"]["status"]
-                    .as_str()
-                    .unwrap_or_default();
-                if status == "CONFIRMED" {
-                    ack(&tally, &h.booking, &target.inventory, "CONFIRMED").await;
-                }
-            }
-        } else if roll < 3 && !held.is_empty() {
-            let h = held.swap_remove(fastrand::usize(0..held.len()));
-            let vars = json!({"key": key(), "id": h.booking});
-            if let Some(data) = send(&client, &token, CANCEL_BOOKING, vars, policy, &tally).await
-                && data["cancelBooking"]["status"] == "CANCELLED"
-            {
-                ack(&tally, &h.booking, &target.inventory, "CANCELLED").await;
-            }
+        let op = if !pending.is_empty() && fastrand::bool() {
+            pending.swap_remove(0)
         } else {
-            let date = target.dates[fastrand::usize(0..target.dates.len())];
-            let input = booking_input(
-                &target.listing,
-                &target.inventory,
-                date,
-                fastrand::u32(1..=2),
-            );
-            let vars = json!({"key": key(), "input": input});
-            if let Some(data) = send(&client, &token, PLACE_BOOKING, vars, policy, &tally).await {
-                let placed = &data["placeBooking"];
-                if placed["status"] == "HELD" {
-                    let booking = placed["bookingId"].as_str().unwrap_or_default().to_owned();
-                    tally.held_at.lock().await.push(Instant::now());
-                    tally
-                        .booked
-                        .lock()
-                        .await
-                        .push((token.clone(), booking.clone()));
-                    ack(&tally, &booking, &target.inventory, "HELD").await;
-                    held.push(Held {
-                        booking,
-                        total: placed["totals"]["totalMinor"].as_i64().unwrap_or(0),
-                    });
-                }
-            }
+            next_op(&target, &mut held)
+        };
+        match attempt(&client, &token, &target, &op, policy, &tally, Some(2)).await {
+            Answer::Data(data) => handle(&tally, &target, &token, &op, &data, &mut held).await,
+            Answer::Refused => {}
+            Answer::Later => pending.push(op),
         }
         jitter(5, 40).await;
+    }
+    // Drain: every request gets its final answer (or the give-up is recorded).
+    for op in pending {
+        if let Answer::Data(data) =
+            attempt(&client, &token, &target, &op, policy, &tally, None).await
+        {
+            handle(&tally, &target, &token, &op, &data, &mut held).await;
+        }
+    }
+}
+
+fn next_op(target: &Target, held: &mut Vec<Held>) -> Op {
+    let roll = fastrand::u32(0..10);
+    if roll < 2 && !held.is_empty() {
+        let h = held.swap_remove(fastrand::usize(0..held.len()));
+        Op::Confirm(
+            json!({"key": key(), "input": {"bookingId": h.booking, "provider": "psp",
+                "reference": format!("pay-{}", h.booking),
+                "amount": {"amountMinor": h.total, "currency": "KRW"}}}),
+            h.booking,
+        )
+    } else if roll < 3 && !held.is_empty() {
+        let h = held.swap_remove(fastrand::usize(0..held.len()));
+        Op::Cancel(json!({"key": key(), "id": h.booking}), h.booking)
+    } else {
+        let date = target.dates[fastrand::usize(0..target.dates.len())];
+        let input = booking_input(
+            &target.listing,
+            &target.inventory,
+            date,
+            fastrand::u32(1..=2),
+        );
+        Op::Place(json!({"key": key(), "input": input}))
+    }
+}
+
+async fn attempt(
+    client: &Client,
+    token: &str,
+    target: &Target,
+    op: &Op,
+    policy: Policy,
+    tally: &Tally,
+    attempts: Option<u32>,
+) -> Answer {
+    let token = match op {
+        Op::Confirm(..) => target.operator.as_str(),
+        _ => token,
+    };
+    send(
+        client,
+        token,
+        op.query(),
+        op.variables().clone(),
+        policy,
+        tally,
+        attempts,
+    )
+    .await
+}
+
+async fn handle(
+    tally: &Tally,
+    target: &Target,
+    token: &str,
+    op: &Op,
+    data: &Value,
+    held: &mut Vec<Held>,
+) {
+    match op {
+        Op::Place(_) => {
+            let placed = &data["placeBooking"];
+            if placed["status"] == "HELD" {
+                let booking = placed["bookingId"].as_str().unwrap_or_default().to_owned();
+                tally.held_at.lock().await.push(Instant::now());
+                tally
+                    .booked
+                    .lock()
+                    .await
+                    .push((token.to_owned(), booking.clone()));
+                ack(tally, &booking, &target.inventory, "HELD").await;
+                held.push(Held {
+                    booking,
+                    total: placed["totals"]["totalMinor"].as_i64().unwrap_or(0),
+                });
+            }
+        }
+        Op::Confirm(_, booking) => {
+            if data["confirmPayment"]["status"] == "CONFIRMED" {
+                ack(tally, booking, &target.inventory, "CONFIRMED").await;
+            }
+        }
+        Op::Cancel(_, booking) => {
+            if data["cancelBooking"]["status"] == "CANCELLED" {
+                ack(tally, booking, &target.inventory, "CANCELLED").await;
+            }
+        }
     }
 }
 
@@ -186,8 +260,19 @@ async fn ack(tally: &Tally, booking: &str, inventory: &str, status: &str) {
     });
 }
 
-/// Sends one mutation, retrying it with the same key (same variables) until a final answer:
-/// its `data`, or `None` for a typed refusal or when giving up.
+/// How a request ended.
+pub enum Answer {
+    /// Its `data`.
+    Data(Value),
+    /// A typed refusal, or a broken contract (recorded in the tally).
+    Refused,
+    /// No final answer within the attempts allowed: send it again later, with the same key.
+    Later,
+}
+
+/// Sends one mutation, retrying it with the same key (same variables) on retryable errors and
+/// transport failures — `attempts` times at most, or (`None`) until a final answer or
+/// `policy.give_up_after`.
 pub async fn send(
     client: &Client,
     token: &str,
@@ -195,9 +280,12 @@ pub async fn send(
     variables: Value,
     policy: Policy,
     tally: &Tally,
-) -> Option<Value> {
+    attempts: Option<u32>,
+) -> Answer {
     let started = Instant::now();
+    let mut tries = 0;
     loop {
+        tries += 1;
         tally.requests.fetch_add(1, Ordering::Relaxed);
         let reply = client
             .post(Some(token), query, variables.clone(), policy.timeout)
@@ -215,12 +303,12 @@ pub async fn send(
                 let code = reply.code();
                 if *status >= 500 || !untyped.is_empty() || code == Some("INTERNAL") {
                     tally.untyped.lock().await.push(format!("{status}: {body}"));
-                    return None;
+                    return Answer::Refused;
                 }
                 match code {
                     None => {
                         tally.ok.fetch_add(1, Ordering::Relaxed);
-                        return Some(body["data"].clone());
+                        return Answer::Data(body["data"].clone());
                     }
                     Some("CONFLICT" | "UNAVAILABLE" | "TIMEOUT") => {
                         tally.retryable.fetch_add(1, Ordering::Relaxed);
@@ -235,17 +323,20 @@ pub async fn send(
                     }
                     Some(_) => {
                         tally.refused.fetch_add(1, Ordering::Relaxed);
-                        return None;
+                        return Answer::Refused;
                     }
                 }
             }
         };
+        if retry && attempts.is_some_and(|n| tries >= n) {
+            return Answer::Later;
+        }
         if retry && started.elapsed() > policy.give_up_after {
             tally.untyped.lock().await.push(format!(
                 "gave up after {:?} of retries: {reply:?}",
                 policy.give_up_after
             ));
-            return None;
+            return Answer::Refused;
         }
         jitter(50, 250).await;
     }
