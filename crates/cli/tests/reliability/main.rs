@@ -15,3 +15,4 @@ mod load;
 mod support;
 
 mod crash;
+mod outages;
