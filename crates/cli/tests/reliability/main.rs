@@ -15,4 +15,5 @@ mod load;
 mod support;
 
 mod crash;
+mod fuzz;
 mod outages;
