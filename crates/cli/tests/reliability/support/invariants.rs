@@ -298,7 +298,9 @@ pub async fn overdue_holds(
 /// violations).
 pub async fn duplicates_by_key(store: &EventStore) -> (u64, Vec<String>) {
     let pool = store.pg_pool().expect("a Postgres store");
-    let rows: Vec<(Option<String>, Option<String>, String, String, i64)> = sqlx::query_as(
+    /// (principal, idempotency key, aggregate id, event type, count).
+    type Group = (Option<String>, Option<String>, String, String, i64);
+    let rows: Vec<Group> = sqlx::query_as(
         "SELECT metadata->>'principal', metadata->>'idempotency_key', aggregate_id, event_type,
                 count(*)
            FROM events
