@@ -22,6 +22,7 @@ pub mod process;
 pub mod read_models;
 pub mod schema;
 pub mod state;
+pub mod worker;
 
 pub use state::{AppState, ReadSide};
 

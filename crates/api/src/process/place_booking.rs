@@ -273,24 +273,7 @@ impl<'a> PlaceBooking<'a> {
             },
             now,
         )?;
-        let quantity = request.quantity;
-        let priced = inventory.price_lines(&resolved.slots, quantity.get())?;
-        let currency = inventory
-            .definition()
-            .map(|d| d.currency)
-            .ok_or_else(|| ApiError::not_found("inventory"))?;
-        let mut subtotal = Money::zero(currency);
-        let mut lines = Vec::with_capacity(priced.len());
-        for (slot, amount) in priced {
-            let unit = amount.amount_minor / i64::from(quantity.get());
-            subtotal = subtotal.checked_add(&amount).map_err(ApiError::internal)?;
-            lines.push(PricedLine {
-                slot,
-                unit_price: Money::new(unit, currency),
-                quantity,
-                amount,
-            });
-        }
+        let (lines, subtotal) = priced_lines(&inventory, &resolved.slots, request.quantity)?;
         Ok(Placement {
             booking_id,
             listing,
@@ -513,6 +496,32 @@ impl<'a> PlaceBooking<'a> {
             tracing::error!(%booking_id, error = %e, "compensation: could not reject the booking");
         }
     }
+}
+
+/// The priced lines of `slots` on `inventory` and their subtotal.
+pub(crate) fn priced_lines(
+    inventory: &Inventory,
+    slots: &[holdfast_domain::common::Slot],
+    quantity: Quantity,
+) -> Result<(Vec<PricedLine>, Money), ApiError> {
+    let priced = inventory.price_lines(slots, quantity.get())?;
+    let currency = inventory
+        .definition()
+        .map(|d| d.currency)
+        .ok_or_else(|| ApiError::not_found("inventory"))?;
+    let mut subtotal = Money::zero(currency);
+    let mut lines = Vec::with_capacity(priced.len());
+    for (slot, amount) in priced {
+        let unit = amount.amount_minor / i64::from(quantity.get());
+        subtotal = subtotal.checked_add(&amount).map_err(ApiError::internal)?;
+        lines.push(PricedLine {
+            slot,
+            unit_price: Money::new(unit, currency),
+            quantity,
+            amount,
+        });
+    }
+    Ok((lines, subtotal))
 }
 
 /// The rejection recorded for a failed step.

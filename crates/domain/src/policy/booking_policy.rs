@@ -57,6 +57,10 @@ pub struct PolicySpec {
         default = "default_offer_duration"
     )]
     pub offer_duration: Duration,
+    /// The no-show rule: the share of the amount paid still refunded when the operator marks
+    /// a guest as a no-show, in basis points (0 = nothing back, the default).
+    #[serde(default)]
+    pub no_show_refund_bp: u32,
     /// Refund tiers copied into each booking.
     pub cancellation: CancellationPolicy,
 }
@@ -109,6 +113,7 @@ impl PolicySpec {
             per_guest_active_cap: None,
             hold_duration: Duration::minutes(15),
             offer_duration: default_offer_duration(),
+            no_show_refund_bp: 0,
             cancellation: CancellationPolicy::non_refundable(),
         }
     }
@@ -338,6 +343,11 @@ fn validate(mut spec: PolicySpec) -> Result<PolicySpec, PolicyError> {
         BookingPolicy::MAX_OFFER,
     )?;
 
+    if spec.no_show_refund_bp > 10_000 {
+        return Err(PolicyError::NoShowRefundTooLarge {
+            bp: spec.no_show_refund_bp,
+        });
+    }
     if spec.min_stay == 0 {
         return Err(PolicyError::MinStayZero);
     }

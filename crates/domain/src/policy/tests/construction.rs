@@ -337,6 +337,7 @@ fn a_policy_has_a_stable_json_shape() {
                 "per_guest_active_cap": 3,
                 "hold_duration_minutes": 15,
                 "offer_duration_minutes": 1440,
+                "no_show_refund_bp": 0,
                 "cancellation": [{"min_notice_hours": 24, "refund_bp": 10000}]
             }
         })
@@ -395,4 +396,14 @@ fn an_invalid_policy_cannot_be_deserialised() {
     let mut value = serde_json::to_value(policy(hotel())).unwrap();
     value["rules"]["min_stay"] = json!(0);
     assert!(serde_json::from_value::<BookingPolicy>(value).is_err());
+}
+
+#[test]
+fn it_should_reject_a_no_show_refund_above_everything_paid() {
+    let mut spec = hotel();
+    spec.no_show_refund_bp = 10_001;
+    rejects(spec, PolicyError::NoShowRefundTooLarge { bp: 10_001 });
+    let mut spec = hotel();
+    spec.no_show_refund_bp = 10_000;
+    assert!(BookingPolicy::new(spec).is_ok());
 }
