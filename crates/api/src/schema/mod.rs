@@ -29,6 +29,7 @@ pub struct QueryRoot(
     query::booking::BookingQuery,
     query::coupon::CouponQuery,
     query::admin::AdminQuery,
+    query::notification::NotificationQuery,
 );
 
 /// The mutation root.
@@ -38,6 +39,7 @@ pub struct MutationRoot(
     mutation::InventoryMutation,
     mutation::BookingMutation,
     mutation::CouponMutation,
+    mutation::NotificationMutation,
 );
 
 /// The subscription root (graphql-ws at `/graphql/ws`).
