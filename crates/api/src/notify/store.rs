@@ -611,8 +611,10 @@ impl OutboxStore {
     }
 
     /// Sends the dead deliveries of `notification_id` (of one `sink`, or every sink) again:
-    /// pending, due `now`, attempts back to 0 (the last error is kept until the next attempt).
-    /// Returns the deliveries retried.
+    /// pending, attempts back to 0 (the last error is kept until the next attempt), due at the
+    /// earlier of `now` and its last due time — which the sender's clock has already passed,
+    /// so the retry goes out at once even when the caller's clock is not the sender's (a
+    /// controlled domain clock). Returns the deliveries retried.
     pub async fn retry(
         &self,
         notification_id: &str,
@@ -631,7 +633,9 @@ impl OutboxStore {
             let n = self
                 .execute(
                     "UPDATE notification_deliveries
-                        SET status = 'pending', attempts = 0, next_attempt_at = $3
+                        SET status = 'pending', attempts = 0,
+                            next_attempt_at = CASE WHEN next_attempt_at < $3
+                                                   THEN next_attempt_at ELSE $3 END
                       WHERE sink = $1 AND notification_id = $2 AND status = 'dead'",
                     &[
                         Arg::Text(delivery.sink.clone()),
@@ -644,7 +648,7 @@ impl OutboxStore {
                 retried.push(Delivery {
                     status: DeliveryStatus::Pending,
                     attempts: 0,
-                    next_attempt_at: now,
+                    next_attempt_at: delivery.next_attempt_at.min(now),
                     ..delivery
                 });
             }

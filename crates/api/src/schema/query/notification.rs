@@ -57,7 +57,8 @@ impl NotificationQuery {
         let cursor = after
             .as_deref()
             .map(|a| {
-                ListCursor::parse(a).ok_or_else(|| ApiError::invalid("after is not a cursor of this field"))
+                ListCursor::parse(a)
+                    .ok_or_else(|| ApiError::invalid("after is not a cursor of this field"))
             })
             .transpose()?;
         let filter = DeliveryFilter {
@@ -74,7 +75,10 @@ impl NotificationQuery {
         rows.truncate(first);
         let mut connection = Connection::new(cursor.is_some(), has_next_page);
         connection.edges.extend(rows.into_iter().map(|d| {
-            Edge::new(ListCursor::after(&d).to_string(), NotificationDelivery::from(d))
+            Edge::new(
+                ListCursor::after(&d).to_string(),
+                NotificationDelivery::from(d),
+            )
         }));
         Ok(connection)
     }
