@@ -31,6 +31,11 @@ async fn webhook_base(app: &TestApp, secret: Option<&str>) -> String {
 
 /// A held booking of 30 000 KRW; returns its id.
 async fn held_booking(app: &TestApp) -> String {
+    held_booking_of_guest(app).await.0
+}
+
+/// A held booking of 30 000 KRW; returns its id and its guest's token.
+async fn held_booking_of_guest(app: &TestApp) -> (String, String) {
     let (_, op) = operator();
     let listing = published_listing(app, &op, event_policy()).await;
     let inventory = stocked_inventory(
@@ -52,10 +57,11 @@ async fn held_booking(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(data["placeBooking"]["status"], "HELD");
-    data["placeBooking"]["bookingId"]
+    let id = data["placeBooking"]["bookingId"]
         .as_str()
         .unwrap()
-        .to_owned()
+        .to_owned();
+    (id, g)
 }
 
 fn payment(event_id: &str, booking: &str, amount: i64) -> Value {
@@ -287,4 +293,28 @@ async fn a_body_over_the_limit_is_refused_before_anything_runs() {
     let body = vec![b' '; holdfast_api::MAX_BODY_BYTES + 1];
     let (status, _) = send(&app, &base, &body, signed(&app, &body)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_payment_for_a_booking_that_can_no_longer_be_confirmed_is_recorded_with_a_refund_due() {
+    let app = spawn_app().await;
+    let base = webhook_base(&app, Some(WEBHOOK_SECRET)).await;
+    let (booking, g) = held_booking_of_guest(&app).await;
+    let cancelled = app
+        .ok(
+            Some(&g),
+            "mutation($key: String!, $input: CancelBookingInput!) { cancelBooking(idempotencyKey: $key, input: $input) { status } }",
+            json!({"key": key(), "input": {"bookingId": booking}}),
+        )
+        .await;
+    assert_eq!(cancelled["cancelBooking"]["status"], "CANCELLED");
+
+    let body = payment("evt_late", &booking, 30_000).to_string();
+    let (status, answer) = send(&app, &base, body.as_bytes(), signed(&app, body.as_bytes())).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["status"], "processed");
+    assert_eq!(answer["booking_status"], "CANCELLED");
+    let loaded: Booking = load(&app.state.store, &booking).await.unwrap();
+    assert_eq!(loaded.late_payments().len(), 1);
+    assert_eq!(loaded.refund_due().map(|m| m.amount_minor), Some(30_000));
 }

@@ -1,6 +1,7 @@
-//! `holdfast worker`: run the projectors (and, as they are added, the log-driven workers)
-//! without HTTP, until Ctrl-C or SIGTERM. With `holdfast serve --no-workers` on the API nodes,
-//! this is the projector/worker node. One active projector per read model across nodes (leases).
+//! `holdfast worker`: run the projectors and the notifications outbox (and, as they are added,
+//! the other log-driven workers) without HTTP, until Ctrl-C or SIGTERM. With `holdfast serve
+//! --no-workers` on the API nodes, this is the projector/worker node. One active projector per
+//! read model, and one active outbox, across nodes (leases).
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use holdfast_projections::models::all_projections;
 use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
 
 use super::serve::shutdown_signal;
-use crate::settings::{ReadSideArgs, StoreArgs};
+use crate::settings::{NotifyArgs, ReadSideArgs, StoreArgs, stop_outbox};
 
 /// Arguments of `holdfast worker`.
 #[derive(Args)]
@@ -19,6 +20,8 @@ pub struct WorkerArgs {
     store: StoreArgs,
     #[command(flatten)]
     read_side: ReadSideArgs,
+    #[command(flatten)]
+    notify: NotifyArgs,
 }
 
 /// Runs the projectors until a shutdown signal.
@@ -37,10 +40,12 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         all_projections(),
         ProjectorOptions::default(),
     ));
+    let outbox = args.notify.start(&store)?;
     tracing::info!(backend = ?store.backend(), "worker running");
     let shutdown = shutdown_signal();
     println!("Holdfast worker running");
     shutdown.await;
+    stop_outbox(outbox).await;
     if let Some(runtime) = Arc::into_inner(runtime) {
         for (table, result) in runtime.stop().await {
             if let Err(e) = result {
