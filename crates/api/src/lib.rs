@@ -28,6 +28,7 @@ pub mod schema;
 pub mod signature;
 pub mod state;
 pub mod webhooks;
+pub mod worker;
 
 pub use state::{AppState, ReadSide};
 

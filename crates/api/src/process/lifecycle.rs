@@ -10,8 +10,9 @@
 //! - [`BookingSteps::cancel`]: `CancelBooking`, then the hold (`ReleaseHold { Cancelled }`) or
 //!   the allocation (`ReleaseAllocation`) is given back, and a redeemed coupon restored when
 //!   the campaign allows it.
-//! - [`BookingSteps::accept_offer`]: `PlaceHold` on the offered slots (the capacity check),
-//!   then `AcceptOffer`; a refused acceptance releases the hold again.
+//! - [`BookingSteps::accept_offer`]: `AcceptOffer` on the units the worker held for the offer
+//!   (or `PlaceHold` first, the capacity check, for an offer made without a hold); a refused
+//!   acceptance releases the hold, so the units pass to the next guest in line.
 
 use std::collections::HashMap;
 
@@ -20,7 +21,7 @@ use holdfast_domain::booking::{
 };
 use holdfast_domain::common::{BookingId, Money};
 use holdfast_domain::coupon::CouponCommand;
-use holdfast_domain::inventory::{InventoryCommand, ReleaseReason};
+use holdfast_domain::inventory::{Inventory, InventoryCommand, ReleaseReason};
 use holdfast_domain::listing::Listing;
 use holdfast_eventstore::Position;
 
@@ -183,13 +184,20 @@ impl<'a> BookingSteps<'a> {
             }
         }
         if let Some(coupon) = before.coupon() {
+            // A booking cancelled before it was paid never used its coupon: it comes back
+            // whatever the campaign says; after payment, the campaign's rule decides.
+            let command = if before.status() == Some(BookingStatus::Confirmed) {
+                CouponCommand::RestoreCoupon { booking_id: id }
+            } else {
+                CouponCommand::UndoRedemption { booking_id: id }
+            };
             let restored = self
                 .state
                 .commands
                 .coupons
                 .execute(
                     &coupon.campaign_id.to_string(),
-                    CouponCommand::RestoreCoupon { booking_id: id },
+                    command,
                     self.metadata.clone(),
                 )
                 .await;
@@ -224,17 +232,28 @@ impl<'a> BookingSteps<'a> {
             .ok_or_else(|| ApiError::not_found("listing"))?;
         let now = self.state.services.clock.now();
         let hold_expires_at = listing.policy.hold_expires_at(now);
-        let mut position = self
-            .on_inventory(
-                &booking,
-                InventoryCommand::PlaceHold {
-                    booking_id: id,
-                    slots: booking.slots().to_vec(),
-                    quantity: booking.quantity().get(),
-                    expires_at: hold_expires_at,
-                },
-            )
-            .await?;
+        // The worker holds the units when it makes the offer; an offer made without a hold
+        // (before offers held) gets its hold now, which is the capacity check.
+        let inventory: Inventory = super::load_snapshotted(
+            &self.state.store,
+            &booking.keys().inventory_id.to_string(),
+            crate::commands::INVENTORY_SNAPSHOT_EVERY,
+        )
+        .await?;
+        let mut position = None;
+        if !inventory.holds().contains_key(&id) {
+            position = self
+                .on_inventory(
+                    &booking,
+                    InventoryCommand::PlaceHold {
+                        booking_id: id,
+                        slots: booking.slots().to_vec(),
+                        quantity: booking.quantity().get(),
+                        expires_at: hold_expires_at,
+                    },
+                )
+                .await?;
+        }
         match self
             .on_booking(id, BookingCommand::AcceptOffer { hold_expires_at })
             .await

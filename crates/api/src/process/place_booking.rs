@@ -273,24 +273,7 @@ impl<'a> PlaceBooking<'a> {
             },
             now,
         )?;
-        let quantity = request.quantity;
-        let priced = inventory.price_lines(&resolved.slots, quantity.get())?;
-        let currency = inventory
-            .definition()
-            .map(|d| d.currency)
-            .ok_or_else(|| ApiError::not_found("inventory"))?;
-        let mut subtotal = Money::zero(currency);
-        let mut lines = Vec::with_capacity(priced.len());
-        for (slot, amount) in priced {
-            let unit = amount.amount_minor / i64::from(quantity.get());
-            subtotal = subtotal.checked_add(&amount).map_err(ApiError::internal)?;
-            lines.push(PricedLine {
-                slot,
-                unit_price: Money::new(unit, currency),
-                quantity,
-                amount,
-            });
-        }
+        let (lines, subtotal) = priced_lines(&inventory, &resolved.slots, request.quantity)?;
         Ok(Placement {
             booking_id,
             listing,
@@ -485,7 +468,7 @@ impl<'a> PlaceBooking<'a> {
                 .coupons
                 .execute(
                     &campaign_id.to_string(),
-                    CouponCommand::RestoreCoupon { booking_id },
+                    CouponCommand::UndoRedemption { booking_id },
                     self.metadata(request),
                 )
                 .await;
@@ -515,6 +498,32 @@ impl<'a> PlaceBooking<'a> {
     }
 }
 
+/// The priced lines of `slots` on `inventory` and their subtotal.
+pub(crate) fn priced_lines(
+    inventory: &Inventory,
+    slots: &[holdfast_domain::common::Slot],
+    quantity: Quantity,
+) -> Result<(Vec<PricedLine>, Money), ApiError> {
+    let priced = inventory.price_lines(slots, quantity.get())?;
+    let currency = inventory
+        .definition()
+        .map(|d| d.currency)
+        .ok_or_else(|| ApiError::not_found("inventory"))?;
+    let mut subtotal = Money::zero(currency);
+    let mut lines = Vec::with_capacity(priced.len());
+    for (slot, amount) in priced {
+        let unit = amount.amount_minor / i64::from(quantity.get());
+        subtotal = subtotal.checked_add(&amount).map_err(ApiError::internal)?;
+        lines.push(PricedLine {
+            slot,
+            unit_price: Money::new(unit, currency),
+            quantity,
+            amount,
+        });
+    }
+    Ok((lines, subtotal))
+}
+
 /// The rejection recorded for a failed step.
 fn rejection_reason(cause: &ApiError) -> RejectionReason {
     match cause.code {
@@ -538,6 +547,10 @@ fn rejection_error(booking: &Booking) -> ApiError {
         Some(RejectionReason::SlotClosed) => ApiError::new(ErrorCode::SlotUnavailable, message),
         Some(RejectionReason::CouponRejected) => ApiError::new(ErrorCode::CouponRejected, message),
         Some(RejectionReason::PaymentFailed) => ApiError::new(ErrorCode::PaymentRejected, message),
+        Some(RejectionReason::Abandoned) => ApiError::new(
+            ErrorCode::InvalidState,
+            "this booking request stopped half-way and its hold ran out; place it again with a new key",
+        ),
         Some(RejectionReason::PolicyViolation { rule }) => ApiError {
             code: ErrorCode::PolicyViolation,
             message: message.to_owned(),

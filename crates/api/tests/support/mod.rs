@@ -149,3 +149,41 @@ impl TestApp {
 pub fn error_code(response: &Value) -> Option<&str> {
     response["errors"][0]["extensions"]["code"].as_str()
 }
+
+impl TestApp {
+    /// Starts the booking worker on this app, ticking fast (tests move the clock by hand).
+    pub fn start_worker(&self) -> holdfast_api::worker::BookingWorker {
+        holdfast_api::worker::BookingWorker::start(
+            self.state.clone(),
+            holdfast_api::worker::WorkerOptions {
+                tick: std::time::Duration::from_millis(20),
+                retry_after: Duration::milliseconds(200),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// The booking `id` from the event store, once `ready` says it is (polls for up to 30 s).
+    pub async fn booking_when(
+        &self,
+        id: &str,
+        what: &str,
+        ready: impl Fn(&holdfast_domain::booking::Booking) -> bool,
+    ) -> holdfast_domain::booking::Booking {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let booking: holdfast_domain::booking::Booking =
+                holdfast_api::process::load(&self.state.store, id)
+                    .await
+                    .unwrap();
+            if ready(&booking) {
+                return booking;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "booking {id} never became {what}: {booking:#?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use holdfast_api::worker::{BookingWorker, WorkerOptions};
 use holdfast_api::{AppState, app};
 use holdfast_projections::models::all_projections;
 use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
@@ -30,7 +31,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "HOLDFAST_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Do not run projectors in this process (API-only node; run `holdfast worker` elsewhere).
+    /// Do not run projectors or the booking worker in this process (API-only node; run
+    /// `holdfast worker` elsewhere).
     #[arg(long, env = "HOLDFAST_NO_WORKERS")]
     no_workers: bool,
     /// Do not load the built-in demo fixtures into an empty embedded (SQLite) event store.
@@ -98,10 +100,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         authenticator,
         DomainServices::system(),
     ))?;
+    // The booking worker (expiries, waitlist offers, late payments, refunds) runs with the
+    // projectors; `--no-workers` leaves both to `holdfast worker`.
+    let worker =
+        (!args.no_workers).then(|| BookingWorker::start(state.clone(), WorkerOptions::default()));
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await
         .context("the HTTP server failed")?;
+    if let Some(worker) = worker {
+        worker.stop().await;
+    }
     stop_outbox(outbox).await;
     if let Some(runtime) = projections.and_then(Arc::into_inner) {
         for (table, result) in runtime.stop().await {

@@ -1,12 +1,17 @@
-//! `holdfast worker`: run the projectors and the notifications outbox (and, as they are added,
-//! the other log-driven workers) without HTTP, until Ctrl-C or SIGTERM. With `holdfast serve
-//! --no-workers` on the API nodes, this is the projector/worker node. One active projector per
-//! read model, and one active outbox, across nodes (leases).
+//! `holdfast worker`: run the projectors, the booking worker (expiries, waitlist offers,
+//! late payments, refunds) and the notifications outbox without HTTP, until Ctrl-C or SIGTERM.
+//! With `holdfast serve --no-workers` on the API nodes, this is the projector/worker node. One
+//! active projector per read model, one active booking worker and one active outbox across
+//! nodes (leases); extra nodes are standbys.
 
 use std::sync::Arc;
 
 use anyhow::bail;
 use clap::Args;
+use holdfast_api::AppState;
+use holdfast_api::auth::{AuthConfig, Authenticator, Secret};
+use holdfast_api::worker::{BookingWorker, WorkerOptions};
+use holdfast_domain::services::DomainServices;
 use holdfast_projections::models::all_projections;
 use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
 
@@ -41,10 +46,22 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         ProjectorOptions::default(),
     ));
     let outbox = args.notify.start(&store)?;
+    // The booking worker runs the same application services as the API; it verifies no
+    // bearer token, so its authenticator is a throwaway key nobody holds.
+    let throwaway = Secret::new(ulid::Ulid::new().to_string().into_bytes());
+    let state = AppState::new(
+        store.clone(),
+        read_side,
+        Some(runtime.clone()),
+        Authenticator::new(&AuthConfig::Hs256(throwaway))?,
+        DomainServices::system(),
+    );
+    let worker = BookingWorker::start(state, WorkerOptions::default());
     tracing::info!(backend = ?store.backend(), "worker running");
     let shutdown = shutdown_signal();
     println!("Holdfast worker running");
     shutdown.await;
+    worker.stop().await;
     stop_outbox(outbox).await;
     if let Some(runtime) = Arc::into_inner(runtime) {
         for (table, result) in runtime.stop().await {

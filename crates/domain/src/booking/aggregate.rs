@@ -80,6 +80,10 @@ impl Booking {
     pub fn wanted(&self) -> Option<DateRange> {
         self.wanted
     }
+    /// How many slots a waitlist entry wants.
+    pub fn slot_count(&self) -> Option<u32> {
+        self.slot_count
+    }
     /// The wanted start time, for a waitlist entry.
     pub fn wanted_time(&self) -> Option<NaiveTime> {
         self.wanted_time

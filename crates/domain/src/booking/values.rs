@@ -302,6 +302,9 @@ pub enum RejectionReason {
     CouponRejected,
     /// The payment was declined.
     PaymentFailed,
+    /// The placement stopped half-way (the server died after holding) and the booking worker
+    /// released what it had taken once the hold ran out.
+    Abandoned,
 }
 
 /// A cancellation record.

@@ -39,6 +39,13 @@ pub enum CouponCommand {
         /// The cancelled booking.
         booking_id: BookingId,
     },
+    /// Gives the coupon of a booking that never went through (its placement was rejected or
+    /// abandoned, its hold or offer expired) back to its guest, whatever `restore_on_cancel`
+    /// says: the guest never received what the coupon paid for.
+    UndoRedemption {
+        /// The booking that never went through.
+        booking_id: BookingId,
+    },
     /// Stops claims: by the operator, or by the scheduler once the window is over.
     EndCampaign,
 }

@@ -54,7 +54,12 @@ impl CouponCampaign {
                 listing_id,
                 subtotal,
             } => self.redeem(campaign, guest_id, booking_id, listing_id, subtotal, now),
-            CouponCommand::RestoreCoupon { booking_id } => self.restore(campaign, booking_id, now),
+            CouponCommand::RestoreCoupon { booking_id } => {
+                self.restore(campaign, booking_id, now, true)
+            }
+            CouponCommand::UndoRedemption { booking_id } => {
+                self.restore(campaign, booking_id, now, false)
+            }
             CouponCommand::EndCampaign => Ok(match self.status() {
                 CampaignStatus::Ended => vec![],
                 CampaignStatus::Active => vec![CouponEvent::CouponCampaignEnded {
@@ -194,6 +199,7 @@ impl CouponCampaign {
         campaign: &Campaign,
         booking_id: BookingId,
         now: DateTime<Utc>,
+        is_cancellation: bool,
     ) -> Result<Vec<CouponEvent>, CouponError> {
         let redemption = self
             .redemptions()
@@ -202,7 +208,7 @@ impl CouponCampaign {
         if redemption.restored {
             return Ok(vec![]);
         }
-        if !campaign.terms.restore_on_cancel {
+        if is_cancellation && !campaign.terms.restore_on_cancel {
             return Err(CouponError::RestoreNotAllowed);
         }
         let guest = self.guest(&redemption.guest_id);

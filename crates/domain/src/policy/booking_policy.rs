@@ -48,6 +48,19 @@ pub struct PolicySpec {
     /// How long a hold lasts before it expires, 1 minute..=7 days, whole minutes.
     #[serde(rename = "hold_duration_minutes", with = "minutes")]
     pub hold_duration: Duration,
+    /// How long a waitlist offer stays open before it passes to the next guest, 1 minute..=7
+    /// days, whole minutes (never past the offered start). Absent in policies stored before it
+    /// existed: 24 hours.
+    #[serde(
+        rename = "offer_duration_minutes",
+        with = "minutes",
+        default = "default_offer_duration"
+    )]
+    pub offer_duration: Duration,
+    /// The no-show rule: the share of the amount paid still refunded when the operator marks
+    /// a guest as a no-show, in basis points (0 = nothing back, the default).
+    #[serde(default)]
+    pub no_show_refund_bp: u32,
     /// Refund tiers copied into each booking.
     pub cancellation: CancellationPolicy,
 }
@@ -99,6 +112,8 @@ impl PolicySpec {
             blackout: Vec::new(),
             per_guest_active_cap: None,
             hold_duration: Duration::minutes(15),
+            offer_duration: default_offer_duration(),
+            no_show_refund_bp: 0,
             cancellation: CancellationPolicy::non_refundable(),
         }
     }
@@ -157,6 +172,8 @@ impl BookingPolicy {
     pub const MAX_LEAD: Duration = Duration::days(365);
     /// Longest hold.
     pub const MAX_HOLD: Duration = Duration::days(7);
+    /// Longest waitlist offer.
+    pub const MAX_OFFER: Duration = Duration::days(7);
     /// Most days of advance or of window opening (as far as one [`DateRange`] reaches).
     pub const MAX_DAYS: u32 = DateRange::MAX_DAYS as u32;
     /// Most specific closed dates, and most blackout ranges.
@@ -191,6 +208,25 @@ impl BookingPolicy {
         now.checked_add_signed(self.rules.hold_duration)
             .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
+
+    /// When a waitlist offer made at `now` for slots starting at `starts_at` expires: after the
+    /// offer duration, but never after the start (`None` if the start is not after `now`).
+    pub fn offer_expires_at(
+        &self,
+        now: DateTime<Utc>,
+        starts_at: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let full = now
+            .checked_add_signed(self.rules.offer_duration)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let expires = full.min(starts_at);
+        (expires > now).then_some(expires)
+    }
+}
+
+/// The offer duration of policies stored before it existed.
+fn default_offer_duration() -> Duration {
+    Duration::hours(24)
 }
 
 fn check_whole_minute(field: &'static str, t: NaiveTime) -> Result<(), PolicyError> {
@@ -300,7 +336,18 @@ fn validate(mut spec: PolicySpec) -> Result<PolicySpec, PolicyError> {
         Duration::minutes(1),
         BookingPolicy::MAX_HOLD,
     )?;
+    check_duration(
+        "offer_duration",
+        spec.offer_duration,
+        Duration::minutes(1),
+        BookingPolicy::MAX_OFFER,
+    )?;
 
+    if spec.no_show_refund_bp > 10_000 {
+        return Err(PolicyError::NoShowRefundTooLarge {
+            bp: spec.no_show_refund_bp,
+        });
+    }
     if spec.min_stay == 0 {
         return Err(PolicyError::MinStayZero);
     }

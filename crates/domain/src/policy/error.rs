@@ -138,6 +138,12 @@ pub enum PolicyError {
     /// A per-guest cap of zero (nobody could ever book).
     #[error("a per-guest active booking cap must be at least 1")]
     GuestCapZero,
+    /// A no-show refund share above 100 %.
+    #[error("a no-show refund share of {bp} basis points is above 10000 (100 %)")]
+    NoShowRefundTooLarge {
+        /// The share given.
+        bp: u32,
+    },
 }
 
 /// A request that breaks the policy. One variant per rule, carrying the facts.

@@ -11,12 +11,14 @@
 //!   first instant after the gap, an ambiguous one (fall-back) to the earlier instant.
 //!
 //! Files: `values.rs` (slot kinds, window opening, party sizes, closed days),
-//! `booking_policy.rs` (spec, validation), `evaluate.rs` (requests and evaluation), `error.rs`.
+//! `booking_policy.rs` (spec, validation), `evaluate.rs` (requests and evaluation),
+//! `requests.rs` (requests the process builds: waitlist candidates, re-booking), `error.rs`.
 
 pub mod booking_policy;
 pub mod error;
 pub mod evaluate;
 pub mod local_time;
+pub mod requests;
 pub mod values;
 
 #[cfg(test)]

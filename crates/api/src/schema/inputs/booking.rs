@@ -218,17 +218,19 @@ pub struct CancelBookingInput {
 pub struct MarkNoShowInput {
     /// The booking.
     pub booking_id: ID,
-    /// Share of the payment still refunded, basis points (0..=10 000).
-    #[graphql(default)]
-    pub refund_bp: i64,
+    /// Share of the payment still refunded, basis points (0..=10 000); absent: the listing
+    /// policy's no-show rule.
+    pub refund_bp: Option<i64>,
 }
 
 impl MarkNoShowInput {
     /// Validates every field.
-    pub fn parse(&self) -> Result<(BookingId, u32), ApiError> {
+    pub fn parse(&self) -> Result<(BookingId, Option<u32>), ApiError> {
         Ok((
             parse_id("input.bookingId", &self.booking_id, BookingId::parse)?,
-            parse_u32("input.refundBp", self.refund_bp, 0, 10_000)?,
+            self.refund_bp
+                .map(|bp| parse_u32("input.refundBp", bp, 0, 10_000))
+                .transpose()?,
         ))
     }
 }

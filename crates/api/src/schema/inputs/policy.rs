@@ -186,6 +186,12 @@ pub struct BookingPolicyInput {
     /// How long a hold lasts, in minutes (1..=10080).
     #[graphql(default = 15)]
     pub hold_duration_minutes: i64,
+    /// How long a waitlist offer stays open, in minutes (1..=10080; never past the start).
+    #[graphql(default = 1440)]
+    pub offer_duration_minutes: i64,
+    /// The no-show rule: share of the payment refunded to a no-show, basis points (0..=10000).
+    #[graphql(default)]
+    pub no_show_refund_bp: i64,
     /// Refund tiers (none = non-refundable).
     #[graphql(default)]
     pub cancellation: Vec<RefundTierInput>,
@@ -279,6 +285,12 @@ impl BookingPolicyInput {
                 self.hold_duration_minutes,
                 8 * 24 * 60,
             )?,
+            offer_duration: minutes(
+                "offerDurationMinutes",
+                self.offer_duration_minutes,
+                8 * 24 * 60,
+            )?,
+            no_show_refund_bp: parse_u32(&f("noShowRefundBp"), self.no_show_refund_bp, 0, 10_000)?,
             cancellation: CancellationPolicy::new(tiers)
                 .map_err(|e| field_error(&f("cancellation"), e))?,
         };

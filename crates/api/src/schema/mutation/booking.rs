@@ -284,7 +284,9 @@ impl BookingMutation {
         .await?)
     }
 
-    /// Marks a confirmed booking as a no-show (operators), once its start has passed.
+    /// Marks a confirmed booking as a no-show (operators), once its start has passed. The share
+    /// refunded is the input's, else the listing policy's no-show rule; the booking worker
+    /// refunds it.
     async fn mark_no_show(
         &self,
         ctx: &Context<'_>,
@@ -293,9 +295,19 @@ impl BookingMutation {
     ) -> async_graphql::Result<BookingPayload> {
         let caller = Caller::new(ctx, &idempotency_key)?;
         caller.require_operator()?;
-        let (id, no_show_refund_bp) = input.parse()?;
+        let (id, refund_bp) = input.parse()?;
         Ok(once(ctx, &caller, async {
-            operated(&caller, id).await?;
+            let booking = operated(&caller, id).await?;
+            let no_show_refund_bp = match refund_bp {
+                Some(bp) => bp,
+                None => {
+                    let listing: Listing =
+                        load(&caller.state.store, &booking.keys().listing_id.to_string()).await?;
+                    listing
+                        .state()
+                        .map_or(0, |l| l.policy.rules().no_show_refund_bp)
+                }
+            };
             command(
                 &caller,
                 id,

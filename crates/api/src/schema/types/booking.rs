@@ -187,7 +187,8 @@ impl From<DomainCancellation> for Cancellation {
 /// Why placement failed.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct Rejection {
-    /// `SOLD_OUT`, `SLOT_CLOSED`, `POLICY_VIOLATION`, `COUPON_REJECTED` or `PAYMENT_FAILED`.
+    /// `SOLD_OUT`, `SLOT_CLOSED`, `POLICY_VIOLATION`, `COUPON_REJECTED`, `PAYMENT_FAILED` or
+    /// `ABANDONED` (the placement stopped half-way and its hold ran out).
     pub code: String,
     /// The broken policy rule, for `POLICY_VIOLATION`.
     pub rule: Option<String>,
@@ -203,6 +204,7 @@ impl From<RejectionReason> for Rejection {
             }
             RejectionReason::CouponRejected => ("COUPON_REJECTED", None),
             RejectionReason::PaymentFailed => ("PAYMENT_FAILED", None),
+            RejectionReason::Abandoned => ("ABANDONED", None),
         };
         Self {
             code: code.to_owned(),

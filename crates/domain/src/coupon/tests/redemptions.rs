@@ -198,3 +198,43 @@ fn it_should_not_restore_an_unknown_redemption() {
             booking_id: booking(1),
         });
 }
+
+fn undo(b: u128) -> CouponCommand {
+    CouponCommand::UndoRedemption {
+        booking_id: booking(b),
+    }
+}
+
+#[test]
+fn it_should_undo_the_redemption_of_a_booking_that_never_went_through_even_without_restores() {
+    let mut t = terms();
+    t.restore_on_cancel = false;
+    given(vec![create(t), claim(1), redeem(1, 1, 20_000)])
+        .when(undo(1))
+        .then_expect_events(vec![CouponEvent::CouponRestored {
+            campaign_id: campaign_id(),
+            tenant_id: tenant_id(),
+            guest_id: guest(1),
+            booking_id: booking(1),
+            discount: money(2_000),
+            restored_at: now(),
+            guest_unused: 1,
+            redeemed: 0,
+        }]);
+}
+
+#[test]
+fn it_should_ignore_an_undo_after_a_restore() {
+    given(with(redeemed(), vec![restore(1)]))
+        .when(undo(1))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn it_should_not_undo_an_unknown_redemption() {
+    given(claimed())
+        .when(undo(1))
+        .then_expect_error(CouponError::RedemptionNotFound {
+            booking_id: booking(1),
+        });
+}

@@ -177,6 +177,8 @@ fn listing_created_has_a_stable_json_shape() {
                         "blackout": [],
                         "per_guest_active_cap": null,
                         "hold_duration_minutes": 15,
+                        "offer_duration_minutes": 1440,
+                        "no_show_refund_bp": 0,
                         "cancellation": []
                     }
                 }

@@ -336,6 +336,8 @@ fn a_policy_has_a_stable_json_shape() {
                 "blackout": [{"from": "2028-02-29", "to": "2028-03-01"}],
                 "per_guest_active_cap": 3,
                 "hold_duration_minutes": 15,
+                "offer_duration_minutes": 1440,
+                "no_show_refund_bp": 0,
                 "cancellation": [{"min_notice_hours": 24, "refund_bp": 10000}]
             }
         })
@@ -344,8 +346,64 @@ fn a_policy_has_a_stable_json_shape() {
 }
 
 #[test]
+fn a_policy_stored_before_offer_durations_existed_offers_for_24_hours() {
+    let p = policy(hotel());
+    let mut value = serde_json::to_value(&p).unwrap();
+    value["rules"]
+        .as_object_mut()
+        .unwrap()
+        .remove("offer_duration_minutes");
+    let read = serde_json::from_value::<BookingPolicy>(value).unwrap();
+    assert_eq!(read.rules().offer_duration, Duration::hours(24));
+    assert_eq!(read, p);
+}
+
+#[test]
+fn it_should_reject_offer_durations_out_of_range() {
+    for offer in [Duration::zero(), Duration::days(8)] {
+        let mut spec = hotel();
+        spec.offer_duration = offer;
+        rejects(
+            spec,
+            PolicyError::DurationOutOfRange {
+                field: "offer_duration",
+                minutes: offer.num_minutes(),
+                min_minutes: 1,
+                max_minutes: 7 * 24 * 60,
+            },
+        );
+    }
+}
+
+#[test]
+fn an_offer_expires_after_its_duration_but_never_after_the_start() {
+    let mut spec = hotel();
+    spec.offer_duration = Duration::minutes(90);
+    let p = policy(spec);
+    let now = "2026-12-01T10:00:00Z".parse().unwrap();
+    let far: chrono::DateTime<chrono::Utc> = "2026-12-24T15:00:00Z".parse().unwrap();
+    assert_eq!(
+        p.offer_expires_at(now, far),
+        Some(now + Duration::minutes(90))
+    );
+    let soon = now + Duration::minutes(30);
+    assert_eq!(p.offer_expires_at(now, soon), Some(soon));
+    assert_eq!(p.offer_expires_at(now, now), None);
+}
+
+#[test]
 fn an_invalid_policy_cannot_be_deserialised() {
     let mut value = serde_json::to_value(policy(hotel())).unwrap();
     value["rules"]["min_stay"] = json!(0);
     assert!(serde_json::from_value::<BookingPolicy>(value).is_err());
+}
+
+#[test]
+fn it_should_reject_a_no_show_refund_above_everything_paid() {
+    let mut spec = hotel();
+    spec.no_show_refund_bp = 10_001;
+    rejects(spec, PolicyError::NoShowRefundTooLarge { bp: 10_001 });
+    let mut spec = hotel();
+    spec.no_show_refund_bp = 10_000;
+    assert!(BookingPolicy::new(spec).is_ok());
 }

@@ -4,6 +4,7 @@
 mod construction;
 mod local_time;
 mod props;
+mod requests;
 mod scenarios;
 mod violations;
 

@@ -1,0 +1,267 @@
+//! The booking worker: the part of the booking process that must happen when no request
+//! arrives — holds and offers that expire, half-finished placements cleaned up, freed units
+//! offered to the waitlist, late payments rechecked, refunds issued.
+//!
+//! It runs from the event log, not from request handlers: it tails the log from the start,
+//! folds it into a [`Tracker`] (which bookings and inventories may need work, and each
+//! booking's next deadline), and once caught up applies the [`rules`] to whatever changed or
+//! fell due. Nothing it needs is kept anywhere but the log, so a restart — or a crash half-way
+//! through a rule — loses nothing: the fold is rebuilt and the rules, all idempotent, run again.
+//! Deadlines are read from the domain clock every `tick` (250 ms by default), so an expiry is
+//! acted on within a tick of falling due, and within a restart's replay after downtime.
+//!
+//! One active worker per event store: it holds the `booking-worker` lease (a Postgres advisory
+//! lock; in-process on SQLite); a standby retries until the holder goes away.
+
+pub mod rules;
+pub mod tracker;
+mod waitlist;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use holdfast_domain::common::InventoryId;
+use holdfast_eventstore::{Position, TailerOptions};
+use holdfast_projections::runtime::Lease;
+use holdfast_projections::runtime::backoff::{Backoff, is_stopped, sleep_unless_stopped};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::state::AppState;
+pub use tracker::Tracker;
+
+/// The lease the active worker holds.
+pub const LEASE: &str = "booking-worker";
+
+/// How the worker runs.
+#[derive(Clone, Copy, Debug)]
+pub struct WorkerOptions {
+    /// How often deadlines are compared with the clock when the log is quiet.
+    pub tick: Duration,
+    /// When a rule failed transiently (the store did not answer), how long until it runs again.
+    pub retry_after: chrono::Duration,
+    /// How long a `Requested` booking that never held anything may stay so before it is
+    /// rejected as abandoned.
+    pub abandon_after: chrono::Duration,
+    /// How often a standby tries to take the lease.
+    pub lease_retry: Duration,
+    /// Events read per batch.
+    pub batch_size: usize,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            tick: Duration::from_millis(250),
+            retry_after: chrono::Duration::seconds(5),
+            abandon_after: chrono::Duration::hours(1),
+            lease_retry: Duration::from_secs(2),
+            batch_size: 1_000,
+        }
+    }
+}
+
+/// What the worker is doing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorkerStatus {
+    /// Whether it holds the lease.
+    pub active: bool,
+    /// Whether it has read the log to its end at least once since it took the lease.
+    pub caught_up: bool,
+    /// The position of the last event folded.
+    pub position: Option<Position>,
+    /// Booking looks and waitlist passes done.
+    pub passes: u64,
+    /// Rules that failed transiently (and were rescheduled).
+    pub retries: u64,
+    /// Tracked bookings, holds, redemptions, waiting entries and deadlines.
+    pub tracked: [usize; 5],
+}
+
+/// A running worker.
+pub struct BookingWorker {
+    stop: watch::Sender<bool>,
+    status: watch::Receiver<WorkerStatus>,
+    task: JoinHandle<()>,
+}
+
+impl BookingWorker {
+    /// Starts the worker on the application's stores and clock.
+    pub fn start(state: AppState, options: WorkerOptions) -> Self {
+        let (stop, stop_rx) = watch::channel(false);
+        let (status_tx, status) = watch::channel(WorkerStatus::default());
+        let task = tokio::spawn(run(state, options, stop_rx, status_tx));
+        Self { stop, status, task }
+    }
+
+    /// What it is doing now.
+    pub fn status(&self) -> WorkerStatus {
+        self.status.borrow().clone()
+    }
+
+    /// A receiver of status changes.
+    pub fn watch(&self) -> watch::Receiver<WorkerStatus> {
+        self.status.clone()
+    }
+
+    /// Stops it (a rule under way finishes first) and releases the lease.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "the booking worker task failed");
+        }
+    }
+}
+
+async fn run(
+    state: AppState,
+    options: WorkerOptions,
+    mut stop: watch::Receiver<bool>,
+    status: watch::Sender<WorkerStatus>,
+) {
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+    while !is_stopped(&stop) {
+        let delay = match Lease::try_acquire(&state.store, LEASE).await {
+            Ok(Some(lease)) => {
+                tracing::info!("booking worker took its lease");
+                backoff.reset();
+                let result = active(&state, options, lease, &mut stop, &status).await;
+                status.send_modify(|s| {
+                    s.active = false;
+                    s.caught_up = false;
+                });
+                match result {
+                    Ok(()) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "booking worker lost its footing; starting over");
+                        backoff.next_delay()
+                    }
+                }
+            }
+            Ok(None) => options.lease_retry,
+            Err(e) => {
+                tracing::warn!(error = %e, "booking worker cannot reach the event store");
+                backoff.next_delay()
+            }
+        };
+        if !sleep_unless_stopped(delay, &mut stop).await {
+            break;
+        }
+    }
+}
+
+/// Runs while the lease is held; `Ok` when stopped or the lease was lost (start over).
+async fn active(
+    state: &AppState,
+    options: WorkerOptions,
+    mut lease: Lease,
+    stop: &mut watch::Receiver<bool>,
+    status: &watch::Sender<WorkerStatus>,
+) -> Result<(), holdfast_eventstore::EventStoreError> {
+    let rules = rules::Rules {
+        state,
+        abandon_after: options.abandon_after,
+    };
+    let mut tracker = Tracker::new(options.abandon_after);
+    let mut tailer = state.store.tail(
+        Position::START,
+        TailerOptions {
+            batch_size: options.batch_size,
+            ..TailerOptions::default()
+        },
+    );
+    let mut inventory_retries: BTreeMap<InventoryId, tokio::time::Instant> = BTreeMap::new();
+    let mut caught_up = false;
+    let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(5));
+    let mut lease_checked = tokio::time::Instant::now();
+    status.send_modify(|s| s.active = true);
+    loop {
+        if is_stopped(stop) {
+            lease.release().await;
+            return Ok(());
+        }
+        if lease_checked.elapsed() > Duration::from_secs(5) {
+            if !lease.is_held().await {
+                tracing::warn!("booking worker lost its lease");
+                return Ok(());
+            }
+            lease_checked = tokio::time::Instant::now();
+        }
+        let batch = tokio::select! {
+            batch = tailer.next_batch_within(options.tick) => batch,
+            () = holdfast_projections::runtime::backoff::stopped(stop) => continue,
+        };
+        match batch {
+            Ok(events) => {
+                backoff.reset();
+                for event in &events {
+                    if let Err(e) = tracker.apply(event) {
+                        tracing::error!(position = %event.position, error = %e, "booking worker cannot read an event; skipped");
+                    }
+                }
+                if events.len() < options.batch_size {
+                    caught_up = true;
+                }
+            }
+            Err(e) if e.is_transient() => {
+                tracing::warn!(error = %e, "booking worker cannot read the log; retrying");
+                if !sleep_unless_stopped(backoff.next_delay(), stop).await {
+                    continue;
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        }
+        if !caught_up {
+            continue;
+        }
+        let now = state.services.clock.now();
+        tracker.release_due(now);
+        let mut passes = 0u64;
+        let mut retries = 0u64;
+        for id in tracker.take_dirty_bookings() {
+            passes += 1;
+            if let Err(e) = rules.booking(&mut tracker, id).await {
+                retries += 1;
+                tracing::warn!(booking_id = %id, error = ?e, "booking worker step failed; retrying later");
+                let at = now.checked_add_signed(options.retry_after).unwrap_or(now);
+                tracker.recheck_at(id, at);
+            }
+            if is_stopped(stop) {
+                break;
+            }
+        }
+        let ready = tokio::time::Instant::now();
+        let due: Vec<InventoryId> = inventory_retries
+            .iter()
+            .filter(|(_, at)| **at <= ready)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            inventory_retries.remove(&id);
+            tracker.recheck_inventory(id);
+        }
+        for inventory in tracker.take_dirty_inventories() {
+            passes += 1;
+            if let Err(e) = rules.waitlist(&mut tracker, inventory).await {
+                retries += 1;
+                tracing::warn!(inventory_id = %inventory, error = ?e, "waitlist pass failed; retrying later");
+                let wait = options
+                    .retry_after
+                    .to_std()
+                    .unwrap_or(Duration::from_secs(5));
+                inventory_retries.insert(inventory, ready + wait);
+            }
+            if is_stopped(stop) {
+                break;
+            }
+        }
+        status.send_modify(|s| {
+            s.caught_up = true;
+            s.position = Some(tailer.position());
+            s.passes += passes;
+            s.retries += retries;
+            s.tracked = tracker.sizes();
+        });
+    }
+}

@@ -1,0 +1,662 @@
+//! What the booking worker knows from the log: which bookings and inventories may need work,
+//! and when. A pure fold (no I/O): the worker feeds it every event in log order and asks it
+//! what is due; the rules themselves then read the aggregates from the event store.
+//!
+//! It keeps only what can still need work — live bookings with their deadlines, holds and
+//! allocations not yet released, unrestored coupon redemptions, the waitlists — so its size
+//! follows the open business, not the length of the history. Rebuilt from the log at every
+//! start, it survives restarts without a table of its own.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use cqrs_es::Aggregate;
+use holdfast_domain::booking::{Booking, BookingEvent, BookingStatus};
+use holdfast_domain::common::{BookingId, CampaignId, InventoryId, ListingId};
+use holdfast_domain::coupon::{CouponCampaign, CouponEvent};
+use holdfast_domain::inventory::{Inventory, InventoryEvent};
+use holdfast_eventstore::{Position, StoredEvent};
+
+/// What the worker tracks of one booking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackedBooking {
+    /// Its status, as of the last event seen.
+    pub status: BookingStatus,
+    /// The inventory it holds on (or waits for).
+    pub inventory_id: InventoryId,
+    /// Its listing.
+    pub listing_id: ListingId,
+    /// When the next deadline of the booking falls (hold or offer expiry, or the abandonment
+    /// of a request that never held), if any.
+    pub due: Option<DateTime<Utc>>,
+    /// Whether money may still be owed back or a late payment rechecked.
+    pub money_open: bool,
+}
+
+/// A hold or allocation the inventory still has for a booking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrackedHold {
+    /// The inventory.
+    pub inventory_id: InventoryId,
+    /// When the inventory was told the hold ends (`None` once it is an allocation).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The fold of the log the worker decides from.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    bookings: HashMap<BookingId, TrackedBooking>,
+    holds: HashMap<BookingId, TrackedHold>,
+    redemptions: HashMap<BookingId, CampaignId>,
+    waitlists: HashMap<InventoryId, BTreeMap<Position, BookingId>>,
+    waitlist_position: HashMap<BookingId, (InventoryId, Position)>,
+    due: BTreeSet<(DateTime<Utc>, BookingId)>,
+    dirty_bookings: BTreeSet<BookingId>,
+    dirty_inventories: BTreeSet<InventoryId>,
+    abandon_after: Duration,
+}
+
+impl Tracker {
+    /// An empty tracker; a `Requested` booking that holds nothing is abandoned `abandon_after`
+    /// after it was requested.
+    pub fn new(abandon_after: Duration) -> Self {
+        Self {
+            abandon_after,
+            ..Self::default()
+        }
+    }
+
+    /// Folds one event from the log (events of other aggregates are ignored; an event that
+    /// does not decode is reported and skipped).
+    pub fn apply(&mut self, event: &StoredEvent) -> Result<(), serde_json::Error> {
+        let kind = event.aggregate_type.as_str();
+        if kind == Booking::TYPE {
+            let e: BookingEvent = serde_json::from_value(event.payload.clone())?;
+            self.apply_booking(event.position, &e);
+        } else if kind == Inventory::TYPE {
+            let e: InventoryEvent = serde_json::from_value(event.payload.clone())?;
+            self.apply_inventory(&e);
+        } else if kind == CouponCampaign::TYPE {
+            let e: CouponEvent = serde_json::from_value(event.payload.clone())?;
+            self.apply_coupon(&e);
+        }
+        Ok(())
+    }
+
+    fn apply_booking(&mut self, position: Position, event: &BookingEvent) {
+        use BookingEvent::*;
+        let keys = *event.keys();
+        let id = keys.booking_id;
+        self.dirty_bookings.insert(id);
+        // A booking seen again after it was forgotten: its status until the match sets it.
+        let first_status = match event {
+            BookingRequested { .. } => BookingStatus::Requested,
+            BookingWaitlisted { .. } => BookingStatus::Waitlisted,
+            BookingLatePaymentReceived { status, .. } => *status,
+            _ => BookingStatus::Confirmed,
+        };
+        let entry = self.bookings.entry(id).or_insert_with(|| TrackedBooking {
+            status: first_status,
+            inventory_id: keys.inventory_id,
+            listing_id: keys.listing_id,
+            due: None,
+            money_open: false,
+        });
+        let mut due = entry.due;
+        match event {
+            BookingRequested { requested_at, .. } => {
+                entry.status = BookingStatus::Requested;
+                due = requested_at.checked_add_signed(self.abandon_after);
+            }
+            BookingHeld {
+                hold_expires_at, ..
+            } => {
+                entry.status = BookingStatus::Held;
+                due = Some(*hold_expires_at);
+            }
+            BookingConfirmed { .. } => {
+                entry.status = BookingStatus::Confirmed;
+                due = None;
+            }
+            BookingRejected { .. } => {
+                entry.status = BookingStatus::Rejected;
+                due = None;
+            }
+            BookingExpired { .. } | BookingOfferExpired { .. } => {
+                entry.status = BookingStatus::Expired;
+                due = None;
+            }
+            BookingCancelled { refund_due, .. } => {
+                entry.status = BookingStatus::Cancelled;
+                entry.money_open |= refund_due.is_some_and(|m| m.amount_minor > 0);
+                due = None;
+            }
+            BookingOfferDeclined { .. } => {
+                entry.status = BookingStatus::Cancelled;
+                due = None;
+            }
+            BookingMarkedNoShow { refund_due, .. } => {
+                entry.status = BookingStatus::NoShow;
+                entry.money_open |= refund_due.amount_minor > 0;
+                due = None;
+            }
+            BookingCheckedIn { .. } => {
+                entry.status = BookingStatus::CheckedIn;
+                due = None;
+            }
+            BookingLatePaymentReceived { .. } => entry.money_open = true,
+            BookingWaitlisted { .. } => {
+                entry.status = BookingStatus::Waitlisted;
+                due = None;
+                self.waitlists
+                    .entry(keys.inventory_id)
+                    .or_default()
+                    .insert(position, id);
+                self.waitlist_position
+                    .insert(id, (keys.inventory_id, position));
+                self.dirty_inventories.insert(keys.inventory_id);
+            }
+            BookingOffered {
+                offer_expires_at, ..
+            } => {
+                entry.status = BookingStatus::Offered;
+                due = Some(*offer_expires_at);
+            }
+            BookingCouponApplied { .. }
+            | BookingPaymentReceived { .. }
+            | BookingRefunded { .. }
+            | BookingOfferAccepted { .. } => {}
+        }
+        let status = entry.status;
+        if status != BookingStatus::Waitlisted
+            && let Some((inventory, at)) = self.waitlist_position.remove(&id)
+            && let Some(list) = self.waitlists.get_mut(&inventory)
+        {
+            list.remove(&at);
+            if list.is_empty() {
+                self.waitlists.remove(&inventory);
+            }
+        }
+        self.set_due(id, due);
+    }
+
+    fn apply_inventory(&mut self, event: &InventoryEvent) {
+        use InventoryEvent::*;
+        match event {
+            InventoryHoldPlaced {
+                inventory_id,
+                booking_id,
+                expires_at,
+                ..
+            } => {
+                self.holds.insert(
+                    *booking_id,
+                    TrackedHold {
+                        inventory_id: *inventory_id,
+                        expires_at: Some(*expires_at),
+                    },
+                );
+                self.dirty_bookings.insert(*booking_id);
+                self.refresh_hold_due(*booking_id);
+            }
+            InventoryHoldConfirmed {
+                inventory_id,
+                booking_id,
+                ..
+            } => {
+                self.holds.insert(
+                    *booking_id,
+                    TrackedHold {
+                        inventory_id: *inventory_id,
+                        expires_at: None,
+                    },
+                );
+                self.dirty_bookings.insert(*booking_id);
+            }
+            InventoryHoldReleased {
+                inventory_id,
+                booking_id,
+                ..
+            }
+            | InventoryAllocationReleased {
+                inventory_id,
+                booking_id,
+                ..
+            } => {
+                self.holds.remove(booking_id);
+                self.dirty_bookings.insert(*booking_id);
+                self.dirty_inventories.insert(*inventory_id);
+            }
+            InventoryCapacitySet { inventory_id, .. }
+            | InventorySlotsOpened { inventory_id, .. } => {
+                self.dirty_inventories.insert(*inventory_id);
+            }
+            InventoryDefined { .. } | InventoryPriceSet { .. } | InventorySlotsClosed { .. } => {}
+        }
+    }
+
+    fn apply_coupon(&mut self, event: &CouponEvent) {
+        match event {
+            CouponEvent::CouponRedeemed {
+                campaign_id,
+                booking_id,
+                ..
+            } => {
+                self.redemptions.insert(*booking_id, *campaign_id);
+                self.dirty_bookings.insert(*booking_id);
+            }
+            CouponEvent::CouponRestored { booking_id, .. } => {
+                self.redemptions.remove(booking_id);
+            }
+            _ => {}
+        }
+    }
+
+    /// A hold whose booking has not recorded it — still `Requested` or `Waitlisted` (a process
+    /// stopped between the hold and the booking's next step), or unknown — is due at the
+    /// hold's expiry.
+    fn refresh_hold_due(&mut self, id: BookingId) {
+        let requested = self.bookings.get(&id).is_none_or(|b| {
+            matches!(
+                b.status,
+                BookingStatus::Requested | BookingStatus::Waitlisted
+            )
+        });
+        if let Some(expires_at) = self.holds.get(&id).and_then(|h| h.expires_at)
+            && requested
+        {
+            let current = self.bookings.get(&id).and_then(|b| b.due);
+            let due = current.map_or(expires_at, |c| c.min(expires_at));
+            if self.bookings.contains_key(&id) {
+                self.set_due(id, Some(due));
+            } else {
+                self.due.insert((due, id));
+            }
+        }
+    }
+
+    fn set_due(&mut self, id: BookingId, due: Option<DateTime<Utc>>) {
+        if let Some(entry) = self.bookings.get_mut(&id) {
+            if let Some(old) = entry.due {
+                self.due.remove(&(old, id));
+            }
+            entry.due = due;
+        }
+        if let Some(at) = due {
+            self.due.insert((at, id));
+        }
+    }
+
+    /// Forgets a booking that can need no more work — terminal, nothing held (a checked-in or
+    /// no-show booking keeps its allocation for good), no deadline, no coupon to give back, no
+    /// money open — so the tracker's size follows the open business. A later event about it
+    /// brings it back.
+    pub fn forget_if_finished(&mut self, id: &BookingId) {
+        let Some(entry) = self.bookings.get(id) else {
+            return;
+        };
+        let kept_allocation = matches!(
+            entry.status,
+            BookingStatus::CheckedIn | BookingStatus::NoShow
+        ) && self.holds.get(id).is_some_and(|h| h.expires_at.is_none());
+        let finished = entry.status.is_terminal()
+            && (kept_allocation || !self.holds.contains_key(id))
+            && entry.due.is_none()
+            && !entry.money_open
+            && !self.redemptions.contains_key(id);
+        if finished {
+            self.bookings.remove(id);
+            if kept_allocation {
+                self.holds.remove(id);
+            }
+        }
+    }
+
+    /// Marks every booking whose deadline is at or before `now` as needing a look.
+    pub fn release_due(&mut self, now: DateTime<Utc>) {
+        while let Some(&(at, id)) = self.due.first() {
+            if at > now {
+                break;
+            }
+            self.due.pop_first();
+            self.dirty_bookings.insert(id);
+            if let Some(entry) = self.bookings.get_mut(&id)
+                && entry.due == Some(at)
+            {
+                entry.due = None;
+            }
+        }
+    }
+
+    /// The next deadline, if any.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        self.due.first().map(|(at, _)| *at)
+    }
+
+    /// Schedules a fresh look at a booking at `at` (a retry after a transient failure, or a
+    /// deadline found when its aggregate was read).
+    pub fn recheck_at(&mut self, id: BookingId, at: DateTime<Utc>) {
+        self.due.insert((at, id));
+    }
+
+    /// Schedules a fresh look at an inventory's waitlist (after a transient failure).
+    pub fn recheck_inventory(&mut self, id: InventoryId) {
+        self.dirty_inventories.insert(id);
+    }
+
+    /// The bookings to look at now (cleared).
+    pub fn take_dirty_bookings(&mut self) -> BTreeSet<BookingId> {
+        std::mem::take(&mut self.dirty_bookings)
+    }
+
+    /// The inventories whose waitlists to look at now (cleared). Only inventories with someone
+    /// waiting are returned.
+    pub fn take_dirty_inventories(&mut self) -> Vec<InventoryId> {
+        let dirty = std::mem::take(&mut self.dirty_inventories);
+        dirty
+            .into_iter()
+            .filter(|i| self.waitlists.contains_key(i))
+            .collect()
+    }
+
+    /// What is tracked of a booking.
+    pub fn booking(&self, id: &BookingId) -> Option<&TrackedBooking> {
+        self.bookings.get(id)
+    }
+
+    /// The hold or allocation the inventory still has for a booking, as far as the log says.
+    pub fn hold(&self, id: &BookingId) -> Option<&TrackedHold> {
+        self.holds.get(id)
+    }
+
+    /// The campaign of a redemption not yet given back, for a booking.
+    pub fn redemption(&self, id: &BookingId) -> Option<CampaignId> {
+        self.redemptions.get(id).copied()
+    }
+
+    /// The bookings waiting on an inventory, first come first.
+    pub fn waitlist(&self, inventory: &InventoryId) -> Vec<BookingId> {
+        self.waitlists
+            .get(inventory)
+            .map(|l| l.values().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Marks that a booking's money needs no more work (refunds settled).
+    pub fn money_settled(&mut self, id: &BookingId) {
+        if let Some(entry) = self.bookings.get_mut(id) {
+            entry.money_open = false;
+        }
+    }
+
+    /// Forgets a redemption that cannot be given back (the campaign keeps it).
+    pub fn redemption_kept(&mut self, id: &BookingId) {
+        self.redemptions.remove(id);
+    }
+
+    /// How many bookings, holds, redemptions, waiting entries and deadlines are tracked.
+    pub fn sizes(&self) -> [usize; 5] {
+        [
+            self.bookings.len(),
+            self.holds.len(),
+            self.redemptions.len(),
+            self.waitlist_position.len(),
+            self.due.len(),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use holdfast_domain::booking::{
+        Booking, BookingCommand, JoinWaitlist, PartySize, PricedLine, Quantity, RequestBooking,
+    };
+    use holdfast_domain::common::{
+        CancellationPolicy, Currency, DateRange, GuestId, Money, Slot, TenantId,
+    };
+    use holdfast_domain::inventory::ReleaseReason;
+    use holdfast_domain::services::{Clock as _, DomainServices, FixedClock};
+    use serde_json::json;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    struct Log {
+        next: u64,
+        services: DomainServices,
+        clock: FixedClock,
+        tenant: TenantId,
+        listing: ListingId,
+        inventory: InventoryId,
+    }
+
+    impl Log {
+        fn new() -> Self {
+            let clock = FixedClock::new(at("2030-01-01T09:00:00Z"));
+            Self {
+                next: 0,
+                services: DomainServices::with_clock(clock.clone()),
+                clock,
+                tenant: TenantId::new(),
+                listing: ListingId::new(),
+                inventory: InventoryId::new(),
+            }
+        }
+
+        fn stored(&mut self, kind: &str, id: String, payload: serde_json::Value) -> StoredEvent {
+            self.next += 1;
+            StoredEvent {
+                position: Position::new(1, self.next),
+                aggregate_type: kind.to_owned(),
+                aggregate_id: id,
+                sequence: 1,
+                event_type: String::new(),
+                event_version: "1.0".to_owned(),
+                payload,
+                metadata: json!({}),
+                recorded_at: self.clock.now(),
+            }
+        }
+
+        /// Runs `command` on `booking` and returns its events as stored.
+        fn booking(&mut self, booking: &mut Booking, command: BookingCommand) -> Vec<StoredEvent> {
+            let events = booking.decide(command, &self.services).unwrap();
+            let id = booking.keys().booking_id;
+            events
+                .into_iter()
+                .map(|e| {
+                    booking.apply(e.clone());
+                    let id = if booking.status().is_some() {
+                        booking.keys().booking_id
+                    } else {
+                        id
+                    };
+                    self.stored("Booking", id.to_string(), serde_json::to_value(e).unwrap())
+                })
+                .collect()
+        }
+
+        fn inventory(&mut self, event: InventoryEvent) -> StoredEvent {
+            let id = self.inventory.to_string();
+            self.stored("Inventory", id, serde_json::to_value(event).unwrap())
+        }
+
+        fn request(&self, id: BookingId) -> BookingCommand {
+            let krw = Currency::parse("KRW").unwrap();
+            let slot = Slot::parse("2030-03-01").unwrap();
+            BookingCommand::RequestBooking(RequestBooking {
+                booking_id: id,
+                tenant_id: self.tenant,
+                listing_id: self.listing,
+                inventory_id: self.inventory,
+                guest_id: GuestId::new(),
+                party_size: PartySize::parse(1).unwrap(),
+                quantity: Quantity::parse(1).unwrap(),
+                slots: vec![slot],
+                lines: vec![PricedLine {
+                    slot,
+                    unit_price: Money::new(1_000, krw),
+                    quantity: Quantity::parse(1).unwrap(),
+                    amount: Money::new(1_000, krw),
+                }],
+                starts_at: at("2030-03-01T10:00:00Z"),
+                ends_at: at("2030-03-01T12:00:00Z"),
+                cancellation: CancellationPolicy::non_refundable(),
+            })
+        }
+
+        fn hold_placed(&mut self, id: BookingId, expires_at: DateTime<Utc>) -> StoredEvent {
+            self.inventory(InventoryEvent::InventoryHoldPlaced {
+                inventory_id: self.inventory,
+                tenant_id: self.tenant,
+                listing_id: self.listing,
+                booking_id: id,
+                quantity: 1,
+                expires_at,
+                slots: vec![],
+            })
+        }
+
+        fn hold_released(&mut self, id: BookingId) -> StoredEvent {
+            self.inventory(InventoryEvent::InventoryHoldReleased {
+                inventory_id: self.inventory,
+                tenant_id: self.tenant,
+                listing_id: self.listing,
+                booking_id: id,
+                quantity: 1,
+                reason: ReleaseReason::Expired,
+                slots: vec![],
+            })
+        }
+
+        fn waitlist(&self, id: BookingId) -> BookingCommand {
+            BookingCommand::JoinWaitlist(JoinWaitlist {
+                booking_id: id,
+                tenant_id: self.tenant,
+                listing_id: self.listing,
+                inventory_id: self.inventory,
+                guest_id: GuestId::new(),
+                party_size: PartySize::parse(2).unwrap(),
+                quantity: Quantity::parse(1).unwrap(),
+                wanted: DateRange::new(
+                    "2030-03-01".parse().unwrap(),
+                    "2030-03-03".parse().unwrap(),
+                )
+                .unwrap(),
+                time: None,
+                slot_count: 1,
+            })
+        }
+    }
+
+    fn fold(tracker: &mut Tracker, events: &[StoredEvent]) {
+        for e in events {
+            tracker.apply(e).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_half_finished_placement_falls_due_at_its_holds_expiry_and_a_held_booking_at_its_own() {
+        let mut log = Log::new();
+        let mut tracker = Tracker::new(Duration::hours(1));
+        let id = BookingId::new();
+        let mut booking = Booking::default();
+        let requested = log.booking(&mut booking, log.request(id));
+        fold(&mut tracker, &requested);
+        // Requested with nothing held: abandoned an hour after the request.
+        assert_eq!(tracker.next_due(), Some(at("2030-01-01T10:00:00Z")));
+        let hold = log.hold_placed(id, at("2030-01-01T09:15:00Z"));
+        fold(&mut tracker, &[hold]);
+        assert_eq!(tracker.next_due(), Some(at("2030-01-01T09:15:00Z")));
+        assert_eq!(
+            tracker
+                .take_dirty_bookings()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![id]
+        );
+
+        // Not due before the expiry; due at it.
+        tracker.release_due(at("2030-01-01T09:14:59Z"));
+        assert!(tracker.take_dirty_bookings().is_empty());
+        tracker.release_due(at("2030-01-01T09:15:00Z"));
+        assert_eq!(tracker.take_dirty_bookings().len(), 1);
+
+        // Held: due at the booking's own hold expiry; confirmed: nothing due.
+        let held = log.booking(
+            &mut booking,
+            BookingCommand::MarkHeld {
+                hold_expires_at: at("2030-01-01T09:20:00Z"),
+            },
+        );
+        fold(&mut tracker, &held);
+        assert_eq!(tracker.next_due(), Some(at("2030-01-01T09:20:00Z")));
+        assert_eq!(tracker.booking(&id).unwrap().status, BookingStatus::Held);
+        let expired = {
+            log.clock.set(at("2030-01-01T09:20:00Z"));
+            log.booking(&mut booking, BookingCommand::ExpireHold)
+        };
+        fold(&mut tracker, &expired);
+        assert_eq!(tracker.next_due(), None);
+        // Expired with the hold still in place: not finished until it is released.
+        tracker.forget_if_finished(&id);
+        assert!(tracker.booking(&id).is_some());
+        let released = log.hold_released(id);
+        fold(&mut tracker, &[released]);
+        assert!(tracker.hold(&id).is_none());
+        tracker.forget_if_finished(&id);
+        assert!(tracker.booking(&id).is_none());
+        assert_eq!(tracker.sizes(), [0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn waiting_bookings_are_kept_first_come_first_served_until_offered() {
+        let mut log = Log::new();
+        let mut tracker = Tracker::new(Duration::hours(1));
+        let (first, second) = (BookingId::new(), BookingId::new());
+        let mut a = Booking::default();
+        let mut b = Booking::default();
+        let events = log.booking(&mut a, log.waitlist(first));
+        fold(&mut tracker, &events);
+        let events = log.booking(&mut b, log.waitlist(second));
+        fold(&mut tracker, &events);
+        assert_eq!(tracker.waitlist(&log.inventory), vec![first, second]);
+        assert_eq!(tracker.take_dirty_inventories(), vec![log.inventory]);
+        assert!(tracker.take_dirty_inventories().is_empty());
+
+        // Units freed on the inventory make its waitlist worth a look again.
+        let released = log.hold_released(BookingId::new());
+        fold(&mut tracker, &[released]);
+        assert_eq!(tracker.take_dirty_inventories(), vec![log.inventory]);
+
+        // The first is cancelled: it leaves the list, the second stays.
+        let cancelled = log.booking(
+            &mut a,
+            BookingCommand::CancelBooking {
+                by: holdfast_domain::booking::CancelledBy::Guest,
+                reason: holdfast_domain::booking::CancellationReason::GuestRequest,
+            },
+        );
+        fold(&mut tracker, &cancelled);
+        assert_eq!(tracker.waitlist(&log.inventory), vec![second]);
+        assert_eq!(tracker.sizes()[3], 1);
+
+        // An inventory nobody waits for is never returned.
+        let other = InventoryId::new();
+        tracker.recheck_inventory(other);
+        assert!(!tracker.take_dirty_inventories().contains(&other));
+    }
+
+    #[test]
+    fn events_of_other_aggregates_are_ignored_and_bad_payloads_reported() {
+        let mut log = Log::new();
+        let mut tracker = Tracker::new(Duration::hours(1));
+        let listing = log.stored("Listing", "x".into(), json!({"ListingPublished": {}}));
+        assert!(tracker.apply(&listing).is_ok());
+        let bad = log.stored("Booking", "x".into(), json!({"NoSuchEvent": {}}));
+        assert!(tracker.apply(&bad).is_err());
+        assert_eq!(tracker.sizes(), [0, 0, 0, 0, 0]);
+    }
+}

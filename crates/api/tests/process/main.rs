@@ -1,0 +1,108 @@
+//! The booking process end to end on `spawn_app()` (real Postgres, DynamoDB Local, live
+//! projectors, a controlled clock) with the booking worker running: the journeys the process
+//! issue names, late payments, and recovery after a crash or a restart.
+//!
+//! - `journeys`: hotel (coupon, payment, cancellation refund per tiers), restaurant (waitlist
+//!   offers passed on when ignored), concert (a hold that expires with no request arriving);
+//! - `late_payment`: a payment after the hold expired — re-held when units remain, refunded
+//!   when they were resold, never an overbooking;
+//! - `recovery`: a placement killed between hold and coupon redemption, and a worker restart.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+#[path = "../mutations_api/fixtures.rs"]
+mod fixtures;
+
+mod journeys;
+mod late_payment;
+mod recovery;
+mod storm;
+
+use holdfast_domain::inventory::Inventory;
+use serde_json::{Value, json};
+
+use crate::fixtures::key;
+use crate::support::TestApp;
+
+/// The fields every booking mutation here selects.
+pub const BOOKING_FIELDS: &str = "bookingId status holdExpiresAt totals { currency subtotalMinor discountMinor totalMinor } consistencyToken";
+
+/// Runs a booking mutation (`field` with its input type) and returns its payload.
+pub async fn booking_mutation(app: &TestApp, token: &str, field: &str, input: Value) -> Value {
+    let response = try_booking_mutation(app, token, field, input).await;
+    assert!(response["errors"].is_null(), "{field} failed: {response}");
+    response["data"][field].clone()
+}
+
+/// Like [`booking_mutation`], returning the whole response (errors included).
+pub async fn try_booking_mutation(app: &TestApp, token: &str, field: &str, input: Value) -> Value {
+    let input_type = match field {
+        "placeBooking" => "PlaceBookingInput",
+        "confirmPayment" => "ConfirmPaymentInput",
+        "cancelBooking" => "CancelBookingInput",
+        "markNoShow" => "MarkNoShowInput",
+        "joinWaitlist" => "JoinWaitlistInput",
+        _ => "BookingRefInput",
+    };
+    let query = format!(
+        "mutation($key: String!, $input: {input_type}!) {{ {field}(idempotencyKey: $key, input: $input) {{ {BOOKING_FIELDS} }} }}"
+    );
+    app.graphql(Some(token), &query, json!({"key": key(), "input": input}))
+        .await
+}
+
+/// Pays a held booking in full (the operator's confirmPayment).
+pub async fn pay(app: &TestApp, operator: &str, booking: &Value, reference: &str) -> Value {
+    booking_mutation(
+        app,
+        operator,
+        "confirmPayment",
+        json!({"bookingId": booking["bookingId"], "provider": "stripe", "reference": reference,
+               "amount": {"amountMinor": booking["totals"]["totalMinor"], "currency": booking["totals"]["currency"]}}),
+    )
+    .await
+}
+
+/// The inventory aggregate, from the event store.
+pub async fn inventory(app: &TestApp, id: &str) -> Inventory {
+    holdfast_api::process::load(&app.state.store, id)
+        .await
+        .unwrap()
+}
+
+/// Asserts that no slot of the inventory has more units taken than it offers.
+pub fn assert_no_overbooking(inventory: &Inventory) {
+    for (slot, state) in inventory.slots() {
+        assert!(
+            state.held + state.allocated <= state.capacity,
+            "slot {slot} overbooked: {state:?}"
+        );
+    }
+}
+
+/// Waits (up to 30 s) until the calendar read model shows `available` units on every day of
+/// `[from, to]` — the projector applies the worker's releases asynchronously.
+pub async fn calendar_shows(app: &TestApp, inventory: &str, from: &str, to: &str, available: u32) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let days = fixtures::calendar_after(app, None, inventory, from, to).await;
+        if !days.is_empty() && days.iter().all(|d| d.available == available) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "calendar never showed {available} available: {days:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits (up to 30 s) until the inventory holds nothing (the worker released every hold).
+pub async fn holds_released(app: &TestApp, inventory_id: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !inventory(app, inventory_id).await.holds().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "hold never released");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
