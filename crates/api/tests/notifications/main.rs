@@ -5,7 +5,7 @@
 //!   replays, malformed bodies, unknown bookings and a disabled endpoint are refused with a code.
 //! - `outbox`: a receiver failing 3 times then succeeding gets each notification exactly once;
 //!   dead-lettering, operator visibility and retry; restarts and a second instance send nothing
-//!   twice; the embedded shape (SQLite).
+//!   twice; the embedded shape (SQLite); with the booking worker, the offer and its expiry.
 //! - `store_contract`: the outbox and replay tables behave the same on Postgres and SQLite.
 
 #[path = "../support/mod.rs"]

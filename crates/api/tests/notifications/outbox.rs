@@ -415,3 +415,116 @@ async fn the_embedded_shape_delivers_too_and_a_new_sink_starts_at_the_head() {
     assert_eq!(body["kind"], "confirmed");
     outbox.stop().await.unwrap();
 }
+
+/// The booking worker and the outbox together: a cancellation frees a table, the worker offers
+/// it to the waiting party, the offer is ignored and expires — the receiver is told each step,
+/// once, with what it needs (the offer's expiry, what expired).
+#[tokio::test]
+async fn the_processs_own_events_reach_the_receiver_offer_and_expiry_included() {
+    let app = spawn_app().await;
+    let worker = app.start_worker();
+    let receiver = Receiver::start(1).await;
+    let outbox = start(&app, &receiver, options(8));
+    let (_, op) = operator();
+    let policy = json!({
+        "slotKind": {"timeSlot": {"minutes": 120, "firstStart": "17:00", "lastStart": "21:00"}},
+        "partySize": {"min": 1, "max": 6},
+        "maxAdvanceDays": 60,
+        "holdDurationMinutes": 10,
+        "offerDurationMinutes": 30
+    });
+    let listing = published_listing(&app, &op, policy).await;
+    let inventory = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-02-01", "2030-02-02", &["19:00"]),
+        1,
+        50_000,
+    )
+    .await;
+    let (_, first) = guest();
+    let placed = app
+        .ok(
+            Some(&first),
+            PLACE_BOOKING,
+            json!({"key": key(), "input": {"listingId": listing, "inventoryId": inventory,
+                   "timeSlot": {"start": "2030-02-01T19:00"}, "partySize": 4}}),
+        )
+        .await;
+    let first_id = placed["placeBooking"]["bookingId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let paid = app
+        .ok(
+            Some(&op),
+            "mutation($key: String!, $input: ConfirmPaymentInput!) { confirmPayment(idempotencyKey: $key, input: $input) { status } }",
+            json!({"key": key(), "input": {"bookingId": first_id, "provider": "stripe",
+                   "reference": "pi_first", "amount": {"amountMinor": 50_000, "currency": "KRW"}}}),
+        )
+        .await;
+    assert_eq!(paid["confirmPayment"]["status"], "CONFIRMED");
+    let (_, second) = guest();
+    let waiting = app
+        .ok(
+            Some(&second),
+            "mutation($key: String!, $input: JoinWaitlistInput!) { joinWaitlist(idempotencyKey: $key, input: $input) { bookingId status } }",
+            json!({"key": key(), "input": {"listingId": listing, "inventoryId": inventory,
+                   "wanted": {"from": "2030-02-01", "to": "2030-02-02"}, "time": "19:00",
+                   "partySize": 4}}),
+        )
+        .await;
+    let second_id = waiting["joinWaitlist"]["bookingId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    cancel(&app, &first, &first_id).await;
+
+    let offered = app
+        .booking_when(&second_id, "offered", |b| {
+            b.status() == Some(holdfast_domain::booking::BookingStatus::Offered)
+        })
+        .await;
+    let offer_expires = offered.offer_expires_at().unwrap();
+    app.clock.set(offer_expires + chrono::Duration::seconds(1));
+    app.booking_when(&second_id, "expired", |b| {
+        b.status() == Some(holdfast_domain::booking::BookingStatus::Expired)
+    })
+    .await;
+
+    let wanted = [
+        (&first_id, "confirmed"),
+        (&first_id, "cancelled"),
+        (&second_id, "offered"),
+        (&second_id, "expired"),
+    ];
+    eventually("the four notifications enqueued", || async {
+        let rows = webhook_rows(&app).await;
+        wanted.iter().all(|(b, k)| {
+            rows.iter()
+                .any(|d| &d.booking_id == *b && d.kind.as_str() == *k)
+        })
+    })
+    .await;
+    let rows = webhook_rows(&app).await;
+    let ids: Vec<String> = wanted.iter().map(|(b, k)| id_of(&rows, b, k)).collect();
+    receiver.wait_acked(&ids).await;
+    let offer = receiver.body(&ids[2]).unwrap();
+    assert_eq!(offer["guest_id"].as_str().map(str::len), Some(26));
+    assert_eq!(
+        offer["data"]["offer_expires_at"],
+        offer_expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    assert_eq!(offer["data"]["totals"]["total"]["amount_minor"], 50_000);
+    let expired = receiver.body(&ids[3]).unwrap();
+    assert_eq!(expired["data"]["what"], "offer");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        receiver.acks().values().all(|n| *n == 1),
+        "each notification acknowledged once: {:?}",
+        receiver.acks()
+    );
+    outbox.stop().await.unwrap();
+    worker.stop().await;
+}
