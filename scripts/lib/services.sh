@@ -103,6 +103,21 @@ ensure_dynamodb() {
   export HOLDFAST_TEST_DYNAMODB_ENDPOINT="${HOLDFAST_TEST_DYNAMODB_ENDPOINT:-http://127.0.0.1:$DYNAMODB_PORT}"
 }
 
+# schemathesis (PyPI) for the reliability suite's fuzz scenario, in a venv under the cache dir
+# (never the repository). Pinned: its reports and checks API change between minor versions.
+SCHEMATHESIS_VERSION="4.32.5"
+
+ensure_schemathesis() {
+  local venv="$HOLDFAST_CACHE_DIR/schemathesis-venv"
+  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    command -v python3 >/dev/null || { _as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive _as_root apt-get install -y -qq python3 python3-venv >/dev/null; }
+    say "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
+    python3 -m venv "$venv" || { _as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive _as_root apt-get install -y -qq python3-venv >/dev/null; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+  fi
+  export HOLDFAST_SCHEMATHESIS="$venv/bin/schemathesis"
+}
+
 drop_test_databases() {
   local dbs
   dbs="$(psql "$HOLDFAST_TEST_DATABASE_URL" -Atq -c "SELECT datname FROM pg_database WHERE datname LIKE 'holdfast\_test\_%'" 2>/dev/null || true)"

@@ -8,9 +8,13 @@
 //!
 //! - same request, outcome stored → that outcome, nothing executed, nothing appended;
 //! - a different request (another hash of the operation and its arguments) → `INVALID_INPUT`;
-//! - same request still running (response NULL) → `CONFLICT`, retryable; a row left NULL for
-//!   longer than [`IN_FLIGHT_TIMEOUT`] (its request crashed or the client hung up mid-way) is
-//!   taken over by the retry, which is safe because every command is idempotent by id.
+//! - same request still running (response NULL) → `CONFLICT`, retryable. A running request
+//!   holds a **lease** on its row, renewed every [`LEASE_RENEW_EVERY`] on the database's clock;
+//!   a row whose lease ran out (its process was killed, or crashed, or its client hung up and
+//!   the request was dropped) is taken over by the retry at once, as is a row left NULL for
+//!   longer than [`IN_FLIGHT_TIMEOUT`] (rows written before leases existed). Taking over is safe
+//!   because every command is idempotent by id. (Found by the reliability suite: after a
+//!   `kill -9` a retry used to wait the whole in-flight timeout, two minutes.)
 //!
 //! Retryable failures (`CONFLICT`, `UNAVAILABLE`, `TIMEOUT`, `INTERNAL`) are not stored: the row
 //! is deleted so that a retry runs again.
@@ -34,6 +38,10 @@ use crate::error::{ApiError, ErrorCode};
 pub const KEY_TTL: Duration = Duration::hours(24);
 /// How long a request may run before a retry with its key may take over.
 pub const IN_FLIGHT_TIMEOUT: Duration = Duration::minutes(2);
+/// How long a running request's lease on its key lasts without renewal.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(10);
+/// How often a running request renews its lease.
+pub const LEASE_RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 /// About one `begin` in this many also sweeps expired keys.
 pub const SWEEP_ONE_IN: u32 = 200;
 
@@ -217,7 +225,17 @@ struct Row {
     request_hash: String,
     response: Option<String>,
     created_at: String,
+    /// Whether the row's lease ran out (false when it has none).
+    lease_expired: bool,
 }
+
+/// The lease in seconds, for SQL.
+fn lease_seconds() -> f64 {
+    LEASE.as_secs_f64()
+}
+
+/// SQLite's clock now, as lease text (RFC 3339 UTC with milliseconds).
+const SQLITE_NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 fn db_error(e: sqlx::Error) -> ApiError {
     tracing::warn!(error = %e, "idempotency table unavailable");
@@ -262,7 +280,7 @@ impl IdempotencyStore {
             let expired = row.created_at < instant_text(now - KEY_TTL);
             let stale = row.response.is_none()
                 && row.request_hash == request_hash
-                && row.created_at < instant_text(now - IN_FLIGHT_TIMEOUT);
+                && (row.lease_expired || row.created_at < instant_text(now - IN_FLIGHT_TIMEOUT));
             if expired || stale {
                 if self
                     .take_over(scope, key, request_hash, &created, &row.created_at)
@@ -368,6 +386,49 @@ impl IdempotencyStore {
         Ok(deleted)
     }
 
+    /// Extends the lease of a running request's key by [`LEASE`] from now (the database's
+    /// clock). Failures are only logged: a lost lease lets a retry take over, which is safe.
+    pub async fn renew(&self, scope: &str, key: &IdempotencyKey) {
+        let renewed = if let Some(pool) = self.store.pg_pool() {
+            sqlx::query(
+                "UPDATE idempotency_keys SET lease_until = now() + make_interval(secs => $3)
+                  WHERE principal = $1 AND key = $2 AND response IS NULL",
+            )
+            .bind(scope)
+            .bind(key.as_str())
+            .bind(lease_seconds())
+            .execute(pool)
+            .await
+            .map(|_| ())
+        } else if let Some(pool) = self.store.sqlite_pool() {
+            sqlx::query(
+                "UPDATE idempotency_keys
+                    SET lease_until = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3)
+                  WHERE principal = ?1 AND key = ?2 AND response IS NULL",
+            )
+            .bind(scope)
+            .bind(key.as_str())
+            .bind(format!("+{} seconds", lease_seconds()))
+            .execute(pool)
+            .await
+            .map(|_| ())
+        } else {
+            Ok(())
+        };
+        if let Err(e) = renewed {
+            tracing::debug!(error = %e, "could not renew an idempotency lease");
+        }
+    }
+
+    /// Renews the lease of `key` every [`LEASE_RENEW_EVERY`], forever (run it beside the
+    /// request and drop it when the request ends).
+    async fn keep_leased(&self, scope: &str, key: &IdempotencyKey) {
+        loop {
+            tokio::time::sleep(LEASE_RENEW_EVERY).await;
+            self.renew(scope, key).await;
+        }
+    }
+
     async fn insert(
         &self,
         scope: &str,
@@ -377,26 +438,32 @@ impl IdempotencyStore {
     ) -> Result<bool, ApiError> {
         let inserted = if let Some(pool) = self.store.pg_pool() {
             sqlx::query(
-                "INSERT INTO idempotency_keys (principal, key, request_hash, response, created_at)
-                 VALUES ($1, $2, $3, NULL, $4::timestamptz) ON CONFLICT DO NOTHING",
+                "INSERT INTO idempotency_keys
+                        (principal, key, request_hash, response, created_at, lease_until)
+                 VALUES ($1, $2, $3, NULL, $4::timestamptz, now() + make_interval(secs => $5))
+                 ON CONFLICT DO NOTHING",
             )
             .bind(scope)
             .bind(key.as_str())
             .bind(request_hash)
             .bind(created)
+            .bind(lease_seconds())
             .execute(pool)
             .await
             .map_err(db_error)?
             .rows_affected()
         } else if let Some(pool) = self.store.sqlite_pool() {
             sqlx::query(
-                "INSERT INTO idempotency_keys (principal, key, request_hash, response, created_at)
-                 VALUES (?1, ?2, ?3, NULL, ?4) ON CONFLICT DO NOTHING",
+                "INSERT INTO idempotency_keys
+                        (principal, key, request_hash, response, created_at, lease_until)
+                 VALUES (?1, ?2, ?3, NULL, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?5))
+                 ON CONFLICT DO NOTHING",
             )
             .bind(scope)
             .bind(key.as_str())
             .bind(request_hash)
             .bind(created)
+            .bind(format!("+{} seconds", lease_seconds()))
             .execute(pool)
             .await
             .map_err(db_error)?
@@ -408,36 +475,41 @@ impl IdempotencyStore {
     }
 
     async fn read(&self, scope: &str, key: &IdempotencyKey) -> Result<Option<Row>, ApiError> {
-        let row: Option<(String, Option<String>, String)> = if let Some(pool) = self.store.pg_pool()
-        {
-            sqlx::query_as(
-                "SELECT request_hash, response::text,
-                        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')
+        let row: Option<(String, Option<String>, String, bool)> =
+            if let Some(pool) = self.store.pg_pool() {
+                sqlx::query_as(
+                    "SELECT request_hash, response::text,
+                        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
+                        coalesce(lease_until < now(), false)
                    FROM idempotency_keys WHERE principal = $1 AND key = $2",
-            )
-            .bind(scope)
-            .bind(key.as_str())
-            .fetch_optional(pool)
-            .await
-            .map_err(db_error)?
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query_as(
-                "SELECT request_hash, response, created_at
-                   FROM idempotency_keys WHERE principal = ?1 AND key = ?2",
-            )
-            .bind(scope)
-            .bind(key.as_str())
-            .fetch_optional(pool)
-            .await
-            .map_err(db_error)?
-        } else {
-            None
-        };
-        Ok(row.map(|(request_hash, response, created_at)| Row {
-            request_hash,
-            response,
-            created_at,
-        }))
+                )
+                .bind(scope)
+                .bind(key.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(db_error)?
+            } else if let Some(pool) = self.store.sqlite_pool() {
+                sqlx::query_as(&format!(
+                    "SELECT request_hash, response, created_at,
+                        coalesce(lease_until < {SQLITE_NOW}, 0)
+                   FROM idempotency_keys WHERE principal = ?1 AND key = ?2"
+                ))
+                .bind(scope)
+                .bind(key.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(db_error)?
+            } else {
+                None
+            };
+        Ok(
+            row.map(|(request_hash, response, created_at, lease_expired)| Row {
+                request_hash,
+                response,
+                created_at,
+                lease_expired,
+            }),
+        )
     }
 
     /// Replaces an expired or abandoned row, if it is still the one read (`was`).
@@ -452,7 +524,8 @@ impl IdempotencyStore {
         let updated = if let Some(pool) = self.store.pg_pool() {
             sqlx::query(
                 "UPDATE idempotency_keys
-                    SET request_hash = $3, response = NULL, created_at = $4::timestamptz
+                    SET request_hash = $3, response = NULL, created_at = $4::timestamptz,
+                        lease_until = now() + make_interval(secs => $6)
                   WHERE principal = $1 AND key = $2 AND created_at = $5::timestamptz",
             )
             .bind(scope)
@@ -460,6 +533,7 @@ impl IdempotencyStore {
             .bind(request_hash)
             .bind(created)
             .bind(was)
+            .bind(lease_seconds())
             .execute(pool)
             .await
             .map_err(db_error)?
@@ -467,7 +541,8 @@ impl IdempotencyStore {
         } else if let Some(pool) = self.store.sqlite_pool() {
             sqlx::query(
                 "UPDATE idempotency_keys
-                    SET request_hash = ?3, response = NULL, created_at = ?4
+                    SET request_hash = ?3, response = NULL, created_at = ?4,
+                        lease_until = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?6)
                   WHERE principal = ?1 AND key = ?2 AND created_at = ?5",
             )
             .bind(scope)
@@ -475,6 +550,7 @@ impl IdempotencyStore {
             .bind(request_hash)
             .bind(created)
             .bind(was)
+            .bind(format!("+{} seconds", lease_seconds()))
             .execute(pool)
             .await
             .map_err(db_error)?
@@ -504,7 +580,14 @@ where
     match store.begin(scope, key, request_hash, now).await? {
         Begin::Replay(outcome) => outcome.into_result(),
         Begin::New => {
-            let result = request.await;
+            let result = {
+                let lease = store.keep_leased(scope, key);
+                tokio::pin!(request, lease);
+                tokio::select! {
+                    result = &mut request => result,
+                    () = &mut lease => unreachable!("the lease renewal never ends"),
+                }
+            };
             let outcome = match &result {
                 Ok(payload) => Some(Outcome::Ok(
                     serde_json::to_value(payload).map_err(ApiError::internal)?,

@@ -179,7 +179,7 @@ fn introspection(depth: usize) -> String {
 #[tokio::test]
 async fn queries_deeper_or_more_complex_than_the_limits_are_errors_not_5xx() {
     let app = spawn_app().await;
-    // Within the depth limit (12): answered.
+    // Within the depth limit (15): answered.
     let shallow = app.graphql(None, &introspection(3), json!({})).await;
     assert!(shallow.get("errors").is_none(), "{shallow}");
     assert!(shallow["data"]["__schema"]["types"].is_array());
@@ -201,6 +201,31 @@ async fn queries_deeper_or_more_complex_than_the_limits_are_errors_not_5xx() {
     assert_eq!(wide["errors"][0]["message"], "Query is too complex.");
     let aliases: String = (0..100).map(|i| format!("a{i}: version ")).collect();
     app.ok(None, &format!("{{ {aliases} }}"), json!({})).await;
+}
+
+/// Regression (found by the reliability suite: schemathesis could not load the schema): the
+/// standard introspection query — graphql-js's, which GraphiQL at `/`, schemathesis and code
+/// generators send — was refused by the depth limit. It is answered, and an error the depth or
+/// complexity limit raises carries `extensions.code` like every other error.
+#[tokio::test]
+async fn the_standard_introspection_query_is_answered_and_limit_errors_carry_a_code() {
+    let app = spawn_app().await;
+    let query = include_str!("introspection_query.graphql");
+    let response = app.graphql(None, query, json!({})).await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let types = response["data"]["__schema"]["types"].as_array().unwrap();
+    assert!(types.iter().any(|t| t["name"] == "PlaceBookingInput"));
+
+    for query in [
+        introspection(40),
+        "{ nope }".to_owned(),
+        "{ version".to_owned(),
+        "query($x: Int!) { version }".to_owned(),
+    ] {
+        let response = app.graphql(None, &query, json!({})).await;
+        assert_eq!(code(&response), "INVALID_INPUT", "{query}: {response}");
+        assert_eq!(response["errors"][0]["extensions"]["retryable"], false);
+    }
 }
 
 #[tokio::test]

@@ -39,16 +39,37 @@ impl EventStoreError {
     /// Whether retrying the same operation later may succeed (connection trouble, timeouts).
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Database(e) => matches!(
-                e,
-                sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::WorkerCrashed
-            ),
+            Self::Database(e) => is_transient_sqlx(e),
             Self::Unreachable { .. } => true,
             _ => false,
         }
+    }
+}
+
+/// Whether a database error is transient — the same statement may succeed once the database
+/// is back: connection trouble, the pool timing out, and the server-side errors of a restart or
+/// an overload (SQLSTATE class 08 connection exceptions; 57P01 `admin_shutdown`, 57P02
+/// `crash_shutdown`, 57P03 `cannot_connect_now`; 53300 `too_many_connections`; 40001 and 40P01,
+/// serialization failures and deadlocks) or SQLite's `BUSY`/`LOCKED`. Found by the reliability
+/// suite: a Postgres restart's `terminating connection due to administrator command` (57P01)
+/// used to reach clients as `INTERNAL` and to stop the projectors for good.
+pub fn is_transient_sqlx(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01"
+                )
+                // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                || code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+        }),
+        _ => false,
     }
 }
 
@@ -67,6 +88,65 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pool_and_io_failures_are_transient_and_others_are_not() {
+        assert!(is_transient_sqlx(&sqlx::Error::PoolTimedOut));
+        assert!(is_transient_sqlx(&sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset
+        ))));
+        assert!(!is_transient_sqlx(&sqlx::Error::RowNotFound));
+        assert!(!is_transient_sqlx(&sqlx::Error::ColumnNotFound("x".into())));
+    }
+
+    /// A database error with a SQLSTATE, as the server sends it.
+    #[derive(Debug)]
+    struct Sqlstate(&'static str);
+
+    impl std::fmt::Display for Sqlstate {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "SQLSTATE {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Sqlstate {}
+
+    impl sqlx::error::DatabaseError for Sqlstate {
+        fn message(&self) -> &str {
+            "terminating connection due to administrator command"
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    /// Regression (found by the reliability suite): a Postgres restart's 57P01 reached clients
+    /// as `INTERNAL` and stopped the projectors.
+    #[test]
+    fn a_server_restart_or_overload_is_transient_and_a_broken_rule_is_not() {
+        let db = |code| sqlx::Error::Database(Box::new(Sqlstate(code)));
+        for code in [
+            "57P01", "57P02", "57P03", "08006", "08001", "53300", "40001", "5", "517",
+        ] {
+            assert!(is_transient_sqlx(&db(code)), "{code}");
+            assert!(EventStoreError::Database(db(code)).is_transient(), "{code}");
+        }
+        for code in ["23505", "42P01", "22P02", "19", "2067"] {
+            assert!(!is_transient_sqlx(&db(code)), "{code}");
+        }
+    }
 
     #[test]
     fn passwords_never_reach_messages() {

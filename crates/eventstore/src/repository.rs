@@ -14,6 +14,7 @@ use postgres_es::PostgresEventRepository;
 use serde_json::Value;
 use sqlite_es::SqliteEventRepository;
 
+use crate::error::is_transient_sqlx;
 use crate::log::Wakeup;
 
 enum Backend {
@@ -56,7 +57,26 @@ macro_rules! delegate {
             Backend::Postgres($repo) => $call.await,
             Backend::Sqlite($repo) => $call.await,
         }
+        .map_err(reclassify)
     };
+}
+
+/// postgres-es and sqlite-es report only I/O and TLS failures as connection errors; every
+/// other database error becomes `UnknownError`, which the API reports as `INTERNAL`. A
+/// transient one ([`is_transient_sqlx`]: a server restart's `admin_shutdown`, a pool timeout,
+/// …) is a connection error: the command may succeed once the database is back, and clients
+/// get a retryable `UNAVAILABLE`.
+fn reclassify(e: PersistenceError) -> PersistenceError {
+    match e {
+        PersistenceError::UnknownError(inner)
+            if inner
+                .downcast_ref::<sqlx::Error>()
+                .is_some_and(is_transient_sqlx) =>
+        {
+            PersistenceError::ConnectionError(inner)
+        }
+        other => other,
+    }
 }
 
 impl PersistedEventRepository for EventRepository {
@@ -103,5 +123,28 @@ impl PersistedEventRepository for EventRepository {
 
     async fn stream_all_events<A: Aggregate>(&self) -> Result<ReplayStream, PersistenceError> {
         delegate!(self, r => r.stream_all_events::<A>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_database_errors_become_connection_errors() {
+        let transient = PersistenceError::UnknownError(Box::new(sqlx::Error::PoolTimedOut));
+        assert!(matches!(
+            reclassify(transient),
+            PersistenceError::ConnectionError(_)
+        ));
+        let broken = PersistenceError::UnknownError(Box::new(sqlx::Error::RowNotFound));
+        assert!(matches!(
+            reclassify(broken),
+            PersistenceError::UnknownError(_)
+        ));
+        assert!(matches!(
+            reclassify(PersistenceError::OptimisticLockError),
+            PersistenceError::OptimisticLockError
+        ));
     }
 }

@@ -4,6 +4,11 @@
 //! per test, so tests run in parallel) and DynamoDB Local (a fresh table prefix per test). A
 //! test that cannot reach a service panics with the command that starts it — it never passes
 //! silently.
+//!
+//! [`dedicated`] starts private instances of the same services (a Postgres cluster, a DynamoDB
+//! Local) for fault-injection tests, which stop and restart them.
+
+pub mod dedicated;
 
 use std::sync::Once;
 

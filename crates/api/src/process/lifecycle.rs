@@ -26,7 +26,7 @@ use holdfast_domain::listing::Listing;
 use holdfast_eventstore::Position;
 
 use super::{latest, load};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The result of a step: the booking afterwards and the last position written.
@@ -55,10 +55,6 @@ pub struct PaymentReport {
 pub struct BookingSteps<'a> {
     state: &'a AppState,
     metadata: HashMap<String, String>,
-}
-
-fn is_not_found(e: &ApiError) -> bool {
-    e.code == ErrorCode::NotFound
 }
 
 impl<'a> BookingSteps<'a> {
@@ -163,7 +159,13 @@ impl<'a> BookingSteps<'a> {
         let mut position = self
             .on_booking(id, BookingCommand::CancelBooking { by, reason })
             .await?;
-        let release = match before.status() {
+        // A booking already cancelled (a retry after the first attempt stopped between its
+        // steps) is finished from the status it was cancelled from.
+        let from = match before.status() {
+            Some(BookingStatus::Cancelled) => before.cancellation().map(|c| c.from),
+            status => status,
+        };
+        let release = match from {
             Some(BookingStatus::Confirmed) => {
                 Some(InventoryCommand::ReleaseAllocation { booking_id: id })
             }
@@ -178,15 +180,16 @@ impl<'a> BookingSteps<'a> {
         if let Some(command) = release {
             match self.on_inventory(&before, command).await {
                 Ok(p) => position = latest(position, p),
-                // A Requested booking may have no hold; an expired hold is already released.
-                Err(e) if is_not_found(&e) => {}
+                // A Requested booking may have no hold; an expired hold, or the release of a
+                // first attempt, is already done.
+                Err(e) if crate::idempotency::is_final(&e) => {}
                 Err(e) => return Err(e),
             }
         }
         if let Some(coupon) = before.coupon() {
             // A booking cancelled before it was paid never used its coupon: it comes back
             // whatever the campaign says; after payment, the campaign's rule decides.
-            let command = if before.status() == Some(BookingStatus::Confirmed) {
+            let command = if from == Some(BookingStatus::Confirmed) {
                 CouponCommand::RestoreCoupon { booking_id: id }
             } else {
                 CouponCommand::UndoRedemption { booking_id: id }
@@ -203,8 +206,9 @@ impl<'a> BookingSteps<'a> {
                 .await;
             match restored.map_err(ApiError::from) {
                 Ok(c) => position = latest(position, c.position),
-                // The campaign does not give coupons back on cancellation: nothing to do.
-                Err(e) if e.code == ErrorCode::InvalidState => {}
+                // The campaign does not give coupons back on cancellation, or it was given
+                // back already: nothing to do.
+                Err(e) if crate::idempotency::is_final(&e) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -4,10 +4,12 @@
 //! `tests/schema.rs` fails when it drifts.
 //!
 //! Every resolver reads the [`AppState`] and the caller's [`Principal`] from the context
-//! ([`context`]); errors are [`crate::error::ApiError`]s, so each carries `extensions.code`.
+//! ([`context`]); errors are [`crate::error::ApiError`]s, so each carries `extensions.code`,
+//! and [`error_codes`] gives one (`INVALID_INPUT`) to the errors async-graphql raises itself.
 
 pub mod consistency;
 pub mod context;
+pub mod error_codes;
 pub mod inputs;
 pub mod mutation;
 pub mod query;
@@ -52,8 +54,9 @@ pub struct SubscriptionRoot(
 /// The whole schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Deepest query accepted.
-pub const MAX_DEPTH: usize = 12;
+/// Deepest query accepted: the standard introspection query (graphql-js's, which GraphiQL and
+/// schema tools send) needs 15.
+pub const MAX_DEPTH: usize = 15;
 /// Most complex query accepted (async-graphql's complexity: 1 per field, × page sizes).
 pub const MAX_COMPLEXITY: usize = 2_000;
 
@@ -71,6 +74,7 @@ pub fn build(state: AppState) -> AppSchema {
     .data(crate::read_models::AliasCache::default())
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
+    .extension(error_codes::ErrorCodes)
     .finish()
 }
 

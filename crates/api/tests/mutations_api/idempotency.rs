@@ -153,3 +153,52 @@ async fn idempotency_keys_are_bounded() {
     }
     assert_eq!(event_count(&app).await, 0);
 }
+
+/// Regression (found by the reliability suite's crash scenario): a request whose process was
+/// killed left its key "still running" for the whole in-flight timeout (two minutes), so every
+/// retry got `CONFLICT`. A running request now holds a lease on its key; once the lease runs
+/// out a retry takes the key over at once, while a renewed lease keeps it.
+#[tokio::test]
+async fn a_key_whose_request_died_is_taken_over_once_its_lease_runs_out() {
+    use holdfast_api::idempotency::{Begin, IdempotencyKey, IdempotencyStore};
+
+    let app = spawn_app().await;
+    let store = IdempotencyStore::new(&app.state.store);
+    let pool = app.state.store.pg_pool().unwrap();
+    let now = app.state.services.clock.now();
+    let (a, b) = (
+        IdempotencyKey::parse("died").unwrap(),
+        IdempotencyKey::parse("alive").unwrap(),
+    );
+    for k in [&a, &b] {
+        assert!(matches!(
+            store.begin("guest:g", k, "h", now).await,
+            Ok(Begin::New)
+        ));
+    }
+    // Both still running: retries are told to come back.
+    for k in [&a, &b] {
+        let running = store.begin("guest:g", k, "h", now).await.unwrap_err();
+        assert_eq!(running.code, holdfast_api::error::ErrorCode::Conflict);
+    }
+    // Both leases run out (as when nothing renews them for LEASE); `alive` is renewed.
+    sqlx::query("UPDATE idempotency_keys SET lease_until = now() - interval '1 second'")
+        .execute(pool)
+        .await
+        .unwrap();
+    store.renew("guest:g", &b).await;
+    // At the same application instant: the dead one is taken over, the live one is not.
+    assert!(matches!(
+        store.begin("guest:g", &a, "h", now).await,
+        Ok(Begin::New)
+    ));
+    let running = store.begin("guest:g", &b, "h", now).await.unwrap_err();
+    assert_eq!(running.code, holdfast_api::error::ErrorCode::Conflict);
+    // A different request with the dead key is still refused.
+    sqlx::query("UPDATE idempotency_keys SET lease_until = now() - interval '1 second'")
+        .execute(pool)
+        .await
+        .unwrap();
+    let other = store.begin("guest:g", &a, "other", now).await.unwrap_err();
+    assert_eq!(other.code, holdfast_api::error::ErrorCode::InvalidInput);
+}

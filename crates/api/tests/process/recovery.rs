@@ -321,3 +321,60 @@ async fn the_worker_expires_holds_on_the_embedded_default_too() {
     calendar_available(&app, &inventory_id, 3).await;
     worker.stop().await;
 }
+
+#[tokio::test]
+async fn a_cancellation_retried_after_it_stopped_half_way_gives_the_units_back() {
+    // No worker: the retry alone must finish the job.
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let listing = published_listing(&app, &op, event_policy()).await;
+    let inventory_id = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-03-01", "2030-03-02", &[]),
+        2,
+        30_000,
+    )
+    .await;
+    let (_, g) = guest();
+    let ticket = json!({"listingId": listing, "inventoryId": inventory_id,
+                        "eventDate": "2030-03-01", "partySize": 1});
+    let held = booking_mutation(&app, &g, "placeBooking", ticket.clone()).await;
+    let paid = booking_mutation(&app, &g, "placeBooking", ticket).await;
+    crate::pay(&app, &op, &paid, "pi_paid").await;
+
+    // Each cancellation stops after the booking's step (Postgres went away before the
+    // inventory's): the booking says cancelled, the units are still taken.
+    for b in [&held, &paid] {
+        app.state
+            .commands
+            .bookings
+            .execute(
+                b["bookingId"].as_str().unwrap(),
+                BookingCommand::CancelBooking {
+                    by: holdfast_domain::booking::CancelledBy::Guest,
+                    reason: holdfast_domain::booking::CancellationReason::GuestRequest,
+                },
+                HashMap::new(),
+            )
+            .await
+            .unwrap();
+    }
+    let inv = inventory(&app, &inventory_id).await;
+    assert_eq!((inv.holds().len(), inv.allocations().len()), (1, 1));
+
+    // The client retries: the hold and the allocation are given back.
+    for b in [&held, &paid] {
+        let again = booking_mutation(
+            &app,
+            &g,
+            "cancelBooking",
+            json!({"bookingId": b["bookingId"]}),
+        )
+        .await;
+        assert_eq!(again["status"], "CANCELLED");
+    }
+    let inv = inventory(&app, &inventory_id).await;
+    assert_eq!((inv.holds().len(), inv.allocations().len()), (0, 0));
+}
