@@ -1,4 +1,4 @@
-//! The outbox's tables on the event store's database (migration `0003`, both backends):
+//! The outbox's tables on the event store's database (migration `0004`, both backends):
 //! `notification_cursors` (per sink, the log position up to which notifications were
 //! enqueued) and `notification_deliveries` (one row per sink and notification).
 //!

@@ -1,5 +1,5 @@
 //! Replay protection of provider webhooks: the `payment_webhook_events` table, one row per
-//! provider event id (see the migration `0003`).
+//! provider event id (see the migration `0004`).
 //!
 //! [`ReplayStore::begin`] inserts the id with no outcome (insert-or-ignore): the caller that
 //! inserted it processes the event, then [`ReplayStore::finish`] records the outcome, or

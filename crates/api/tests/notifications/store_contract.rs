@@ -1,4 +1,4 @@
-//! The outbox and replay tables (migration 0003) behave the same on Postgres and SQLite.
+//! The outbox and replay tables (migration 0004) behave the same on Postgres and SQLite.
 
 use chrono::{DateTime, Duration, Utc};
 use holdfast_api::notify::{
