@@ -7,6 +7,9 @@
 //! - [`auth`]: bearer tokens and principals; [`error`]: the error model (`extensions.code`).
 //! - [`health`]: `/healthz` (the process answers) and `/readyz` (its dependencies answer);
 //!   [`metrics`]: `/metrics` (Prometheus).
+//! - [`webhooks`]: `POST /webhooks/payments` (signed, replay-protected payment reports);
+//!   [`signature`]: the `Holdfast-Signature` HMAC scheme it and the outbox use.
+//! - [`notify`]: the notifications outbox (event log → log and webhook sinks).
 //! - [`app`]: the router; tests drive it with `oneshot` or on a listener on port 0.
 
 pub mod auth;
@@ -18,16 +21,19 @@ pub mod health;
 pub mod http;
 pub mod idempotency;
 pub mod metrics;
+pub mod notify;
 pub mod process;
 pub mod read_models;
 pub mod schema;
+pub mod signature;
 pub mod state;
+pub mod webhooks;
 pub mod worker;
 
 pub use state::{AppState, ReadSide};
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
@@ -43,6 +49,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// | `GET /graphql/ws` | subscriptions (graphql-transport-ws and graphql-ws) |
 /// | `GET /healthz`, `GET /readyz` | liveness, readiness |
 /// | `GET /metrics` | Prometheus metrics |
+/// | `POST /webhooks/payments` | a payment provider's signed report ([`webhooks`]) |
 ///
 /// Every request is logged (a `tower-http` trace span), counted and timed, and its body is
 /// limited to [`MAX_BODY_BYTES`]. Installs the process's metrics recorder on first use.
@@ -62,6 +69,7 @@ pub fn app(state: AppState) -> Router {
                 .route("/healthz", get(health::healthz))
                 .route("/readyz", get(health::readyz))
                 .route("/metrics", get(metrics::render))
+                .route("/webhooks/payments", post(webhooks::payments::receive))
                 .with_state(state),
         )
         .layer(axum::middleware::from_fn(metrics::track))

@@ -13,7 +13,9 @@
 //!   `holdfast_projector_events_processed{table}` and `holdfast_projector_up{table}` (1 while
 //!   the projector starts, applies, waits for events or stands by for another instance; 0
 //!   when retrying, stopped or failed), gauges refreshed from the projection runtime's
-//!   statuses at every scrape.
+//!   statuses at every scrape;
+//! - `holdfast_payment_webhooks_total{outcome}`, from [`crate::webhooks::payments`], and
+//!   `holdfast_notifications_total{sink,result}`, from [`crate::notify::outbox`].
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -97,6 +99,14 @@ fn describe() {
     describe_gauge!(
         "holdfast_projector_up",
         "1 while a read model's projector is applying or waiting for events, else 0"
+    );
+    describe_counter!(
+        "holdfast_payment_webhooks_total",
+        "Payment provider webhook deliveries, by outcome (processed, ignored, duplicate, rejected, retry, unauthorized, malformed, disabled)"
+    );
+    describe_counter!(
+        "holdfast_notifications_total",
+        "Notification delivery attempts, by sink kind (log, webhook) and result (delivered, failed, dead)"
     );
     // Conflicts are rare: expose them at 0 from the start so that rates work.
     for aggregate in AGGREGATES {

@@ -12,6 +12,7 @@ use holdfast_projections::store::memory::MemoryStore;
 
 use crate::auth::Authenticator;
 use crate::commands::Commands;
+use crate::webhooks::PaymentsWebhook;
 
 /// Where the read models live.
 #[derive(Clone)]
@@ -81,6 +82,8 @@ pub struct AppState {
     pub services: DomainServices,
     /// The command side.
     pub commands: Arc<Commands>,
+    /// How `POST /webhooks/payments` verifies deliveries (`None`: the endpoint is disabled).
+    pub payments_webhook: Option<Arc<PaymentsWebhook>>,
 }
 
 impl AppState {
@@ -100,6 +103,13 @@ impl AppState {
             auth: Arc::new(auth),
             services,
             commands,
+            payments_webhook: None,
         }
+    }
+
+    /// Enables `POST /webhooks/payments` with `config`.
+    pub fn with_payments_webhook(mut self, config: PaymentsWebhook) -> Self {
+        self.payments_webhook = Some(Arc::new(config));
+        self
     }
 }

@@ -58,8 +58,11 @@ enum Command {
     Report(commands::report::ReportArgs),
     /// Print the GraphQL schema (SDL).
     Schema(commands::schema::SchemaArgs),
-    /// Run the projectors without HTTP until Ctrl-C/SIGTERM (pair with `serve --no-workers`).
+    /// Run the projectors and the notifications outbox without HTTP until Ctrl-C/SIGTERM
+    /// (pair with `serve --no-workers`).
     Worker(commands::worker::WorkerArgs),
+    /// The notifications outbox: list deliveries, retry dead ones.
+    Notifications(commands::notifications::NotificationsArgs),
 }
 
 /// Whether the failure is only that stdout was closed early (`holdfast events export | head`).
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
             Command::Report(args) => commands::report::run(args).await,
             Command::Schema(args) => commands::schema::run(args).await,
             Command::Worker(args) => commands::worker::run(args).await,
+            Command::Notifications(args) => commands::notifications::run(args).await,
         }
     });
     match result {

@@ -2,11 +2,14 @@
 //! environment variable, else a default that runs the embedded store.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use holdfast_api::ReadSide;
 use holdfast_api::auth::{AuthConfig, Authenticator, Secret};
+use holdfast_api::notify::{Outbox, OutboxHandle, OutboxOptions, Sink, WebhookSink};
+use holdfast_api::webhooks::PaymentsWebhook;
+use holdfast_api::{AppState, ReadSide};
 use holdfast_eventstore::EventStore;
 use holdfast_projections::dynamo::{self, DynamoSettings};
 
@@ -143,5 +146,123 @@ impl AuthArgs {
     /// The authenticator for [`Self::config`].
     pub fn authenticator(&self, store: &StoreArgs) -> anyhow::Result<Authenticator> {
         Ok(Authenticator::new(&self.config(store)?)?)
+    }
+}
+
+/// The notifications outbox (`serve`, `worker`): the log sink is always on; webhooks are added
+/// with `--notify-webhook`.
+#[derive(Args, Clone, Debug)]
+pub struct NotifyArgs {
+    /// Do not run the notifications outbox in this process.
+    #[arg(long, env = "HOLDFAST_NO_NOTIFICATIONS")]
+    pub no_notifications: bool,
+    /// Also POST every notification to this URL, signed (repeatable; the variable takes a
+    /// comma-separated list).
+    #[arg(
+        long = "notify-webhook",
+        env = "HOLDFAST_NOTIFY_WEBHOOKS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub notify_webhooks: Vec<String>,
+    /// The secret notification webhooks are signed with (Holdfast-Signature, HMAC-SHA256; at
+    /// least 16 bytes). Required with --notify-webhook.
+    #[arg(long, env = "HOLDFAST_NOTIFY_WEBHOOK_SECRET", hide_env_values = true)]
+    pub notify_webhook_secret: Option<String>,
+    /// Attempts before a notification is dead-lettered (an operator may retry it).
+    #[arg(long, env = "HOLDFAST_NOTIFY_MAX_ATTEMPTS", default_value_t = 8)]
+    pub notify_max_attempts: u32,
+    /// Delay after a first failed attempt, in milliseconds; doubles per attempt (with jitter).
+    #[arg(long, env = "HOLDFAST_NOTIFY_RETRY_BASE_MS", default_value_t = 1_000)]
+    pub notify_retry_base_ms: u64,
+    /// Largest delay between attempts, in milliseconds.
+    #[arg(
+        long,
+        env = "HOLDFAST_NOTIFY_RETRY_CAP_MS",
+        default_value_t = 3_600_000
+    )]
+    pub notify_retry_cap_ms: u64,
+    /// Timeout of one webhook attempt, in milliseconds.
+    #[arg(long, env = "HOLDFAST_NOTIFY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub notify_timeout_ms: u64,
+}
+
+impl NotifyArgs {
+    /// Starts the outbox on `store` (`None` with `--no-notifications`).
+    pub fn start(&self, store: &EventStore) -> anyhow::Result<Option<OutboxHandle>> {
+        if self.no_notifications {
+            return Ok(None);
+        }
+        let timeout = Duration::from_millis(self.notify_timeout_ms.max(1));
+        let mut sinks = Vec::new();
+        let urls: Vec<&str> = self
+            .notify_webhooks
+            .iter()
+            .map(|u| u.trim())
+            .filter(|u| !u.is_empty())
+            .collect();
+        if !urls.is_empty() {
+            let Some(secret) = &self.notify_webhook_secret else {
+                bail!(
+                    "--notify-webhook needs a signing secret: set HOLDFAST_NOTIFY_WEBHOOK_SECRET (--notify-webhook-secret)"
+                );
+            };
+            for url in urls {
+                let sink = WebhookSink::new(url, Secret::new(secret.as_bytes()), timeout)?;
+                sinks.push(Sink::Webhook(sink));
+            }
+        }
+        if self.notify_max_attempts == 0 {
+            bail!("--notify-max-attempts must be at least 1");
+        }
+        let options = OutboxOptions {
+            max_attempts: self.notify_max_attempts,
+            retry_base: Duration::from_millis(self.notify_retry_base_ms.max(1)),
+            retry_cap: Duration::from_millis(self.notify_retry_cap_ms.max(1)),
+            ..OutboxOptions::default()
+        };
+        Ok(Some(Outbox::new(store.clone(), sinks, options).start()))
+    }
+}
+
+/// Stops a running outbox (if any), logging how it ended.
+pub async fn stop_outbox(outbox: Option<OutboxHandle>) {
+    if let Some(outbox) = outbox
+        && let Err(e) = outbox.stop().await
+    {
+        tracing::warn!(error = %e, "the notifications outbox stopped with an error");
+    }
+}
+
+/// `POST /webhooks/payments` (`serve`).
+#[derive(Args, Clone, Debug)]
+pub struct PaymentsWebhookArgs {
+    /// The secret payment providers sign `POST /webhooks/payments` with (Holdfast-Signature,
+    /// HMAC-SHA256; at least 16 bytes). Without it the endpoint answers 404 WEBHOOK_DISABLED.
+    #[arg(long, env = "HOLDFAST_PAYMENTS_WEBHOOK_SECRET", hide_env_values = true)]
+    pub payments_webhook_secret: Option<String>,
+    /// Largest distance, in seconds, between a delivery's signed timestamp and now.
+    #[arg(
+        long,
+        env = "HOLDFAST_PAYMENTS_WEBHOOK_TOLERANCE_SECS",
+        default_value_t = 300
+    )]
+    pub payments_webhook_tolerance_secs: u32,
+}
+
+impl PaymentsWebhookArgs {
+    /// `state` with the webhook enabled when a secret is configured.
+    pub fn apply(&self, state: AppState) -> anyhow::Result<AppState> {
+        let Some(secret) = &self.payments_webhook_secret else {
+            return Ok(state);
+        };
+        if secret.len() < 16 {
+            bail!("the payments webhook secret must be at least 16 bytes");
+        }
+        Ok(state.with_payments_webhook(
+            PaymentsWebhook::new(Secret::new(secret.as_bytes())).tolerance(
+                chrono::Duration::seconds(i64::from(self.payments_webhook_tolerance_secs)),
+            ),
+        ))
     }
 }

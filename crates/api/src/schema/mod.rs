@@ -31,6 +31,7 @@ pub struct QueryRoot(
     query::booking::BookingQuery,
     query::coupon::CouponQuery,
     query::admin::AdminQuery,
+    query::notification::NotificationQuery,
 );
 
 /// The mutation root.
@@ -40,6 +41,7 @@ pub struct MutationRoot(
     mutation::InventoryMutation,
     mutation::BookingMutation,
     mutation::CouponMutation,
+    mutation::NotificationMutation,
 );
 
 /// The subscription root (graphql-ws at `/graphql/ws`).

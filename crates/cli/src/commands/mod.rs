@@ -3,6 +3,7 @@
 pub mod events;
 pub mod fixtures;
 pub mod migrate;
+pub mod notifications;
 pub mod projections;
 pub mod report;
 pub mod schema;

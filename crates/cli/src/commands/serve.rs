@@ -15,7 +15,9 @@ use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
 
 use holdfast_domain::services::DomainServices;
 
-use crate::settings::{AuthArgs, ReadSideArgs, StoreArgs};
+use crate::settings::{
+    AuthArgs, NotifyArgs, PaymentsWebhookArgs, ReadSideArgs, StoreArgs, stop_outbox,
+};
 
 /// Arguments of `holdfast serve`.
 #[derive(Args)]
@@ -36,6 +38,10 @@ pub struct ServeArgs {
     /// Do not load the built-in demo fixtures into an empty embedded (SQLite) event store.
     #[arg(long, env = "HOLDFAST_NO_DEMO")]
     no_demo: bool,
+    #[command(flatten)]
+    notify: NotifyArgs,
+    #[command(flatten)]
+    payments_webhook: PaymentsWebhookArgs,
 }
 
 /// Runs the server.
@@ -68,6 +74,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             ProjectorOptions::default(),
         ))
     });
+    // The notifications outbox runs where the workers run (not on an API-only node).
+    let outbox = if args.no_workers {
+        None
+    } else {
+        args.notify.start(&store)?
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| {
@@ -81,13 +93,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // The one line a script (or a test) waits for.
     let shutdown = shutdown_signal();
     println!("Holdfast listening on http://{address}");
-    let state = AppState::new(
+    let state = args.payments_webhook.apply(AppState::new(
         store,
         read_side,
         projections.clone(),
         authenticator,
         DomainServices::system(),
-    );
+    ))?;
     // The booking worker (expiries, waitlist offers, late payments, refunds) runs with the
     // projectors; `--no-workers` leaves both to `holdfast worker`.
     let worker =
@@ -99,6 +111,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(worker) = worker {
         worker.stop().await;
     }
+    stop_outbox(outbox).await;
     if let Some(runtime) = projections.and_then(Arc::into_inner) {
         for (table, result) in runtime.stop().await {
             if let Err(e) = result {

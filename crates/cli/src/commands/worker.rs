@@ -1,7 +1,8 @@
-//! `holdfast worker`: run the projectors and the booking worker (expiries, waitlist offers,
-//! late payments, refunds) without HTTP, until Ctrl-C or SIGTERM. With `holdfast serve
-//! --no-workers` on the API nodes, this is the projector/worker node. One active projector per
-//! read model and one active booking worker across nodes (leases); extra nodes are standbys.
+//! `holdfast worker`: run the projectors, the booking worker (expiries, waitlist offers,
+//! late payments, refunds) and the notifications outbox without HTTP, until Ctrl-C or SIGTERM.
+//! With `holdfast serve --no-workers` on the API nodes, this is the projector/worker node. One
+//! active projector per read model, one active booking worker and one active outbox across
+//! nodes (leases); extra nodes are standbys.
 
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use holdfast_projections::models::all_projections;
 use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
 
 use super::serve::shutdown_signal;
-use crate::settings::{ReadSideArgs, StoreArgs};
+use crate::settings::{NotifyArgs, ReadSideArgs, StoreArgs, stop_outbox};
 
 /// Arguments of `holdfast worker`.
 #[derive(Args)]
@@ -24,6 +25,8 @@ pub struct WorkerArgs {
     store: StoreArgs,
     #[command(flatten)]
     read_side: ReadSideArgs,
+    #[command(flatten)]
+    notify: NotifyArgs,
 }
 
 /// Runs the projectors until a shutdown signal.
@@ -42,6 +45,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         all_projections(),
         ProjectorOptions::default(),
     ));
+    let outbox = args.notify.start(&store)?;
     // The booking worker runs the same application services as the API; it verifies no
     // bearer token, so its authenticator is a throwaway key nobody holds.
     let throwaway = Secret::new(ulid::Ulid::new().to_string().into_bytes());
@@ -58,6 +62,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     println!("Holdfast worker running");
     shutdown.await;
     worker.stop().await;
+    stop_outbox(outbox).await;
     if let Some(runtime) = Arc::into_inner(runtime) {
         for (table, result) in runtime.stop().await {
             if let Err(e) = result {

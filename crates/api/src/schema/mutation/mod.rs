@@ -20,6 +20,7 @@ pub mod booking;
 pub mod coupon;
 pub mod inventory;
 pub mod listing;
+pub mod notification;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -42,6 +43,7 @@ pub use booking::BookingMutation;
 pub use coupon::CouponMutation;
 pub use inventory::InventoryMutation;
 pub use listing::ListingMutation;
+pub use notification::NotificationMutation;
 
 /// The name of the argument every mutation takes.
 pub const KEY_ARGUMENT: &str = "idempotencyKey";

@@ -5,4 +5,5 @@ pub mod booking;
 pub mod coupon;
 pub mod inventory;
 pub mod listing;
+pub mod notification;
 pub mod service;

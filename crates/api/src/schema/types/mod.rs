@@ -1,6 +1,7 @@
 //! GraphQL types, one module per aggregate, plus what they share.
 //!
 //! - [`money`]: the one `Money { amountMinor, currency }` output object.
+//! - [`notification`]: the outbox's deliveries, as operators see them.
 //! - [`listing`], [`calendar`], [`booking`], [`coupon`], [`event`]: output types mirroring the
 //!   read models' result types (camelCase), and their enums.
 //! - Here: the `Date` scalar (`YYYY-MM-DD`), page sizes of connections ([`page_size`]) and id
@@ -12,6 +13,7 @@ pub mod coupon;
 pub mod event;
 pub mod listing;
 pub mod money;
+pub mod notification;
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::NaiveDate;

@@ -1,0 +1,21 @@
+//! The booking process' side doors, on real services: the payments webhook
+//! (`POST /webhooks/payments`) and the notifications outbox.
+//!
+//! - `payments_webhook`: signed deliveries confirm a held booking; bad or stale signatures,
+//!   replays, malformed bodies, unknown bookings and a disabled endpoint are refused with a code.
+//! - `outbox`: a receiver failing 3 times then succeeding gets each notification exactly once;
+//!   dead-lettering, operator visibility and retry; restarts and a second instance send nothing
+//!   twice; the embedded shape (SQLite); with the booking worker, the offer and its expiry.
+//! - `store_contract`: the outbox and replay tables behave the same on Postgres and SQLite.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+#[path = "../mutations_api/fixtures.rs"]
+mod fixtures;
+
+mod receiver;
+
+mod outbox;
+mod payments_webhook;
+mod store_contract;
