@@ -10,7 +10,7 @@ use crate::fixtures::*;
 use crate::support::{guest, operator, spawn_app};
 use crate::{
     assert_no_overbooking, booking_mutation, calendar_shows, holds_released, inventory, pay,
-    try_booking_mutation,
+    pay_by_webhook, try_booking_mutation,
 };
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -90,8 +90,13 @@ async fn hotel_three_nights_with_a_coupon_paid_then_cancelled_48_hours_before_re
         json!({"currency": "KRW", "subtotalMinor": 370_000, "discountMinor": 37_000, "totalMinor": 333_000})
     );
     let id = placed["bookingId"].as_str().unwrap().to_owned();
-    let confirmed = pay(&app, &op, &placed, "pi_hotel_1").await;
-    assert_eq!(confirmed["status"], "CONFIRMED");
+    // The payment provider confirms through its signed webhook.
+    let answer = pay_by_webhook(&app, &placed, "pi_hotel_1").await;
+    assert_eq!(answer["status"], "processed", "{answer}");
+    app.booking_when(&id, "confirmed", |b| {
+        b.status() == Some(BookingStatus::Confirmed)
+    })
+    .await;
 
     // 48 hours before check-in (15:00 KST on 10 Feb = 06:00 UTC): the 24-hour tier, 50 %.
     app.clock.set(at("2030-02-08T06:00:00Z"));

@@ -106,3 +106,40 @@ pub async fn holds_released(app: &TestApp, inventory_id: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
 }
+
+/// Pays a held booking in full through the payment provider's signed webhook
+/// (`POST /webhooks/payments`, HMAC-SHA256 over `"<t>.<body>"`), as a provider would.
+pub async fn pay_by_webhook(app: &TestApp, booking: &Value, reference: &str) -> Value {
+    use holdfast_api::auth::Secret;
+    use holdfast_domain::services::Clock as _;
+    let secret = "whsec_process_journeys_0123456789";
+    let state =
+        app.state
+            .clone()
+            .with_payments_webhook(holdfast_api::webhooks::PaymentsWebhook::new(Secret::new(
+                secret,
+            )));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = holdfast_api::app(state);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let body = serde_json::to_vec(&json!({
+        "id": format!("evt_{reference}"), "type": "payment.succeeded",
+        "data": {"booking_id": booking["bookingId"], "amount_minor": booking["totals"]["totalMinor"],
+                 "currency": booking["totals"]["currency"], "reference": reference,
+                 "provider": "stripe"}}))
+    .unwrap();
+    let signature =
+        holdfast_api::signature::header_value(&Secret::new(secret), app.clock.now(), &body);
+    let response = app
+        .http
+        .post(format!("{base}/webhooks/payments"))
+        .header("Holdfast-Signature", signature)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "the webhook was refused");
+    response.json().await.unwrap()
+}
