@@ -20,13 +20,59 @@ async fn the_server_answers_graphql_with_its_clock() {
     );
 }
 
+/// Malformed, expired, forged (`alg: none`, another algorithm, another secret) and oversized
+/// tokens, and claims that describe no principal: `UNAUTHENTICATED` on a query and on a
+/// mutation an admin could run, never a 5xx, nothing stored.
 #[tokio::test]
 async fn a_bad_token_is_unauthenticated_not_a_5xx() {
+    use support::hostile_tokens as bad;
     let app = spawn_app().await;
+    let create = "mutation($key: String!) { createCampaign(idempotencyKey: $key, input: {
+        code: \"X\", discount: {fixed: {amountMinor: 1, currency: \"KRW\"}},
+        validFrom: \"2030-01-01T00:00:00Z\", validUntil: \"2030-03-01T00:00:00Z\",
+        totalQuantity: 1, tenantId: \"01JD0000000000000000000000\"}) { campaignId } }";
+    for token in [
+        "not-a-jwt".to_owned(),
+        "a.b.c".to_owned(),
+        bad::expired(),
+        bad::other_secret(),
+        bad::alg_none(),
+        bad::alg_hs512(),
+        bad::operator_without_tenant(),
+        support::token(holdfast_api::auth::Role::Guest, "not-a-guest-id", None),
+        "x".repeat(10_000),
+    ] {
+        for (query, variables) in [
+            ("{ version }", json!({})),
+            (create, json!({"key": ulid::Ulid::new().to_string()})),
+        ] {
+            let response = app.graphql(Some(&token), query, variables).await;
+            assert_eq!(
+                error_code(&response),
+                Some("UNAUTHENTICATED"),
+                "{token:.40}: {response}"
+            );
+            assert_eq!(response["data"], serde_json::Value::Null);
+        }
+    }
+    // Not a bearer header at all.
     let response = app
-        .graphql(Some("not-a-jwt"), "{ version }", json!({}))
-        .await;
-    assert_eq!(error_code(&response), Some("UNAUTHENTICATED"));
+        .http
+        .post(format!("{}/graphql", app.base))
+        .header("Authorization", "Basic cm9vdDpyb290")
+        .json(&json!({"query": "{ version }"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(!response.status().is_server_error());
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+    let pool = app.state.store.pg_pool().unwrap();
+    let (events,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 0, "a refused token stored nothing");
 }
 
 /// RS256: tokens signed with a private key verify against its public key, and nothing else.

@@ -243,3 +243,92 @@ async fn graphiql_is_served_at_the_root() {
     assert!(html.contains("graphiql"), "not GraphiQL");
     assert!(html.contains("/graphql/ws"), "no subscription endpoint");
 }
+
+/// Batching abuse: a JSON array of a thousand operations (queries or mutations) is a 400 and
+/// runs nothing; one document aliasing a mutation hundreds of times with one key runs it once;
+/// with a key per alias it is refused whole by the complexity limit; a fragment cycle and
+/// thousands of repeated fields are typed errors. Nothing is a 5xx; nothing extra is stored.
+#[tokio::test]
+async fn batching_abuse_is_refused_or_runs_once() {
+    let app = spawn_app().await;
+    let (_, op) = support::operator();
+    let create = |alias: String, key: &str| {
+        format!(
+            "{alias}: createCampaign(idempotencyKey: \"{key}\", input: {{code: \"BULK\",
+             discount: {{fixed: {{amountMinor: 1, currency: \"KRW\"}}}},
+             validFrom: \"2030-01-01T00:00:00Z\", validUntil: \"2030-03-01T00:00:00Z\",
+             totalQuantity: 1}}) {{ campaignId }} "
+        )
+    };
+    let events = || async {
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
+            .fetch_one(app.state.store.pg_pool().unwrap())
+            .await
+            .unwrap();
+        n
+    };
+
+    let batch: Vec<Value> = (0..1_000)
+        .map(|i| json!({"query": format!("mutation {{ {} }}", create("c".into(), &format!("k{i}")))}))
+        .collect();
+    let response = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&op)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(events().await, 0);
+
+    // 300 aliases, one key: one campaign, every alias answers it.
+    let same: String = (0..300)
+        .map(|i| create(format!("a{i}"), "one-key"))
+        .collect();
+    let response = app
+        .graphql(Some(&op), &format!("mutation {{ {same} }}"), json!({}))
+        .await;
+    assert!(
+        response.get("errors").is_none(),
+        "{:.300}",
+        response.to_string()
+    );
+    let ids: std::collections::HashSet<&str> = response["data"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v["campaignId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(events().await, 1);
+
+    // A key per alias, past the complexity limit: refused before running any.
+    let many: String = (0..2_500)
+        .map(|i| create(format!("a{i}"), &format!("key-{i}")))
+        .collect();
+    let response = app
+        .graphql(Some(&op), &format!("mutation {{ {many} }}"), json!({}))
+        .await;
+    assert_eq!(
+        code(&response),
+        "INVALID_INPUT",
+        "{:.300}",
+        response.to_string()
+    );
+    assert_eq!(events().await, 1);
+
+    // A fragment cycle: refused by the parser's recursion limit.
+    let cycle = "query { ...A } fragment A on QueryRoot { ...B } fragment B on QueryRoot { ...A }";
+    let response = app.graphql(None, cycle, json!({})).await;
+    assert_eq!(code(&response), "INVALID_INPUT", "{response}");
+    // 5 000 repeats of a field under directives: too complex.
+    let repeated = format!("{{ {} }}", "version @skip(if: false) ".repeat(5_000));
+    let response = app.graphql(None, &repeated, json!({})).await;
+    assert_eq!(response["errors"][0]["message"], "Query is too complex.");
+    assert_eq!(code(&response), "INVALID_INPUT");
+    // 20 000 repeats of one field without aliases merge into one: answered once.
+    let merged = format!("{{ {} }}", "__typename ".repeat(20_000));
+    let response = app.ok(None, &merged, json!({})).await;
+    assert_eq!(response, json!({"__typename": "QueryRoot"}));
+}

@@ -144,3 +144,84 @@ async fn hostile_operator_inputs_are_invalid_input() {
     }
     assert_eq!(event_count(&app).await, 0);
 }
+
+/// The same hostile values in the other mutations and in queries: year 10000, reversed
+/// ranges, huge and negative numbers, an unknown time zone — `INVALID_INPUT`, nothing stored.
+#[tokio::test]
+async fn hostile_values_elsewhere_are_invalid_input() {
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let (_, g) = guest();
+    let some_id = || ulid::Ulid::new().to_string();
+    let campaign = |from: &str, until: &str, total: i64| {
+        json!({"input": {"code": "HOSTILE", "discount": {"fixed": {"amountMinor": 1, "currency": "KRW"}},
+               "validFrom": from, "validUntil": until, "totalQuantity": total}})
+    };
+    let waitlist = |from: &str, to: &str, party: i64, quantity: i64| {
+        json!({"input": {"listingId": some_id(), "inventoryId": some_id(),
+               "wanted": {"from": from, "to": to}, "partySize": party, "quantity": quantity}})
+    };
+    let payment = |minor: i64, paid_at: &str| {
+        json!({"input": {"bookingId": some_id(), "provider": "psp", "reference": "r",
+               "amount": {"amountMinor": minor, "currency": "KRW"}, "paidAt": paid_at}})
+    };
+    let create_campaign = "mutation($key: String!, $input: CreateCampaignInput!) {
+        createCampaign(idempotencyKey: $key, input: $input) { campaignId } }";
+    let join = "mutation($key: String!, $input: JoinWaitlistInput!) {
+        joinWaitlist(idempotencyKey: $key, input: $input) { bookingId } }";
+    let pay = "mutation($key: String!, $input: ConfirmPaymentInput!) {
+        confirmPayment(idempotencyKey: $key, input: $input) { bookingId } }";
+    let details = "mutation($key: String!, $input: UpdateListingDetailsInput!) {
+        updateListingDetails(idempotencyKey: $key, input: $input) { listingId } }";
+    let availability = "query($inv: ID!, $from: NaiveDate!, $to: NaiveDate!) {
+        availability(inventoryId: $inv, from: $from, to: $to) { slot } }";
+    let cases = [
+        (
+            &op,
+            create_campaign,
+            campaign("2030-01-01T00:00:00Z", "10000-01-01T00:00:00Z", 1),
+        ),
+        (
+            &op,
+            create_campaign,
+            campaign("2030-03-01T00:00:00Z", "2030-01-01T00:00:00Z", 1),
+        ),
+        (
+            &op,
+            create_campaign,
+            campaign("2030-01-01T00:00:00Z", "2030-03-01T00:00:00Z", -1),
+        ),
+        (
+            &op,
+            create_campaign,
+            campaign("2030-01-01T00:00:00Z", "2030-03-01T00:00:00Z", 1 << 40),
+        ),
+        (&g, join, waitlist("2030-02-01", "2030-02-03", 1 << 40, 1)),
+        (&g, join, waitlist("2030-02-01", "2030-02-03", 1, -1)),
+        (&g, join, waitlist("2030-02-03", "2030-02-01", 1, 1)),
+        (&g, join, waitlist("2030-02-01", "10000-01-01", 1, 1)),
+        (&op, pay, payment(-10_000, "2030-01-07T09:00:00Z")),
+        (&op, pay, payment(10_000, "10000-01-01T00:00:00Z")),
+        (
+            &op,
+            details,
+            json!({"input": {"listingId": some_id(), "timeZone": "Mars/Olympus_Mons"}}),
+        ),
+        (
+            &op,
+            availability,
+            json!({"inv": some_id(), "from": "2030-02-03", "to": "2030-02-01"}),
+        ),
+        (
+            &op,
+            availability,
+            json!({"inv": some_id(), "from": "2030-02-01", "to": "10000-01-01"}),
+        ),
+    ];
+    for (token, document, mut variables) in cases {
+        variables["key"] = json!(key());
+        let r = app.graphql(Some(token), document, variables.clone()).await;
+        assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{variables}: {r}");
+    }
+    assert_eq!(event_count(&app).await, 0);
+}

@@ -4,6 +4,7 @@
 //! - `storm`: 200 concurrent placements on 50 seats;
 //! - `policy`: the same-day 18:00 opening rule in Seoul;
 //! - `idempotency`: retries return the first result and append nothing;
+//! - `retries`: every kind of mutation retried after client timeouts takes effect once per key;
 //! - `compensation`: a refused coupon releases the hold and rejects the booking;
 //! - `hostile`: bad input is `INVALID_INPUT` naming the field, never a 5xx;
 //! - `lifecycle`: every mutation's success path;
@@ -22,4 +23,5 @@ mod hostile;
 mod idempotency;
 mod lifecycle;
 mod policy;
+mod retries;
 mod storm;

@@ -187,3 +187,48 @@ impl TestApp {
         }
     }
 }
+
+/// Tokens an attacker or a broken client might send, each refused for its own reason.
+pub mod hostile_tokens {
+    use chrono::Duration;
+    use holdfast_api::auth::{Role, Secret, TokenIssuer};
+
+    use super::{SECRET, admin};
+
+    /// `token`'s header replaced by `header` (base64url JSON), its signature by `signature`.
+    fn with_header(token: &str, header: &str, signature: &str) -> String {
+        let claims = token.split('.').nth(1).unwrap();
+        format!("{header}.{claims}.{signature}")
+    }
+
+    /// An admin token that expired ten minutes ago (past the 60 s leeway).
+    pub fn expired() -> String {
+        TokenIssuer::hs256(&Secret::new(SECRET))
+            .mint(Role::Admin, "root", None, Duration::minutes(-10))
+            .unwrap()
+    }
+
+    /// An admin token signed with another secret.
+    pub fn other_secret() -> String {
+        TokenIssuer::hs256(&Secret::new("another-secret-of-enough-bytes!!"))
+            .mint(Role::Admin, "root", None, Duration::hours(1))
+            .unwrap()
+    }
+
+    /// Valid admin claims with `{"alg":"none","typ":"JWT"}` and no signature.
+    pub fn alg_none() -> String {
+        with_header(&admin(), "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0", "")
+    }
+
+    /// Valid admin claims and signature, the header claiming `{"alg":"HS512","typ":"JWT"}`.
+    pub fn alg_hs512() -> String {
+        let token = admin();
+        let signature = token.rsplit('.').next().unwrap().to_owned();
+        with_header(&token, "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9", &signature)
+    }
+
+    /// A correctly signed operator token without a tenant.
+    pub fn operator_without_tenant() -> String {
+        super::token(Role::Operator, "op", None)
+    }
+}
