@@ -1,0 +1,119 @@
+//! `export`: the real `holdfast events export --out FILE` (this binary, as a child process) of a
+//! log of `--events` events (an empty database is filled first, see [`super::history`]),
+//! timed from spawn to exit. Reference (no target, for the analysis): Postgres streaming the
+//! same rows in the same order with `COPY … TO STDOUT`.
+//!
+//! Check: the file has one JSON line per event.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use futures::StreamExt;
+use sqlx::postgres::PgPoolCopyExt;
+
+use super::history;
+use super::stats::{Report, Row, number};
+use crate::settings::StoreArgs;
+
+/// Arguments of `holdfast bench export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Events in the log (an empty store is filled with this many).
+    #[arg(long, default_value_t = 1_000_000)]
+    events: u64,
+    /// Where the export is written (deleted afterwards; default: a temporary file).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Runs the scenario.
+pub async fn run(args: ExportArgs) -> anyhow::Result<Report> {
+    let store = args.store.open().await?;
+    let total = history::ensure(&store, args.events).await?;
+    let pool = store.pg_pool().context("Postgres only")?.clone();
+    let out = args.out.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("holdfast-bench-export-{}.jsonl", ulid::Ulid::new()))
+    });
+
+    // Reference: Postgres alone, the same rows in log order.
+    let started = Instant::now();
+    let mut stream = pool
+        .copy_out_raw(
+            "COPY (SELECT tx_id, global_position, recorded_at, aggregate_type, aggregate_id,
+                          sequence, event_type, event_version, payload, metadata
+                     FROM events ORDER BY tx_id, global_position) TO STDOUT",
+        )
+        .await?;
+    let mut bytes = 0usize;
+    while let Some(chunk) = stream.next().await {
+        bytes += chunk?.len();
+    }
+    let copy_seconds = started.elapsed().as_secs_f64();
+
+    let exe = std::env::current_exe().context("cannot find this binary")?;
+    let started = Instant::now();
+    let output = tokio::process::Command::new(&exe)
+        .args(["events", "export", "--format", "jsonl", "--out"])
+        .arg(&out)
+        .env("HOLDFAST_DATABASE_URL", &args.store.database_url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .with_context(|| format!("cannot run {}", exe.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        let _ = std::fs::remove_file(&out);
+        bail!(
+            "events export failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    let lines = std::io::BufReader::new(std::fs::File::open(&out)?)
+        .lines()
+        .try_fold(0u64, |n, line| line.map(|_| n + 1))?;
+    if args.out.is_none() {
+        let _ = std::fs::remove_file(&out);
+    }
+
+    let mut report = Report::new(format!(
+        "export — `holdfast events export --format jsonl --out FILE` of {} events",
+        number(total as f64)
+    ));
+    report.rows.push(Row::rate(
+        format!(
+            "events export → JSONL ({:.0} MB, whole process)",
+            size as f64 / 1e6
+        ),
+        1,
+        lines,
+        seconds,
+        "events/s",
+    ));
+    report.rows.push(Row::rate(
+        format!(
+            "reference: Postgres COPY of the same rows in log order ({:.0} MB)",
+            bytes as f64 / 1e6
+        ),
+        1,
+        total,
+        copy_seconds,
+        "rows/s",
+    ));
+    let rate = lines as f64 / seconds.max(1e-9);
+    report.target("events/s", number(rate), "≥ 100,000", rate >= 100_000.0);
+    report.check(
+        lines == total,
+        format!(
+            "one line per event ({} lines, {} events)",
+            number(lines as f64),
+            number(total as f64)
+        ),
+    );
+    Ok(report)
+}

@@ -1,0 +1,150 @@
+//! `lag`: projection lag under `holds` load. While `--clients` run the holds load, a probe
+//! places a booking every `--probe-every` on an inventory of its own and, as soon as the
+//! mutation answers, reads the calendar with the mutation's consistency token: the server
+//! answers once the calendar projector has applied that commit. The time from the mutation's
+//! answer to the read's answer is the lag (commit → visible), measured from the outside; it
+//! includes one read round trip, shown on its own (a plain read of the same slot right after).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::Duration;
+use clap::Args;
+use serde_json::json;
+
+use super::client::{Answer, Api, key};
+use super::holds::{self, HoldsShape, HoldsWorld};
+use super::setup::{self, AVAILABILITY, PLACE_BOOKING, day, text};
+use super::stats::{Report, Row, Tally, millis};
+use super::{LoadArgs, ServerArgs, parse_duration};
+
+/// Arguments of `holdfast bench lag`.
+#[derive(Args)]
+pub struct LagArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    load: LoadArgs,
+    #[command(flatten)]
+    shape: HoldsShape,
+    /// Pause between two probes.
+    #[arg(long, default_value = "50ms", value_parser = parse_duration)]
+    probe_every: std::time::Duration,
+}
+
+/// Runs the scenario.
+pub async fn run(args: LagArgs) -> anyhow::Result<Report> {
+    let api = Api::new(&args.server)?;
+    api.wait_ready(std::time::Duration::from_secs(10)).await?;
+    let world = Arc::new(HoldsWorld::create(&api, &args.shape).await?);
+    let from = world.from;
+    let to = from + Duration::days(i64::from(world.days));
+    let (probe_inventory, _) =
+        setup::inventory(&api, &world.operator, &world.listing, (from, to), 1_000_000).await?;
+    let clients = args.load.clients.max(1);
+    let duration = args.load.duration;
+
+    let probe = {
+        let (api, world) = (api.clone(), world.clone());
+        let (_, guest) = api.guest()?;
+        let every = args.probe_every;
+        tokio::spawn(async move {
+            let deadline = Instant::now() + duration;
+            let (mut lag, mut plain, mut place) =
+                (Tally::default(), Tally::default(), Tally::default());
+            let mut rng = fastrand::Rng::with_seed(7);
+            while Instant::now() < deadline {
+                let date = day(world.from + Duration::days(i64::from(rng.u32(..world.days))));
+                let t0 = Instant::now();
+                let placed = api
+                    .call(
+                        Some(&guest),
+                        PLACE_BOOKING,
+                        json!({"key": key(), "input": {"listingId": world.listing,
+                            "inventoryId": probe_inventory, "eventDate": date, "partySize": 1}}),
+                    )
+                    .await;
+                place.record(t0.elapsed(), placed.outcome());
+                let token = match &placed {
+                    Answer::Data(data) => text(data, "/placeBooking/consistencyToken"),
+                    Answer::Error { .. } => None,
+                };
+                if let Some(token) = token {
+                    let committed = Instant::now();
+                    let seen = api
+                        .call(
+                            None,
+                            AVAILABILITY,
+                            json!({"id": probe_inventory, "from": date, "to": date, "token": token}),
+                        )
+                        .await;
+                    lag.record(committed.elapsed(), seen.outcome());
+                    let t2 = Instant::now();
+                    let read = api
+                        .call(
+                            None,
+                            AVAILABILITY,
+                            json!({"id": probe_inventory, "from": date, "to": date}),
+                        )
+                        .await;
+                    plain.record(t2.elapsed(), read.outcome());
+                }
+                tokio::time::sleep(every).await;
+            }
+            (lag, plain, place)
+        })
+    };
+    let outcome = holds::run_load(&api, &world, clients, duration).await?;
+    let (lag, plain, place) = probe.await.context("the lag probe panicked")?;
+
+    let mut report = Report::new(format!(
+        "lag — commit → visible in the calendar read model, under holds load ({clients} clients, {:.0} s)",
+        duration.as_secs_f64()
+    ));
+    report.rows.push(Row::from_tally(
+        "lag: mutation answered → read with its token answered",
+        1,
+        &lag,
+        outcome.seconds,
+        "probes/s",
+    ));
+    report.rows.push(Row::from_tally(
+        "  plain availability read right after (no token)",
+        1,
+        &plain,
+        outcome.seconds,
+        "reads/s",
+    ));
+    report.rows.push(Row::from_tally(
+        "  probe placeBooking",
+        1,
+        &place,
+        outcome.seconds,
+        "req/s",
+    ));
+    report.rows.push(Row::from_tally(
+        "holds load: bookings (place + confirm)",
+        clients,
+        &outcome.bookings,
+        outcome.seconds,
+        "bookings/s",
+    ));
+    let p99 = lag.summary().map(|s| s.p99).unwrap_or_default();
+    report.target(
+        "p99 lag",
+        format!("{} ms", millis(p99)),
+        "< 250 ms",
+        lag.ops() > 0 && p99 < std::time::Duration::from_millis(250),
+    );
+    report.check(
+        lag.ops() > 0 && lag.errors.is_empty(),
+        format!(
+            "every probe's commit became visible ({} probes, errors: {:?})",
+            lag.ops(),
+            lag.errors
+        ),
+    );
+    holds::check(&api, &world, &outcome, &mut report).await?;
+    Ok(report)
+}
