@@ -107,7 +107,13 @@ fn main() -> ExitCode {
     let matches = command.get_matches_from(args);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     telemetry::init(cli.log_format);
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Request handlers, the booking process and the workers nest deep async state machines; a
+    // debug build's frames are large, so worker threads get 8 MiB stacks instead of 2.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(8 * 1024 * 1024)
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -189,9 +189,8 @@ impl<'a> PlaceBooking<'a> {
         let mut redeemed = None;
         let after_hold = async {
             if let Some(campaign_id) = request.coupon {
-                let (p, discount) = self
-                    .redeem(request, &placement, campaign_id, &mut redeemed)
-                    .await?;
+                let (p, discount) =
+                    Box::pin(self.redeem(request, &placement, campaign_id, &mut redeemed)).await?;
                 position = latest(position, p);
                 totals.discount = discount;
                 totals.total = placement
