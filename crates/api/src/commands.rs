@@ -1,6 +1,5 @@
-//! The command side: one [`Dispatcher`] per aggregate, sharing one set of per-aggregate locks.
-
-use std::sync::Arc;
+//! The command side: one [`Dispatcher`] per aggregate (group commit per aggregate id, an
+//! aggregate cache validated by sequence; see [`crate::dispatch`]).
 
 use holdfast_domain::booking::Booking;
 use holdfast_domain::coupon::CouponCampaign;
@@ -9,7 +8,7 @@ use holdfast_domain::listing::Listing;
 use holdfast_domain::services::DomainServices;
 use holdfast_eventstore::EventStore;
 
-use crate::dispatch::{Dispatcher, RetryPolicy, StripedLocks};
+use crate::dispatch::{DispatchOptions, Dispatcher};
 
 /// Inventories have long streams (every hold and release): snapshot every this many events.
 pub const INVENTORY_SNAPSHOT_EVERY: usize = 100;
@@ -29,25 +28,16 @@ pub struct Commands {
 impl Commands {
     /// Dispatchers on `store` with `services` (the clock).
     pub fn new(store: &EventStore, services: &DomainServices) -> Self {
-        let locks = Arc::new(StripedLocks::new(1024));
-        let retry = RetryPolicy::default();
+        let plain = DispatchOptions::default();
+        let snapshotted = DispatchOptions {
+            snapshot_every: Some(INVENTORY_SNAPSHOT_EVERY),
+            ..plain
+        };
         Self {
-            listings: Dispatcher::new(store, services.clone(), None, locks.clone(), retry),
-            inventories: Dispatcher::new(
-                store,
-                services.clone(),
-                Some(INVENTORY_SNAPSHOT_EVERY),
-                locks.clone(),
-                retry,
-            ),
-            bookings: Dispatcher::new(store, services.clone(), None, locks.clone(), retry),
-            coupons: Dispatcher::new(
-                store,
-                services.clone(),
-                Some(INVENTORY_SNAPSHOT_EVERY),
-                locks,
-                retry,
-            ),
+            listings: Dispatcher::new(store, services.clone(), plain),
+            inventories: Dispatcher::new(store, services.clone(), snapshotted),
+            bookings: Dispatcher::new(store, services.clone(), plain),
+            coupons: Dispatcher::new(store, services.clone(), snapshotted),
         }
     }
 }

@@ -1,23 +1,67 @@
 //! Command dispatch: the one way the application sends a command to an aggregate.
 //!
-//! - **In-process serialisation**: commands to one aggregate queue on a lock (striped: a fixed
-//!   set of locks chosen by a hash of the id, so memory stays bounded), so a storm on one hot
-//!   inventory does not thrash on optimistic conflicts. Correctness never depends on it: the
-//!   event store's optimistic concurrency is the guard (another node may write too).
-//! - **Bounded retries**: an optimistic-concurrency conflict reloads and retries, up to
-//!   [`RetryPolicy::max_attempts`], with a short jittered backoff; then the caller gets
-//!   [`DispatchError::Conflict`], which the API reports as retryable.
-//! - **Consistency token**: after a commit, the position of the aggregate's last event, which
-//!   queries can wait for (read-your-writes).
+//! - **Group commit per aggregate**: commands to one aggregate queue in-process; the first to
+//!   arrive becomes the aggregate's *leader* (a spawned task, so a caller that goes away does not
+//!   strand the queue) and takes everything queued — up to [`DispatchOptions::max_batch`] — as one
+//!   batch: it decides each command in arrival order on the state the previous ones left, then
+//!   appends all their events in **one** append ([`EventStore::append`]). A storm on one hot
+//!   inventory therefore costs one round trip per batch, not per guest, and never thrashes on
+//!   optimistic conflicts inside one process. Answers (commits and rejections alike) are sent only
+//!   after the append succeeded: a rejection decided on a state that then failed to commit is
+//!   decided again.
+//! - **Aggregate cache validated by sequence**: the last state of recently used aggregates
+//!   (LRU, [`DispatchOptions::cache_capacity`] per aggregate type) with its sequence and snapshot
+//!   number. A load reads only the events after the cached sequence (usually none: one cheap
+//!   query instead of a snapshot and up to a hundred events to decode). Correctness never depends
+//!   on the cache: the event store's optimistic concurrency is the guard (another node or the
+//!   worker process may write too); a conflict evicts the entry and reloads.
+//! - **Bounded retries**: a conflicting append reloads and decides the whole batch again, up to
+//!   [`RetryPolicy::max_attempts`], with a short jittered backoff; then every command of the
+//!   batch gets [`DispatchError::Conflict`], which the API reports as retryable.
+//! - **Consistency token**: the log position of the last event a command appended (or of the
+//!   aggregate's last event, for a command that appended nothing), which queries can wait for.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cqrs_es::{Aggregate, AggregateError};
-use holdfast_eventstore::{EventStore, Position, StoreCqrs};
-use tokio::sync::Mutex;
+use cqrs_es::persist::{PersistedEventRepository, PersistedEventStore, SerializedEvent};
+use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventStore as _};
+use holdfast_domain::booking::Booking;
+use holdfast_domain::coupon::CouponCampaign;
+use holdfast_domain::inventory::Inventory;
+use holdfast_domain::listing::Listing;
+use holdfast_domain::services::DomainServices;
+use holdfast_eventstore::{AppendError, EventStore, Position, SnapshotUpdate};
+use lru::LruCache;
+use tokio::sync::oneshot;
+
+/// An aggregate whose decisions are a pure function of its state and a command (the domain's
+/// `decide`), so a batch can be decided in memory before anything is written.
+pub trait Decide: Aggregate + Clone {
+    /// The events `command` produces on this state, or why it is refused.
+    fn decide_command(
+        &self,
+        command: Self::Command,
+        services: &Self::Services,
+    ) -> Result<Vec<Self::Event>, Self::Error>;
+}
+
+macro_rules! decide_with_domain {
+    ($($aggregate:ty),*) => {$(
+        impl Decide for $aggregate {
+            fn decide_command(
+                &self,
+                command: Self::Command,
+                services: &DomainServices,
+            ) -> Result<Vec<Self::Event>, Self::Error> {
+                self.decide(command, services)
+            }
+        }
+    )*};
+}
+decide_with_domain!(Listing, Inventory, Booking, CouponCampaign);
 
 /// How conflicts are retried.
 #[derive(Clone, Copy, Debug)]
@@ -33,6 +77,30 @@ impl Default for RetryPolicy {
         Self {
             max_attempts: 10,
             max_backoff: Duration::from_millis(50),
+        }
+    }
+}
+
+/// How a [`Dispatcher`] batches, caches, snapshots and retries.
+#[derive(Clone, Copy, Debug)]
+pub struct DispatchOptions {
+    /// Write a snapshot whenever the stream crosses a multiple of this many events.
+    pub snapshot_every: Option<usize>,
+    /// Conflict retries.
+    pub retry: RetryPolicy,
+    /// Aggregates kept in the cache (per aggregate type; 0 turns the cache off).
+    pub cache_capacity: usize,
+    /// Most commands decided and appended together.
+    pub max_batch: usize,
+}
+
+impl Default for DispatchOptions {
+    fn default() -> Self {
+        Self {
+            snapshot_every: None,
+            retry: RetryPolicy::default(),
+            cache_capacity: 4096,
+            max_batch: 256,
         }
     }
 }
@@ -57,72 +125,96 @@ pub enum DispatchError<E: std::error::Error> {
     Internal(String),
 }
 
+impl<E: std::error::Error> DispatchError<E> {
+    /// The same failure for another command of the batch (rejections are per command).
+    fn shared(&self) -> Option<Self> {
+        match self {
+            Self::Rejected(_) => None,
+            Self::Conflict { attempts } => Some(Self::Conflict {
+                attempts: *attempts,
+            }),
+            Self::Unavailable(m) => Some(Self::Unavailable(m.clone())),
+            Self::Internal(m) => Some(Self::Internal(m.clone())),
+        }
+    }
+}
+
 /// A committed command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Committed {
-    /// The aggregate's last event position after the command (a consistency token). `None`
-    /// only if the aggregate still has no event (a command that emitted nothing on a new id).
+    /// The log position of the last event the command appended, or of the aggregate's last
+    /// event if it appended none (a consistency token). `None` only if the aggregate still has
+    /// no event (a command that emitted nothing on a new id).
     pub position: Option<Position>,
-    /// Attempts it took (1 = no conflict).
+    /// Append attempts its batch took (1 = no conflict).
     pub attempts: u32,
 }
 
-/// A fixed set of async locks, chosen by a hash of the key.
-pub struct StripedLocks {
-    stripes: Box<[Mutex<()>]>,
+/// An aggregate's state as last seen, with where its stream was.
+struct Cached<A> {
+    aggregate: A,
+    sequence: usize,
+    snapshot: Option<usize>,
 }
 
-impl StripedLocks {
-    /// `n` stripes (at least 1).
-    pub fn new(n: usize) -> Self {
+type Reply<A> = oneshot::Sender<Result<Committed, DispatchError<<A as Aggregate>::Error>>>;
+
+struct Pending<A: Aggregate> {
+    command: A::Command,
+    metadata: HashMap<String, String>,
+    queued: Instant,
+    reply: Reply<A>,
+}
+
+struct Inner<A: Aggregate> {
+    store: EventStore,
+    services: A::Services,
+    options: DispatchOptions,
+    cache: Option<Mutex<LruCache<String, Arc<Cached<A>>>>>,
+    /// Commands waiting per aggregate id; an entry exists while the id has a leader.
+    queues: Mutex<HashMap<String, Vec<Pending<A>>>>,
+}
+
+/// Sends commands of aggregate `A` (see the module docs). Cheap to clone.
+pub struct Dispatcher<A: Aggregate> {
+    inner: Arc<Inner<A>>,
+}
+
+impl<A: Aggregate> Clone for Dispatcher<A> {
+    fn clone(&self) -> Self {
         Self {
-            stripes: (0..n.max(1)).map(|_| Mutex::new(())).collect(),
+            inner: self.inner.clone(),
         }
     }
-
-    /// The lock of `key`.
-    pub fn lock_for(&self, key: &str) -> &Mutex<()> {
-        let mut hasher = DefaultHasher::new();
-        key.hash(&mut hasher);
-        let index = (hasher.finish() % self.stripes.len() as u64) as usize;
-        &self.stripes[index]
-    }
 }
 
-/// Sends commands of aggregate `A`.
-pub struct Dispatcher<A: Aggregate> {
-    cqrs: StoreCqrs<A>,
-    store: EventStore,
-    locks: Arc<StripedLocks>,
-    retry: RetryPolicy,
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl<A> Dispatcher<A>
 where
-    A: Aggregate,
-    A::Command: Clone,
+    A: Decide + 'static,
+    A::Command: Clone + Send + Sync + 'static,
+    A::Error: Send + 'static,
+    A::Services: Send + Sync + 'static,
 {
-    /// A dispatcher on `store` (snapshotting every `snapshot_every` events when set).
-    pub fn new(
-        store: &EventStore,
-        services: A::Services,
-        snapshot_every: Option<usize>,
-        locks: Arc<StripedLocks>,
-        retry: RetryPolicy,
-    ) -> Self {
-        let cqrs = match snapshot_every {
-            Some(n) => store.snapshot_cqrs::<A>(n, services),
-            None => store.cqrs::<A>(services),
-        };
+    /// A dispatcher on `store`.
+    pub fn new(store: &EventStore, services: A::Services, options: DispatchOptions) -> Self {
+        let cache = NonZeroUsize::new(options.cache_capacity).map(|n| Mutex::new(LruCache::new(n)));
         Self {
-            cqrs,
-            store: store.clone(),
-            locks,
-            retry,
+            inner: Arc::new(Inner {
+                store: store.clone(),
+                services,
+                options,
+                cache,
+                queues: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
-    /// Executes `command` on aggregate `id`, retrying conflicts.
+    /// Executes `command` on aggregate `id` (batched with whatever else is queued for it),
+    /// retrying conflicts.
     #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, id = %id))]
     pub async fn execute(
         &self,
@@ -130,74 +222,396 @@ where
         command: A::Command,
         metadata: HashMap<String, String>,
     ) -> Result<Committed, DispatchError<A::Error>> {
-        let started = Instant::now();
-        let result = self.execute_inner(id, command, metadata).await;
-        let outcome = match &result {
-            Ok(_) => "committed",
-            Err(DispatchError::Rejected(_)) => "rejected",
-            Err(DispatchError::Conflict { .. }) => "conflict",
-            Err(DispatchError::Unavailable(_)) => "unavailable",
-            Err(DispatchError::Internal(_)) => "internal",
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            command,
+            metadata,
+            queued: Instant::now(),
+            reply,
         };
-        metrics::histogram!("holdfast_command_seconds", "aggregate" => A::TYPE, "outcome" => outcome)
-            .record(started.elapsed().as_secs_f64());
-        result
+        let lead = {
+            let mut queues = lock(&self.inner.queues);
+            match queues.get_mut(id) {
+                Some(queue) => {
+                    queue.push(pending);
+                    false
+                }
+                None => {
+                    queues.insert(id.to_owned(), vec![pending]);
+                    true
+                }
+            }
+        };
+        if lead {
+            let inner = self.inner.clone();
+            let id = id.to_owned();
+            tokio::spawn(async move { inner.lead(id).await });
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(DispatchError::Internal(
+                "the command's batch stopped before answering".to_owned(),
+            ))
+        })
     }
 
-    async fn execute_inner(
-        &self,
-        id: &str,
-        command: A::Command,
-        metadata: HashMap<String, String>,
-    ) -> Result<Committed, DispatchError<A::Error>> {
-        let _serialised = self
-            .locks
-            .lock_for(&format!("{}/{id}", A::TYPE))
-            .lock()
-            .await;
-        let mut attempt = 0;
+    /// The current state of aggregate `id` (the default state when it has no event), through
+    /// the cache: only events after the cached sequence are read.
+    pub async fn load(&self, id: &str) -> Result<A, DispatchError<A::Error>> {
+        Ok(self.inner.load(id).await?.aggregate.clone())
+    }
+}
+
+/// Removes the queue of an id whose leader stops without draining it (a panic): the waiting
+/// callers get an error instead of waiting forever.
+struct LeaderGuard<'a, A: Aggregate> {
+    inner: &'a Inner<A>,
+    id: &'a str,
+    done: bool,
+}
+
+impl<A: Aggregate> Drop for LeaderGuard<'_, A> {
+    fn drop(&mut self) {
+        if !self.done {
+            lock(&self.inner.queues).remove(self.id);
+        }
+    }
+}
+
+/// What one batch attempt decided.
+struct Decided<A: Aggregate> {
+    /// Per command: the number of the batch's events up to and including its own, or its
+    /// rejection.
+    outcomes: Vec<Result<usize, A::Error>>,
+    events: Vec<SerializedEvent>,
+    state: A,
+    sequence: usize,
+    snapshot: Option<SnapshotUpdate>,
+    /// The snapshot number after the append.
+    snapshot_number: Option<usize>,
+}
+
+impl<A> Inner<A>
+where
+    A: Decide + 'static,
+    A::Command: Clone + Send + Sync + 'static,
+    A::Error: Send + 'static,
+    A::Services: Send + Sync + 'static,
+{
+    async fn lead(&self, id: String) {
+        let mut guard = LeaderGuard {
+            inner: self,
+            id: &id,
+            done: false,
+        };
         loop {
+            let batch: Vec<Pending<A>> = {
+                let mut queues = lock(&self.queues);
+                let Some(queue) = queues.get_mut(&id) else {
+                    break;
+                };
+                if queue.is_empty() {
+                    queues.remove(&id);
+                    break;
+                }
+                let n = queue.len().min(self.options.max_batch.max(1));
+                queue.drain(..n).collect()
+            };
+            self.run_batch(&id, batch).await;
+        }
+        guard.done = true;
+    }
+
+    async fn run_batch(&self, id: &str, batch: Vec<Pending<A>>) {
+        metrics::histogram!("holdfast_command_batch_size", "aggregate" => A::TYPE)
+            .record(batch.len() as f64);
+        let mut attempt = 0;
+        let result = loop {
             attempt += 1;
+            let decided = match self.decide(id, &batch).await {
+                Ok(d) => d,
+                Err(e) => break Err(e),
+            };
             match self
-                .cqrs
-                .execute_with_metadata(id, command.clone(), metadata.clone())
+                .store
+                .append::<A>(id, &decided.events, decided.snapshot.clone())
                 .await
             {
-                Ok(()) => {
-                    let position = self
-                        .store
-                        .last_position(A::TYPE, id)
-                        .await
-                        .map_err(|e| DispatchError::Unavailable(e.to_string()))?;
-                    return Ok(Committed {
-                        position,
-                        attempts: attempt,
-                    });
+                Ok(positions) => {
+                    if !decided.events.is_empty() {
+                        self.remember(
+                            id,
+                            Cached {
+                                sequence: decided.sequence,
+                                snapshot: decided.snapshot_number,
+                                aggregate: decided.state,
+                            },
+                        );
+                    }
+                    break Ok((decided.outcomes, positions));
                 }
-                Err(AggregateError::UserError(e)) => return Err(DispatchError::Rejected(e)),
-                Err(AggregateError::AggregateConflict) => {
+                Err(AppendError::Conflict) => {
+                    self.forget(id);
                     metrics::counter!("holdfast_command_conflicts_total", "aggregate" => A::TYPE)
-                        .increment(1);
-                    if attempt >= self.retry.max_attempts {
-                        return Err(DispatchError::Conflict { attempts: attempt });
+                        .increment(batch.len() as u64);
+                    if attempt >= self.options.retry.max_attempts {
+                        break Err(DispatchError::Conflict { attempts: attempt });
                     }
                     let cap = self
+                        .options
                         .retry
                         .max_backoff
                         .min(Duration::from_millis(1 << attempt.min(10)));
-                    let pause = cap.mul_f64(fastrand::f64());
-                    tokio::time::sleep(pause).await;
+                    tokio::time::sleep(cap.mul_f64(fastrand::f64())).await;
                 }
-                Err(AggregateError::DatabaseConnectionError(e)) => {
-                    return Err(DispatchError::Unavailable(e.to_string()));
+                Err(e) if e.is_transient() => {
+                    self.forget(id);
+                    break Err(DispatchError::Unavailable(e.to_string()));
                 }
-                Err(
-                    AggregateError::DeserializationError(e) | AggregateError::UnexpectedError(e),
-                ) => {
-                    tracing::error!(error = %e, "command failed unexpectedly");
-                    return Err(DispatchError::Internal(e.to_string()));
+                Err(e) => {
+                    self.forget(id);
+                    tracing::error!(error = %e, "append failed unexpectedly");
+                    break Err(DispatchError::Internal(e.to_string()));
                 }
             }
+        };
+        let answers: Vec<Result<Committed, DispatchError<A::Error>>> = match result {
+            Err(e) => batch
+                .iter()
+                .map(|_| {
+                    Err(e
+                        .shared()
+                        .unwrap_or_else(|| DispatchError::Internal(e.to_string())))
+                })
+                .collect(),
+            Ok((outcomes, positions)) => {
+                let mut head: Option<Option<Position>> = None;
+                let mut answers = Vec::with_capacity(outcomes.len());
+                for outcome in outcomes {
+                    answers.push(match outcome {
+                        Err(e) => Err(DispatchError::Rejected(e)),
+                        Ok(n) if n > 0 => Ok(Committed {
+                            position: positions.get(n - 1).copied(),
+                            attempts: attempt,
+                        }),
+                        Ok(_) => {
+                            // Nothing appended up to this command: the aggregate's head before
+                            // the batch (looked up once).
+                            if head.is_none() {
+                                head = Some(
+                                    self.store.last_position(A::TYPE, id).await.ok().flatten(),
+                                );
+                            }
+                            Ok(Committed {
+                                position: head.flatten(),
+                                attempts: attempt,
+                            })
+                        }
+                    });
+                }
+                answers
+            }
+        };
+        for (pending, answer) in batch.into_iter().zip(answers) {
+            let outcome = match &answer {
+                Ok(_) => "committed",
+                Err(DispatchError::Rejected(_)) => "rejected",
+                Err(DispatchError::Conflict { .. }) => "conflict",
+                Err(DispatchError::Unavailable(_)) => "unavailable",
+                Err(DispatchError::Internal(_)) => "internal",
+            };
+            metrics::histogram!("holdfast_command_seconds", "aggregate" => A::TYPE, "outcome" => outcome)
+                .record(pending.queued.elapsed().as_secs_f64());
+            // A caller that went away no longer needs its answer.
+            let _ = pending.reply.send(answer);
+        }
+    }
+
+    /// Decides every command of the batch, in order, on the current state.
+    ///
+    /// The cached state is trusted without a read: if it is stale, the append collides on the
+    /// next sequence (a conflict: the entry is evicted and the batch decided again on a fresh
+    /// load), and an append that succeeds proves nothing came after the cached sequence, so
+    /// every decision of the batch — rejections included — was made on the current state. Only
+    /// a batch that appends nothing (all refused, or no-ops) proves nothing, so its cached state
+    /// is first brought up to date.
+    async fn decide(
+        &self,
+        id: &str,
+        batch: &[Pending<A>],
+    ) -> Result<Decided<A>, DispatchError<A::Error>> {
+        let cached = self.cache.as_ref().and_then(|c| lock(c).get(id).cloned());
+        let mut validated = cached.is_none();
+        let mut base = match cached {
+            Some(cached) => cached,
+            None => self.load(id).await?,
+        };
+        loop {
+            let decided = self.decide_on(id, &base, batch)?;
+            if validated || !decided.events.is_empty() {
+                return Ok(decided);
+            }
+            let current = self.load(id).await?;
+            if current.sequence == base.sequence {
+                return Ok(decided);
+            }
+            base = current;
+            validated = true;
+        }
+    }
+
+    fn decide_on(
+        &self,
+        id: &str,
+        base: &Cached<A>,
+        batch: &[Pending<A>],
+    ) -> Result<Decided<A>, DispatchError<A::Error>> {
+        let mut state = base.aggregate.clone();
+        let mut sequence = base.sequence;
+        let mut events = Vec::new();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for pending in batch {
+            match state.decide_command(pending.command.clone(), &self.services) {
+                Ok(new) => {
+                    for event in new {
+                        sequence += 1;
+                        events.push(serialize::<A>(id, sequence, &event, &pending.metadata)?);
+                        state.apply(event);
+                    }
+                    outcomes.push(Ok(events.len()));
+                }
+                Err(e) => outcomes.push(Err(e)),
+            }
+        }
+        let snapshot = match self.options.snapshot_every {
+            Some(every)
+                if every > 0
+                    && !events.is_empty()
+                    && base.sequence % every + events.len() >= every =>
+            {
+                Some(SnapshotUpdate {
+                    payload: serde_json::to_value(&state)
+                        .map_err(|e| DispatchError::Internal(e.to_string()))?,
+                    number: base.snapshot.map_or(1, |n| n + 1),
+                })
+            }
+            _ => None,
+        };
+        Ok(Decided {
+            outcomes,
+            events,
+            state,
+            sequence,
+            snapshot_number: snapshot.as_ref().map(|s| s.number).or(base.snapshot),
+            snapshot,
+        })
+    }
+
+    /// The aggregate's current state: the cached one brought up to date with the events after
+    /// its sequence, or loaded from the store (snapshot + later events).
+    async fn load(&self, id: &str) -> Result<Arc<Cached<A>>, DispatchError<A::Error>> {
+        let cached = self.cache.as_ref().and_then(|c| lock(c).get(id).cloned());
+        let fresh = match cached {
+            Some(cached) => {
+                let newer = self
+                    .store
+                    .repository()
+                    .get_last_events::<A>(id, cached.sequence)
+                    .await
+                    .map_err(|e| load_error(AggregateError::from(e)))?;
+                if newer.is_empty() {
+                    return Ok(cached);
+                }
+                let mut aggregate = cached.aggregate.clone();
+                let mut sequence = cached.sequence;
+                for event in newer {
+                    sequence = event.sequence;
+                    let event: A::Event = serde_json::from_value(event.payload)
+                        .map_err(|e| DispatchError::Internal(e.to_string()))?;
+                    aggregate.apply(event);
+                }
+                Cached {
+                    aggregate,
+                    sequence,
+                    snapshot: cached.snapshot,
+                }
+            }
+            None => {
+                let repository = self.store.repository();
+                let context = match self.options.snapshot_every {
+                    Some(n) => {
+                        PersistedEventStore::<_, A>::new_snapshot_store(repository, n)
+                            .load_aggregate(id)
+                            .await
+                    }
+                    None => {
+                        PersistedEventStore::<_, A>::new_event_store(repository)
+                            .load_aggregate(id)
+                            .await
+                    }
+                }
+                .map_err(load_error)?;
+                Cached {
+                    aggregate: context.aggregate,
+                    sequence: context.current_sequence,
+                    snapshot: context.current_snapshot,
+                }
+            }
+        };
+        // Aggregates without events are cached too: a new booking's first command then needs
+        // no read (its append proves the id was still unused).
+        let fresh = Arc::new(fresh);
+        self.remember_arc(id, fresh.clone());
+        Ok(fresh)
+    }
+
+    fn remember(&self, id: &str, entry: Cached<A>) {
+        self.remember_arc(id, Arc::new(entry));
+    }
+
+    /// Caches `entry` unless the cache already holds a later state of the aggregate.
+    fn remember_arc(&self, id: &str, entry: Arc<Cached<A>>) {
+        if let Some(cache) = &self.cache {
+            let mut cache = lock(cache);
+            if cache.peek(id).is_none_or(|e| e.sequence <= entry.sequence) {
+                cache.put(id.to_owned(), entry);
+            }
+        }
+    }
+
+    fn forget(&self, id: &str) {
+        if let Some(cache) = &self.cache {
+            lock(cache).pop(id);
+        }
+    }
+}
+
+/// An event as the repository stores it (as cqrs-es' own store serialises it).
+fn serialize<A: Aggregate>(
+    id: &str,
+    sequence: usize,
+    event: &A::Event,
+    metadata: &HashMap<String, String>,
+) -> Result<SerializedEvent, DispatchError<A::Error>> {
+    let internal = |e: serde_json::Error| DispatchError::Internal(e.to_string());
+    Ok(SerializedEvent::new(
+        id.to_owned(),
+        sequence,
+        A::TYPE.to_owned(),
+        event.event_type(),
+        event.event_version(),
+        serde_json::to_value(event).map_err(internal)?,
+        serde_json::to_value(metadata).map_err(internal)?,
+    ))
+}
+
+fn load_error<E: std::error::Error>(e: AggregateError<E>) -> DispatchError<E> {
+    match e {
+        AggregateError::DatabaseConnectionError(e) => DispatchError::Unavailable(e.to_string()),
+        AggregateError::UserError(e) => DispatchError::Rejected(e),
+        AggregateError::AggregateConflict => DispatchError::Conflict { attempts: 1 },
+        AggregateError::DeserializationError(e) | AggregateError::UnexpectedError(e) => {
+            tracing::error!(error = %e, "loading an aggregate failed unexpectedly");
+            DispatchError::Internal(e.to_string())
         }
     }
 }

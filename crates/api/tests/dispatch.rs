@@ -1,11 +1,13 @@
 //! Command dispatch on the real event store: storms on one hot inventory never overbook,
-//! whether commands queue in-process or race from two "nodes" through optimistic concurrency.
+//! whether commands are group-committed in-process or race from two "nodes" (each with its own
+//! queue and aggregate cache) through optimistic concurrency; batched appends keep snapshots and
+//! consistency tokens exact.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, Utc};
-use holdfast_api::dispatch::{DispatchError, Dispatcher, RetryPolicy, StripedLocks};
+use holdfast_api::dispatch::{DispatchError, DispatchOptions, Dispatcher, RetryPolicy};
 use holdfast_domain::common::{
     BookingId, Currency, DateRange, InventoryId, ListingId, Slot, TenantId,
 };
@@ -27,19 +29,17 @@ async fn store() -> EventStore {
     store
 }
 
-fn dispatcher(
-    store: &EventStore,
-    locks: Arc<StripedLocks>,
-    attempts: u32,
-) -> Dispatcher<Inventory> {
+fn dispatcher(store: &EventStore, attempts: u32) -> Dispatcher<Inventory> {
     Dispatcher::new(
         store,
         DomainServices::system(),
-        Some(50),
-        locks,
-        RetryPolicy {
-            max_attempts: attempts,
-            ..RetryPolicy::default()
+        DispatchOptions {
+            snapshot_every: Some(50),
+            retry: RetryPolicy {
+                max_attempts: attempts,
+                ..RetryPolicy::default()
+            },
+            ..DispatchOptions::default()
         },
     )
 }
@@ -123,7 +123,7 @@ async fn held_on_slot(store: &EventStore, id: &str) -> u32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_storm_on_one_slot_in_one_process_grants_exactly_the_capacity() {
     let store = store().await;
-    let d = Arc::new(dispatcher(&store, Arc::new(StripedLocks::new(64)), 10));
+    let d = Arc::new(dispatcher(&store, 10));
     let id = inventory_with_capacity(&d, 50).await;
     let (granted, sold_out, other) = storm(vec![d], &id, 200).await;
     assert_eq!((granted, sold_out), (50, 150), "other errors: {other:?}");
@@ -134,10 +134,10 @@ async fn a_storm_on_one_slot_in_one_process_grants_exactly_the_capacity() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_racing_never_overbook_and_conflicts_are_retried() {
     let store = store().await;
-    // Two dispatchers with their own locks: like two API nodes, only the event store's
-    // optimistic concurrency keeps them apart.
-    let a = Arc::new(dispatcher(&store, Arc::new(StripedLocks::new(64)), 200));
-    let b = Arc::new(dispatcher(&store, Arc::new(StripedLocks::new(64)), 200));
+    // Two dispatchers with their own queues and caches: like two API nodes, only the event
+    // store's optimistic concurrency keeps them apart.
+    let a = Arc::new(dispatcher(&store, 200));
+    let b = Arc::new(dispatcher(&store, 200));
     let id = inventory_with_capacity(&a, 30).await;
     let (granted, sold_out, other) = storm(vec![a, b], &id, 100).await;
     assert!(other.is_empty(), "{other:?}");
@@ -149,8 +149,8 @@ async fn two_nodes_racing_never_overbook_and_conflicts_are_retried() {
 async fn exhausted_retries_are_a_typed_conflict_and_nothing_is_lost() {
     let store = store().await;
     // One attempt only, two nodes: some commands must lose a race and report Conflict.
-    let a = Arc::new(dispatcher(&store, Arc::new(StripedLocks::new(64)), 1));
-    let b = Arc::new(dispatcher(&store, Arc::new(StripedLocks::new(64)), 1));
+    let a = Arc::new(dispatcher(&store, 1));
+    let b = Arc::new(dispatcher(&store, 1));
     let id = inventory_with_capacity(&a, 1_000).await;
     let tasks: Vec<_> = (0..60)
         .map(|i| {
@@ -182,7 +182,7 @@ async fn exhausted_retries_are_a_typed_conflict_and_nothing_is_lost() {
 #[tokio::test]
 async fn a_committed_command_returns_its_position_as_a_consistency_token() {
     let store = store().await;
-    let d = dispatcher(&store, Arc::new(StripedLocks::new(8)), 10);
+    let d = dispatcher(&store, 10);
     let id = inventory_with_capacity(&d, 5).await;
     let committed = d.execute(&id, hold(), HashMap::new()).await.unwrap();
     // The token is the log position of the hold this command appended, as the ordered reader
@@ -235,4 +235,130 @@ async fn a_committed_command_returns_its_position_as_a_consistency_token() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Every stored event of the inventory: (sequence, transaction id, global position).
+async fn stored(store: &EventStore, id: &str) -> Vec<(i64, String, i64)> {
+    sqlx::query_as(
+        "SELECT sequence, tx_id::text, global_position FROM events
+          WHERE aggregate_type = 'Inventory' AND aggregate_id = $1 ORDER BY sequence",
+    )
+    .bind(id)
+    .fetch_all(store.pg_pool().unwrap())
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn queued_commands_to_one_aggregate_share_appends_and_keep_their_own_positions() {
+    let store = store().await;
+    let d = Arc::new(dispatcher(&store, 10));
+    let id = inventory_with_capacity(&d, 1_000).await;
+    let tasks: Vec<_> = (0..300)
+        .map(|_| {
+            let (d, id) = (d.clone(), id.clone());
+            tokio::spawn(async move { d.execute(&id, hold(), HashMap::new()).await })
+        })
+        .collect();
+    let mut positions = Vec::new();
+    for t in tasks {
+        let committed = t.await.unwrap().unwrap();
+        assert_eq!(
+            committed.attempts, 1,
+            "one process never conflicts with itself"
+        );
+        positions.push(committed.position.unwrap());
+    }
+    let rows = stored(&store, &id).await;
+    assert_eq!(rows.len(), 302, "define, capacity, 300 holds");
+    assert!(
+        rows.iter().map(|r| r.0).eq(1..=302),
+        "sequences are contiguous"
+    );
+    let transactions: std::collections::BTreeSet<&str> =
+        rows[2..].iter().map(|r| r.1.as_str()).collect();
+    assert!(
+        transactions.len() < 300,
+        "300 queued holds were appended in {} transactions: no group commit",
+        transactions.len()
+    );
+    // Each command's token is the position of its own event: all distinct, all stored.
+    let stored_positions: std::collections::BTreeSet<(String, i64)> =
+        rows[2..].iter().map(|r| (r.1.clone(), r.2)).collect();
+    let tokens: std::collections::BTreeSet<(String, i64)> = positions
+        .iter()
+        .map(|p| (p.tx.to_string(), i64::try_from(p.index).unwrap()))
+        .collect();
+    assert_eq!(tokens, stored_positions);
+    assert_eq!(held_on_slot(&store, &id).await, 300);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batches_crossing_snapshot_boundaries_leave_snapshots_that_load_to_the_true_state() {
+    use cqrs_es::EventStore as _;
+    let store = store().await;
+    let d = Arc::new(dispatcher(&store, 10));
+    let id = inventory_with_capacity(&d, 500).await;
+    for round in 0..4 {
+        let tasks: Vec<_> = (0..(37 + round * 11))
+            .map(|_| {
+                let (d, id) = (d.clone(), id.clone());
+                tokio::spawn(async move { d.execute(&id, hold(), HashMap::new()).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+    }
+    let replayed =
+        cqrs_es::persist::PersistedEventStore::<_, Inventory>::new_event_store(store.repository())
+            .load_aggregate(&id)
+            .await
+            .unwrap();
+    let from_snapshot = cqrs_es::persist::PersistedEventStore::<_, Inventory>::new_snapshot_store(
+        store.repository(),
+        50,
+    )
+    .load_aggregate(&id)
+    .await
+    .unwrap();
+    assert_eq!(replayed.current_sequence, 2 + 37 + 48 + 59 + 70);
+    assert_eq!(from_snapshot.current_sequence, replayed.current_sequence);
+    assert!(
+        from_snapshot.current_snapshot.is_some(),
+        "216 events with snapshots every 50"
+    );
+    assert_eq!(from_snapshot.aggregate, replayed.aggregate);
+    assert_eq!(
+        d.load(&id).await.unwrap(),
+        replayed.aggregate,
+        "the cached state"
+    );
+    let snapshots: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM snapshots WHERE aggregate_type = 'Inventory' AND aggregate_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(store.pg_pool().unwrap())
+    .await
+    .unwrap();
+    assert_eq!(snapshots, 1, "one snapshot row, updated in place");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cached_aggregate_decides_on_what_another_node_appended() {
+    let store = store().await;
+    let a = dispatcher(&store, 10);
+    let b = dispatcher(&store, 10);
+    let id = inventory_with_capacity(&a, 3).await;
+    a.execute(&id, hold(), HashMap::new()).await.unwrap();
+    // `a` has the inventory cached at 1 held; `b` holds twice behind its back.
+    b.execute(&id, hold(), HashMap::new()).await.unwrap();
+    b.execute(&id, hold(), HashMap::new()).await.unwrap();
+    assert_eq!(a.load(&id).await.unwrap().holds().len(), 3);
+    let err = a.execute(&id, hold(), HashMap::new()).await.unwrap_err();
+    assert!(
+        matches!(err, DispatchError::Rejected(InventoryError::SoldOut { .. })),
+        "{err}"
+    );
+    assert_eq!(held_on_slot(&store, &id).await, 3);
 }

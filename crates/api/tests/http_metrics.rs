@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
-use holdfast_api::dispatch::{Dispatcher, RetryPolicy, StripedLocks};
+use holdfast_api::dispatch::{DispatchOptions, Dispatcher, RetryPolicy};
 use holdfast_domain::common::{
     BookingId, Currency, DateRange, InventoryId, ListingId, Slot, TenantId,
 };
@@ -118,11 +118,12 @@ async fn metrics_count_commands_conflicts_requests_and_projector_lag() {
     let other_node: Arc<Dispatcher<Inventory>> = Arc::new(Dispatcher::new(
         &app.state.store,
         app.state.services.clone(),
-        None,
-        Arc::new(StripedLocks::new(8)),
-        RetryPolicy {
-            max_attempts: 50,
-            ..RetryPolicy::default()
+        DispatchOptions {
+            retry: RetryPolicy {
+                max_attempts: 50,
+                ..RetryPolicy::default()
+            },
+            ..DispatchOptions::default()
         },
     ));
     let mut expected_conflicts = 0;

@@ -7,10 +7,13 @@
 //! - [`log`]: the [`EventLog`] trait — the ordered, gap-safe reader — and [`Tailer`], which follows
 //!   it with millisecond wake-ups. [`postgres`] and [`sqlite`] implement it.
 //! - [`position`]: [`Position`] in the log and the [`StoredEvent`] it returns.
+//! - [`append`]: [`EventStore::append`], one aggregate's events (and snapshot) in one round trip,
+//!   returning the log position (used by the group-committing dispatcher).
 //! - [`error`]: [`EventStoreError`], with one clear line for every misconfiguration.
 //!
 //! Migrations live in `migrations/{postgres,sqlite}` and are embedded in the binary.
 
+pub mod append;
 pub mod error;
 pub mod log;
 pub mod position;
@@ -19,6 +22,7 @@ pub mod repository;
 pub mod sqlite;
 pub mod store;
 
+pub use append::{AppendError, SnapshotUpdate};
 pub use error::EventStoreError;
 pub use log::{EventLog, Tailer, TailerOptions};
 pub use position::{Position, StoredEvent};

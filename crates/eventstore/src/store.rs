@@ -45,6 +45,7 @@ pub struct EventStore {
     pool: Pool,
     repository: EventRepository,
     log: Arc<dyn EventLog>,
+    wakeup: Wakeup,
 }
 
 const PG_HINT: &str = "Is Postgres running and is the URL right? Start it (e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`) or pass a working --database-url / HOLDFAST_DATABASE_URL";
@@ -108,8 +109,9 @@ impl EventStore {
                 postgres_es::PostgresEventRepository::new(pool.clone()),
                 wakeup.clone(),
             ),
-            log: Arc::new(PgEventLog::new(pool.clone(), wakeup)),
+            log: Arc::new(PgEventLog::new(pool.clone(), wakeup.clone())),
             pool: Pool::Postgres(pool),
+            wakeup,
         }
     }
 
@@ -121,8 +123,9 @@ impl EventStore {
                 sqlite_es::SqliteEventRepository::new(pool.clone()),
                 wakeup.clone(),
             ),
-            log: Arc::new(SqliteEventLog::new(pool.clone(), wakeup)),
+            log: Arc::new(SqliteEventLog::new(pool.clone(), wakeup.clone())),
             pool: Pool::Sqlite(pool),
+            wakeup,
         }
     }
 
@@ -160,6 +163,11 @@ impl EventStore {
     /// The cqrs-es event repository.
     pub fn repository(&self) -> EventRepository {
         self.repository.clone()
+    }
+
+    /// The wake-up local commits announce to the log's tailers.
+    pub(crate) fn wakeup(&self) -> &Wakeup {
+        &self.wakeup
     }
 
     /// The ordered log reader.

@@ -264,6 +264,9 @@ impl<S: ReadStore> ReadStore for Counting<S> {
     ) -> Result<Applied, ReadStoreError> {
         self.inner.apply(table, position, patches).await
     }
+    async fn put_items(&self, table: TableRef, items: Vec<Item>) -> Result<(), ReadStoreError> {
+        self.inner.put_items(table, items).await
+    }
     async fn get(&self, table: TableRef, key: &Key) -> Result<Option<Item>, ReadStoreError> {
         self.inner.get(table, key).await
     }

@@ -331,6 +331,92 @@ async fn scan_returns_every_item(h: Harness) {
     assert_eq!(ones, (0..150).collect::<Vec<u64>>());
 }
 
+async fn bulk_loaded_items_read_back_exactly_and_index_like_applied_ones(h: Harness) {
+    use holdfast_projections::store::{GSI1_PK, GSI1_SK, Item};
+    let t = h.table(1).await;
+    // 1,013 items (41 requests of 25 and a short one), with nested values and gsi1 attributes,
+    // at versions of their own.
+    let items: Vec<Item> = (0..1013u64)
+        .map(|i| Item {
+            key: key(&format!("p{}", i % 11), &format!("s{i:04}")),
+            attrs: attrs([
+                ("i", json!(i)),
+                (
+                    "nested",
+                    json!({"list": [i, "x", null, 1.5], "flag": i % 2 == 0}),
+                ),
+                (GSI1_PK, json!(format!("g{}", i % 3))),
+                (GSI1_SK, json!(format!("{i:04}"))),
+            ]),
+            version: pos(5, i),
+        })
+        .collect();
+    h.store.put_items(t, items.clone()).await.unwrap();
+    let mut stored = h.sorted_scan(t).await;
+    stored.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut expected = items.clone();
+    expected.sort_by(|a, b| a.key.cmp(&b.key));
+    assert_eq!(stored, expected);
+    // The index sees them like items written by patches.
+    let page = h
+        .store
+        .query(t, &query(Index::Gsi1, "g1", SortKey::All, true, 1000))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 338);
+    // Versions are kept: a patch at an older position than an item's version is skipped, a
+    // newer one applies.
+    let first = &items[7];
+    let applied = h
+        .store
+        .apply(
+            t,
+            pos(5, 6),
+            vec![set(first.key.clone(), attrs([("i", json!(-1))]))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        applied,
+        Applied {
+            written: 0,
+            skipped: 1
+        }
+    );
+    h.store
+        .apply(
+            t,
+            pos(6, 0),
+            vec![set(first.key.clone(), attrs([("i", json!(-1))]))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        h.store.get(t, &first.key).await.unwrap().unwrap().attrs["i"],
+        json!(-1)
+    );
+    // A second load replaces whole items (and moves them out of the index).
+    let replaced = Item {
+        key: items[1].key.clone(),
+        attrs: attrs([("only", json!("this"))]),
+        version: pos(9, 0),
+    };
+    h.store.put_items(t, vec![replaced.clone()]).await.unwrap();
+    assert_eq!(h.store.get(t, &replaced.key).await.unwrap(), Some(replaced));
+    let page = h
+        .store
+        .query(t, &query(Index::Gsi1, "g1", SortKey::All, true, 1000))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 337);
+    // A missing generation is refused.
+    let missing = TableRef::new(Table::Coupons, 77);
+    assert!(matches!(
+        h.store.put_items(missing, items[..1].to_vec()).await,
+        Err(ReadStoreError::NoSuchTable(_))
+    ));
+}
+
 async fn aliases_point_readers_at_a_generation(h: Harness) {
     assert_eq!(h.store.alias(Table::Calendar).await.unwrap(), None);
     h.store.set_alias(Table::Calendar, 1).await.unwrap();
@@ -454,6 +540,7 @@ contract!(
         pages_return_every_item_exactly_once_in_order,
         values_round_trip_exactly,
         scan_returns_every_item,
+        bulk_loaded_items_read_back_exactly_and_index_like_applied_ones,
         aliases_point_readers_at_a_generation,
         checkpoints_never_move_backwards,
         data_calls_on_a_missing_table_fail_with_no_such_table,

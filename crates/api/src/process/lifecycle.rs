@@ -25,7 +25,7 @@ use holdfast_domain::inventory::{Inventory, InventoryCommand, ReleaseReason};
 use holdfast_domain::listing::Listing;
 use holdfast_eventstore::Position;
 
-use super::{latest, load};
+use super::{current, latest};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -64,7 +64,7 @@ impl<'a> BookingSteps<'a> {
     }
 
     async fn booking(&self, id: BookingId) -> Result<Booking, ApiError> {
-        let booking: Booking = load(&self.state.store, &id.to_string()).await?;
+        let booking: Booking = current(self.state, &id.to_string()).await?;
         if booking.status().is_none() {
             return Err(ApiError::not_found("booking"));
         }
@@ -229,8 +229,7 @@ impl<'a> BookingSteps<'a> {
                 booking,
             });
         }
-        let listing: Listing =
-            load(&self.state.store, &booking.keys().listing_id.to_string()).await?;
+        let listing: Listing = current(self.state, &booking.keys().listing_id.to_string()).await?;
         let listing = listing
             .state()
             .ok_or_else(|| ApiError::not_found("listing"))?;
@@ -238,12 +237,8 @@ impl<'a> BookingSteps<'a> {
         let hold_expires_at = listing.policy.hold_expires_at(now);
         // The worker holds the units when it makes the offer; an offer made without a hold
         // (before offers held) gets its hold now, which is the capacity check.
-        let inventory: Inventory = super::load_snapshotted(
-            &self.state.store,
-            &booking.keys().inventory_id.to_string(),
-            crate::commands::INVENTORY_SNAPSHOT_EVERY,
-        )
-        .await?;
+        let inventory: Inventory =
+            current(self.state, &booking.keys().inventory_id.to_string()).await?;
         let mut position = None;
         if !inventory.holds().contains_key(&id) {
             position = self

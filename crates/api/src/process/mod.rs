@@ -5,8 +5,10 @@
 //! - [`lifecycle`] — the other multi-aggregate steps of a booking's life: payment confirmation
 //!   (booking, then allocation), cancellation (booking, then the hold or allocation and the
 //!   coupon), accepting a waitlist offer (hold, then booking).
-//! - [`load`] / [`load_snapshotted`] — an aggregate's current state, read from the event store
-//!   (never from a read model: decisions read the primary's event stream).
+//! - [`current`] — an aggregate's current state through its dispatcher's cache (validated by
+//!   sequence against the event store: only newer events are read); [`load`] /
+//!   [`load_snapshotted`] read it from the event store alone. Never from a read model: decisions
+//!   read the primary's event stream.
 
 pub mod lifecycle;
 pub mod place_booking;
@@ -17,7 +19,56 @@ use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, EventStore as _};
 use holdfast_eventstore::{EventStore, Position};
 
+use crate::commands::Commands;
+use crate::dispatch::{DispatchError, Dispatcher};
 use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+use holdfast_domain::booking::Booking;
+use holdfast_domain::coupon::CouponCampaign;
+use holdfast_domain::inventory::Inventory;
+use holdfast_domain::listing::Listing;
+
+/// An aggregate the application dispatches commands to (and so caches).
+pub trait Dispatched: crate::dispatch::Decide + 'static {
+    /// Its dispatcher.
+    fn dispatcher(commands: &Commands) -> &Dispatcher<Self>;
+}
+
+macro_rules! dispatched {
+    ($($aggregate:ty => $field:ident),*) => {$(
+        impl Dispatched for $aggregate {
+            fn dispatcher(commands: &Commands) -> &Dispatcher<Self> {
+                &commands.$field
+            }
+        }
+    )*};
+}
+dispatched!(Listing => listings, Inventory => inventories, Booking => bookings, CouponCampaign => coupons);
+
+/// The current state of aggregate `A` with id `id` (the default state when it has no event),
+/// through the dispatcher's cache: the cached state brought up to date with the events after
+/// its sequence.
+pub async fn current<A>(state: &AppState, id: &str) -> Result<A, ApiError>
+where
+    A: Dispatched,
+    A::Command: Clone + Send + Sync + 'static,
+    A::Error: Send + 'static,
+    A::Services: Send + Sync + 'static,
+{
+    A::dispatcher(&state.commands)
+        .load(id)
+        .await
+        .map_err(|e| match e {
+            DispatchError::Unavailable(reason) => {
+                tracing::warn!(error = %reason, "event store unavailable");
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the event store is unavailable; retry",
+                )
+            }
+            other => ApiError::internal(other),
+        })
+}
 
 pub use place_booking::{PlaceBooking, PlaceBookingRequest, PlacedBooking, booking_id_for};
 

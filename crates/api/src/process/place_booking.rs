@@ -42,8 +42,7 @@ use holdfast_projections::store::Table;
 use sha2::{Digest, Sha256};
 use ulid::Ulid;
 
-use super::{last_position, latest, load, load_snapshotted, metadata};
-use crate::commands::INVENTORY_SNAPSHOT_EVERY;
+use super::{current, last_position, latest, metadata};
 use crate::error::{ApiError, ErrorCode};
 use crate::schema::consistency;
 use crate::state::AppState;
@@ -129,7 +128,7 @@ impl<'a> PlaceBooking<'a> {
     #[tracing::instrument(skip_all, fields(guest = %request.guest, listing = %request.listing_id))]
     pub async fn place(&self, request: &PlaceBookingRequest) -> Result<PlacedBooking, ApiError> {
         let booking_id = booking_id_for(request.guest, &request.idempotency_key);
-        let existing: Booking = load(&self.state.store, &booking_id.to_string()).await?;
+        let existing: Booking = current(self.state, &booking_id.to_string()).await?;
         match existing.status() {
             None | Some(BookingStatus::Requested) => {}
             Some(BookingStatus::Rejected) => return Err(rejection_error(&existing)),
@@ -237,18 +236,13 @@ impl<'a> PlaceBooking<'a> {
         request: &PlaceBookingRequest,
         booking_id: BookingId,
     ) -> Result<Placement, ApiError> {
-        let listing: Listing = load(&self.state.store, &request.listing_id.to_string()).await?;
+        let listing: Listing = current(self.state, &request.listing_id.to_string()).await?;
         let listing = listing
             .state()
             .filter(|l| l.status.is_bookable())
             .cloned()
             .ok_or_else(|| ApiError::not_found("listing"))?;
-        let inventory: Inventory = load_snapshotted(
-            &self.state.store,
-            &request.inventory_id.to_string(),
-            INVENTORY_SNAPSHOT_EVERY,
-        )
-        .await?;
+        let inventory: Inventory = current(self.state, &request.inventory_id.to_string()).await?;
         match inventory.definition() {
             None => return Err(ApiError::not_found("inventory")),
             Some(def) if def.listing_id != request.listing_id => {
@@ -369,8 +363,7 @@ impl<'a> PlaceBooking<'a> {
         redeemed: &mut Option<CampaignId>,
     ) -> Result<(Option<Position>, Money), ApiError> {
         let id = campaign_id.to_string();
-        let campaign: CouponCampaign =
-            load_snapshotted(&self.state.store, &id, INVENTORY_SNAPSHOT_EVERY).await?;
+        let campaign: CouponCampaign = current(self.state, &id).await?;
         let Some(terms) = campaign.campaign() else {
             return Err(ApiError::from(CouponError::NotCreated));
         };
@@ -411,8 +404,7 @@ impl<'a> PlaceBooking<'a> {
         };
         *redeemed = Some(campaign_id);
         position = latest(position, committed.position);
-        let campaign: CouponCampaign =
-            load_snapshotted(&self.state.store, &id, INVENTORY_SNAPSHOT_EVERY).await?;
+        let campaign: CouponCampaign = current(self.state, &id).await?;
         let discount = campaign
             .redemptions()
             .get(&placement.booking_id)

@@ -41,7 +41,7 @@ use super::WebhookError;
 use super::replay::{Begin, Outcome, ReplayStore};
 use crate::error::{ApiError, ErrorCode};
 use crate::process::lifecycle::{BookingSteps, PaymentReport};
-use crate::process::{load, metadata};
+use crate::process::{current, metadata};
 use crate::signature::{self, SignatureError};
 use crate::state::AppState;
 
@@ -274,7 +274,7 @@ async fn process(
         error: api_error(e),
         retry: retryable(e),
     };
-    let booking: Booking = load(&state.store, &id.to_string())
+    let booking: Booking = current(state, &id.to_string())
         .await
         .map_err(|e| fail(&e))?;
     if booking.status().is_none() {
@@ -288,7 +288,7 @@ async fn process(
         Err(e) => {
             // The payment may be recorded even though the step failed afterwards (the hold was
             // gone: the booking was cancelled with a refund due): it is accounted for.
-            let after: Booking = load(&state.store, &id.to_string())
+            let after: Booking = current(state, &id.to_string())
                 .await
                 .map_err(|e| fail(&e))?;
             let recorded = after

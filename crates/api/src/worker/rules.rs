@@ -36,7 +36,7 @@ use super::tracker::Tracker;
 use crate::error::{ApiError, ErrorCode};
 use crate::idempotency::is_final;
 use crate::process::lifecycle::{BookingSteps, PaymentReport};
-use crate::process::{PlaceBooking, PlaceBookingRequest, load};
+use crate::process::{PlaceBooking, PlaceBookingRequest, current};
 use crate::state::AppState;
 
 /// The idempotency scope the worker's commands are recorded under.
@@ -125,7 +125,7 @@ impl Rules<'_> {
         tracker: &mut Tracker,
         id: BookingId,
     ) -> Result<(), ApiError> {
-        let booking: Booking = load(&self.state.store, &id.to_string()).await?;
+        let booking: Booking = current(self.state, &id.to_string()).await?;
         let now = self.now();
         let hold_expiry = tracker.hold(&id).and_then(|h| h.expires_at);
         let Some(status) = booking.status() else {
@@ -286,7 +286,7 @@ impl Rules<'_> {
                     self.recheck_late_payment(&booking, n).await?;
                 }
             }
-            booking = load(&self.state.store, &id.to_string()).await?;
+            booking = current(self.state, &id.to_string()).await?;
         }
         let outstanding = refund_owed(&booking);
         if let Some(amount) = outstanding.filter(|m| m.amount_minor > 0) {
@@ -308,7 +308,7 @@ impl Rules<'_> {
         let keys = *old.keys();
         let payment = old.late_payments()[n].clone();
         let refund = |kind: &str| label(&format!("late-payment-{n}-{kind}"));
-        let listing: Listing = load(&self.state.store, &keys.listing_id.to_string()).await?;
+        let listing: Listing = current(self.state, &keys.listing_id.to_string()).await?;
         let request = listing
             .state()
             .and_then(|l| l.policy.request_for_slots(old.slots()));
@@ -356,7 +356,7 @@ impl Rules<'_> {
                         return Err(e);
                     }
                 }
-                let new: Booking = load(&self.state.store, &new_id.to_string()).await?;
+                let new: Booking = current(self.state, &new_id.to_string()).await?;
                 if new.total_paid().is_some() {
                     // The payment now belongs to the new booking (which refunds it itself if
                     // the system had to cancel it).

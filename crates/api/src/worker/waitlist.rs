@@ -14,11 +14,10 @@ use holdfast_domain::policy::{self, BookingRequest};
 
 use super::rules::{Rules, metadata};
 use super::tracker::Tracker;
-use crate::commands::INVENTORY_SNAPSHOT_EVERY;
 use crate::error::ApiError;
 use crate::idempotency::is_final;
+use crate::process::current;
 use crate::process::place_booking::priced_lines;
-use crate::process::{load, load_snapshotted};
 
 /// The most candidate requests tried per waiting booking and pass.
 const MAX_CANDIDATES: usize = 2_000;
@@ -31,7 +30,7 @@ struct Found {
 
 impl Rules<'_> {
     async fn inventory(&self, id: InventoryId) -> Result<Inventory, ApiError> {
-        load_snapshotted(&self.state.store, &id.to_string(), INVENTORY_SNAPSHOT_EVERY).await
+        current(self.state, &id.to_string()).await
     }
 
     /// Offers freed capacity on `inventory_id` to its waiting bookings, in order. `Err` only
@@ -48,13 +47,13 @@ impl Rules<'_> {
         let mut inventory = self.inventory(inventory_id).await?;
         let mut listing: Option<(ListingId, Option<ListingState>)> = None;
         for id in waiting {
-            let booking: Booking = load(&self.state.store, &id.to_string()).await?;
+            let booking: Booking = current(self.state, &id.to_string()).await?;
             if booking.status() != Some(BookingStatus::Waitlisted) {
                 continue;
             }
             let listing_id = booking.keys().listing_id;
             if listing.as_ref().is_none_or(|(l, _)| *l != listing_id) {
-                let loaded: Listing = load(&self.state.store, &listing_id.to_string()).await?;
+                let loaded: Listing = current(self.state, &listing_id.to_string()).await?;
                 let state = loaded.state().filter(|l| l.status.is_bookable()).cloned();
                 listing = Some((listing_id, state));
             }

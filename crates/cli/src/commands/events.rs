@@ -166,23 +166,60 @@ pub async fn run(args: EventsArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Reads the whole log in order, batch by batch, calling `each` on every event.
+/// Reads the whole log in order, calling `each` on every event. A reader task fetches the next
+/// batches (of [`READ_BATCH`]) while `each` works through the current one, so the database and
+/// the formatting overlap instead of taking turns.
 pub async fn for_each_event(
     store: &EventStore,
+    each: impl FnMut(&StoredEvent) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    for_each_batch(store, each, |_| {}).await
+}
+
+/// Events per read of the log when streaming it whole.
+pub const READ_BATCH: usize = 5_000;
+
+/// Like [`for_each_event`], also calling `after_batch` with the number of events of each batch
+/// once it is done (for progress reporting).
+pub async fn for_each_batch(
+    store: &EventStore,
     mut each: impl FnMut(&StoredEvent) -> anyhow::Result<()>,
+    mut after_batch: impl FnMut(usize),
 ) -> anyhow::Result<()> {
     let log = store.log();
-    let mut after = Position::START;
-    loop {
-        let batch = log.read(after, BATCH).await?;
-        let Some(last) = batch.last() else {
-            return Ok(());
-        };
-        after = last.position;
-        for event in &batch {
-            each(event)?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let reader = tokio::spawn(async move {
+        let mut after = Position::START;
+        loop {
+            let batch = match log.read(after, READ_BATCH).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            let Some(last) = batch.last() else {
+                return;
+            };
+            after = last.position;
+            if tx.send(Ok(batch)).await.is_err() {
+                return;
+            }
         }
+    });
+    let result = async {
+        while let Some(batch) = rx.recv().await {
+            let batch = batch?;
+            for event in &batch {
+                each(event)?;
+            }
+            after_batch(batch.len());
+        }
+        Ok(())
     }
+    .await;
+    reader.abort();
+    result
 }
 
 #[derive(Serialize)]
@@ -231,51 +268,56 @@ async fn export(store: &EventStore, args: ExportArgs) -> anyhow::Result<()> {
         ProgressBar::hidden()
     };
     let type_name = args.aggregate_type.map(AggregateKind::type_name);
-    let mut written = 0u64;
-    for_each_event(store, |e| {
-        bar.inc(1);
-        let keep = type_name.is_none_or(|t| e.aggregate_type == t)
-            && args.id.as_deref().is_none_or(|id| e.aggregate_id == id)
-            && args.event_type.as_deref().is_none_or(|t| e.event_type == t)
-            && args.since.is_none_or(|s| e.recorded_at >= s)
-            && args.until.is_none_or(|u| e.recorded_at < u);
-        if !keep {
-            return Ok(());
-        }
-        written += 1;
-        let row = JsonRow {
-            position: e.position.to_string(),
-            recorded_at: format_instant(e.recorded_at),
-            aggregate_type: &e.aggregate_type,
-            aggregate_id: &e.aggregate_id,
-            sequence: e.sequence,
-            event_type: &e.event_type,
-            event_version: &e.event_version,
-            payload: &e.payload,
-            metadata: &e.metadata,
-        };
-        match &mut out {
-            Sink::Csv(w) => {
-                w.write_record([
-                    row.position.as_str(),
-                    &row.recorded_at,
-                    row.aggregate_type,
-                    row.aggregate_id,
-                    &row.sequence.to_string(),
-                    row.event_type,
-                    row.event_version,
-                    &row.payload.to_string(),
-                    &row.metadata.to_string(),
-                ])?;
+    let written = std::cell::Cell::new(0u64);
+    for_each_batch(
+        store,
+        |e| {
+            let keep = type_name.is_none_or(|t| e.aggregate_type == t)
+                && args.id.as_deref().is_none_or(|id| e.aggregate_id == id)
+                && args.event_type.as_deref().is_none_or(|t| e.event_type == t)
+                && args.since.is_none_or(|s| e.recorded_at >= s)
+                && args.until.is_none_or(|u| e.recorded_at < u);
+            if !keep {
+                return Ok(());
             }
-            Sink::Jsonl(out) => {
-                serde_json::to_writer(&mut *out, &row)?;
-                out.write_all(b"\n")?;
+            written.set(written.get() + 1);
+            let row = JsonRow {
+                position: e.position.to_string(),
+                recorded_at: format_instant(e.recorded_at),
+                aggregate_type: &e.aggregate_type,
+                aggregate_id: &e.aggregate_id,
+                sequence: e.sequence,
+                event_type: &e.event_type,
+                event_version: &e.event_version,
+                payload: &e.payload,
+                metadata: &e.metadata,
+            };
+            match &mut out {
+                Sink::Csv(w) => {
+                    w.write_record([
+                        row.position.as_str(),
+                        &row.recorded_at,
+                        row.aggregate_type,
+                        row.aggregate_id,
+                        &row.sequence.to_string(),
+                        row.event_type,
+                        row.event_version,
+                        &row.payload.to_string(),
+                        &row.metadata.to_string(),
+                    ])?;
+                }
+                Sink::Jsonl(out) => {
+                    serde_json::to_writer(&mut *out, &row)?;
+                    out.write_all(b"\n")?;
+                }
             }
-        }
-        bar.set_message(format!("{written} written"));
-        Ok(())
-    })
+            Ok(())
+        },
+        |n| {
+            bar.inc(n as u64);
+            bar.set_message(format!("{} written", written.get()));
+        },
+    )
     .await?;
     match &mut out {
         Sink::Csv(w) => w.flush()?,
@@ -283,7 +325,7 @@ async fn export(store: &EventStore, args: ExportArgs) -> anyhow::Result<()> {
     }
     bar.finish_and_clear();
     if let Some(path) = &args.out {
-        eprintln!("exported {written} events to {}", path.display());
+        eprintln!("exported {} events to {}", written.get(), path.display());
     }
     Ok(())
 }

@@ -5,10 +5,14 @@
 //! Steps (each reported through the progress callback, for a progress bar):
 //! 1. take the rebuild lease `holdfast-rebuild:<table>` (one rebuild per table at a time);
 //! 2. new generation = max existing + 1; create it;
-//! 3. **Building**: apply the log from [`Position::START`] until a read finds nothing new;
-//! 4. **Verifying**: [`verify`](super::verify::verify) the new generation; any difference stops
-//!    the rebuild (readers stay on the old generation, the new one is dropped);
-//! 5. **CatchingUp**: apply what was written meanwhile;
+//! 3. **Building**: fold the log from [`Position::START`] up to what a read finds into an
+//!    in-memory generation, bulk load its items into the new one (`BatchWriteItem`) and save
+//!    its checkpoint;
+//! 4. **Verifying**: diff the new generation item by item against the recompute it was loaded
+//!    from ([`verify_loaded`](super::verify::verify_loaded); an empty log: a full
+//!    [`verify`](super::verify::verify)); any difference stops the rebuild (readers stay on the
+//!    old generation, the new one is dropped);
+//! 5. **CatchingUp**: apply what was written meanwhile (guarded patches, as the projector does);
 //! 6. **Switching**: point the alias at the new generation, then let the live projector move
 //!    (in a [`ProjectionRuntime`](super::ProjectionRuntime) it is poked and awaited; a projector
 //!    in another process notices within its `alias_check`, or when its generation disappears);
@@ -16,6 +20,7 @@
 //!    rebuild are applied to the new generation — by the rebuild or by the live projector;
 //! 7. drop the generations older than the new one. **Done**.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,14 +30,15 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::projection::Projection;
-use crate::store::{ReadStore, ReadStoreError, Table, TableRef};
+use crate::store::memory::MemoryStore;
+use crate::store::{Item, Key, ReadStore, ReadStoreError, Table, TableRef};
 
 use super::apply::{apply_plan, plan};
 use super::backoff::{Retried, retry};
 use super::error::{ProjectorError, RebuildError};
 use super::lease::Lease;
 use super::runner::ProjectorOptions;
-use super::verify::{VerifyReport, verify};
+use super::verify::{VerifyReport, verify, verify_loaded};
 
 /// Where a rebuild is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,16 +196,26 @@ impl Rebuilder {
         };
         progress(&state);
         let outcome = async {
-            self.fill(target, &mut state, started, progress).await?;
+            let loaded = self
+                .build_in_memory(target, &mut state, started, progress)
+                .await?;
             state.phase = RebuildPhase::Verifying;
             progress(&state);
-            let report = verify(
-                self.store.as_ref(),
-                self.events.log().as_ref(),
-                self.projection.as_ref(),
-                generation,
-            )
-            .await?;
+            let report = match &loaded {
+                // What was bulk loaded is checked against the recompute it came from.
+                Some(expected) => verify_loaded(self.store.as_ref(), target, expected).await?,
+                None => {
+                    self.fill(target, &mut state, started, progress).await?;
+                    verify(
+                        self.store.as_ref(),
+                        self.events.log().as_ref(),
+                        self.projection.as_ref(),
+                        generation,
+                    )
+                    .await?
+                }
+            };
+            drop(loaded);
             if !report.is_clean() {
                 return Err(RebuildError::Mismatch {
                     table,
@@ -244,6 +260,115 @@ impl Rebuilder {
             dropped,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// The bulk of the build: folds the log, as it is now, into an in-memory generation (the
+    /// same projection, plans and patches as the projector), then writes every item into the
+    /// new generation with [`ReadStore::put_items`] (`BatchWriteItem`: 25 items per request
+    /// instead of one conditional `UpdateItem` per item and batch) and saves the checkpoint.
+    /// Nobody else writes to the new generation, so no version guard is needed; what the log
+    /// gains meanwhile is applied by [`Self::fill`] afterwards, guarded as usual.
+    async fn build_in_memory(
+        &self,
+        target: TableRef,
+        state: &mut RebuildProgress,
+        started: Instant,
+        progress: &(dyn Fn(&RebuildProgress) + Send + Sync),
+    ) -> Result<Option<BTreeMap<Key, Item>>, RebuildError> {
+        let table = target.table;
+        if self.store.checkpoint(target).await?.is_some() {
+            return Ok(None);
+        }
+        let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
+        memory.create_table(target).await?;
+        let log = self.events.log();
+        let mut stop = self.stop.clone();
+        let backoff = self.options.backoff();
+        let mut position = Position::START;
+        let mut last_head = Instant::now();
+        loop {
+            if *stop.borrow() {
+                return Err(RebuildError::Stopped(table));
+            }
+            let batch = match retry(
+                backoff,
+                &mut stop,
+                |e: &holdfast_eventstore::EventStoreError| e.is_transient(),
+                |_, _| {},
+                || log.read(position, self.options.batch_size.max(1)),
+            )
+            .await
+            {
+                Retried::Done(batch) => batch,
+                Retried::Failed(e) => {
+                    return Err(ProjectorError::Events { table, source: e }.into());
+                }
+                Retried::Stopped => return Err(RebuildError::Stopped(table)),
+            };
+            let Some(last) = batch.last().map(|e| e.position) else {
+                break;
+            };
+            let plan = plan(self.projection.as_ref(), &batch)
+                .map_err(|source| ProjectorError::Projection { table, source })?;
+            for (at, patches) in plan.writes {
+                memory.apply(target, at, patches).await?;
+            }
+            position = last;
+            state.events += batch.len() as u64;
+            state.position = last;
+            if last > state.head || last_head.elapsed() >= self.options.status_interval {
+                last_head = Instant::now();
+                if let Ok(head) = log.head().await {
+                    state.head = head.max(last);
+                }
+            }
+            let secs = started.elapsed().as_secs_f64();
+            state.events_per_second = if secs > 0.0 {
+                state.events as f64 / secs
+            } else {
+                0.0
+            };
+            progress(state);
+        }
+        if position == Position::START {
+            return Ok(None);
+        }
+        let items = memory.scan(target).await?;
+        drop(memory);
+        tracing::info!(%table, generation = target.generation, items = items.len(), events = state.events, "rebuild: bulk loading the new generation");
+        let store_error = |source| ProjectorError::Store { table, source };
+        match retry(
+            backoff,
+            &mut stop,
+            ReadStoreError::is_transient,
+            |e: &ReadStoreError, _| tracing::warn!(%table, error = %e, "rebuild: retrying the bulk load"),
+            || self.store.put_items(target, items.clone()),
+        )
+        .await
+        {
+            Retried::Done(()) => {}
+            Retried::Failed(e) => return Err(store_error(e).into()),
+            Retried::Stopped => return Err(RebuildError::Stopped(table)),
+        }
+        match retry(
+            backoff,
+            &mut stop,
+            ReadStoreError::is_transient,
+            |_, _| {},
+            || self.store.save_checkpoint(target, position),
+        )
+        .await
+        {
+            Retried::Done(()) => {}
+            Retried::Failed(e) => return Err(store_error(e).into()),
+            Retried::Stopped => return Err(RebuildError::Stopped(table)),
+        }
+        Ok(Some(
+            items
+                .into_iter()
+                .map(|item| (item.key.clone(), item))
+                .collect(),
+        ))
     }
 
     /// Applies the log after the generation's checkpoint until a read finds nothing new.

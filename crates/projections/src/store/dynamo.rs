@@ -131,6 +131,10 @@ impl ReadStore for DynamoStore {
         self.query_page(table, query).await
     }
 
+    async fn put_items(&self, table: TableRef, items: Vec<Item>) -> Result<(), ReadStoreError> {
+        self.batch_put(table, items).await
+    }
+
     async fn scan(&self, table: TableRef) -> Result<Vec<Item>, ReadStoreError> {
         self.scan_all(table).await
     }

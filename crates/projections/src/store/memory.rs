@@ -179,6 +179,24 @@ impl ReadStore for MemoryStore {
         Ok(applied)
     }
 
+    async fn put_items(&self, table: TableRef, items: Vec<Item>) -> Result<(), ReadStoreError> {
+        let mut inner = self.write();
+        let mem = inner
+            .tables
+            .get_mut(&table)
+            .ok_or_else(|| no_table(table))?;
+        for item in items {
+            if let Some(old) = mem.items.get(&item.key).and_then(gsi_entry) {
+                mem.gsi1.remove(&old);
+            }
+            if let Some(new) = gsi_entry(&item) {
+                mem.gsi1.insert(new);
+            }
+            mem.items.insert(item.key.clone(), item);
+        }
+        Ok(())
+    }
+
     async fn get(&self, table: TableRef, key: &Key) -> Result<Option<Item>, ReadStoreError> {
         let inner = self.read();
         let mem = inner.tables.get(&table).ok_or_else(|| no_table(table))?;

@@ -271,6 +271,12 @@ pub trait ReadStore: Send + Sync {
         patches: Vec<Patch>,
     ) -> Result<Applied, ReadStoreError>;
 
+    /// Bulk load: writes whole items (attributes and version) into a generation that no
+    /// projector writes to yet — a rebuild's new generation — replacing any item with the same
+    /// key, without version conditions (`BatchWriteItem` on DynamoDB, 25 items per request).
+    /// Never used on a generation readers or a live projector use.
+    async fn put_items(&self, table: TableRef, items: Vec<Item>) -> Result<(), ReadStoreError>;
+
     /// One item.
     async fn get(&self, table: TableRef, key: &Key) -> Result<Option<Item>, ReadStoreError>;
 

@@ -346,6 +346,15 @@ impl ReadStore for FaultyStore {
         }
         self.inner.apply(table, position, patches).await
     }
+    async fn put_items(&self, table: TableRef, items: Vec<Item>) -> Result<(), ReadStoreError> {
+        // A bulk load is a write like `apply`: the same injected faults and hangs.
+        self.take_fault(&self.fail_applies)?;
+        let n = self.applies.fetch_add(1, Ordering::SeqCst);
+        if self.hang_after.is_some_and(|k| n >= k) {
+            std::future::pending::<()>().await;
+        }
+        self.inner.put_items(table, items).await
+    }
     async fn get(&self, table: TableRef, key: &Key) -> Result<Option<Item>, ReadStoreError> {
         self.inner.get(table, key).await
     }

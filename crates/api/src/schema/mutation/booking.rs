@@ -16,7 +16,7 @@ use super::{Caller, once};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::process::lifecycle::{BookingSteps, StepResult};
-use crate::process::{PlaceBooking, PlaceBookingRequest, PlacedBooking, load};
+use crate::process::{PlaceBooking, PlaceBookingRequest, PlacedBooking, current};
 use crate::schema::consistency;
 use crate::schema::inputs::booking::{
     BookingRefInput, CancelBookingInput, ConfirmPaymentInput, JoinWaitlistInput, MarkNoShowInput,
@@ -133,7 +133,7 @@ impl From<PlacedBooking> for BookingPayload {
 }
 
 async fn existing(caller: &Caller<'_>, id: BookingId) -> Result<Booking, ApiError> {
-    let booking: Booking = load(&caller.state.store, &id.to_string()).await?;
+    let booking: Booking = current(caller.state, &id.to_string()).await?;
     if booking.status().is_none() {
         return Err(ApiError::not_found("booking"));
     }
@@ -302,7 +302,7 @@ impl BookingMutation {
                 Some(bp) => bp,
                 None => {
                     let listing: Listing =
-                        load(&caller.state.store, &booking.keys().listing_id.to_string()).await?;
+                        current(caller.state, &booking.keys().listing_id.to_string()).await?;
                     listing
                         .state()
                         .map_or(0, |l| l.policy.rules().no_show_refund_bp)
@@ -330,7 +330,7 @@ impl BookingMutation {
         let ask = input.parse()?;
         let id = BookingId(caller.derived_id("waitlist"));
         Ok(once(ctx, &caller, async {
-            let listing: Listing = load(&caller.state.store, &ask.listing_id.to_string()).await?;
+            let listing: Listing = current(caller.state, &ask.listing_id.to_string()).await?;
             let listing = listing
                 .state()
                 .filter(|l| l.status.is_bookable())

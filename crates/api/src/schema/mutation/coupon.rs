@@ -6,9 +6,8 @@ use holdfast_domain::coupon::{CampaignStatus, CouponCampaign, CouponCommand};
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, once};
-use crate::commands::INVENTORY_SNAPSHOT_EVERY;
 use crate::error::ApiError;
-use crate::process::load_snapshotted;
+use crate::process::current;
 use crate::schema::consistency;
 use crate::schema::inputs::coupon::{CampaignRefInput, CreateCampaignInput};
 
@@ -52,12 +51,7 @@ pub struct CampaignPayload {
 pub struct CouponMutation;
 
 async fn campaign(caller: &Caller<'_>, id: CampaignId) -> Result<CouponCampaign, ApiError> {
-    let campaign: CouponCampaign = load_snapshotted(
-        &caller.state.store,
-        &id.to_string(),
-        INVENTORY_SNAPSHOT_EVERY,
-    )
-    .await?;
+    let campaign: CouponCampaign = current(caller.state, &id.to_string()).await?;
     if campaign.campaign().is_none() {
         return Err(ApiError::not_found("campaign"));
     }

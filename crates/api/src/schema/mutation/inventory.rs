@@ -7,9 +7,8 @@ use holdfast_domain::listing::Listing;
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, once};
-use crate::commands::INVENTORY_SNAPSHOT_EVERY;
 use crate::error::ApiError;
-use crate::process::{load, load_snapshotted};
+use crate::process::current;
 use crate::schema::consistency;
 use crate::schema::inputs::inventory::{
     DefineInventoryInput, SetCapacityInput, SetPriceInput, SlotsInput,
@@ -37,12 +36,7 @@ async fn on_inventory(
     command: InventoryCommand,
 ) -> Result<InventoryPayload, ApiError> {
     caller.require_operator()?;
-    let inventory: Inventory = load_snapshotted(
-        &caller.state.store,
-        &id.to_string(),
-        INVENTORY_SNAPSHOT_EVERY,
-    )
-    .await?;
+    let inventory: Inventory = current(caller.state, &id.to_string()).await?;
     let def = inventory
         .definition()
         .ok_or_else(|| ApiError::not_found("inventory"))?;
@@ -74,7 +68,7 @@ impl InventoryMutation {
         let (listing_id, name, currency) = input.parse()?;
         let id = InventoryId(caller.derived_id("inventory"));
         Ok(once(ctx, &caller, async {
-            let listing: Listing = load(&caller.state.store, &listing_id.to_string()).await?;
+            let listing: Listing = current(caller.state, &listing_id.to_string()).await?;
             let tenant_id = listing
                 .state()
                 .ok_or_else(|| ApiError::not_found("listing"))?

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Caller, once};
 use crate::error::ApiError;
-use crate::process::load;
+use crate::process::current;
 use crate::schema::consistency;
 use crate::schema::inputs::listing::{
     CreateListingInput, UpdateListingDetailsInput, suspension_reason,
@@ -65,7 +65,7 @@ async fn payload(
     id: ListingId,
     position: Option<holdfast_eventstore::Position>,
 ) -> Result<ListingPayload, ApiError> {
-    let listing: Listing = load(&caller.state.store, &id.to_string()).await?;
+    let listing: Listing = current(caller.state, &id.to_string()).await?;
     let state = listing
         .state()
         .ok_or_else(|| ApiError::not_found("listing"))?;
@@ -84,7 +84,7 @@ async fn on_listing(
     command: ListingCommand,
 ) -> Result<ListingPayload, ApiError> {
     caller.require_operator()?;
-    let listing: Listing = load(&caller.state.store, &id.to_string()).await?;
+    let listing: Listing = current(caller.state, &id.to_string()).await?;
     let tenant = listing
         .state()
         .ok_or_else(|| ApiError::not_found("listing"))?

@@ -69,8 +69,10 @@ pub async fn run(args: RebuildArgs) -> anyhow::Result<Report> {
                 *last = Some(p.phase);
                 if p.phase != RebuildPhase::Done {
                     eprintln!(
-                        "rebuild {table}: {:?} ({} events so far)",
-                        p.phase, p.events
+                        "rebuild {table}: {:?} at {:.1} s ({} events so far)",
+                        p.phase,
+                        t0.elapsed().as_secs_f64(),
+                        p.events
                     );
                 }
             }

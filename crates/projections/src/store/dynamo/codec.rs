@@ -81,6 +81,26 @@ pub(super) fn decode_item(table: &str, mut raw: Raw) -> Result<Item, ReadStoreEr
     })
 }
 
+/// A whole item as stored (key, version, attributes), for `PutRequest`s.
+pub(super) fn encode_item(item: &Item) -> Result<Raw, ReadStoreError> {
+    let mut raw = key_map(&item.key);
+    raw.insert(
+        VERSION.to_owned(),
+        AttributeValue::S(crate::store::encode_version(item.version)),
+    );
+    for (name, value) in &item.attrs {
+        reserved(name)?;
+        let encoded = to_attribute_value(value).map_err(|e| {
+            ReadStoreError::Request(format!(
+                "attribute `{name}` of {:?} cannot be stored: {e}",
+                item.key
+            ))
+        })?;
+        raw.insert(name.clone(), encoded);
+    }
+    Ok(raw)
+}
+
 /// The parts of one `UpdateItem` call.
 pub(super) struct Update {
     /// `SET … REMOVE …`.

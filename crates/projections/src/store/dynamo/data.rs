@@ -1,14 +1,14 @@
 //! Item operations on DynamoDB: guarded patches (`UpdateItem` with a version condition, run
 //! concurrently), consistent `GetItem`, `Query` pages on the primary key or `gsi1`, and `Scan`.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use futures::StreamExt;
 use holdfast_eventstore::Position;
 
 use super::DynamoStore;
 use super::codec::{
-    NEWER_THAN_ITEM, PK, SK, cursor_from_last_key, cursor_of, decode_item, key_map, start_key,
-    update,
+    NEWER_THAN_ITEM, PK, SK, cursor_from_last_key, cursor_of, decode_item, encode_item, key_map,
+    start_key, update,
 };
 use super::errors::{CONDITIONAL_CHECK_FAILED, code, map_sdk};
 use super::tables::GSI1;
@@ -19,6 +19,10 @@ use crate::store::{
 
 /// How many `UpdateItem` calls of one `apply` run at once.
 const APPLY_CONCURRENCY: usize = 16;
+/// Items per `BatchWriteItem` (DynamoDB's maximum).
+const BATCH_ITEMS: usize = 25;
+/// How many `BatchWriteItem` calls of one `put_items` run at once.
+const BATCH_CONCURRENCY: usize = 8;
 /// The largest `Limit` passed to DynamoDB (it takes an `i32`; pages stop at 1 MB anyway).
 const MAX_LIMIT: usize = 10_000;
 
@@ -73,6 +77,67 @@ impl DynamoStore {
             }
         }
         Ok(applied)
+    }
+
+    /// Bulk load (see `ReadStore::put_items`): `BatchWriteItem`s of 25 puts, several at once;
+    /// items DynamoDB leaves unprocessed (throttling) are sent again after a short pause.
+    pub(super) async fn batch_put(
+        &self,
+        table: TableRef,
+        items: Vec<Item>,
+    ) -> Result<(), ReadStoreError> {
+        let name = self.table_name(table);
+        let mut requests = Vec::with_capacity(items.len());
+        for item in &items {
+            requests.push(
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(encode_item(item)?))
+                            .build()
+                            .map_err(|e| ReadStoreError::Request(e.to_string()))?,
+                    )
+                    .build(),
+            );
+        }
+        drop(items);
+        let chunks: Vec<Vec<WriteRequest>> = requests
+            .chunks(BATCH_ITEMS)
+            .map(<[WriteRequest]>::to_vec)
+            .collect();
+        let mut calls = futures::stream::iter(chunks)
+            .map(|chunk| self.batch_write_chunk(&name, chunk))
+            .buffer_unordered(BATCH_CONCURRENCY);
+        while let Some(done) = calls.next().await {
+            done?;
+        }
+        Ok(())
+    }
+
+    async fn batch_write_chunk(
+        &self,
+        name: &str,
+        mut chunk: Vec<WriteRequest>,
+    ) -> Result<(), ReadStoreError> {
+        let mut pause = std::time::Duration::from_millis(10);
+        loop {
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(name, chunk)
+                .send()
+                .await
+                .map_err(|e| map_sdk("BatchWriteItem", name, e))?;
+            chunk = out
+                .unprocessed_items
+                .and_then(|mut left| left.remove(name))
+                .unwrap_or_default();
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_secs(1));
+        }
     }
 
     pub(super) async fn get_item(
