@@ -12,6 +12,12 @@ mod fixtures;
 mod settings;
 mod telemetry;
 
+/// mimalloc instead of the system allocator: the server and the log commands allocate and free
+/// many small JSON values and maps (a third of `events export`'s time went to glibc's malloc
+/// and free; see docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -63,7 +63,12 @@ impl EventStore {
             };
             let options =
                 PgConnectOptions::from_str(url).map_err(|e| unreachable(e.to_string()))?;
+            // No ping before every acquire (sqlx's default): it doubled the round trips of
+            // every statement. A connection that died meanwhile (a Postgres restart) fails its
+            // next statement with an I/O error, which is transient (`UNAVAILABLE`, retried) and
+            // closes it, so the pool heals without the ping.
             let pool = PgPoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)

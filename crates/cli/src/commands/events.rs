@@ -222,9 +222,18 @@ pub async fn for_each_batch(
     result
 }
 
+/// A value written with its `Display` (no intermediate `String`).
+struct Shown<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Shown<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
 #[derive(Serialize)]
 struct JsonRow<'a> {
-    position: String,
+    position: Shown<Position>,
     recorded_at: String,
     aggregate_type: &'a str,
     aggregate_id: &'a str,
@@ -255,7 +264,7 @@ async fn export(store: &EventStore, args: ExportArgs) -> anyhow::Result<()> {
             w.write_record(COLUMNS)?;
             Sink::Csv(Box::new(w))
         }
-        Format::Jsonl => Sink::Jsonl(std::io::BufWriter::new(sink)),
+        Format::Jsonl => Sink::Jsonl(std::io::BufWriter::with_capacity(1 << 20, sink)),
     };
     let bar = if args.out.is_some() {
         let bar = ProgressBar::new_spinner();
@@ -282,7 +291,7 @@ async fn export(store: &EventStore, args: ExportArgs) -> anyhow::Result<()> {
             }
             written.set(written.get() + 1);
             let row = JsonRow {
-                position: e.position.to_string(),
+                position: Shown(e.position),
                 recorded_at: format_instant(e.recorded_at),
                 aggregate_type: &e.aggregate_type,
                 aggregate_id: &e.aggregate_id,
@@ -295,7 +304,7 @@ async fn export(store: &EventStore, args: ExportArgs) -> anyhow::Result<()> {
             match &mut out {
                 Sink::Csv(w) => {
                     w.write_record([
-                        row.position.as_str(),
+                        e.position.to_string().as_str(),
                         &row.recorded_at,
                         row.aggregate_type,
                         row.aggregate_id,
