@@ -335,7 +335,7 @@ impl Rebuilder {
         }
         let items = memory.scan(target).await?;
         drop(memory);
-        tracing::info!(%table, generation = target.generation, items = items.len(), events = state.events, "rebuild: bulk loading the new generation");
+        tracing::info!(%table, generation = target.generation, items = items.len(), events = state.events, folded_in = ?started.elapsed(), "rebuild: bulk loading the new generation");
         let store_error = |source| ProjectorError::Store { table, source };
         match retry(
             backoff,

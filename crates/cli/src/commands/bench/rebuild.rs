@@ -59,14 +59,21 @@ pub async fn run(args: RebuildArgs) -> anyhow::Result<Report> {
     let started = Instant::now();
     let (mut items, mut applied, mut clean) = (0u64, 0u64, true);
     let mut rows = Vec::new();
+    // Seconds spent in each phase, over the four read models.
+    let mut phases: Vec<(RebuildPhase, f64)> = Vec::new();
     for projection in all_projections() {
         let table = projection.table();
         let last_phase = std::sync::Mutex::new(None);
+        let changes = std::sync::Mutex::new(Vec::new());
         let t0 = Instant::now();
         let progress = |p: &RebuildProgress| {
             let mut last = last_phase.lock().unwrap_or_else(|e| e.into_inner());
             if *last != Some(p.phase) {
                 *last = Some(p.phase);
+                changes
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((p.phase, t0.elapsed().as_secs_f64()));
                 if p.phase != RebuildPhase::Done {
                     eprintln!(
                         "rebuild {table}: {:?} at {:.1} s ({} events so far)",
@@ -81,6 +88,14 @@ pub async fn run(args: RebuildArgs) -> anyhow::Result<Report> {
             .run(progress)
             .await?;
         let seconds = t0.elapsed().as_secs_f64();
+        let changes = changes.into_inner().unwrap_or_else(|e| e.into_inner());
+        for (i, (phase, at)) in changes.iter().enumerate() {
+            let until = changes.get(i + 1).map_or(seconds, |next| next.1);
+            match phases.iter_mut().find(|(p, _)| p == phase) {
+                Some((_, total)) => *total += until - at,
+                None => phases.push((*phase, until - at)),
+            }
+        }
         items += done.verify.checked as u64;
         applied += done.events;
         clean &= done.verify.is_clean() && store.alias(table).await? == Some(done.generation);
@@ -120,9 +135,28 @@ pub async fn run(args: RebuildArgs) -> anyhow::Result<Report> {
         seconds,
         number(applied as f64 / seconds.max(1e-9))
     ));
+    report.notes.push(format!(
+        "where the time went (four read models): {}",
+        phases
+            .iter()
+            .filter(|(p, _)| *p != RebuildPhase::Done)
+            .map(|(p, s)| format!("{} {s:.1} s", phase_name(*p)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     report.check(
         clean,
         "every new generation verified against the log with no difference, readers switched",
     );
     Ok(report)
+}
+
+fn phase_name(phase: RebuildPhase) -> &'static str {
+    match phase {
+        RebuildPhase::Building => "build (fold the log in memory + BatchWriteItem bulk load)",
+        RebuildPhase::Verifying => "verify (parallel scan + diff)",
+        RebuildPhase::CatchingUp => "catch up",
+        RebuildPhase::Switching => "switch + drop old generations",
+        RebuildPhase::Done => "done",
+    }
 }

@@ -19,6 +19,8 @@ use crate::store::{
 
 /// How many `UpdateItem` calls of one `apply` run at once.
 const APPLY_CONCURRENCY: usize = 16;
+/// Segments of a parallel `Scan` (read concurrently).
+const SCAN_SEGMENTS: i32 = 4;
 /// Items per `BatchWriteItem` (DynamoDB's maximum).
 const BATCH_ITEMS: usize = 25;
 /// How many `BatchWriteItem` calls of one `put_items` run at once.
@@ -241,22 +243,33 @@ impl DynamoStore {
         Ok(Page { items, next })
     }
 
+    /// Every item: a parallel scan of [`SCAN_SEGMENTS`] segments, read concurrently.
     pub(super) async fn scan_all(&self, table: TableRef) -> Result<Vec<Item>, ReadStoreError> {
         let name = self.table_name(table);
+        let segments: Vec<Vec<Item>> = futures::future::try_join_all(
+            (0..SCAN_SEGMENTS).map(|segment| self.scan_segment(&name, segment)),
+        )
+        .await?;
+        Ok(segments.into_iter().flatten().collect())
+    }
+
+    async fn scan_segment(&self, name: &str, segment: i32) -> Result<Vec<Item>, ReadStoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
             let out = self
                 .client
                 .scan()
-                .table_name(&name)
+                .table_name(name)
                 .consistent_read(true)
+                .segment(segment)
+                .total_segments(SCAN_SEGMENTS)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(|e| map_sdk("Scan", &name, e))?;
+                .map_err(|e| map_sdk("Scan", name, e))?;
             for raw in out.items.unwrap_or_default() {
-                items.push(decode_item(&name, raw)?);
+                items.push(decode_item(name, raw)?);
             }
             match out.last_evaluated_key {
                 Some(last) if !last.is_empty() => start = Some(last),
