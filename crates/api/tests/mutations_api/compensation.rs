@@ -113,3 +113,57 @@ async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
     assert_eq!(view.status, BookingStatus::Rejected);
     assert_eq!(view.rejection, Some(RejectionReason::CouponRejected));
 }
+
+/// A claim whose command committed but whose answer was never stored (the client gave up, the
+/// key's lease ran out) is retried with its key: the per-guest limit refuses the repeat, and the
+/// answer is the claim already made with that key — not `COUPON_REJECTED`. Another key of the
+/// same guest is refused as before.
+#[tokio::test]
+async fn a_claim_retried_after_it_committed_unanswered_is_answered_by_that_claim() {
+    use holdfast_domain::coupon::CouponCommand;
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let created = app
+        .ok(
+            Some(&op),
+            CREATE_CAMPAIGN,
+            json!({"key": key(), "input": campaign(5)}),
+        )
+        .await;
+    let campaign_id = created["createCampaign"]["campaignId"].as_str().unwrap();
+    let (guest_id, token) = guest();
+    let claim_key = key();
+    // The first attempt's command, as the dispatcher commits it for the request.
+    let committed = app
+        .state
+        .commands
+        .coupons
+        .execute(
+            campaign_id,
+            CouponCommand::ClaimCoupon { guest_id },
+            holdfast_api::process::metadata(&format!("guest:{guest_id}"), &claim_key),
+        )
+        .await
+        .unwrap();
+    let retried = app
+        .ok(
+            Some(&token),
+            CLAIM,
+            json!({"key": claim_key, "id": campaign_id}),
+        )
+        .await;
+    assert_eq!(retried["claimCoupon"]["claimed"], 1);
+    assert_eq!(retried["claimCoupon"]["remaining"], 4);
+    assert_eq!(
+        retried["claimCoupon"]["consistencyToken"],
+        json!(consistency::token(committed.position))
+    );
+    let other = app
+        .graphql(
+            Some(&token),
+            CLAIM,
+            json!({"key": key(), "id": campaign_id}),
+        )
+        .await;
+    assert_eq!(error_code(&other), Some("COUPON_REJECTED"));
+}

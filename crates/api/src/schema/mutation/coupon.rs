@@ -1,13 +1,15 @@
 //! Coupon mutations: operators create and end their tenant's campaigns; guests claim.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use cqrs_es::Aggregate;
 use holdfast_domain::common::CampaignId;
 use holdfast_domain::coupon::{CampaignStatus, CouponCampaign, CouponCommand};
+use holdfast_eventstore::Position;
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, once};
 use crate::error::{ApiError, ErrorCode};
-use crate::process::current;
+use crate::process::{current, store_error};
 use crate::schema::consistency;
 use crate::schema::inputs::coupon::{CampaignRefInput, CreateCampaignInput};
 
@@ -69,6 +71,14 @@ async fn execute(
         .coupons
         .execute(&id.to_string(), command, caller.metadata())
         .await?;
+    payload(caller, id, committed.position).await
+}
+
+async fn payload(
+    caller: &Caller<'_>,
+    id: CampaignId,
+    position: Option<Position>,
+) -> Result<CampaignPayload, ApiError> {
     let after = campaign(caller, id).await?;
     Ok(CampaignPayload {
         campaign_id: ID(id.to_string()),
@@ -79,8 +89,41 @@ async fn execute(
         status: after.status().into(),
         claimed: after.claimed(),
         remaining: after.remaining(),
-        consistency_token: consistency::token(committed.position),
+        consistency_token: consistency::token(position),
     })
+}
+
+/// The claim this caller already made with this idempotency key, if any: its position.
+///
+/// A claim is not idempotent by id (a guest's second claim is refused by the per-guest limit),
+/// and its command finishes even when the client gives up on the request; if the key's lease
+/// then runs out before the outcome is stored, the retry runs the claim again and the limit
+/// refuses it. The first claim is in the log with this key in its metadata: that claim is the
+/// answer. Only read on that refusal, so a claim storm pays nothing for it.
+async fn earlier_claim(caller: &Caller<'_>, id: CampaignId) -> Result<Option<Position>, ApiError> {
+    let mut after = 0;
+    loop {
+        let events = caller
+            .state
+            .store
+            .aggregate_events(CouponCampaign::TYPE, &id.to_string(), after, 1_000)
+            .await
+            .map_err(store_error)?;
+        let Some(last) = events.last() else {
+            return Ok(None);
+        };
+        after = last.sequence;
+        let mine = |e: &holdfast_eventstore::StoredEvent, name: &str, value: &str| {
+            e.metadata.get(name).and_then(serde_json::Value::as_str) == Some(value)
+        };
+        if let Some(claim) = events.iter().find(|e| {
+            e.event_type == "CouponClaimed"
+                && mine(e, "idempotency_key", caller.key.as_str())
+                && mine(e, "principal", &caller.scope)
+        }) {
+            return Ok(Some(claim.position));
+        }
+    }
 }
 
 #[Object]
@@ -138,15 +181,16 @@ impl CouponMutation {
         // No read before the claim: the campaign refuses it when it does not exist (a claim
         // storm then costs one round trip less per guest).
         Ok(once(ctx, &caller, async {
-            execute(&caller, id, CouponCommand::ClaimCoupon { guest_id })
-                .await
-                .map_err(|e| {
-                    if e.code == ErrorCode::NotFound {
-                        ApiError::not_found("campaign")
-                    } else {
-                        e
+            match execute(&caller, id, CouponCommand::ClaimCoupon { guest_id }).await {
+                Err(e) if e.code == ErrorCode::NotFound => Err(ApiError::not_found("campaign")),
+                Err(e) if e.rule.as_deref() == Some("PerGuestLimitReached") => {
+                    match earlier_claim(&caller, id).await? {
+                        Some(position) => payload(&caller, id, Some(position)).await,
+                        None => Err(e),
                     }
-                })
+                }
+                other => other,
+            }
         })
         .await?)
     }
