@@ -162,6 +162,52 @@ impl Api {
     }
 }
 
+impl Api {
+    /// Waits (at most `patience`) until every projector of the server has applied the whole
+    /// log — `/readyz` reports no lag — so that a scenario is not measured while the server is
+    /// still projecting the previous one's load. Returns how long it waited, or `None` if the
+    /// projectors were still behind when patience ran out (the figures then include that work).
+    pub async fn wait_settled(&self, patience: Duration) -> Option<Duration> {
+        let url = self.endpoint.trim_end_matches("/graphql").to_owned() + "/readyz";
+        let started = tokio::time::Instant::now();
+        let mut quiet = 0;
+        loop {
+            let lagging = match self.http.get(&url).send().await {
+                Ok(response) => match response.json::<serde_json::Value>().await {
+                    Ok(body) => body["projectors"]
+                        .as_array()
+                        .is_none_or(|all| all.iter().any(|p| p["lagEvents"].as_u64() != Some(0))),
+                    Err(_) => true,
+                },
+                Err(_) => true,
+            };
+            // Two quiet readings in a row: a projector reports its lag when it goes idle.
+            quiet = if lagging { 0 } else { quiet + 1 };
+            if quiet >= 2 {
+                return Some(started.elapsed());
+            }
+            if started.elapsed() >= patience {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+impl Api {
+    /// [`Self::wait_settled`] with a minute of patience, saying on stderr what it found.
+    pub async fn settle(&self) {
+        match self.wait_settled(Duration::from_secs(60)).await {
+            Some(waited) if waited > Duration::from_secs(1) => eprintln!(
+                "waited {:.1} s for the projectors to catch up before measuring",
+                waited.as_secs_f64()
+            ),
+            Some(_) => {}
+            None => eprintln!("the projectors were still behind after a minute; measuring anyway"),
+        }
+    }
+}
+
 fn transport(e: reqwest::Error) -> Answer {
     Answer::Error {
         code: if e.is_timeout() {

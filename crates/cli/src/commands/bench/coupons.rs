@@ -39,6 +39,7 @@ pub struct CouponsArgs {
 pub async fn run(args: CouponsArgs) -> anyhow::Result<Report> {
     let api = Api::new(&args.server)?;
     api.wait_ready(std::time::Duration::from_secs(10)).await?;
+    api.settle().await;
     let operator = api.operator(TenantId::new())?;
     let now = setup::server_now(&api).await?;
     let campaign = setup::campaign(&api, &operator, args.quantity, now).await?;

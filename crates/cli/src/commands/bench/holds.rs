@@ -264,7 +264,9 @@ pub async fn check(
 pub async fn run(args: HoldsArgs) -> anyhow::Result<Report> {
     let api = Api::new(&args.server)?;
     api.wait_ready(std::time::Duration::from_secs(10)).await?;
+    api.settle().await;
     let world = Arc::new(HoldsWorld::create(&api, &args.shape).await?);
+    api.settle().await;
     let clients = args.load.clients.max(1);
     let mut report = Report::new(format!(
         "holds — place + confirm one unit on {} inventories × {} dates, {} clients, {:.0} s",

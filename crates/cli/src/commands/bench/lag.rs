@@ -37,11 +37,13 @@ pub struct LagArgs {
 pub async fn run(args: LagArgs) -> anyhow::Result<Report> {
     let api = Api::new(&args.server)?;
     api.wait_ready(std::time::Duration::from_secs(10)).await?;
+    api.settle().await;
     let world = Arc::new(HoldsWorld::create(&api, &args.shape).await?);
     let from = world.from;
     let to = from + Duration::days(i64::from(world.days));
     let (probe_inventory, _) =
         setup::inventory(&api, &world.operator, &world.listing, (from, to), 1_000_000).await?;
+    api.settle().await;
     let clients = args.load.clients.max(1);
     let duration = args.load.duration;
 

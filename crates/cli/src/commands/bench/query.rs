@@ -48,6 +48,7 @@ enum Way {
 pub async fn run(args: QueryArgs) -> anyhow::Result<Report> {
     let api = Api::new(&args.server)?;
     api.wait_ready(Duration::from_secs(10)).await?;
+    api.settle().await;
     let side = args.read_side.connect().await?;
     let (client, store) = dynamo_store(&args.read_side, &side)?;
     let operator = api.operator(TenantId::new())?;

@@ -38,6 +38,7 @@ pub struct StormArgs {
 pub async fn run(args: StormArgs) -> anyhow::Result<Report> {
     let api = Api::new(&args.server)?;
     api.wait_ready(std::time::Duration::from_secs(10)).await?;
+    api.settle().await;
     let operator = api.operator(TenantId::new())?;
     let listing = setup::listing(&api, &operator, "Bench storm").await?;
     let date = setup::first_date(&api).await?;
