@@ -19,8 +19,10 @@ use crate::store::{
 
 /// How many `UpdateItem` calls of one `apply` run at once.
 const APPLY_CONCURRENCY: usize = 16;
-/// Segments of a parallel `Scan` (read concurrently).
-const SCAN_SEGMENTS: i32 = 4;
+/// Segments of a parallel `Scan` (read concurrently). DynamoDB Local's scan slows down with
+/// the size of what one request walks: 300,000 items took 77 s sequentially, 16.8 s in 4
+/// segments, 6.4 s in 16 (and a 4-segment page of a 280,000-item table hit the 10 s timeout).
+const SCAN_SEGMENTS: i32 = 16;
 /// Items per `BatchWriteItem` (DynamoDB's maximum).
 const BATCH_ITEMS: usize = 25;
 /// How many `BatchWriteItem` calls of one `put_items` run at once.
