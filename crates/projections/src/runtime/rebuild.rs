@@ -281,7 +281,6 @@ impl Rebuilder {
         }
         let memory: Arc<dyn ReadStore> = Arc::new(MemoryStore::new());
         memory.create_table(target).await?;
-        let log = self.events.log();
         let mut stop = self.stop.clone();
         let backoff = self.options.backoff();
         let mut position = Position::START;
@@ -290,21 +289,7 @@ impl Rebuilder {
             if *stop.borrow() {
                 return Err(RebuildError::Stopped(table));
             }
-            let batch = match retry(
-                backoff,
-                &mut stop,
-                |e: &holdfast_eventstore::EventStoreError| e.is_transient(),
-                |_, _| {},
-                || log.read(position, self.options.batch_size.max(1)),
-            )
-            .await
-            {
-                Retried::Done(batch) => batch,
-                Retried::Failed(e) => {
-                    return Err(ProjectorError::Events { table, source: e }.into());
-                }
-                Retried::Stopped => return Err(RebuildError::Stopped(table)),
-            };
+            let batch = self.read_batch(table, position, &mut stop).await?;
             let Some(last) = batch.last().map(|e| e.position) else {
                 break;
             };
@@ -314,20 +299,8 @@ impl Rebuilder {
                 memory.apply(target, at, patches).await?;
             }
             position = last;
-            state.events += batch.len() as u64;
-            state.position = last;
-            if last > state.head || last_head.elapsed() >= self.options.status_interval {
-                last_head = Instant::now();
-                if let Ok(head) = log.head().await {
-                    state.head = head.max(last);
-                }
-            }
-            let secs = started.elapsed().as_secs_f64();
-            state.events_per_second = if secs > 0.0 {
-                state.events as f64 / secs
-            } else {
-                0.0
-            };
+            self.advance(state, last, batch.len(), started, &mut last_head)
+                .await;
             progress(state);
         }
         if position == Position::START {
@@ -350,25 +323,87 @@ impl Rebuilder {
             Retried::Failed(e) => return Err(store_error(e).into()),
             Retried::Stopped => return Err(RebuildError::Stopped(table)),
         }
-        match retry(
-            backoff,
-            &mut stop,
-            ReadStoreError::is_transient,
-            |_, _| {},
-            || self.store.save_checkpoint(target, position),
-        )
-        .await
-        {
-            Retried::Done(()) => {}
-            Retried::Failed(e) => return Err(store_error(e).into()),
-            Retried::Stopped => return Err(RebuildError::Stopped(table)),
-        }
+        self.save_checkpoint(target, position, &mut stop).await?;
         Ok(Some(
             items
                 .into_iter()
                 .map(|item| (item.key.clone(), item))
                 .collect(),
         ))
+    }
+
+    /// The next batch of the log after `position`, retrying transient failures.
+    async fn read_batch(
+        &self,
+        table: Table,
+        position: Position,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<Vec<holdfast_eventstore::StoredEvent>, RebuildError> {
+        let log = self.events.log();
+        match retry(
+            self.options.backoff(),
+            stop,
+            |e: &holdfast_eventstore::EventStoreError| e.is_transient(),
+            |_, _| {},
+            || log.read(position, self.options.batch_size.max(1)),
+        )
+        .await
+        {
+            Retried::Done(batch) => Ok(batch),
+            Retried::Failed(source) => Err(ProjectorError::Events { table, source }.into()),
+            Retried::Stopped => Err(RebuildError::Stopped(table)),
+        }
+    }
+
+    /// Records the generation's checkpoint, retrying transient failures.
+    async fn save_checkpoint(
+        &self,
+        target: TableRef,
+        position: Position,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<(), RebuildError> {
+        match retry(
+            self.options.backoff(),
+            stop,
+            ReadStoreError::is_transient,
+            |_, _| {},
+            || self.store.save_checkpoint(target, position),
+        )
+        .await
+        {
+            Retried::Done(()) => Ok(()),
+            Retried::Failed(source) => Err(ProjectorError::Store {
+                table: target.table,
+                source,
+            }
+            .into()),
+            Retried::Stopped => Err(RebuildError::Stopped(target.table)),
+        }
+    }
+
+    /// Counts `events` more events applied up to `last` (refreshing the log head now and then).
+    async fn advance(
+        &self,
+        state: &mut RebuildProgress,
+        last: Position,
+        events: usize,
+        started: Instant,
+        last_head: &mut Instant,
+    ) {
+        state.events += events as u64;
+        state.position = last;
+        if last > state.head || last_head.elapsed() >= self.options.status_interval {
+            *last_head = Instant::now();
+            if let Ok(head) = self.events.log().head().await {
+                state.head = head.max(last);
+            }
+        }
+        let secs = started.elapsed().as_secs_f64();
+        state.events_per_second = if secs > 0.0 {
+            state.events as f64 / secs
+        } else {
+            0.0
+        };
     }
 
     /// Applies the log after the generation's checkpoint until a read finds nothing new.
@@ -380,10 +415,8 @@ impl Rebuilder {
         progress: &(dyn Fn(&RebuildProgress) + Send + Sync),
     ) -> Result<(), RebuildError> {
         let table = target.table;
-        let log = self.events.log();
         let mut stop = self.stop.clone();
         let backoff = self.options.backoff();
-        let events_error = |source| ProjectorError::Events { table, source };
         let store_error = |source| ProjectorError::Store { table, source };
         let mut position = self
             .store
@@ -392,19 +425,7 @@ impl Rebuilder {
             .unwrap_or(Position::START);
         let mut last_head = Instant::now();
         loop {
-            let batch = match retry(
-                backoff,
-                &mut stop,
-                |e: &holdfast_eventstore::EventStoreError| e.is_transient(),
-                |_, _| {},
-                || log.read(position, self.options.batch_size.max(1)),
-            )
-            .await
-            {
-                Retried::Done(batch) => batch,
-                Retried::Failed(e) => return Err(events_error(e).into()),
-                Retried::Stopped => return Err(RebuildError::Stopped(table)),
-            };
+            let batch = self.read_batch(table, position, &mut stop).await?;
             let Some(last) = batch.last().map(|e| e.position) else {
                 return Ok(());
             };
@@ -424,34 +445,10 @@ impl Rebuilder {
             if applied.is_none() {
                 return Err(RebuildError::Stopped(table));
             }
-            match retry(
-                backoff,
-                &mut stop,
-                ReadStoreError::is_transient,
-                |_, _| {},
-                || self.store.save_checkpoint(target, last),
-            )
-            .await
-            {
-                Retried::Done(()) => {}
-                Retried::Failed(e) => return Err(store_error(e).into()),
-                Retried::Stopped => return Err(RebuildError::Stopped(table)),
-            }
+            self.save_checkpoint(target, last, &mut stop).await?;
             position = last;
-            state.events += batch.len() as u64;
-            state.position = last;
-            if last > state.head || last_head.elapsed() >= self.options.status_interval {
-                last_head = Instant::now();
-                if let Ok(head) = log.head().await {
-                    state.head = head.max(last);
-                }
-            }
-            let secs = started.elapsed().as_secs_f64();
-            state.events_per_second = if secs > 0.0 {
-                state.events as f64 / secs
-            } else {
-                0.0
-            };
+            self.advance(state, last, batch.len(), started, &mut last_head)
+                .await;
             progress(state);
         }
     }
