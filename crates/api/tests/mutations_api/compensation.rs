@@ -120,6 +120,13 @@ async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
 /// same guest is refused as before.
 #[tokio::test]
 async fn a_claim_retried_after_it_committed_unanswered_is_answered_by_that_claim() {
+    // Refused by the guest's limit on the retry.
+    claim_retried_after_it_committed(5).await;
+    // Refused because the first attempt took the last coupon.
+    claim_retried_after_it_committed(1).await;
+}
+
+async fn claim_retried_after_it_committed(total: u32) {
     use holdfast_domain::coupon::CouponCommand;
     let app = spawn_app().await;
     let (_, op) = operator();
@@ -127,7 +134,7 @@ async fn a_claim_retried_after_it_committed_unanswered_is_answered_by_that_claim
         .ok(
             Some(&op),
             CREATE_CAMPAIGN,
-            json!({"key": key(), "input": campaign(5)}),
+            json!({"key": key(), "input": campaign(total)}),
         )
         .await;
     let campaign_id = created["createCampaign"]["campaignId"].as_str().unwrap();
@@ -153,7 +160,7 @@ async fn a_claim_retried_after_it_committed_unanswered_is_answered_by_that_claim
         )
         .await;
     assert_eq!(retried["claimCoupon"]["claimed"], 1);
-    assert_eq!(retried["claimCoupon"]["remaining"], 4);
+    assert_eq!(retried["claimCoupon"]["remaining"], total - 1);
     assert_eq!(
         retried["claimCoupon"]["consistencyToken"],
         json!(consistency::token(committed.position))

@@ -95,11 +95,13 @@ async fn payload(
 
 /// The claim this caller already made with this idempotency key, if any: its position.
 ///
-/// A claim is not idempotent by id (a guest's second claim is refused by the per-guest limit),
+/// A claim is not idempotent by id (a guest's second claim is refused by the per-guest limit,
+/// or by the campaign being exhausted — possibly by that very first claim),
 /// and its command finishes even when the client gives up on the request; if the key's lease
 /// then runs out before the outcome is stored, the retry runs the claim again and the limit
 /// refuses it. The first claim is in the log with this key in its metadata: that claim is the
-/// answer. Only read on that refusal, so a claim storm pays nothing for it.
+/// answer. Only read on such a refusal of a guest who has claimed, so a storm of distinct
+/// guests pays nothing for it.
 async fn earlier_claim(caller: &Caller<'_>, id: CampaignId) -> Result<Option<Position>, ApiError> {
     let mut after = 0;
     loop {
@@ -183,7 +185,15 @@ impl CouponMutation {
         Ok(once(ctx, &caller, async {
             match execute(&caller, id, CouponCommand::ClaimCoupon { guest_id }).await {
                 Err(e) if e.code == ErrorCode::NotFound => Err(ApiError::not_found("campaign")),
-                Err(e) if e.rule.as_deref() == Some("PerGuestLimitReached") => {
+                // Refused as a repeat would be (the guest's limit, or the campaign exhausted by
+                // the first attempt itself): if this guest has claimed, it may have been with
+                // this key.
+                Err(e)
+                    if matches!(
+                        e.rule.as_deref(),
+                        Some("PerGuestLimitReached" | "Exhausted")
+                    ) && campaign(&caller, id).await?.guest(&guest_id).claimed > 0 =>
+                {
                     match earlier_claim(&caller, id).await? {
                         Some(position) => payload(&caller, id, Some(position)).await,
                         None => Err(e),
