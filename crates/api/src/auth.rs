@@ -3,10 +3,9 @@
 //! `admin`. No token means [`Principal::Anonymous`], which may read public data only.
 //! Authorisation decisions live with the resolvers; this module only says who is asking.
 
-use std::fmt;
-
 use chrono::Utc;
 use holdfast_domain::common::{GuestId, TenantId};
+pub use holdfast_engine::{Principal, Secret};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
@@ -38,55 +37,6 @@ pub struct Claims {
     pub iat: i64,
 }
 
-/// Who is asking.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Principal {
-    /// No token.
-    Anonymous,
-    /// A guest.
-    Guest {
-        /// The guest.
-        guest: GuestId,
-    },
-    /// An operator of a tenant.
-    Operator {
-        /// The tenant they operate.
-        tenant: TenantId,
-        /// Their user id.
-        sub: String,
-    },
-    /// An administrator.
-    Admin {
-        /// Their user id.
-        sub: String,
-    },
-}
-
-impl Principal {
-    /// Whether this principal may act for `tenant` (its operator, or an admin).
-    pub fn operates(&self, tenant: TenantId) -> bool {
-        match self {
-            Principal::Operator { tenant: t, .. } => *t == tenant,
-            Principal::Admin { .. } => true,
-            _ => false,
-        }
-    }
-
-    /// Whether this principal may see `guest`'s private data (the guest, or an admin).
-    pub fn is_guest_or_admin(&self, guest: GuestId) -> bool {
-        match self {
-            Principal::Guest { guest: g } => *g == guest,
-            Principal::Admin { .. } => true,
-            _ => false,
-        }
-    }
-
-    /// Whether this is an administrator.
-    pub fn is_admin(&self) -> bool {
-        matches!(self, Principal::Admin { .. })
-    }
-}
-
 /// Why a token was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -105,28 +55,6 @@ pub enum AuthError {
     /// The claims do not describe a valid principal.
     #[error("invalid token claims: {0}")]
     InvalidClaims(&'static str),
-}
-
-/// A secret that never prints.
-#[derive(Clone)]
-pub struct Secret(Vec<u8>);
-
-impl Secret {
-    /// Wraps secret bytes.
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Self(bytes.into())
-    }
-
-    /// The bytes.
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
 }
 
 /// How tokens are verified.
@@ -150,8 +78,8 @@ pub struct Authenticator {
     validation: Validation,
 }
 
-impl fmt::Debug for Authenticator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Authenticator")
             .field("algorithms", &self.validation.algorithms)
             .finish()
@@ -411,22 +339,5 @@ mod tests {
             }
         }
         out
-    }
-
-    #[test]
-    fn operators_act_for_their_tenant_only_and_guests_see_only_themselves() {
-        let (t1, t2) = (TenantId::new(), TenantId::new());
-        let (g1, g2) = (GuestId::new(), GuestId::new());
-        let op = Principal::Operator {
-            tenant: t1,
-            sub: "op".into(),
-        };
-        assert!(op.operates(t1) && !op.operates(t2));
-        assert!(!op.is_guest_or_admin(g1));
-        let guest = Principal::Guest { guest: g1 };
-        assert!(guest.is_guest_or_admin(g1) && !guest.is_guest_or_admin(g2) && !guest.operates(t1));
-        let admin = Principal::Admin { sub: "root".into() };
-        assert!(admin.operates(t2) && admin.is_guest_or_admin(g2) && admin.is_admin());
-        assert!(!Principal::Anonymous.operates(t1));
     }
 }

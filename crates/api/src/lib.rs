@@ -1,36 +1,27 @@
-//! Holdfast's HTTP surface.
+//! Holdfast's adapters: GraphQL over HTTP and WebSocket, health, metrics and webhooks, over
+//! the application ([`holdfast_engine::Engine`]). Nothing here decides anything: resolvers and
+//! handlers authenticate, parse, call the engine and map its errors.
 //!
-//! - [`state`]: [`AppState`], what every handler shares (the event store, the read side).
-//! - [`commands`], [`dispatch`]: the command side, one dispatcher per aggregate.
+//! - [`app`]: the router over an [`AppState`] (the engine and the token verifier); no side
+//!   effects, so tests drive it with `oneshot` or on a listener on port 0.
 //! - [`schema`]: the GraphQL schema (queries, mutations, subscriptions); [`http`] serves it
-//!   over HTTP and WebSocket; [`feed`] is the change feed subscriptions follow.
-//! - [`auth`]: bearer tokens and principals; [`error`]: the error model (`extensions.code`).
-//! - [`health`]: `/healthz` (the process answers) and `/readyz` (its dependencies answer);
-//!   [`metrics`]: `/metrics` (Prometheus).
-//! - [`webhooks`]: `POST /webhooks/payments` (signed, replay-protected payment reports);
-//!   [`signature`]: the `Holdfast-Signature` HMAC scheme it and the outbox use.
-//! - [`notify`]: the notifications outbox (event log → log and webhook sinks).
-//! - [`app`]: the router; tests drive it with `oneshot` or on a listener on port 0.
+//!   per the GraphQL-over-HTTP spec, and subscriptions over WebSocket.
+//! - [`auth`]: bearer tokens (JWT) → [`holdfast_engine::Principal`]; [`error`]: the one
+//!   mapping of engine errors to GraphQL errors (`extensions.code`).
+//! - [`health`]: `/healthz`, `/readyz`; [`metrics`]: `/metrics` (Prometheus; the binary
+//!   installs the recorder).
+//! - [`webhooks`]: `POST /webhooks/payments`, mapped to [`holdfast_engine::payments`].
 
 pub mod auth;
-pub mod commands;
-pub mod dispatch;
 pub mod error;
-pub mod feed;
-pub mod health;
+mod health;
 pub mod http;
-pub mod idempotency;
 pub mod metrics;
-pub mod notify;
-pub mod process;
-pub mod read_models;
 pub mod schema;
-pub mod signature;
-pub mod state;
-pub mod webhooks;
-pub mod worker;
+mod state;
+mod webhooks;
 
-pub use state::{AppState, ReadSide};
+pub use state::AppState;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -51,12 +42,12 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// | `GET /metrics` | Prometheus metrics |
 /// | `POST /webhooks/payments` | a payment provider's signed report ([`webhooks`]) |
 ///
-/// Every request is logged (a `tower-http` trace span), counted and timed, and its body is
-/// limited to [`MAX_BODY_BYTES`]. Installs the process's metrics recorder on first use.
+/// Every request is logged (a `tower-http` trace span), counted and timed (into the metrics
+/// recorder, once the binary installed it with [`metrics::install`]), and its body is limited
+/// to [`MAX_BODY_BYTES`].
 pub fn app(state: AppState) -> Router {
-    metrics::install();
     let graphql = http::GraphqlState {
-        schema: schema::build(state.clone()),
+        schema: schema::build(state.engine.clone()),
         app: state.clone(),
     };
     Router::new()
@@ -69,8 +60,8 @@ pub fn app(state: AppState) -> Router {
                 .route("/healthz", get(health::healthz))
                 .route("/readyz", get(health::readyz))
                 .route("/metrics", get(metrics::render))
-                .route("/webhooks/payments", post(webhooks::payments::receive))
-                .with_state(state),
+                .route("/webhooks/payments", post(webhooks::payments))
+                .with_state(state.engine),
         )
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

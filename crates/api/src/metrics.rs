@@ -1,21 +1,21 @@
 //! Prometheus metrics at `GET /metrics` (text exposition format).
 //!
 //! The recorder is process-wide (the `metrics` facade has one global recorder): [`install`]
-//! sets it up once (a `OnceLock`), and [`crate::app`] calls it, so everything recorded after
-//! the first router is built shows up. What is exposed:
+//! sets it up once (a `OnceLock`); the binary calls it at start (building the router has no
+//! side effect), and until it does `/metrics` answers 503. What is exposed:
 //!
 //! - `holdfast_http_requests_total{route,method,status}` and
 //!   `holdfast_http_request_seconds{route,method}` (histogram), from [`track`]; `route` is the
 //!   matched route (`/graphql`), never the raw path, so it cannot explode in cardinality;
 //! - `holdfast_command_seconds{aggregate,outcome}` (histogram) and
-//!   `holdfast_command_conflicts_total{aggregate}`, recorded by [`crate::dispatch`];
+//!   `holdfast_command_conflicts_total{aggregate}`, recorded by `holdfast_engine::dispatch`;
 //! - `holdfast_projector_lag_events{table}`, `holdfast_projector_lag_seconds{table}`,
 //!   `holdfast_projector_events_processed{table}` and `holdfast_projector_up{table}` (1 while
 //!   the projector starts, applies, waits for events or stands by for another instance; 0
 //!   when retrying, stopped or failed), gauges refreshed from the projection runtime's
 //!   statuses at every scrape;
-//! - `holdfast_payment_webhooks_total{outcome}`, from [`crate::webhooks::payments`], and
-//!   `holdfast_notifications_total{sink,result}`, from [`crate::notify::outbox`].
+//! - `holdfast_payment_webhooks_total{outcome}`, from `holdfast_engine::payments`, and
+//!   `holdfast_notifications_total{sink,result}`, from `holdfast_engine::notify`.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -30,7 +30,7 @@ use metrics::{
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::state::AppState;
+use holdfast_engine::Engine;
 
 /// Histogram buckets for latencies, in seconds (1 ms to 10 s).
 pub const LATENCY_BUCKETS: [f64; 14] = [
@@ -132,8 +132,8 @@ pub async fn track(request: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`: refreshes the projector gauges, then renders every metric.
-pub async fn render(State(state): State<AppState>) -> Response {
-    let Some(handle) = install() else {
+pub async fn render(State(state): State<Engine>) -> Response {
+    let Some(handle) = HANDLE.get().and_then(Option::as_ref) else {
         return (StatusCode::SERVICE_UNAVAILABLE, "metrics are disabled\n").into_response();
     };
     if let Some(runtime) = &state.projections {

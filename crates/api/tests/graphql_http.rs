@@ -67,7 +67,7 @@ async fn a_bad_token_is_unauthenticated_not_a_5xx() {
     assert!(!response.status().is_server_error());
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
-    let pool = app.state.store.pg_pool().unwrap();
+    let pool = app.engine.store.pg_pool().unwrap();
     let (events,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
         .fetch_one(pool)
         .await

@@ -3,10 +3,9 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use holdfast_api::auth::{AuthConfig, Authenticator, Secret};
-use holdfast_api::{AppState, ReadSide, app};
-use holdfast_domain::services::DomainServices;
-use holdfast_eventstore::EventStore;
-use holdfast_projections::dynamo::{DynamoSettings, client};
+use holdfast_api::{AppState, app};
+use holdfast_engine::{Engine, EngineSettings, ReadSideSettings};
+use holdfast_projections::dynamo::DynamoSettings;
 use holdfast_testkit::{dynamodb_endpoint, fresh_postgres_database, fresh_sqlite_database};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -24,29 +23,41 @@ async fn get(state: AppState, path: &str) -> (StatusCode, Value) {
     (status, body)
 }
 
-fn state(store: EventStore, read_side: ReadSide) -> AppState {
-    AppState::new(
-        store,
+/// An API-only node (nothing running in the background) on `database_url` and `read_side`.
+async fn engine(database_url: &str, read_side: ReadSideSettings) -> Engine {
+    Engine::start(EngineSettings {
+        projectors: None,
+        worker: None,
+        outbox: None,
         read_side,
-        None,
-        Authenticator::new(&AuthConfig::Hs256(Secret::new("health-test-secret-0123"))).unwrap(),
-        DomainServices::system(),
-    )
+        ..EngineSettings::new(database_url)
+    })
+    .await
+    .unwrap()
 }
 
-async fn dynamo(endpoint: &str) -> ReadSide {
-    let settings = DynamoSettings {
-        endpoint: Some(endpoint.to_owned()),
-        region: None,
-    };
-    ReadSide::dynamodb(client(&settings).await.unwrap(), settings, "health_")
+fn state(engine: Engine) -> AppState {
+    let auth =
+        Authenticator::new(&AuthConfig::Hs256(Secret::new("health-test-secret-0123"))).unwrap();
+    AppState::new(engine, auth)
+}
+
+/// DynamoDB at `endpoint`, not checked at start (so an unreachable one can be reported).
+fn dynamo(endpoint: &str) -> ReadSideSettings {
+    ReadSideSettings::DynamoDb {
+        settings: DynamoSettings {
+            endpoint: Some(endpoint.to_owned()),
+            region: None,
+        },
+        table_prefix: "health_".to_owned(),
+        require_reachable: false,
+    }
 }
 
 #[tokio::test]
 async fn it_is_ready_on_postgres_and_dynamodb() {
     let db = fresh_postgres_database().await;
-    let store = EventStore::open(&db.url).await.unwrap();
-    let state = state(store, dynamo(&dynamodb_endpoint()).await);
+    let state = state(engine(&db.url, dynamo(&dynamodb_endpoint())).await);
     assert_eq!(
         get(state.clone(), "/healthz").await,
         (StatusCode::OK, Value::from("ok"))
@@ -61,10 +72,7 @@ async fn it_is_ready_on_postgres_and_dynamodb() {
 #[tokio::test]
 async fn an_unreachable_dynamodb_degrades_reads_but_keeps_it_ready() {
     let db = fresh_sqlite_database();
-    let state = state(
-        EventStore::open(&db.url).await.unwrap(),
-        dynamo("http://127.0.0.1:9").await,
-    );
+    let state = state(engine(&db.url, dynamo("http://127.0.0.1:9")).await);
     let (status, body) = get(state, "/readyz").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["readModels"]["status"], "degraded");
@@ -79,9 +87,9 @@ async fn an_unreachable_dynamodb_degrades_reads_but_keeps_it_ready() {
 #[tokio::test]
 async fn a_closed_event_store_is_not_ready() {
     let db = fresh_postgres_database().await;
-    let store = EventStore::open(&db.url).await.unwrap();
-    store.pg_pool().unwrap().close().await;
-    let state = state(store, ReadSide::in_memory());
+    let engine = engine(&db.url, ReadSideSettings::InMemory).await;
+    engine.store.pg_pool().unwrap().close().await;
+    let state = state(engine);
     let (status, body) = get(state, "/readyz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["ready"], false);

@@ -262,7 +262,7 @@ async fn batching_abuse_is_refused_or_runs_once() {
     };
     let events = || async {
         let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
-            .fetch_one(app.state.store.pg_pool().unwrap())
+            .fetch_one(app.engine.store.pg_pool().unwrap())
             .await
             .unwrap();
         n

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
-use holdfast_api::dispatch::{DispatchOptions, Dispatcher, RetryPolicy};
 use holdfast_domain::common::{
     BookingId, Currency, DateRange, InventoryId, ListingId, Slot, TenantId,
 };
 use holdfast_domain::inventory::{Inventory, InventoryCommand, InventoryName, SlotSelection};
+use holdfast_engine::dispatch::{DispatchOptions, Dispatcher, RetryPolicy};
 use holdfast_projections::store::Table;
 use reqwest::StatusCode;
 use support::{TestApp, spawn_app, start_instant};
@@ -66,6 +66,8 @@ fn hold() -> InventoryCommand {
 
 #[tokio::test]
 async fn metrics_count_commands_conflicts_requests_and_projector_lag() {
+    // The binary installs the recorder at start; building the router does not.
+    holdfast_api::metrics::install().expect("no other recorder in this test binary");
     let app = spawn_app().await;
     let before = scrape(&app).await;
     let conflicts = |text: &str| {
@@ -83,7 +85,7 @@ async fn metrics_count_commands_conflicts_requests_and_projector_lag() {
 
     // Two commands through the app's dispatcher.
     let id = InventoryId::new();
-    let inventories = &app.state.commands.inventories;
+    let inventories = &app.engine.commands.inventories;
     inventories
         .execute(
             &id.to_string(),
@@ -116,8 +118,8 @@ async fn metrics_count_commands_conflicts_requests_and_projector_lag() {
     // Then holds racing from a second "node" (its own locks) until some conflicted: each
     // conflict is counted once, whether its command then succeeded or not.
     let other_node: Arc<Dispatcher<Inventory>> = Arc::new(Dispatcher::new(
-        &app.state.store,
-        app.state.services.clone(),
+        &app.engine.store,
+        app.engine.services.clone(),
         DispatchOptions {
             retry: RetryPolicy {
                 max_attempts: 50,
@@ -130,7 +132,7 @@ async fn metrics_count_commands_conflicts_requests_and_projector_lag() {
     for _round in 0..10 {
         let tasks: Vec<_> = (0..20)
             .map(|i| {
-                let state = app.state.clone();
+                let state = app.engine.clone();
                 let other = other_node.clone();
                 let id = id.to_string();
                 tokio::spawn(async move {
@@ -161,8 +163,8 @@ async fn metrics_count_commands_conflicts_requests_and_projector_lag() {
     assert!(expected_conflicts > 0, "two nodes racing never conflicted");
 
     // Let the projectors apply everything, so lag reads 0.
-    let head = app.state.store.log().head().await.unwrap();
-    let runtime = app.state.projections.as_ref().unwrap();
+    let head = app.engine.store.log().head().await.unwrap();
+    let runtime = app.engine.projections.as_ref().unwrap();
     for table in Table::ALL {
         assert!(
             runtime

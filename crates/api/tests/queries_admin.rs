@@ -4,12 +4,15 @@
 mod queries_support;
 mod support;
 
-use holdfast_api::AppState;
 use holdfast_domain::common::{BookingId, InventoryId, ListingId};
+use holdfast_engine::Engine;
 use holdfast_projections::store::Table;
 use queries_support::*;
 use serde_json::{Value, json};
-use support::{admin, error_code, guest, hostile_tokens, operator, spawn_app, spawn_embedded_app};
+use support::{
+    TestApp, admin, error_code, guest, hostile_tokens, operator, serve, spawn_app,
+    spawn_embedded_app,
+};
 
 const HISTORY: &str = "query($type: AggregateType!, $id: ID!, $first: Int, $after: String) {
   eventHistory(aggregateType: $type, aggregateId: $id, first: $first, after: $after) {
@@ -236,20 +239,21 @@ async fn event_history_reads_the_embedded_sqlite_store_too() {
 
 /// A second server on the same state without in-process projectors: an API-only node, whose
 /// alias cache can only learn of a switch from the store.
-async fn api_only_node(state: &AppState) -> String {
-    let mut state = state.clone();
-    state.projections = None;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = holdfast_api::app(state);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    base
+async fn api_only_node(app: &TestApp) -> String {
+    let engine = Engine::assemble(
+        app.engine.store.clone(),
+        app.engine.read_side.clone(),
+        None,
+        app.engine.services.clone(),
+        None,
+    );
+    serve(engine, app.clock.clone(), None).await.base
 }
 
 #[tokio::test]
 async fn reads_follow_a_rebuild_switch_at_once() {
     let app = spawn_app().await;
-    let other = api_only_node(&app.state).await;
+    let other = api_only_node(&app).await;
     let (tenant, _) = operator();
     let (listing, _) = create_listing(&app, NewListing::restaurant(tenant, "Bar"), true).await;
     let (inventory, _) = define_inventory(&app, tenant, listing, "2030-02-01", 3, 5).await;
@@ -287,14 +291,14 @@ async fn reads_follow_a_rebuild_switch_at_once() {
     );
     assert_eq!(available(&ask_other(vars.clone()).await), [5, 3, 5]);
     let before = app
-        .state
+        .engine
         .read_side
         .store()
         .alias(Table::Calendar)
         .await
         .unwrap();
 
-    let runtime = app.state.projections.clone().unwrap();
+    let runtime = app.engine.projections.clone().unwrap();
     let report = runtime.rebuild(Table::Calendar, |_| {}).await.unwrap();
     assert_eq!(Some(report.generation), before.map(|g| g + 1));
     assert_eq!(report.dropped, before.into_iter().collect::<Vec<_>>());

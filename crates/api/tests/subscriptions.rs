@@ -51,7 +51,7 @@ async fn availability_changed_shows_the_range_then_each_change_inside_it() {
     assert_eq!(change["days"], json!([slot_json(3, 1)]));
 
     // A change over the whole calendar shows only the watched slots.
-    app.state
+    app.engine
         .commands
         .inventories
         .execute(
@@ -149,7 +149,7 @@ async fn requested_booking(app: &TestApp, tenant: TenantId, guest: GuestId) -> B
 }
 
 async fn booking(app: &TestApp, id: BookingId, command: BookingCommand) {
-    app.state
+    app.engine
         .commands
         .bookings
         .execute(&id.to_string(), command, HashMap::new())

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use holdfast_api::auth::{AuthConfig, Authenticator, Secret};
-use holdfast_api::notify::{Outbox, OutboxHandle, OutboxOptions, Sink, WebhookSink};
-use holdfast_api::webhooks::PaymentsWebhook;
-use holdfast_api::{AppState, ReadSide};
+use holdfast_api::auth::{AuthConfig, Authenticator};
+use holdfast_engine::notify::{OutboxOptions, Sink, WebhookSink};
+use holdfast_engine::payments::PaymentsWebhook;
+use holdfast_engine::{OutboxSettings, ReadSide, ReadSideSettings, Secret};
 use holdfast_eventstore::EventStore;
-use holdfast_projections::dynamo::{self, DynamoSettings};
+use holdfast_projections::dynamo::DynamoSettings;
 
 /// The embedded default event store.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/holdfast.db";
@@ -54,20 +54,31 @@ pub struct ReadSideArgs {
 }
 
 impl ReadSideArgs {
+    /// The read side these flags name (the engine connects it and checks it answers).
+    pub fn settings(&self) -> ReadSideSettings {
+        if !self.uses_dynamodb() {
+            return ReadSideSettings::InMemory;
+        }
+        ReadSideSettings::DynamoDb {
+            settings: self.dynamo(),
+            table_prefix: self.table_prefix.clone(),
+            require_reachable: true,
+        }
+    }
+
     /// Connects the read side and checks it answers.
     pub async fn connect(&self) -> anyhow::Result<ReadSide> {
-        if !self.uses_dynamodb() {
-            return Ok(ReadSide::in_memory());
-        }
-        let settings = DynamoSettings {
+        ReadSide::connect(&self.settings())
+            .await
+            .context("the read side is unavailable")
+    }
+
+    /// Endpoint and region of DynamoDB.
+    pub fn dynamo(&self) -> DynamoSettings {
+        DynamoSettings {
             endpoint: self.dynamodb_endpoint.clone(),
             region: self.dynamodb_region.clone(),
-        };
-        let client = dynamo::client(&settings).await?;
-        dynamo::check_reachable(&client, &settings)
-            .await
-            .context("the read side is unavailable")?;
-        Ok(ReadSide::dynamodb(client, settings, &self.table_prefix))
+        }
     }
 
     /// Whether read models live in DynamoDB (rather than in the server's memory).
@@ -188,8 +199,8 @@ pub struct NotifyArgs {
 }
 
 impl NotifyArgs {
-    /// Starts the outbox on `store` (`None` with `--no-notifications`).
-    pub fn start(&self, store: &EventStore) -> anyhow::Result<Option<OutboxHandle>> {
+    /// The outbox these flags configure (`None` with `--no-notifications`).
+    pub fn settings(&self) -> anyhow::Result<Option<OutboxSettings>> {
         if self.no_notifications {
             return Ok(None);
         }
@@ -221,16 +232,7 @@ impl NotifyArgs {
             retry_cap: Duration::from_millis(self.notify_retry_cap_ms.max(1)),
             ..OutboxOptions::default()
         };
-        Ok(Some(Outbox::new(store.clone(), sinks, options).start()))
-    }
-}
-
-/// Stops a running outbox (if any), logging how it ended.
-pub async fn stop_outbox(outbox: Option<OutboxHandle>) {
-    if let Some(outbox) = outbox
-        && let Err(e) = outbox.stop().await
-    {
-        tracing::warn!(error = %e, "the notifications outbox stopped with an error");
+        Ok(Some(OutboxSettings { sinks, options }))
     }
 }
 
@@ -251,15 +253,15 @@ pub struct PaymentsWebhookArgs {
 }
 
 impl PaymentsWebhookArgs {
-    /// `state` with the webhook enabled when a secret is configured.
-    pub fn apply(&self, state: AppState) -> anyhow::Result<AppState> {
+    /// The webhook's verification, when a secret is configured.
+    pub fn settings(&self) -> anyhow::Result<Option<PaymentsWebhook>> {
         let Some(secret) = &self.payments_webhook_secret else {
-            return Ok(state);
+            return Ok(None);
         };
         if secret.len() < 16 {
             bail!("the payments webhook secret must be at least 16 bytes");
         }
-        Ok(state.with_payments_webhook(
+        Ok(Some(
             PaymentsWebhook::new(Secret::new(secret.as_bytes())).tolerance(
                 chrono::Duration::seconds(i64::from(self.payments_webhook_tolerance_secs)),
             ),

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use holdfast_api::auth::Secret;
-use holdfast_api::notify::{DeliveryStatus, Notification, NotificationKind, OutboxStore};
-use holdfast_api::signature;
+use holdfast_engine::notify::{DeliveryStatus, Notification, NotificationKind, OutboxStore};
+use holdfast_engine::signature;
 use holdfast_eventstore::{EventStore, Position};
 use serde_json::{Value, json};
 

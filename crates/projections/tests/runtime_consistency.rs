@@ -98,7 +98,7 @@ async fn a_wait_returns_once_the_write_is_readable_on_sqlite() {
 
 async fn a_wait_on_a_stopped_projector_answers_false(h: Harness) {
     let memory: Arc<dyn ReadStore> = h.read_store().await;
-    let mut runtime = ProjectionRuntime::start(
+    let runtime = ProjectionRuntime::start(
         memory.clone(),
         h.store.clone(),
         [projection()],

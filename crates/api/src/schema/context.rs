@@ -1,14 +1,18 @@
-//! Reading the application state and the caller from a resolver's context.
+//! Reading the engine and the caller from a resolver's context.
+
+use std::future::Future;
+use std::sync::Arc;
 
 use async_graphql::Context;
+use holdfast_engine::{Engine, Principal, read_models};
+use holdfast_projections::models::QueryError;
+use holdfast_projections::store::{ReadStore, Table, TableRef};
 
-use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::state::AppState;
 
-/// The application state.
-pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
-    ctx.data_unchecked::<AppState>()
+/// The engine.
+pub fn state<'a>(ctx: &Context<'a>) -> &'a Engine {
+    ctx.data_unchecked::<Engine>()
 }
 
 /// Who is asking ([`Principal::Anonymous`] when the request carried no token).
@@ -25,4 +29,19 @@ pub fn authenticated<'a>(ctx: &Context<'a>) -> Result<&'a Principal, ApiError> {
         )),
         p => Ok(p),
     }
+}
+
+/// Reads `table` with `query` through the engine ([`read_models::read`]: after a wait for
+/// `token`, on the generation readers use, retried once across a rebuild).
+pub async fn read<T, F, Fut>(
+    ctx: &Context<'_>,
+    table: Table,
+    token: Option<&str>,
+    query: F,
+) -> Result<T, ApiError>
+where
+    F: Fn(Arc<dyn ReadStore>, TableRef) -> Fut,
+    Fut: Future<Output = Result<T, QueryError>>,
+{
+    Ok(read_models::read(state(ctx), table, token, query).await?)
 }

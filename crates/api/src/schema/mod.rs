@@ -3,11 +3,10 @@
 //! `MergedObject` / `MergedSubscription`. The committed SDL is `crates/api/schema.graphql`;
 //! `tests/schema.rs` fails when it drifts.
 //!
-//! Every resolver reads the [`AppState`] and the caller's [`Principal`] from the context
+//! Every resolver reads the [`Engine`] and the caller's [`Principal`] from the context
 //! ([`context`]); errors are [`crate::error::ApiError`]s, so each carries `extensions.code`,
 //! and [`error_codes`] gives one (`INVALID_INPUT`) to the errors async-graphql raises itself.
 
-pub mod consistency;
 pub mod context;
 pub mod error_codes;
 pub mod inputs;
@@ -18,9 +17,7 @@ pub mod types;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
-use crate::auth::Principal;
-use crate::feed::ChangeFeed;
-use crate::state::AppState;
+use holdfast_engine::{Engine, Principal};
 
 /// The query root.
 #[derive(MergedObject, Default)]
@@ -60,18 +57,15 @@ pub const MAX_DEPTH: usize = 15;
 /// Most complex query accepted (async-graphql's complexity: 1 per field, × page sizes).
 pub const MAX_COMPLEXITY: usize = 2_000;
 
-/// The schema over `state`, with its own change feed for subscriptions (one per schema: the
-/// server builds one schema).
-pub fn build(state: AppState) -> AppSchema {
-    let feed = ChangeFeed::new(state.store.clone());
+/// The schema over `engine` (whose change feed subscriptions follow, and whose alias cache
+/// reads use).
+pub fn build(engine: Engine) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
-    .data(feed)
-    .data(state)
-    .data(crate::read_models::AliasCache::default())
+    .data(engine)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .extension(error_codes::ErrorCodes)

@@ -178,7 +178,7 @@ pub async fn inventory(app: &TestApp, tenant: TenantId) -> InventoryId {
     let id = InventoryId::new();
     let key = id.to_string();
     let dispatch = |command| {
-        app.state
+        app.engine
             .commands
             .inventories
             .execute(&key, command, HashMap::new())
@@ -207,7 +207,7 @@ pub async fn hold(
     inventory: InventoryId,
     day: u32,
 ) -> holdfast_eventstore::Position {
-    app.state
+    app.engine
         .commands
         .inventories
         .execute(

@@ -3,9 +3,9 @@
 
 use crate::fixtures::*;
 use crate::support::{error_code, guest, operator, spawn_app};
-use holdfast_api::process::booking_id_for;
-use holdfast_api::schema::consistency;
 use holdfast_domain::booking::{BookingStatus, RejectionReason};
+use holdfast_engine::consistency;
+use holdfast_engine::process::booking_id_for;
 use holdfast_projections::models::bookings::booking;
 use holdfast_projections::store::Table;
 use serde_json::{Value, json};
@@ -102,11 +102,11 @@ async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
     );
 
     caught_up(&app, Table::Bookings, Some(&head)).await;
-    let table = consistency::current(&app.state, Table::Bookings)
+    let table = consistency::current(&app.engine, Table::Bookings)
         .await
         .unwrap();
     let id = booking_id_for(second_id, &k).to_string();
-    let view = booking(app.state.read_side.store().as_ref(), table, &id)
+    let view = booking(app.engine.read_side.store().as_ref(), table, &id)
         .await
         .unwrap()
         .expect("the rejected booking is recorded");
@@ -142,13 +142,13 @@ async fn claim_retried_after_it_committed(total: u32) {
     let claim_key = key();
     // The first attempt's command, as the dispatcher commits it for the request.
     let committed = app
-        .state
+        .engine
         .commands
         .coupons
         .execute(
             campaign_id,
             CouponCommand::ClaimCoupon { guest_id },
-            holdfast_api::process::metadata(&format!("guest:{guest_id}"), &claim_key),
+            holdfast_engine::process::metadata(&format!("guest:{guest_id}"), &claim_key),
         )
         .await
         .unwrap();

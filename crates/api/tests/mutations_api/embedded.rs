@@ -7,7 +7,7 @@ use crate::fixtures::*;
 use crate::support::{TestApp, error_code, guest, operator, spawn_embedded_app};
 
 async fn sqlite_event_count(app: &TestApp) -> i64 {
-    let pool = app.state.store.sqlite_pool().expect("a SQLite app");
+    let pool = app.engine.store.sqlite_pool().expect("a SQLite app");
     let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
         .fetch_one(pool)
         .await
@@ -77,10 +77,10 @@ async fn idempotency_and_placement_work_on_sqlite() {
 #[tokio::test]
 async fn keys_expire_after_a_day_and_abandoned_requests_are_taken_over() {
     use chrono::Duration;
-    use holdfast_api::idempotency::{Begin, IdempotencyKey, IdempotencyStore, Outcome};
+    use holdfast_engine::idempotency::{Begin, IdempotencyKey, IdempotencyStore, Outcome};
 
     let app = spawn_embedded_app().await;
-    let store = IdempotencyStore::new(&app.state.store);
+    let store = IdempotencyStore::new(&app.engine.store);
     let key = IdempotencyKey::parse("k-1").unwrap();
     let t0 = crate::support::start_instant();
     assert!(matches!(

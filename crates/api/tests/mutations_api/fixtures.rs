@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use chrono::NaiveDate;
-use holdfast_api::schema::consistency;
+use holdfast_engine::consistency;
 use holdfast_eventstore::Position;
 use holdfast_projections::models::calendar::{CalendarDay, calendar};
 use holdfast_projections::store::Table;
@@ -156,11 +156,11 @@ pub async fn calendar_after(
     to: &str,
 ) -> Vec<CalendarDay> {
     caught_up(app, Table::Calendar, token).await;
-    let table = consistency::current(&app.state, Table::Calendar)
+    let table = consistency::current(&app.engine, Table::Calendar)
         .await
         .unwrap();
     calendar(
-        app.state.read_side.store().as_ref(),
+        app.engine.read_side.store().as_ref(),
         table,
         inventory,
         date(from),
@@ -175,7 +175,7 @@ pub async fn calendar_after(
 /// this retries the bounded wait for up to a minute.
 pub async fn caught_up(app: &TestApp, table: Table, token: Option<&str>) {
     for _ in 0..12 {
-        match consistency::wait(&app.state, table, token).await {
+        match consistency::wait(&app.engine, table, token).await {
             Ok(()) => return,
             Err(e) if e.code == holdfast_api::error::ErrorCode::Timeout => continue,
             Err(e) => panic!("waiting for {table}: {e:?}"),
@@ -191,7 +191,7 @@ pub fn date(s: &str) -> NaiveDate {
 /// The position of the last committed event (exact: the log reader's own `head` is the safe
 /// head below every running transaction, which may lag).
 pub async fn log_head(app: &TestApp) -> Position {
-    let pool = app.state.store.pg_pool().expect("a Postgres app");
+    let pool = app.engine.store.pg_pool().expect("a Postgres app");
     let row: Option<(String, i64)> = sqlx::query_as(
         "SELECT tx_id::text, global_position FROM events
           ORDER BY tx_id DESC, global_position DESC LIMIT 1",
@@ -206,7 +206,7 @@ pub async fn log_head(app: &TestApp) -> Position {
 
 /// The number of stored events.
 pub async fn event_count(app: &TestApp) -> i64 {
-    let pool = app.state.store.pg_pool().expect("a Postgres app");
+    let pool = app.engine.store.pg_pool().expect("a Postgres app");
     let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
         .fetch_one(pool)
         .await

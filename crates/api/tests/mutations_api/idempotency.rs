@@ -160,12 +160,12 @@ async fn idempotency_keys_are_bounded() {
 /// out a retry takes the key over at once, while a renewed lease keeps it.
 #[tokio::test]
 async fn a_key_whose_request_died_is_taken_over_once_its_lease_runs_out() {
-    use holdfast_api::idempotency::{Begin, IdempotencyKey, IdempotencyStore};
+    use holdfast_engine::idempotency::{Begin, IdempotencyKey, IdempotencyStore};
 
     let app = spawn_app().await;
-    let store = IdempotencyStore::new(&app.state.store);
-    let pool = app.state.store.pg_pool().unwrap();
-    let now = app.state.services.clock.now();
+    let store = IdempotencyStore::new(&app.engine.store);
+    let pool = app.engine.store.pg_pool().unwrap();
+    let now = app.engine.services.clock.now();
     let (a, b) = (
         IdempotencyKey::parse("died").unwrap(),
         IdempotencyKey::parse("alive").unwrap(),

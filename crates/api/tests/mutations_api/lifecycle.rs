@@ -274,7 +274,7 @@ async fn a_waitlisted_guest_accepts_one_offer_and_another_declines() {
             cancellation: CancellationPolicy::non_refundable(),
             offer_expires_at: at("2030-01-08T09:00:00Z"),
         };
-        app.state
+        app.engine
             .commands
             .bookings
             .execute(id, BookingCommand::OfferSlot(offer), HashMap::new())

@@ -137,7 +137,7 @@ fn code(answer: &Value) -> Option<&str> {
 
 /// Stored events grouped by aggregate, event type and idempotency key (with the principal).
 async fn events_per_key(app: &TestApp) -> Vec<(String, String, String, String, i64)> {
-    let pool = app.state.store.pg_pool().unwrap();
+    let pool = app.engine.store.pg_pool().unwrap();
     sqlx::query_as(
         "SELECT aggregate_type, aggregate_id, event_type,
                 coalesce(metadata->>'principal', '') || ' ' || coalesce(metadata->>'idempotency_key', ''),
@@ -150,7 +150,7 @@ async fn events_per_key(app: &TestApp) -> Vec<(String, String, String, String, i
 }
 
 async fn count_of(app: &TestApp, event_type: &str) -> i64 {
-    let pool = app.state.store.pg_pool().unwrap();
+    let pool = app.engine.store.pg_pool().unwrap();
     let (n,): (i64,) = sqlx::query_as(
         "SELECT count(DISTINCT aggregate_id || ':' || payload::text) FROM events WHERE event_type = $1",
     )

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use holdfast_api::auth::Secret;
-use holdfast_api::notify::{
+use holdfast_engine::notify::{
     DeliveryFilter, DeliveryStatus, Outbox, OutboxHandle, OutboxOptions, OutboxState, OutboxStore,
     Sink, StartAt, WebhookSink,
 };
@@ -37,7 +37,7 @@ fn webhook(receiver: &Receiver) -> Sink {
 }
 
 fn start(app: &TestApp, receiver: &Receiver, options: OutboxOptions) -> OutboxHandle {
-    Outbox::new(app.state.store.clone(), vec![webhook(receiver)], options).start()
+    Outbox::new(app.engine.store.clone(), vec![webhook(receiver)], options).start()
 }
 
 /// A tenant with a stocked dated event; returns (operator token, listing, inventory).
@@ -100,14 +100,17 @@ async fn cancel(app: &TestApp, guest_token: &str, booking: &str) {
 }
 
 /// The ids of `booking`'s notifications in the deliveries table of `sink`'s kind.
-async fn deliveries(app: &TestApp, filter: DeliveryFilter) -> Vec<holdfast_api::notify::Delivery> {
-    OutboxStore::new(&app.state.store)
+async fn deliveries(
+    app: &TestApp,
+    filter: DeliveryFilter,
+) -> Vec<holdfast_engine::notify::Delivery> {
+    OutboxStore::new(&app.engine.store)
         .list(&filter, None, 1000)
         .await
         .unwrap()
 }
 
-async fn webhook_rows(app: &TestApp) -> Vec<holdfast_api::notify::Delivery> {
+async fn webhook_rows(app: &TestApp) -> Vec<holdfast_engine::notify::Delivery> {
     deliveries(app, DeliveryFilter::default())
         .await
         .into_iter()
@@ -130,7 +133,7 @@ where
     panic!("{what}: not within 60 s");
 }
 
-fn id_of(rows: &[holdfast_api::notify::Delivery], booking: &str, kind: &str) -> String {
+fn id_of(rows: &[holdfast_engine::notify::Delivery], booking: &str, kind: &str) -> String {
     rows.iter()
         .find(|d| d.booking_id == booking && d.kind.as_str() == kind)
         .unwrap_or_else(|| panic!("no {kind} notification of {booking}: {rows:?}"))
@@ -393,7 +396,7 @@ async fn the_embedded_shape_delivers_too_and_a_new_sink_starts_at_the_head() {
     })
     .await;
     eventually("cursors created", || async {
-        OutboxStore::new(&app.state.store)
+        OutboxStore::new(&app.engine.store)
             .cursors()
             .await
             .unwrap()

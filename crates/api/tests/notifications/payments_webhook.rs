@@ -2,10 +2,9 @@
 
 use chrono::Duration;
 use holdfast_api::auth::Secret;
-use holdfast_api::process::load;
-use holdfast_api::signature;
-use holdfast_api::webhooks::PaymentsWebhook;
 use holdfast_domain::booking::{Booking, BookingStatus};
+use holdfast_engine::process::load;
+use holdfast_engine::signature;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -16,17 +15,9 @@ use crate::support::{TestApp, guest, operator, spawn_app};
 
 const WEBHOOK_SECRET: &str = "whsec_payments_test_0123456789";
 
-/// A second server on the same state, with the webhook enabled (or not).
+/// A second server on the same engine, with the webhook enabled (or not).
 async fn webhook_base(app: &TestApp, secret: Option<&str>) -> String {
-    let mut state = app.state.clone();
-    if let Some(secret) = secret {
-        state = state.with_payments_webhook(PaymentsWebhook::new(Secret::new(secret)));
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = holdfast_api::app(state);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    base
+    app.serve_with_payments_webhook(secret).await
 }
 
 /// A held booking of 30 000 KRW; returns its id.
@@ -93,13 +84,13 @@ async fn send(
 fn signed(app: &TestApp, body: &[u8]) -> Option<String> {
     Some(signature::header_value(
         &Secret::new(WEBHOOK_SECRET),
-        app.state.services.clock.now(),
+        app.engine.services.clock.now(),
         body,
     ))
 }
 
 async fn status_of(app: &TestApp, booking: &str) -> Option<BookingStatus> {
-    let booking: Booking = load(&app.state.store, booking).await.unwrap();
+    let booking: Booking = load(&app.engine.store, booking).await.unwrap();
     booking.status()
 }
 
@@ -118,7 +109,7 @@ async fn a_signed_payment_confirms_a_held_booking_once() {
         status_of(&app, &booking).await,
         Some(BookingStatus::Confirmed)
     );
-    let loaded: Booking = load(&app.state.store, &booking).await.unwrap();
+    let loaded: Booking = load(&app.engine.store, &booking).await.unwrap();
     let paid = loaded.payment().unwrap();
     assert_eq!(
         (paid.provider.as_str(), paid.reference.as_str()),
@@ -168,7 +159,7 @@ async fn bad_stale_malformed_and_disabled_deliveries_are_refused_with_a_code() {
     let booking = held_booking(&app).await;
     let body = payment("evt_refused", &booking, 30_000).to_string();
     let bytes = body.as_bytes();
-    let now = app.state.services.clock.now();
+    let now = app.engine.services.clock.now();
     let events = event_count(&app).await;
 
     // No header, a header signed with another secret, a tampered body.
@@ -314,7 +305,7 @@ async fn a_payment_for_a_booking_that_can_no_longer_be_confirmed_is_recorded_wit
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["status"], "processed");
     assert_eq!(answer["booking_status"], "CANCELLED");
-    let loaded: Booking = load(&app.state.store, &booking).await.unwrap();
+    let loaded: Booking = load(&app.engine.store, &booking).await.unwrap();
     assert_eq!(loaded.late_payments().len(), 1);
     assert_eq!(loaded.refund_due().map(|m| m.amount_minor), Some(30_000));
 }

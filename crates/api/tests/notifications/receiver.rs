@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use holdfast_api::auth::Secret;
-use holdfast_api::signature;
+use holdfast_engine::signature;
 use serde_json::Value;
 
 /// The secret the outbox signs with in these tests.

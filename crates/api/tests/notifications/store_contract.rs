@@ -1,11 +1,11 @@
 //! The outbox and replay tables (migration 0004) behave the same on Postgres and SQLite.
 
 use chrono::{DateTime, Duration, Utc};
-use holdfast_api::notify::{
+use holdfast_engine::notify::{
     DeliveryFilter, DeliveryStatus, ListCursor, Notification, NotificationKind, NotifyError,
     OutboxStore,
 };
-use holdfast_api::webhooks::replay::{Begin, IN_FLIGHT_TIMEOUT, Outcome, ReplayStore};
+use holdfast_engine::payments::replay::{Begin, IN_FLIGHT_TIMEOUT, Outcome, ReplayStore};
 use holdfast_eventstore::{EventStore, Position};
 use holdfast_testkit::{fresh_postgres_database, fresh_sqlite_database};
 use serde_json::json;

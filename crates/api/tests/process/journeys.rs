@@ -113,7 +113,7 @@ async fn hotel_three_nights_with_a_coupon_paid_then_cancelled_48_hours_before_re
     assert_eq!(booking.total_refunded().unwrap().amount_minor, 166_500);
 
     // The coupon is the guest's again, and the three nights are free again.
-    let campaign: CouponCampaign = holdfast_api::process::load(&app.state.store, &campaign)
+    let campaign: CouponCampaign = holdfast_engine::process::load(&app.engine.store, &campaign)
         .await
         .unwrap();
     let redemption = campaign
@@ -133,7 +133,7 @@ async fn hotel_three_nights_with_a_coupon_paid_then_cancelled_48_hours_before_re
     // The worker does nothing more: a second look refunds nothing twice.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let again: holdfast_domain::booking::Booking =
-        holdfast_api::process::load(&app.state.store, &id)
+        holdfast_engine::process::load(&app.engine.store, &id)
             .await
             .unwrap();
     assert_eq!(again.refunds().len(), 1);
@@ -191,7 +191,7 @@ async fn restaurant_waitlist_offers_a_cancelled_table_and_passes_an_ignored_offe
     // Nobody is offered anything while the table is taken.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let waiting: holdfast_domain::booking::Booking =
-        holdfast_api::process::load(&app.state.store, &second_id)
+        holdfast_engine::process::load(&app.engine.store, &second_id)
             .await
             .unwrap();
     assert_eq!(waiting.status(), Some(BookingStatus::Waitlisted));
@@ -218,7 +218,7 @@ async fn restaurant_waitlist_offers_a_cancelled_table_and_passes_an_ignored_offe
     let taken = try_booking_mutation(&app, &fourth, "placeBooking", table.clone()).await;
     assert_eq!(taken["errors"][0]["extensions"]["code"], "SOLD_OUT");
     let third_now: holdfast_domain::booking::Booking =
-        holdfast_api::process::load(&app.state.store, &third_id)
+        holdfast_engine::process::load(&app.engine.store, &third_id)
             .await
             .unwrap();
     assert_eq!(third_now.status(), Some(BookingStatus::Waitlisted));
@@ -292,7 +292,7 @@ async fn concert_hold_expires_with_no_request_and_the_tickets_return_to_the_cale
     app.clock.advance(Duration::minutes(14));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let held: holdfast_domain::booking::Booking =
-        holdfast_api::process::load(&app.state.store, &id)
+        holdfast_engine::process::load(&app.engine.store, &id)
             .await
             .unwrap();
     assert_eq!(held.status(), Some(BookingStatus::Held));
@@ -369,7 +369,7 @@ async fn check_in_and_no_show_follow_the_policys_no_show_rule_and_the_share_is_r
     assert_eq!(booking.refund_due().unwrap().amount_minor, 10_000);
     assert_eq!(booking.refunds()[0].amount.amount_minor, 10_000);
     let checked: holdfast_domain::booking::Booking =
-        holdfast_api::process::load(&app.state.store, coming["bookingId"].as_str().unwrap())
+        holdfast_engine::process::load(&app.engine.store, coming["bookingId"].as_str().unwrap())
             .await
             .unwrap();
     assert!(

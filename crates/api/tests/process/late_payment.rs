@@ -3,9 +3,9 @@
 //! overbooking, never money kept without a booking.
 
 use chrono::Duration;
-use holdfast_api::process::booking_id_for;
 use holdfast_domain::booking::{Booking, BookingStatus};
 use holdfast_domain::common::GuestId;
+use holdfast_engine::process::booking_id_for;
 use serde_json::{Value, json};
 
 use crate::fixtures::*;
@@ -87,7 +87,7 @@ async fn a_late_payment_for_a_resold_ticket_is_refunded_automatically_and_nothin
 
     // The recheck's placement was refused for want of capacity; nothing is overbooked.
     let recheck = booking_id_for(late_guest, &format!("late-payment:{id}:0"));
-    let recheck: Booking = holdfast_api::process::load(&app.state.store, &recheck.to_string())
+    let recheck: Booking = holdfast_engine::process::load(&app.engine.store, &recheck.to_string())
         .await
         .unwrap();
     assert_eq!(recheck.status(), Some(BookingStatus::Rejected));

@@ -66,7 +66,7 @@ pub async fn pay(app: &TestApp, operator: &str, booking: &Value, reference: &str
 
 /// The inventory aggregate, from the event store.
 pub async fn inventory(app: &TestApp, id: &str) -> Inventory {
-    holdfast_api::process::load(&app.state.store, id)
+    holdfast_engine::process::load(&app.engine.store, id)
         .await
         .unwrap()
 }
@@ -113,16 +113,7 @@ pub async fn pay_by_webhook(app: &TestApp, booking: &Value, reference: &str) -> 
     use holdfast_api::auth::Secret;
     use holdfast_domain::services::Clock as _;
     let secret = "whsec_process_journeys_0123456789";
-    let state =
-        app.state
-            .clone()
-            .with_payments_webhook(holdfast_api::webhooks::PaymentsWebhook::new(Secret::new(
-                secret,
-            )));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = holdfast_api::app(state);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let base = app.serve_with_payments_webhook(Some(secret)).await;
     let body = serde_json::to_vec(&json!({
         "id": format!("evt_{reference}"), "type": "payment.succeeded",
         "data": {"booking_id": booking["bookingId"], "amount_minor": booking["totals"]["totalMinor"],
@@ -130,7 +121,7 @@ pub async fn pay_by_webhook(app: &TestApp, booking: &Value, reference: &str) -> 
                  "provider": "stripe"}}))
     .unwrap();
     let signature =
-        holdfast_api::signature::header_value(&Secret::new(secret), app.clock.now(), &body);
+        holdfast_engine::signature::header_value(&Secret::new(secret), app.clock.now(), &body);
     let response = app
         .http
         .post(format!("{base}/webhooks/payments"))

@@ -33,7 +33,7 @@ async fn half_placed(
     guest_id: GuestId,
     campaign: Option<&str>,
 ) -> BookingId {
-    let listing_state: Listing = holdfast_api::process::load(&app.state.store, listing)
+    let listing_state: Listing = holdfast_engine::process::load(&app.engine.store, listing)
         .await
         .unwrap();
     let tenant_id = listing_state.state().unwrap().tenant_id;
@@ -41,7 +41,7 @@ async fn half_placed(
     let slot = Slot::parse("2030-03-01").unwrap();
     let booking_id = BookingId::new();
     let none = HashMap::new;
-    app.state
+    app.engine
         .commands
         .bookings
         .execute(
@@ -69,7 +69,7 @@ async fn half_placed(
         )
         .await
         .unwrap();
-    app.state
+    app.engine
         .commands
         .inventories
         .execute(
@@ -85,7 +85,7 @@ async fn half_placed(
         .await
         .unwrap();
     if let Some(campaign) = campaign {
-        app.state
+        app.engine
             .commands
             .coupons
             .execute(
@@ -170,7 +170,7 @@ async fn a_placement_killed_after_its_hold_and_coupon_leaves_nothing_taken_after
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let campaign_state: CouponCampaign =
-            holdfast_api::process::load(&app.state.store, &campaign)
+            holdfast_engine::process::load(&app.engine.store, &campaign)
                 .await
                 .unwrap();
         let restored = campaign_state
@@ -243,7 +243,7 @@ async fn a_restarted_worker_expires_the_holds_that_fell_due_while_it_was_down() 
     app.clock.advance(Duration::minutes(20));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let held: holdfast_domain::booking::Booking =
-        holdfast_api::process::load(&app.state.store, &id)
+        holdfast_engine::process::load(&app.engine.store, &id)
             .await
             .unwrap();
     assert_eq!(
@@ -347,7 +347,7 @@ async fn a_cancellation_retried_after_it_stopped_half_way_gives_the_units_back()
     // Each cancellation stops after the booking's step (Postgres went away before the
     // inventory's): the booking says cancelled, the units are still taken.
     for b in [&held, &paid] {
-        app.state
+        app.engine
             .commands
             .bookings
             .execute(

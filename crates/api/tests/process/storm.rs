@@ -94,7 +94,7 @@ async fn a_storm_of_bookings_expiries_cancellations_and_offers_keeps_every_unit_
         let mut offered = 0;
         let mut still_waiting = 0;
         for id in &waiting {
-            let b: Booking = holdfast_api::process::load(&app.state.store, id)
+            let b: Booking = holdfast_engine::process::load(&app.engine.store, id)
                 .await
                 .unwrap();
             match b.status() {

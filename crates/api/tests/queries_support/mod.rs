@@ -1,13 +1,11 @@
 //! Data for the query tests, written through the real dispatchers with real domain commands
-//! (`app.state.commands.<aggregate>.execute(..)`); every helper returns the consistency token
+//! (`app.engine.commands.<aggregate>.execute(..)`); every helper returns the consistency token
 //! of what it committed.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use holdfast_api::dispatch::Committed;
-use holdfast_api::schema::consistency::token;
 use holdfast_domain::booking::{
     BookingCommand, Label, PartySize, PricedLine, Quantity, RequestBooking,
 };
@@ -19,6 +17,8 @@ use holdfast_domain::coupon::{CampaignTerms, CouponCode, CouponCommand, Discount
 use holdfast_domain::inventory::{InventoryCommand, InventoryName, SlotSelection};
 use holdfast_domain::listing::{Category, CreateListing, ListingCommand, LocationInput};
 use holdfast_domain::policy::PolicySpec;
+use holdfast_engine::consistency::token;
+use holdfast_engine::dispatch::Committed;
 
 use crate::support::TestApp;
 
@@ -82,7 +82,7 @@ pub async fn create_listing(
     } else {
         PolicySpec::time_slots(60, t("18:00"), t("21:00"))
     };
-    let d = &app.state.commands.listings;
+    let d = &app.engine.commands.listings;
     let mut last = d
         .execute(
             &id.to_string(),
@@ -127,7 +127,7 @@ pub async fn define_inventory(
     capacity: u32,
 ) -> (InventoryId, String) {
     let id = InventoryId::new();
-    let d = &app.state.commands.inventories;
+    let d = &app.engine.commands.inventories;
     let key = id.to_string();
     let run = |command| d.execute(&key, command, HashMap::new());
     run(InventoryCommand::DefineInventory {
@@ -166,7 +166,7 @@ pub async fn hold(
     confirm: bool,
 ) -> String {
     let booking = BookingId::new();
-    let d = &app.state.commands.inventories;
+    let d = &app.engine.commands.inventories;
     let mut last = d
         .execute(
             &inventory.to_string(),
@@ -174,7 +174,7 @@ pub async fn hold(
                 booking_id: booking,
                 slots: days.iter().map(|s| Slot::parse(s).unwrap()).collect(),
                 quantity,
-                expires_at: app.state.services.clock.now() + Duration::minutes(15),
+                expires_at: app.engine.services.clock.now() + Duration::minutes(15),
             },
             HashMap::new(),
         )
@@ -220,7 +220,7 @@ pub async fn request_booking(app: &TestApp, k: BookingKeys, slots: &[&str]) -> (
         .collect();
     let starts_at = slots[0].date.and_hms_opt(9, 0, 0).unwrap().and_utc();
     let committed = app
-        .state
+        .engine
         .commands
         .bookings
         .execute(
@@ -248,8 +248,8 @@ pub async fn request_booking(app: &TestApp, k: BookingKeys, slots: &[&str]) -> (
 
 /// Marks a requested booking held, then pays `amount` (confirming it).
 pub async fn hold_and_pay(app: &TestApp, booking: BookingId, amount: i64) -> String {
-    let d = &app.state.commands.bookings;
-    let now = app.state.services.clock.now();
+    let d = &app.engine.commands.bookings;
+    let now = app.engine.services.clock.now();
     d.execute(
         &booking.to_string(),
         BookingCommand::MarkHeld {
@@ -285,7 +285,7 @@ pub async fn create_campaign(
 ) -> (CampaignId, String) {
     let id = CampaignId::new();
     let committed = app
-        .state
+        .engine
         .commands
         .coupons
         .execute(
@@ -315,7 +315,7 @@ pub async fn create_campaign(
 /// `guest` claims a coupon of `campaign`.
 pub async fn claim(app: &TestApp, campaign: CampaignId, guest: GuestId) -> String {
     let committed = app
-        .state
+        .engine
         .commands
         .coupons
         .execute(

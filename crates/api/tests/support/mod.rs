@@ -2,17 +2,14 @@
 //! DynamoDB Local (a fresh table prefix), projectors running, on a clock the test controls.
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
 use holdfast_api::auth::{AuthConfig, Authenticator, Role, Secret, TokenIssuer};
-use holdfast_api::{AppState, ReadSide, app};
+use holdfast_api::{AppState, app};
 use holdfast_domain::common::{GuestId, TenantId};
 use holdfast_domain::services::{DomainServices, FixedClock};
-use holdfast_eventstore::EventStore;
-use holdfast_projections::dynamo::{DynamoSettings, client};
-use holdfast_projections::models::all_projections;
-use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
+use holdfast_engine::{Engine, EngineSettings, ReadSideSettings};
+use holdfast_projections::dynamo::DynamoSettings;
+use holdfast_projections::runtime::ProjectorOptions;
 use holdfast_testkit::{
     TestSqlite, dynamodb_endpoint, fresh_postgres_database, fresh_sqlite_database,
     fresh_table_prefix,
@@ -25,8 +22,8 @@ pub const SECRET: &str = "holdfast-test-secret-0123456789";
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// Its state (store, read side, projections, commands).
-    pub state: AppState,
+    /// Its engine (store, read side, projections, commands).
+    pub engine: Engine,
     /// The clock every rule reads; move it with `set`/`advance`.
     pub clock: FixedClock,
     pub http: reqwest::Client,
@@ -43,51 +40,64 @@ pub fn start_instant() -> DateTime<Utc> {
 /// Production shape: Postgres + DynamoDB Local + projectors.
 pub async fn spawn_app() -> TestApp {
     let db = fresh_postgres_database().await;
-    let store = EventStore::open(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    let settings = DynamoSettings {
-        endpoint: Some(dynamodb_endpoint()),
-        region: None,
+    let read_side = ReadSideSettings::DynamoDb {
+        settings: DynamoSettings {
+            endpoint: Some(dynamodb_endpoint()),
+            region: None,
+        },
+        table_prefix: fresh_table_prefix(),
+        require_reachable: true,
     };
-    let read_side = ReadSide::dynamodb(
-        client(&settings).await.unwrap(),
-        settings,
-        &fresh_table_prefix(),
-    );
-    start(store, read_side, None).await
+    start(&db.url, read_side, None).await
 }
 
 /// Embedded shape: SQLite + memory + projectors.
 pub async fn spawn_embedded_app() -> TestApp {
     let db = fresh_sqlite_database();
-    let store = EventStore::open(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    start(store, ReadSide::in_memory(), Some(db)).await
+    start(&db.url.clone(), ReadSideSettings::InMemory, Some(db)).await
 }
 
-async fn start(store: EventStore, read_side: ReadSide, sqlite: Option<TestSqlite>) -> TestApp {
-    let clock = FixedClock::new(start_instant());
-    let projections = Arc::new(ProjectionRuntime::start(
-        read_side.store(),
-        store.clone(),
-        all_projections(),
-        ProjectorOptions::default(),
-    ));
-    let auth = Authenticator::new(&AuthConfig::Hs256(Secret::new(SECRET))).unwrap();
-    let state = AppState::new(
-        store,
+/// The engine's settings in tests: projectors, no booking worker (tests start one with
+/// [`TestApp::start_worker`] when they need it, ticking fast), no outbox, the test's clock.
+pub fn settings(
+    database_url: &str,
+    read_side: ReadSideSettings,
+    clock: &FixedClock,
+) -> EngineSettings {
+    EngineSettings {
+        database_url: database_url.to_owned(),
         read_side,
-        Some(projections),
-        auth,
-        DomainServices::with_clock(clock.clone()),
-    );
+        services: DomainServices::with_clock(clock.clone()),
+        demo_fixtures: false,
+        projectors: Some(ProjectorOptions::default()),
+        worker: None,
+        outbox: None,
+        payments_webhook: None,
+    }
+}
+
+async fn start(
+    database_url: &str,
+    read_side: ReadSideSettings,
+    sqlite: Option<TestSqlite>,
+) -> TestApp {
+    let clock = FixedClock::new(start_instant());
+    let engine = Engine::start(settings(database_url, read_side, &clock))
+        .await
+        .unwrap();
+    serve(engine, clock, sqlite).await
+}
+
+/// Serves `engine` on a listener on port 0, verifying tokens signed with [`SECRET`].
+pub async fn serve(engine: Engine, clock: FixedClock, sqlite: Option<TestSqlite>) -> TestApp {
+    let auth = Authenticator::new(&AuthConfig::Hs256(Secret::new(SECRET))).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(state.clone());
+    let router = app(AppState::new(engine.clone(), auth));
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     TestApp {
         base,
-        state,
+        engine,
         clock,
         http: reqwest::Client::new(),
         _sqlite: sqlite,
@@ -119,6 +129,18 @@ pub fn admin() -> String {
 }
 
 impl TestApp {
+    /// A second server on this app's engine with `POST /webhooks/payments` verified by
+    /// `secret` (none: disabled); returns its base URL.
+    pub async fn serve_with_payments_webhook(&self, secret: Option<&str>) -> String {
+        let mut engine = self.engine.clone();
+        if let Some(secret) = secret {
+            engine = engine.with_payments_webhook(holdfast_engine::payments::PaymentsWebhook::new(
+                Secret::new(secret),
+            ));
+        }
+        serve(engine, self.clock.clone(), None).await.base
+    }
+
     /// POSTs a GraphQL request; returns the whole JSON response (`data` and `errors`).
     pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self
@@ -152,10 +174,10 @@ pub fn error_code(response: &Value) -> Option<&str> {
 
 impl TestApp {
     /// Starts the booking worker on this app, ticking fast (tests move the clock by hand).
-    pub fn start_worker(&self) -> holdfast_api::worker::BookingWorker {
-        holdfast_api::worker::BookingWorker::start(
-            self.state.clone(),
-            holdfast_api::worker::WorkerOptions {
+    pub fn start_worker(&self) -> holdfast_engine::worker::BookingWorker {
+        holdfast_engine::worker::BookingWorker::start(
+            self.engine.clone(),
+            holdfast_engine::worker::WorkerOptions {
                 tick: std::time::Duration::from_millis(20),
                 retry_after: Duration::milliseconds(200),
                 ..Default::default()
@@ -173,7 +195,7 @@ impl TestApp {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             let booking: holdfast_domain::booking::Booking =
-                holdfast_api::process::load(&self.state.store, id)
+                holdfast_engine::process::load(&self.engine.store, id)
                     .await
                     .unwrap();
             if ready(&booking) {

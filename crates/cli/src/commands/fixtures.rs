@@ -8,12 +8,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
-use holdfast_api::commands::Commands;
-use holdfast_domain::services::DomainServices;
-use holdfast_eventstore::EventStore;
+use holdfast_engine::fixtures::FixtureSet;
+use holdfast_engine::fixtures::load::load_set;
 
 use crate::fixtures::history::{self, HistoryOptions};
-use crate::fixtures::{FixtureSet, load};
 use crate::settings::StoreArgs;
 
 /// Arguments of `holdfast fixtures`.
@@ -116,14 +114,4 @@ pub async fn run(args: FixturesArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// Loads `set` with dates relative to `start` through the command dispatchers on `store`.
-pub async fn load_set(
-    store: &EventStore,
-    set: &FixtureSet,
-    start: NaiveDate,
-) -> anyhow::Result<load::LoadReport> {
-    let commands = Commands::new(store, &DomainServices::system());
-    load::load(store, &commands, set.plan(start)?).await
 }

@@ -10,7 +10,7 @@
 use anyhow::{Context, bail};
 use chrono::{SecondsFormat, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use holdfast_api::notify::{Delivery, DeliveryFilter, DeliveryStatus, ListCursor, OutboxStore};
+use holdfast_engine::notify::{Delivery, DeliveryFilter, DeliveryStatus, ListCursor, OutboxStore};
 use serde_json::json;
 
 use crate::settings::StoreArgs;

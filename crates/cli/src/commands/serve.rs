@@ -1,23 +1,19 @@
-//! `holdfast serve`: open and migrate the event store, load the demo fixtures if the store is
-//! empty, connect the read side, serve HTTP until Ctrl-C or SIGTERM, then drain in-flight
-//! requests.
+//! `holdfast serve`: start the engine (open and migrate the event store, load the demo
+//! fixtures into an empty embedded store, connect the read side, start the projectors, the
+//! booking worker and the outbox), serve HTTP until Ctrl-C or SIGTERM, drain in-flight
+//! requests, then stop the engine.
 
 use std::net::SocketAddr;
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use clap::Args;
-use holdfast_api::worker::{BookingWorker, WorkerOptions};
-use holdfast_api::{AppState, app};
-use holdfast_projections::models::all_projections;
-use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
-
+use holdfast_api::{AppState, app, metrics};
 use holdfast_domain::services::DomainServices;
+use holdfast_engine::worker::WorkerOptions;
+use holdfast_engine::{Engine, EngineSettings};
+use holdfast_projections::runtime::ProjectorOptions;
 
-use crate::settings::{
-    AuthArgs, NotifyArgs, PaymentsWebhookArgs, ReadSideArgs, StoreArgs, stop_outbox,
-};
+use crate::settings::{AuthArgs, NotifyArgs, PaymentsWebhookArgs, ReadSideArgs, StoreArgs};
 
 /// Arguments of `holdfast serve`.
 #[derive(Args)]
@@ -47,38 +43,27 @@ pub struct ServeArgs {
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let authenticator = args.auth.authenticator(&args.store)?;
-    let store = args.store.open().await?;
-    store.migrate().await?;
-    // Only the embedded default (SQLite) with no event at all gets the demo set: never a store
-    // that has been used, never a production (Postgres) store.
-    if !args.no_demo
-        && store.backend() == holdfast_eventstore::Backend::Sqlite
-        && store.log().head().await? == holdfast_eventstore::Position::START
-    {
-        let set = crate::fixtures::FixtureSet::embedded()?;
-        let report =
-            super::fixtures::load_set(&store, &set, chrono::Utc::now().date_naive()).await?;
-        tracing::info!(
-            groups = report.loaded.len(),
-            "loaded the demo fixtures into the empty event store"
-        );
-    }
-    let read_side = args.read_side.connect().await?;
-    // Projectors: the in-memory read side is rebuilt from the log at every start; DynamoDB
-    // resumes from its checkpoints. One active projector per table across nodes (leases).
-    let projections = (!args.no_workers).then(|| {
-        Arc::new(ProjectionRuntime::start(
-            read_side.store(),
-            store.clone(),
-            all_projections(),
-            ProjectorOptions::default(),
-        ))
-    });
-    // The notifications outbox runs where the workers run (not on an API-only node).
-    let outbox = if args.no_workers {
-        None
-    } else {
-        args.notify.start(&store)?
+    // Projectors, the booking worker (expiries, waitlist offers, late payments, refunds) and
+    // the notifications outbox run here unless `--no-workers` leaves them to `holdfast
+    // worker`. The in-memory read side is rebuilt from the log at every start; DynamoDB
+    // resumes from its checkpoints. One active projector per table, one worker and one outbox
+    // across nodes (leases).
+    let workers = !args.no_workers;
+    let settings = EngineSettings {
+        database_url: args.store.database_url.clone(),
+        read_side: args.read_side.settings(),
+        services: DomainServices::system(),
+        // Only the embedded default (SQLite) with no event at all gets the demo set: never a
+        // store that has been used, never a production (Postgres) store.
+        demo_fixtures: !args.no_demo,
+        projectors: workers.then(ProjectorOptions::default),
+        worker: workers.then(WorkerOptions::default),
+        outbox: if workers {
+            args.notify.settings()?
+        } else {
+            None
+        },
+        payments_webhook: args.payments_webhook.settings()?,
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -88,37 +73,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 args.listen
             )
         })?;
+    let engine = Engine::start(settings).await?;
+    metrics::install();
     let address = listener.local_addr()?;
-    tracing::info!(backend = ?store.backend(), %address, "serving");
+    tracing::info!(%address, "serving");
     // The one line a script (or a test) waits for.
     let shutdown = shutdown_signal();
     println!("Holdfast listening on http://{address}");
-    let state = args.payments_webhook.apply(AppState::new(
-        store,
-        read_side,
-        projections.clone(),
-        authenticator,
-        DomainServices::system(),
-    ))?;
-    // The booking worker (expiries, waitlist offers, late payments, refunds) runs with the
-    // projectors; `--no-workers` leaves both to `holdfast worker`.
-    let worker =
-        (!args.no_workers).then(|| BookingWorker::start(state.clone(), WorkerOptions::default()));
-    axum::serve(listener, app(state))
+    let served = axum::serve(listener, app(AppState::new(engine.clone(), authenticator)))
         .with_graceful_shutdown(shutdown)
         .await
-        .context("the HTTP server failed")?;
-    if let Some(worker) = worker {
-        worker.stop().await;
-    }
-    stop_outbox(outbox).await;
-    if let Some(runtime) = projections.and_then(Arc::into_inner) {
-        for (table, result) in runtime.stop().await {
-            if let Err(e) = result {
-                tracing::warn!(%table, error = %e, "projector stopped with an error");
-            }
-        }
-    }
+        .context("the HTTP server failed");
+    engine.stop().await;
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

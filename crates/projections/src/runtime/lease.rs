@@ -6,6 +6,10 @@
 //!   the lock; a standby, retrying every few seconds, takes it.
 //! - **SQLite** (embedded, one process): an in-process lock per database file and name.
 //!
+//! [`Lease::waiter`] is the standby loop every leased task shares (projectors, the booking
+//! worker, the notifications outbox): try, report standing by or retrying, sleep, until the
+//! lease is taken, the task is told to stop, or the store fails for good.
+//!
 //! The lease is an efficiency measure, not the correctness guard: if two instances ever ran at
 //! once (say, a holder that has not yet noticed its connection died), the store's version guard
 //! still makes their writes idempotent and ordered per item.
@@ -13,10 +17,81 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use std::time::Duration;
+
 use holdfast_eventstore::{EventStore, EventStoreError};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::{OwnedMutexGuard, watch};
+
+use super::backoff::{Backoff, is_stopped, sleep_unless_stopped};
+
+/// What one step of a [`LeaseWaiter`] came to.
+#[derive(Debug)]
+pub enum Waiting {
+    /// The lease is ours.
+    Taken(Lease),
+    /// Another instance holds the lease; the next try is after the standby interval.
+    Standby,
+    /// The event store failed transiently (this error); the next try is after a backoff.
+    Retrying(String),
+    /// The stop signal came.
+    Stopped,
+}
+
+/// The standby loop every leased task shares (see [`Lease::waiter`]):
+///
+/// ```ignore
+/// let mut waiter = Lease::waiter(&events, "name", retry, backoff);
+/// let lease = loop {
+///     match waiter.next(&mut stop).await? {
+///         Waiting::Taken(lease) => break lease,
+///         Waiting::Stopped => return Ok(()),
+///         Waiting::Standby | Waiting::Retrying(_) => { /* publish a status */ }
+///     }
+/// };
+/// ```
+pub struct LeaseWaiter<'a> {
+    events: &'a EventStore,
+    name: &'a str,
+    standby_retry: Duration,
+    backoff: Backoff,
+    pause: Option<Duration>,
+}
+
+impl LeaseWaiter<'_> {
+    /// Pauses as the previous step asked (returning [`Waiting::Stopped`] if `stop` fires
+    /// meanwhile), then tries to take the lease once. A permanent store failure is an `Err`.
+    pub async fn next(
+        &mut self,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<Waiting, EventStoreError> {
+        if let Some(pause) = self.pause.take()
+            && !sleep_unless_stopped(pause, stop).await
+        {
+            return Ok(Waiting::Stopped);
+        }
+        if is_stopped(stop) {
+            return Ok(Waiting::Stopped);
+        }
+        match Lease::try_acquire(self.events, self.name).await {
+            Ok(Some(lease)) => {
+                self.backoff.reset();
+                Ok(Waiting::Taken(lease))
+            }
+            Ok(None) => {
+                self.backoff.reset();
+                self.pause = Some(self.standby_retry);
+                Ok(Waiting::Standby)
+            }
+            Err(e) if e.is_transient() => {
+                self.pause = Some(self.backoff.next_delay());
+                Ok(Waiting::Retrying(e.to_string()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
 
 /// The advisory lock key of a lease name: FNV-1a 64-bit of its bytes (stable across builds,
 /// platforms and Rust versions), as Postgres' signed bigint.
@@ -91,6 +166,24 @@ impl Lease {
                 name: name.to_owned(),
                 held: Held::Local { _guard: guard },
             }))
+        }
+    }
+
+    /// The standby loop for the lease `name`: each [`LeaseWaiter::next`] pauses as the last
+    /// outcome asks (`standby_retry` while another instance holds it, `backoff`'s next delay
+    /// after a transient failure), then tries once.
+    pub fn waiter<'a>(
+        events: &'a EventStore,
+        name: &'a str,
+        standby_retry: Duration,
+        backoff: Backoff,
+    ) -> LeaseWaiter<'a> {
+        LeaseWaiter {
+            events,
+            name,
+            standby_retry,
+            backoff,
+            pause: None,
         }
     }
 

@@ -48,7 +48,7 @@ pub mod status;
 pub mod verify;
 
 pub use error::{ProjectorError, RebuildError, VerifyError, WaitError};
-pub use lease::{Lease, lease_key};
+pub use lease::{Lease, LeaseWaiter, Waiting, lease_key};
 pub use projectors::ProjectionRuntime;
 pub use rebuild::{RebuildPhase, RebuildProgress, RebuildReport, Rebuilder};
 pub use runner::{Projector, ProjectorOptions, Target};

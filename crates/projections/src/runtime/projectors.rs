@@ -3,7 +3,7 @@
 //! and stops them gracefully.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use holdfast_eventstore::{EventStore, Position};
@@ -31,8 +31,9 @@ struct Running {
     status: watch::Receiver<ProjectorStatus>,
     stop: watch::Sender<bool>,
     recheck: Arc<Notify>,
-    /// `None` once stopped through [`ProjectionRuntime::stop_projector`].
-    task: Option<JoinHandle<Result<(), ProjectorError>>>,
+    /// `None` once stopped (by [`ProjectionRuntime::stop`] or
+    /// [`ProjectionRuntime::stop_projector`]).
+    task: Mutex<Option<JoinHandle<Result<(), ProjectorError>>>>,
 }
 
 /// Running projectors, one task each, following their tables' aliases. Dropping the runtime
@@ -73,7 +74,7 @@ impl ProjectionRuntime {
                     status,
                     stop,
                     recheck,
-                    task: Some(task),
+                    task: Mutex::new(Some(task)),
                 },
             );
         }
@@ -235,14 +236,15 @@ impl ProjectionRuntime {
 
     /// Stops every projector (each finishes or abandons its current store call; an unfinished
     /// batch is re-applied idempotently next time) and returns how each ended.
-    pub async fn stop(self) -> BTreeMap<Table, Result<(), ProjectorError>> {
+    /// Stopping again returns nothing more: each projector is stopped and reported once.
+    pub async fn stop(&self) -> BTreeMap<Table, Result<(), ProjectorError>> {
         for running in self.projectors.values() {
             running.stop.send_replace(true);
         }
         let mut ended = BTreeMap::new();
-        for (table, running) in self.projectors {
-            if let Some(task) = running.task {
-                ended.insert(table, join(task).await);
+        for (table, running) in &self.projectors {
+            if let Some(task) = running.take_task() {
+                ended.insert(*table, join(task).await);
             }
         }
         ended
@@ -250,9 +252,9 @@ impl ProjectionRuntime {
 
     /// Kills every projector at once, mid-batch if need be, as a crash would (their leases go
     /// with their connections). For tests and emergencies; prefer [`Self::stop`].
-    pub fn abort(self) {
+    pub fn abort(&self) {
         for running in self.projectors.values() {
-            if let Some(task) = &running.task {
+            if let Some(task) = running.take_task() {
                 task.abort();
             }
         }
@@ -261,11 +263,18 @@ impl ProjectionRuntime {
     /// Stops one projector and waits for it; its last status stays readable (`Stopped` or
     /// `Failed`) and consistency waits on it answer `false` at once. `None` if it was not
     /// running here.
-    pub async fn stop_projector(&mut self, table: Table) -> Option<Result<(), ProjectorError>> {
-        let running = self.projectors.get_mut(&table)?;
+    pub async fn stop_projector(&self, table: Table) -> Option<Result<(), ProjectorError>> {
+        let running = self.projectors.get(&table)?;
         running.stop.send_replace(true);
-        let task = running.task.take()?;
+        let task = running.take_task()?;
         Some(join(task).await)
+    }
+}
+
+impl Running {
+    fn take_task(&self) -> Option<JoinHandle<Result<(), ProjectorError>>> {
+        // A panic while holding this lock cannot leave the handle inconsistent.
+        self.task.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
 

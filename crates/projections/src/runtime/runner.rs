@@ -18,9 +18,9 @@ use crate::projection::Projection;
 use crate::store::{ReadStore, ReadStoreError, Table, TableRef};
 
 use super::apply::{apply_plan, plan};
-use super::backoff::{Backoff, Retried, is_stopped, retry, sleep_unless_stopped, stopped};
+use super::backoff::{Backoff, Retried, retry, sleep_unless_stopped, stopped};
 use super::error::ProjectorError;
-use super::lease::Lease;
+use super::lease::{Lease, Waiting};
 use super::status::{ProjectorState, ProjectorStatus, measure_lag};
 
 /// Which generation a projector writes.
@@ -241,33 +241,23 @@ impl Projector {
         status: &watch::Sender<ProjectorStatus>,
         stop: &mut watch::Receiver<bool>,
     ) -> Result<Option<Lease>, ProjectorError> {
-        let mut backoff = self.options.backoff();
+        let mut waiter = Lease::waiter(
+            &self.events,
+            name,
+            self.options.lease_retry,
+            self.options.backoff(),
+        );
         loop {
-            if is_stopped(stop) {
-                return Ok(None);
-            }
-            let delay = match Lease::try_acquire(&self.events, name).await {
-                Ok(Some(lease)) => {
+            match waiter.next(stop).await.map_err(|e| self.events_error(e))? {
+                Waiting::Taken(lease) => {
                     tracing::info!(table = %self.table(), lease = name, "projector took its lease");
                     return Ok(Some(lease));
                 }
-                Ok(None) => {
-                    backoff.reset();
-                    self.publish_standby(status).await;
-                    self.options.lease_retry
+                Waiting::Stopped => return Ok(None),
+                Waiting::Standby => self.publish_standby(status).await,
+                Waiting::Retrying(error) => {
+                    status.send_modify(|s| s.state = ProjectorState::Retrying { error })
                 }
-                Err(e) if e.is_transient() => {
-                    status.send_modify(|s| {
-                        s.state = ProjectorState::Retrying {
-                            error: e.to_string(),
-                        }
-                    });
-                    backoff.next_delay()
-                }
-                Err(e) => return Err(self.events_error(e)),
-            };
-            if !sleep_unless_stopped(delay, stop).await {
-                return Ok(None);
             }
         }
     }

@@ -11,7 +11,7 @@ use super::{
     parse_u32,
 };
 use crate::error::ApiError;
-use crate::process::lifecycle::PaymentReport;
+use holdfast_engine::process::lifecycle::PaymentReport;
 
 /// A stay: arrival `from` to departure `to` (exclusive), `YYYY-MM-DD`.
 #[derive(InputObject, Clone, Debug)]

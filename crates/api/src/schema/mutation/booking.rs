@@ -13,15 +13,15 @@ use holdfast_eventstore::Position;
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, once};
-use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::process::lifecycle::{BookingSteps, StepResult};
-use crate::process::{PlaceBooking, PlaceBookingRequest, PlacedBooking, current};
-use crate::schema::consistency;
 use crate::schema::inputs::booking::{
     BookingRefInput, CancelBookingInput, ConfirmPaymentInput, JoinWaitlistInput, MarkNoShowInput,
     PlaceBookingInput,
 };
+use holdfast_engine::Principal;
+use holdfast_engine::consistency;
+use holdfast_engine::process::lifecycle::{BookingSteps, StepResult};
+use holdfast_engine::process::{PlaceBooking, PlaceBookingRequest, PlacedBooking, current};
 
 /// A booking's status, as a mutation reports it.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,10 +259,10 @@ impl BookingMutation {
                 ),
                 _ => return Err(ApiError::forbidden()),
             };
-            BookingSteps::new(caller.state, caller.metadata())
+            Ok(BookingSteps::new(caller.state, caller.metadata())
                 .cancel(id, by, reason)
                 .await
-                .map(BookingPayload::from)
+                .map(BookingPayload::from)?)
         })
         .await?)
     }

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Caller, once};
 use crate::error::{ApiError, ErrorCode};
-use crate::process::{current, store_error};
-use crate::schema::consistency;
 use crate::schema::inputs::coupon::{CampaignRefInput, CreateCampaignInput};
+use holdfast_engine::consistency;
+use holdfast_engine::process::{current, store_error};
 
 /// A campaign's status, as a mutation reports it.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

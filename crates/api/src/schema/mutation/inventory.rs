@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{Caller, once};
 use crate::error::ApiError;
-use crate::process::current;
-use crate::schema::consistency;
 use crate::schema::inputs::inventory::{
     DefineInventoryInput, SetCapacityInput, SetPriceInput, SlotsInput,
 };
+use holdfast_engine::consistency;
+use holdfast_engine::process::current;
 
 /// What an inventory mutation did.
 #[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
@@ -67,7 +67,7 @@ impl InventoryMutation {
         caller.require_operator()?;
         let (listing_id, name, currency) = input.parse()?;
         let id = InventoryId(caller.derived_id("inventory"));
-        Ok(once(ctx, &caller, async {
+        Ok(once::<_, ApiError, _>(ctx, &caller, async {
             let listing: Listing = current(caller.state, &listing_id.to_string()).await?;
             let tenant_id = listing
                 .state()

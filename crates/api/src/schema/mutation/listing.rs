@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use super::{Caller, once};
 use crate::error::ApiError;
-use crate::process::current;
-use crate::schema::consistency;
 use crate::schema::inputs::listing::{
     CreateListingInput, UpdateListingDetailsInput, suspension_reason,
 };
 use crate::schema::inputs::parse_id;
 use crate::schema::inputs::policy::BookingPolicyInput;
+use holdfast_engine::consistency;
+use holdfast_engine::process::current;
 
 /// A listing's lifecycle status, as a mutation reports it.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

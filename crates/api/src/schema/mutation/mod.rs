@@ -4,7 +4,7 @@
 //! 1. needs a bearer token (`UNAUTHENTICATED` otherwise) and checks the role it needs
 //!    (a guest on an operator mutation is `FORBIDDEN`);
 //! 2. parses its input into domain newtypes at the edge (`INVALID_INPUT` naming the field);
-//! 3. runs **once per idempotency key** ([`crate::idempotency`]): the key is scoped to the
+//! 3. runs **once per idempotency key** ([`holdfast_engine::idempotency`]): the key is scoped to the
 //!    caller, and the request hash covers the field name and every argument but the key;
 //! 4. authorises against the aggregate's tenant, read from the event store: an operator of
 //!    another tenant is `FORBIDDEN`; an aggregate that does not exist is `NOT_FOUND`;
@@ -34,10 +34,10 @@ use sha2::{Digest, Sha256};
 use ulid::Ulid;
 
 use super::context::{authenticated, state};
-use crate::auth::Principal;
-use crate::error::ApiError;
-use crate::idempotency::{self, IdempotencyKey, IdempotencyStore};
-use crate::state::AppState;
+use crate::error::{ApiError, EngineError};
+use holdfast_engine::Engine;
+use holdfast_engine::Principal;
+use holdfast_engine::idempotency::{self, IdempotencyKey, IdempotencyStore};
 
 pub use booking::BookingMutation;
 pub use coupon::CouponMutation;
@@ -51,7 +51,7 @@ pub const KEY_ARGUMENT: &str = "idempotencyKey";
 /// The caller of a mutation: state, principal, idempotency scope and key.
 pub struct Caller<'a> {
     /// The application state.
-    pub state: &'a AppState,
+    pub state: &'a Engine,
     /// Who asks.
     pub principal: &'a Principal,
     /// The idempotency scope of the principal.
@@ -79,7 +79,7 @@ impl<'a> Caller<'a> {
 
     /// Command metadata (principal and key).
     pub fn metadata(&self) -> HashMap<String, String> {
-        crate::process::metadata(&self.scope, self.key.as_str())
+        holdfast_engine::process::metadata(&self.scope, self.key.as_str())
     }
 
     /// A ULID derived from the scope, the key and `kind` (deterministic: see the module docs).
@@ -152,11 +152,16 @@ fn arguments(ctx: &Context<'_>) -> Result<serde_json::Value, ApiError> {
     Ok(serde_json::Value::Object(map))
 }
 
-/// Runs `request` once per `(caller, key)` (see [`crate::idempotency`]).
-pub async fn once<T, F>(ctx: &Context<'_>, caller: &Caller<'_>, request: F) -> Result<T, ApiError>
+/// Runs `request` once per `(caller, key)` (see [`holdfast_engine::idempotency`]).
+pub async fn once<T, E, F>(
+    ctx: &Context<'_>,
+    caller: &Caller<'_>,
+    request: F,
+) -> Result<T, ApiError>
 where
     T: Serialize + DeserializeOwned,
-    F: Future<Output = Result<T, ApiError>>,
+    E: Into<EngineError>,
+    F: Future<Output = Result<T, E>>,
 {
     let hash = idempotency::request_hash(ctx.field().name(), &arguments(ctx)?);
     idempotency::run(
@@ -165,7 +170,8 @@ where
         &caller.key,
         &hash,
         caller.now(),
-        request,
+        async { request.await.map_err(Into::into) },
     )
     .await
+    .map_err(ApiError)
 }

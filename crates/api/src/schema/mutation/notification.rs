@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Caller, once};
 use crate::error::{ApiError, ErrorCode};
-use crate::notify::{DeliveryFilter, OutboxStore};
 use crate::schema::types::notification::NotificationDelivery;
+use holdfast_engine::notify::{DeliveryFilter, OutboxStore};
 
 /// What `retryNotification` did.
 #[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]

@@ -13,12 +13,12 @@ use holdfast_domain::common::{BookingId, GuestId, TenantId};
 use holdfast_projections::models::bookings::{booking, bookings_by_guest, day_sheet};
 use holdfast_projections::store::Table;
 
-use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::read_models::read;
 use crate::schema::context::authenticated;
+use crate::schema::context::read;
 use crate::schema::types::booking::{Booking, DaySheetEntry};
 use crate::schema::types::{Date, connection_complexity, page_size, parse_id};
+use holdfast_engine::Principal;
 
 /// A page of bookings.
 pub type BookingConnection = Connection<String, Booking>;

@@ -7,12 +7,12 @@ use holdfast_domain::common::{CampaignId, TenantId};
 use holdfast_projections::models::coupons::{campaign_stats, wallet};
 use holdfast_projections::store::Table;
 
-use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::read_models::read;
+use crate::schema::context::read;
 use crate::schema::context::{authenticated, state};
 use crate::schema::types::coupon::{CampaignStats, WalletEntry};
 use crate::schema::types::parse_id;
+use holdfast_engine::Principal;
 
 /// Coupon queries.
 #[derive(Default)]

@@ -6,7 +6,7 @@ use holdfast_projections::models::calendar::calendar;
 use holdfast_projections::store::Table;
 
 use crate::error::ApiError;
-use crate::read_models::read;
+use crate::schema::context::read;
 use crate::schema::types::calendar::CalendarDay;
 use crate::schema::types::{Date, parse_id};
 

@@ -11,10 +11,11 @@ use holdfast_projections::models::search::{AvailableDates, Near, SearchQuery, se
 use holdfast_projections::store::Table;
 
 use crate::error::ApiError;
-use crate::read_models::{listing_document, read, table_ref};
-use crate::schema::context::principal;
+use crate::schema::context::read;
+use crate::schema::context::{principal, state};
 use crate::schema::types::listing::{Listing, ListingCategory, ListingStatus, SearchEdgeFields};
 use crate::schema::types::{Date, connection_complexity, page_size, parse_id};
+use holdfast_engine::read_models::{listing_document, table_ref};
 
 /// Around a point.
 #[derive(Clone, Copy, Debug, InputObject)]
@@ -100,7 +101,9 @@ impl ListingQuery {
             (Some(from), Some(to)) => Some(AvailableDates {
                 from: from.0,
                 to: to.0,
-                calendar: table_ref(ctx, Table::Calendar, token).await?,
+                calendar: table_ref(state(ctx), Table::Calendar, token)
+                    .await
+                    .map_err(ApiError)?,
             }),
             _ => {
                 return Err(ApiError::invalid("availableFrom and availableTo go together").into());

@@ -6,12 +6,12 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
 use holdfast_domain::common::TenantId;
 
-use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::notify::{DeliveryFilter, ListCursor, OutboxStore};
 use crate::schema::context::{authenticated, state};
 use crate::schema::types::notification::{DeliveryStatusGql, NotificationDelivery};
 use crate::schema::types::{connection_complexity, page_size, parse_id};
+use holdfast_engine::Principal;
+use holdfast_engine::notify::{DeliveryFilter, ListCursor, OutboxStore};
 
 /// A page of deliveries.
 pub type NotificationDeliveryConnection = Connection<String, NotificationDelivery>;

@@ -14,10 +14,10 @@ use holdfast_projections::store::Table;
 
 use super::{ChangeKind, applied, feed, join, last_event, reflected};
 use crate::error::ApiError;
-use crate::feed::{FeedItem, Subscription as FeedSubscription};
-use crate::schema::consistency;
 use crate::schema::context::state;
-use crate::state::AppState;
+use holdfast_engine::Engine;
+use holdfast_engine::consistency;
+use holdfast_engine::feed::{FeedItem, Subscription as FeedSubscription};
 
 /// The longest range one subscription may watch, in days (both ends included).
 pub const MAX_RANGE_DAYS: i64 = 366;
@@ -105,7 +105,7 @@ impl AvailabilitySubscription {
         }
         let watch = Watch {
             state: state(ctx).clone(),
-            feed: join(feed(ctx)?).await?,
+            feed: join(feed(ctx)).await?,
             inventory: inventory.to_string(),
             from,
             to,
@@ -124,7 +124,7 @@ impl AvailabilitySubscription {
 
 /// One subscriber's state.
 struct Watch {
-    state: AppState,
+    state: Engine,
     feed: FeedSubscription,
     inventory: String,
     from: NaiveDate,

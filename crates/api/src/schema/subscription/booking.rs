@@ -13,12 +13,12 @@ use holdfast_projections::models::bookings::{BookingView, doc_key};
 use holdfast_projections::store::Table;
 
 use super::{ChangeKind, applied, feed, join, last_event};
-use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::feed::{FeedItem, Subscription as FeedSubscription};
-use crate::schema::consistency;
 use crate::schema::context::{authenticated, state};
-use crate::state::AppState;
+use holdfast_engine::Engine;
+use holdfast_engine::Principal;
+use holdfast_engine::consistency;
+use holdfast_engine::feed::{FeedItem, Subscription as FeedSubscription};
 
 /// Subscription fields about bookings.
 #[derive(Default)]
@@ -110,7 +110,7 @@ impl BookingSubscription {
             .to_string();
         let mut watch = Watch {
             state: state(ctx).clone(),
-            feed: join(feed(ctx)?).await?,
+            feed: join(feed(ctx)).await?,
             booking: booking_id,
             synced: Position::START,
             status: BookingStatus::Requested,
@@ -142,7 +142,7 @@ impl BookingSubscription {
 
 /// One subscriber's state.
 struct Watch {
-    state: AppState,
+    state: Engine,
     feed: FeedSubscription,
     booking: String,
     /// Everything up to here is reflected in what was yielded.

@@ -21,10 +21,10 @@ use holdfast_eventstore::Position;
 use holdfast_projections::models::QueryError;
 use holdfast_projections::store::Table;
 
-use super::consistency;
 use crate::error::{ApiError, ErrorCode};
-use crate::feed::{ChangeFeed, Subscription};
-use crate::state::AppState;
+use holdfast_engine::Engine;
+use holdfast_engine::consistency;
+use holdfast_engine::feed::{ChangeFeed, Subscription};
 
 /// What a subscription item carries.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -37,10 +37,9 @@ pub enum ChangeKind {
     Resync,
 }
 
-/// The change feed the schema was built with.
-pub(crate) fn feed<'a>(ctx: &Context<'a>) -> Result<&'a ChangeFeed, ApiError> {
-    ctx.data::<ChangeFeed>()
-        .map_err(|_| ApiError::internal("the schema was built without a change feed"))
+/// The engine's change feed.
+pub(crate) fn feed<'a>(ctx: &Context<'a>) -> &'a ChangeFeed {
+    &crate::schema::context::state(ctx).feed
 }
 
 /// Joins the change feed.
@@ -60,19 +59,19 @@ pub(crate) async fn join(feed: &ChangeFeed) -> Result<Subscription, ApiError> {
 /// Waits (bounded, see [`consistency::MAX_WAIT`]) until `table` exists and has applied
 /// `position`.
 pub(crate) async fn applied(
-    state: &AppState,
+    state: &Engine,
     table: Table,
     position: Position,
 ) -> Result<(), ApiError> {
     built(state, table).await?;
-    consistency::wait(state, table, Some(&position.to_string())).await
+    Ok(consistency::wait(state, table, Some(&position.to_string())).await?)
 }
 
 /// Waits (bounded) until this process's projector of `table` has resolved its generation, so
 /// that the table exists: a subscription opened while the server starts waits for it rather
 /// than failing. (The log's head, which positions are compared with, may still be
 /// [`Position::START`] then.) Without a projector here, returns at once.
-async fn built(state: &AppState, table: Table) -> Result<(), ApiError> {
+async fn built(state: &Engine, table: Table) -> Result<(), ApiError> {
     let Some(mut status) = state.projections.as_ref().and_then(|p| p.subscribe(table)) else {
         return Ok(());
     };
@@ -111,7 +110,7 @@ pub(crate) fn read_error(e: QueryError) -> ApiError {
 /// A position up to which `table` has applied everything now: what a read started after this
 /// call reflects at least. The running projector's position, or (on a node without
 /// projectors) the active projector's saved checkpoint; [`Position::START`] when unknown.
-pub(crate) async fn reflected(state: &AppState, table: Table) -> Result<Position, ApiError> {
+pub(crate) async fn reflected(state: &Engine, table: Table) -> Result<Position, ApiError> {
     if let Some(status) = state.projections.as_ref().and_then(|p| p.status(table)) {
         return Ok(status.position);
     }
@@ -130,7 +129,7 @@ pub(crate) async fn reflected(state: &AppState, table: Table) -> Result<Position
 /// has applied it shows everything the aggregate had when the subscription started. `None`:
 /// the aggregate has no event (it does not exist).
 pub(crate) async fn last_event(
-    state: &AppState,
+    state: &Engine,
     aggregate_type: &str,
     id: &str,
 ) -> Result<Option<Position>, ApiError> {

@@ -7,7 +7,7 @@ use holdfast_projections::models::search::SearchHit;
 
 use super::money::Money;
 use crate::error::ApiError;
-use crate::read_models::ListingDocument;
+use holdfast_engine::read_models::ListingDocument;
 
 /// What kind of business a listing is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]

@@ -5,7 +5,7 @@ use async_graphql::{Enum, ID, Json, SimpleObject};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::notify::{Delivery, DeliveryStatus, NotificationKind};
+use holdfast_engine::notify::{Delivery, DeliveryStatus, NotificationKind};
 
 /// Where a delivery stands.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

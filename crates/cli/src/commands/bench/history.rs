@@ -20,8 +20,8 @@ use holdfast_eventstore::EventStore;
 use serde_json::Value;
 use ulid::Ulid;
 
-use crate::fixtures::FixtureSet;
 use crate::fixtures::history::{self, HistoryEvent, HistoryOptions};
+use holdfast_engine::fixtures::FixtureSet;
 
 /// Copies appended at once.
 const PARALLEL_COPIES: usize = 4;

@@ -135,16 +135,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 /// The read side arguments, for the scenarios that talk to DynamoDB themselves.
 pub fn dynamo_store(
     read_side: &ReadSideArgs,
-    side: &holdfast_api::ReadSide,
+    side: &holdfast_engine::ReadSide,
 ) -> anyhow::Result<(
     aws_sdk_dynamodb::Client,
     std::sync::Arc<holdfast_projections::store::dynamo::DynamoStore>,
 )> {
     match side {
-        holdfast_api::ReadSide::DynamoDb { client, store, .. } => {
+        holdfast_engine::ReadSide::DynamoDb { client, store, .. } => {
             Ok((client.clone(), store.clone()))
         }
-        holdfast_api::ReadSide::InMemory(_) => anyhow::bail!(
+        holdfast_engine::ReadSide::InMemory(_) => anyhow::bail!(
             "this scenario needs DynamoDB: pass --dynamodb-endpoint (HOLDFAST_DYNAMODB_ENDPOINT) and the server's --table-prefix ({})",
             read_side.table_prefix
         ),

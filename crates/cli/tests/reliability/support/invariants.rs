@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use holdfast_api::process::load;
 use holdfast_domain::booking::{Booking, BookingStatus};
 use holdfast_domain::common::BookingId;
 use holdfast_domain::inventory::Inventory;
+use holdfast_engine::process::load;
 use holdfast_eventstore::{EventStore, Position};
 use serde_json::Value;
 

@@ -11,7 +11,7 @@
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use holdfast_eventstore::EventStore;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{EngineError, ErrorCode};
 
 /// How long a delivery may be processed before another delivery of the same id takes over.
 pub const IN_FLIGHT_TIMEOUT: Duration = Duration::minutes(2);
@@ -83,9 +83,9 @@ pub struct ReplayStore {
     store: EventStore,
 }
 
-fn db_error(e: sqlx::Error) -> ApiError {
+fn db_error(e: sqlx::Error) -> EngineError {
     tracing::warn!(error = %e, "webhook replay table unavailable");
-    ApiError::new(
+    EngineError::new(
         ErrorCode::Unavailable,
         "the event store is unavailable; retry",
     )
@@ -95,10 +95,10 @@ fn text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn parse_text(at: &str) -> Result<DateTime<Utc>, ApiError> {
+fn parse_text(at: &str) -> Result<DateTime<Utc>, EngineError> {
     DateTime::parse_from_rfc3339(at)
         .map(|t| t.to_utc())
-        .map_err(ApiError::internal)
+        .map_err(EngineError::internal)
 }
 
 type Raw = (
@@ -140,7 +140,7 @@ impl ReplayStore {
         event_type: &str,
         booking_id: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<Begin, ApiError> {
+    ) -> Result<Begin, EngineError> {
         for _ in 0..3 {
             if self.insert(event_id, event_type, booking_id, now).await? {
                 return Ok(Begin::New);
@@ -172,7 +172,7 @@ impl ReplayStore {
         event_type: &str,
         booking_id: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, EngineError> {
         let inserted = if let Some(pool) = self.store.pg_pool() {
             sqlx::query(
                 "INSERT INTO payment_webhook_events (event_id, event_type, booking_id, received_at)
@@ -210,7 +210,7 @@ impl ReplayStore {
         event_id: &str,
         was: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, EngineError> {
         let updated = if let Some(pool) = self.store.pg_pool() {
             sqlx::query(
                 "UPDATE payment_webhook_events SET received_at = $3
@@ -247,7 +247,7 @@ impl ReplayStore {
         event_id: &str,
         outcome: Outcome,
         code: Option<&str>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), EngineError> {
         if let Some(pool) = self.store.pg_pool() {
             sqlx::query(
                 "UPDATE payment_webhook_events SET outcome = $2, code = $3 WHERE event_id = $1",
@@ -273,7 +273,7 @@ impl ReplayStore {
     }
 
     /// Forgets a delivery that failed transiently (the provider's retry processes it again).
-    pub async fn abandon(&self, event_id: &str) -> Result<(), ApiError> {
+    pub async fn abandon(&self, event_id: &str) -> Result<(), EngineError> {
         if let Some(pool) = self.store.pg_pool() {
             sqlx::query(
                 "DELETE FROM payment_webhook_events WHERE event_id = $1 AND outcome IS NULL",
@@ -295,7 +295,7 @@ impl ReplayStore {
     }
 
     /// The stored row of `event_id`.
-    pub async fn get(&self, event_id: &str) -> Result<Option<ReplayRow>, ApiError> {
+    pub async fn get(&self, event_id: &str) -> Result<Option<ReplayRow>, EngineError> {
         const COLUMNS: &str = "event_id, event_type, booking_id, outcome, code, received_at";
         let raw: Option<(Raw, DateTime<Utc>)> = if let Some(pool) = self.store.pg_pool() {
             sqlx::query_as::<_, PgRaw>(&format!(

@@ -1,4 +1,6 @@
-//! `POST /webhooks/payments`: a payment provider reports a payment.
+//! Payment providers' reports: a signed delivery (the HTTP adapter serves it at
+//! `POST /webhooks/payments`) that a booking was paid, verified with a shared secret
+//! ([`crate::signature`]) and replay-protected by its timestamp and event id ([`replay`]).
 //!
 //! The body (JSON, signed as a whole, see [`crate::signature`]):
 //!
@@ -23,27 +25,112 @@
 //! payment with a refund due (the booking worker then rechecks or refunds). Either way the
 //! provider gets 200 `processed` with the booking's status: the money is accounted for. The
 //! commands carry the metadata `principal = webhook:payments`, `idempotency_key = <event id>`.
-//! See [`super`] for every refusal.
+//! Every refusal is a [`Refusal`] with a [`RefusalKind`] the adapter turns into its status:
+//!
+//! | kind | code | when | does the provider retry? |
+//! |---|---|---|---|
+//! | `Disabled` | `WEBHOOK_DISABLED` | no secret is configured | yes (until configured) |
+//! | `Unauthorized` | `SIGNATURE_INVALID` | header missing, malformed, or no `v1` matches | yes |
+//! | `Unauthorized` | `SIGNATURE_EXPIRED` | signed more than the tolerance (300 s) from now | yes |
+//! | `Malformed` | `MALFORMED` | the body is not the documented JSON | yes |
+//! | `NotFound` | `NOT_FOUND` | the booking does not exist (recorded: a repeat is `duplicate`) | |
+//! | `Conflict` | `IN_PROGRESS` | another delivery of the same id is being processed | yes |
+//! | `Conflict` | `INVALID_STATE`, `CONFLICT` | not payable yet / a concurrent change: retry | yes |
+//! | `Unprocessable` | `PAYMENT_REJECTED`, … | a final domain refusal (recorded) | |
+//! | `Unavailable` | `UNAVAILABLE` | the event store is down | yes |
+//!
+//! Successes: `{"status": "processed", …}`, `{"status": "ignored"}` (a type Holdfast does not
+//! act on, recorded) or `{"status": "duplicate"}` (this id was handled before; nothing runs
+//! again).
 
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+pub mod replay;
+
+use chrono::{DateTime, Duration, Utc};
 use holdfast_domain::booking::{Booking, BookingStatus, Label};
 use holdfast_domain::common::{BookingId, Currency, Money};
 use metrics::counter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::WebhookError;
-use super::replay::{Begin, Outcome, ReplayStore};
-use crate::error::{ApiError, ErrorCode};
+use crate::Engine;
+use crate::error::{EngineError, ErrorCode};
 use crate::process::lifecycle::{BookingSteps, PaymentReport};
 use crate::process::{current, metadata};
+use crate::secret::Secret;
 use crate::signature::{self, SignatureError};
-use crate::state::AppState;
+use replay::{Begin, Outcome, ReplayStore};
+
+/// The default tolerance between a signature's timestamp and the clock.
+pub const DEFAULT_TOLERANCE: Duration = Duration::seconds(300);
+
+/// How payment reports are verified.
+#[derive(Clone, Debug)]
+pub struct PaymentsWebhook {
+    /// The shared secret the provider signs with.
+    pub secret: Secret,
+    /// Largest distance between the signature's timestamp and the domain clock.
+    pub tolerance: Duration,
+}
+
+impl PaymentsWebhook {
+    /// A webhook verified with `secret` and the default tolerance.
+    pub fn new(secret: Secret) -> Self {
+        Self {
+            secret,
+            tolerance: DEFAULT_TOLERANCE,
+        }
+    }
+
+    /// Uses `tolerance` instead of [`DEFAULT_TOLERANCE`].
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+}
+
+/// What kind of refusal a [`Refusal`] is (an HTTP adapter's status: 404, 401, 400, 404,
+/// 409, 422, 503, 500).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// No secret is configured.
+    Disabled,
+    /// The signature is missing, wrong or expired.
+    Unauthorized,
+    /// The body is not the documented JSON.
+    Malformed,
+    /// The booking does not exist.
+    NotFound,
+    /// Not now: another delivery is in flight, or the booking is not payable yet.
+    Conflict,
+    /// A final domain refusal.
+    Unprocessable,
+    /// A dependency is down.
+    Unavailable,
+    /// A bug or corrupt data.
+    Internal,
+}
+
+/// A refused delivery: a kind, a stable code and a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// What kind of refusal.
+    pub kind: RefusalKind,
+    /// The stable code.
+    pub code: String,
+    /// A human-readable message.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal.
+    pub fn new(kind: RefusalKind, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
 
 /// The event type that reports a payment.
 pub const PAYMENT_SUCCEEDED: &str = "payment.succeeded";
@@ -77,8 +164,8 @@ struct PaymentData {
     paid_at: Option<String>,
 }
 
-fn malformed(message: impl Into<String>) -> WebhookError {
-    WebhookError::new(StatusCode::BAD_REQUEST, "MALFORMED", message)
+fn malformed(message: impl Into<String>) -> Refusal {
+    Refusal::new(RefusalKind::Malformed, "MALFORMED", message)
 }
 
 fn count(outcome: &'static str) {
@@ -98,7 +185,7 @@ pub fn status_name(status: BookingStatus) -> String {
 }
 
 impl Envelope {
-    fn parse(body: &[u8]) -> Result<Self, WebhookError> {
+    fn parse(body: &[u8]) -> Result<Self, Refusal> {
         let envelope: Envelope = serde_json::from_slice(body)
             .map_err(|e| malformed(format!("the body is not a webhook event: {e}")))?;
         let id_ok = !envelope.id.is_empty()
@@ -113,7 +200,7 @@ impl Envelope {
         Ok(envelope)
     }
 
-    fn payment(&self, now: DateTime<Utc>) -> Result<(BookingId, PaymentReport), WebhookError> {
+    fn payment(&self, now: DateTime<Utc>) -> Result<(BookingId, PaymentReport), Refusal> {
         let data: PaymentData = serde_json::from_value(self.data.clone())
             .map_err(|e| malformed(format!("data: {e}")))?;
         let booking = BookingId::parse(&data.booking_id)
@@ -148,40 +235,39 @@ impl Envelope {
     }
 }
 
-/// The handler of `POST /webhooks/payments`.
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match handle(&state, &headers, &body).await {
-        Ok(answer) => (StatusCode::OK, Json(answer)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, WebhookError> {
+/// Handles one delivery: `signature_header` is its `Holdfast-Signature` header, `body` its bytes.
+/// Answers the JSON the provider gets with a success, or the refusal.
+pub async fn receive(
+    state: &Engine,
+    signature_header: Option<&str>,
+    body: &[u8],
+) -> Result<Value, Refusal> {
     let Some(config) = state.payments_webhook.as_deref() else {
         count("disabled");
-        return Err(WebhookError::new(
-            StatusCode::NOT_FOUND,
+        return Err(Refusal::new(
+            RefusalKind::Disabled,
             "WEBHOOK_DISABLED",
             "the payments webhook is not configured (set HOLDFAST_PAYMENTS_WEBHOOK_SECRET)",
         ));
     };
     let now = state.services.clock.now();
-    let header = headers.get(signature::HEADER).and_then(|v| v.to_str().ok());
-    if let Err(e) = signature::verify(&config.secret, header, body, now, config.tolerance) {
+    if let Err(e) = signature::verify(
+        &config.secret,
+        signature_header,
+        body,
+        now,
+        config.tolerance,
+    ) {
         count("unauthorized");
         let code = match e {
             SignatureError::Expired { .. } => "SIGNATURE_EXPIRED",
             _ => "SIGNATURE_INVALID",
         };
-        return Err(WebhookError::new(
-            StatusCode::UNAUTHORIZED,
-            code,
-            e.to_string(),
-        ));
+        return Err(Refusal::new(RefusalKind::Unauthorized, code, e.to_string()));
     }
     let envelope = Envelope::parse(body).inspect_err(|_| count("malformed"))?;
     let replay = ReplayStore::new(&state.store);
-    let api = |e: ApiError| api_error(&e);
+    let api = |e: EngineError| api_error(&e);
     if envelope.event_type != PAYMENT_SUCCEEDED {
         return match replay
             .begin(&envelope.id, &envelope.event_type, None, now)
@@ -240,7 +326,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
 }
 
 /// The answer to an id seen before.
-fn repeated(event_id: &str, begin: Begin) -> Result<Value, WebhookError> {
+fn repeated(event_id: &str, begin: Begin) -> Result<Value, Refusal> {
     match begin {
         Begin::Duplicate { outcome, code } => {
             count("duplicate");
@@ -249,8 +335,8 @@ fn repeated(event_id: &str, begin: Begin) -> Result<Value, WebhookError> {
         }
         Begin::InFlight | Begin::New => {
             count("retry");
-            Err(WebhookError::new(
-                StatusCode::CONFLICT,
+            Err(Refusal::new(
+                RefusalKind::Conflict,
                 "IN_PROGRESS",
                 "another delivery of this event is being processed; retry",
             ))
@@ -259,18 +345,18 @@ fn repeated(event_id: &str, begin: Begin) -> Result<Value, WebhookError> {
 }
 
 struct Failure {
-    error: WebhookError,
+    error: Refusal,
     /// Transient: the record is dropped so that the provider's retry runs again.
     retry: bool,
 }
 
 async fn process(
-    state: &AppState,
+    state: &Engine,
     event_id: &str,
     id: BookingId,
     payment: PaymentReport,
 ) -> Result<Value, Failure> {
-    let fail = |e: &ApiError| Failure {
+    let fail = |e: &EngineError| Failure {
         error: api_error(e),
         retry: retryable(e),
     };
@@ -278,7 +364,7 @@ async fn process(
         .await
         .map_err(|e| fail(&e))?;
     if booking.status().is_none() {
-        return Err(fail(&ApiError::not_found("booking")));
+        return Err(fail(&EngineError::not_found("booking")));
     }
     let reference = payment.reference.clone();
     let steps = BookingSteps::new(state, metadata(PRINCIPAL, event_id));
@@ -314,21 +400,21 @@ async fn process(
 }
 
 /// Whether the provider should retry: transient failures, and a booking not payable *yet*.
-fn retryable(e: &ApiError) -> bool {
+fn retryable(e: &EngineError) -> bool {
     e.code.retryable() || matches!(e.code, ErrorCode::Internal | ErrorCode::InvalidState)
 }
 
-/// An [`ApiError`] as a webhook answer.
-fn api_error(e: &ApiError) -> WebhookError {
-    let status = match e.code {
-        ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
-        ErrorCode::Conflict | ErrorCode::InvalidState => StatusCode::CONFLICT,
-        ErrorCode::Unavailable | ErrorCode::Timeout => StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+/// An [`EngineError`] as a webhook answer.
+fn api_error(e: &EngineError) -> Refusal {
+    let kind = match e.code {
+        ErrorCode::NotFound => RefusalKind::NotFound,
+        ErrorCode::InvalidInput => RefusalKind::Malformed,
+        ErrorCode::Conflict | ErrorCode::InvalidState => RefusalKind::Conflict,
+        ErrorCode::Unavailable | ErrorCode::Timeout => RefusalKind::Unavailable,
+        ErrorCode::Internal => RefusalKind::Internal,
+        _ => RefusalKind::Unprocessable,
     };
-    WebhookError::new(status, e.code.as_str(), e.message.clone())
+    Refusal::new(kind, e.code.as_str(), e.message.clone())
 }
 
 #[cfg(test)]

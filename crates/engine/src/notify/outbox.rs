@@ -27,8 +27,8 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use holdfast_domain::services::{Clock, SystemClock};
 use holdfast_eventstore::{EventStore, Position, TailerOptions};
-use holdfast_projections::runtime::Lease;
 use holdfast_projections::runtime::backoff::{Backoff, is_stopped, sleep_unless_stopped, stopped};
+use holdfast_projections::runtime::{Lease, Waiting};
 use metrics::counter;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -283,30 +283,16 @@ impl Outbox {
         status: &watch::Sender<OutboxStatus>,
         stop: &mut watch::Receiver<bool>,
     ) -> Result<Option<Lease>, NotifyError> {
-        let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(5));
+        let backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(5));
+        let mut waiter = Lease::waiter(&self.store, LEASE_NAME, self.options.lease_retry, backoff);
         loop {
-            if is_stopped(stop) {
-                return Ok(None);
-            }
-            let delay = match Lease::try_acquire(&self.store, LEASE_NAME).await {
-                Ok(Some(lease)) => return Ok(Some(lease)),
-                Ok(None) => {
-                    status.send_modify(|s| s.state = OutboxState::Standby);
-                    self.options.lease_retry
-                }
-                Err(e) if e.is_transient() => {
-                    status.send_modify(|s| {
-                        s.state = OutboxState::Retrying {
-                            error: e.to_string(),
-                        }
-                    });
-                    backoff.next_delay()
-                }
-                Err(e) => return Err(NotifyError::Store(e)),
+            let state = match waiter.next(stop).await? {
+                Waiting::Taken(lease) => return Ok(Some(lease)),
+                Waiting::Stopped => return Ok(None),
+                Waiting::Standby => OutboxState::Standby,
+                Waiting::Retrying(error) => OutboxState::Retrying { error },
             };
-            if !sleep_unless_stopped(delay, stop).await {
-                return Ok(None);
-            }
+            status.send_modify(|s| s.state = state);
         }
     }
 

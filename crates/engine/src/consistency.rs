@@ -7,8 +7,8 @@ use std::time::Duration;
 use holdfast_eventstore::Position;
 use holdfast_projections::store::{Table, TableRef};
 
-use crate::error::{ApiError, ErrorCode};
-use crate::state::AppState;
+use crate::Engine;
+use crate::error::{EngineError, ErrorCode};
 
 /// The longest a query waits for its read model to catch up with a token.
 pub const MAX_WAIT: Duration = Duration::from_secs(5);
@@ -19,15 +19,15 @@ pub fn token(position: Option<Position>) -> Option<String> {
 }
 
 /// Parses a client's token.
-pub fn parse(token: &str) -> Result<Position, ApiError> {
+pub fn parse(token: &str) -> Result<Position, EngineError> {
     token
         .parse()
-        .map_err(|_| ApiError::invalid("consistencyToken is not a token this server issued"))
+        .map_err(|_| EngineError::invalid("consistencyToken is not a token this server issued"))
 }
 
 /// Waits until `table` has applied `token` (no token: returns at once). `TIMEOUT` (retryable)
 /// when the read model is still behind after [`MAX_WAIT`].
-pub async fn wait(state: &AppState, table: Table, token: Option<&str>) -> Result<(), ApiError> {
+pub async fn wait(state: &Engine, table: Table, token: Option<&str>) -> Result<(), EngineError> {
     let Some(token) = token else {
         return Ok(());
     };
@@ -36,14 +36,14 @@ pub async fn wait(state: &AppState, table: Table, token: Option<&str>) -> Result
         Some(runtime) => runtime
             .wait_for(table, position, MAX_WAIT)
             .await
-            .map_err(ApiError::internal)?,
+            .map_err(EngineError::internal)?,
         // An API-only node: watch the active projector's checkpoint in the read store.
         None => poll_checkpoint(state, table, position).await?,
     };
     if caught_up {
         Ok(())
     } else {
-        Err(ApiError::new(
+        Err(EngineError::new(
             ErrorCode::Timeout,
             format!("the {table} read model has not caught up with this token yet; retry"),
         ))
@@ -51,18 +51,18 @@ pub async fn wait(state: &AppState, table: Table, token: Option<&str>) -> Result
 }
 
 async fn poll_checkpoint(
-    state: &AppState,
+    state: &Engine,
     table: Table,
     position: Position,
-) -> Result<bool, ApiError> {
+) -> Result<bool, EngineError> {
     let store = state.read_side.store();
     let deadline = tokio::time::Instant::now() + MAX_WAIT;
     loop {
-        if let Some(generation) = store.alias(table).await.map_err(ApiError::internal)? {
+        if let Some(generation) = store.alias(table).await.map_err(EngineError::internal)? {
             let checkpoint = store
                 .checkpoint(TableRef::new(table, generation))
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(EngineError::internal)?;
             if checkpoint.is_some_and(|c| c >= position) {
                 return Ok(true);
             }
@@ -75,7 +75,7 @@ async fn poll_checkpoint(
 }
 
 /// The generation of `table` readers use now.
-pub async fn current(state: &AppState, table: Table) -> Result<TableRef, ApiError> {
+pub async fn current(state: &Engine, table: Table) -> Result<TableRef, EngineError> {
     let generation = state
         .read_side
         .store()
@@ -83,16 +83,16 @@ pub async fn current(state: &AppState, table: Table) -> Result<TableRef, ApiErro
         .await
         .map_err(|e| {
             if e.is_transient() {
-                ApiError::new(
+                EngineError::new(
                     ErrorCode::Unavailable,
                     "the read models are unavailable; retry",
                 )
             } else {
-                ApiError::internal(e)
+                EngineError::internal(e)
             }
         })?
         .ok_or_else(|| {
-            ApiError::new(
+            EngineError::new(
                 ErrorCode::Unavailable,
                 format!("the {table} read model is still being built; retry"),
             )

@@ -11,7 +11,7 @@
 //!   it never reads a generation older than the one its token was checked against.
 //! - [`listing_document`]: one listing's document from the search read model (the projection
 //!   crate only searches; a listing by id is one partition query here).
-//! - `From<QueryError> for ApiError`: read-model failures as client errors (bad cursors and
+//! - `From<QueryError> for EngineError`: read-model failures as client errors (bad cursors and
 //!   out-of-range arguments are `INVALID_INPUT`; a store outage is `UNAVAILABLE`; corrupt
 //!   items are `INTERNAL`, logged).
 
@@ -21,22 +21,20 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use async_graphql::Context;
 use holdfast_projections::models::QueryError;
 use holdfast_projections::models::search::listing_partition;
 use holdfast_projections::store::{KeyQuery, ReadStore, ReadStoreError, SortKey, Table, TableRef};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::{ApiError, ErrorCode};
-use crate::schema::consistency;
-use crate::state::AppState;
+use crate::Engine;
+use crate::consistency;
+use crate::error::{EngineError, ErrorCode};
 
 /// How long a cached alias is trusted.
 pub const ALIAS_TTL: Duration = Duration::from_millis(500);
 
-/// The generation each read model's alias names, cached for a short time. Lives in the
-/// schema's data (one per server); without one, every read asks the store.
+/// The generation each read model's alias names, cached for a short time (one per engine).
 #[derive(Debug)]
 pub struct AliasCache {
     ttl: Duration,
@@ -78,10 +76,10 @@ impl AliasCache {
     /// token, so the generation must be the one the wait observed (see the module docs).
     pub async fn resolve(
         &self,
-        state: &AppState,
+        state: &Engine,
         table: Table,
         token_given: bool,
-    ) -> Result<TableRef, ApiError> {
+    ) -> Result<TableRef, EngineError> {
         let projector = state
             .projections
             .as_ref()
@@ -103,49 +101,37 @@ impl AliasCache {
     }
 }
 
-/// The alias cache of the schema, if it has one.
-fn cache<'a>(ctx: &Context<'a>) -> Option<&'a AliasCache> {
-    ctx.data_opt::<AliasCache>()
-}
-
 /// Names the generation of `table` to read (after a wait for `token`, if given).
 pub async fn table_ref(
-    ctx: &Context<'_>,
+    engine: &Engine,
     table: Table,
     token: Option<&str>,
-) -> Result<TableRef, ApiError> {
-    let state = crate::schema::context::state(ctx);
-    consistency::wait(state, table, token).await?;
-    match cache(ctx) {
-        Some(cache) => cache.resolve(state, table, token.is_some()).await,
-        None => consistency::current(state, table).await,
-    }
+) -> Result<TableRef, EngineError> {
+    consistency::wait(engine, table, token).await?;
+    engine.aliases.resolve(engine, table, token.is_some()).await
 }
 
 /// Reads `table` with `query`: waits for `token`, resolves the generation, runs the query;
 /// if the generation no longer exists (a rebuild dropped it), re-resolves and runs it once
 /// more.
 pub async fn read<T, F, Fut>(
-    ctx: &Context<'_>,
+    engine: &Engine,
     table: Table,
     token: Option<&str>,
     query: F,
-) -> Result<T, ApiError>
+) -> Result<T, EngineError>
 where
     F: Fn(Arc<dyn ReadStore>, TableRef) -> Fut,
     Fut: Future<Output = Result<T, QueryError>>,
 {
-    let state = crate::schema::context::state(ctx);
-    let store = state.read_side.store();
-    let first = table_ref(ctx, table, token).await?;
+    let store = engine.read_side.store();
+    let first = table_ref(engine, table, token).await?;
     match query(store.clone(), first).await {
         Err(QueryError::Store(ReadStoreError::NoSuchTable(_))) => {
-            if let Some(cache) = cache(ctx) {
-                cache.invalidate(table);
-            }
-            let again = consistency::current(state, table).await?;
+            engine.aliases.invalidate(table);
+            let again = consistency::current(engine, table).await?;
             if again == first {
-                return Err(ApiError::new(
+                return Err(EngineError::new(
                     ErrorCode::Unavailable,
                     format!("the {table} read model is being rebuilt; retry"),
                 ));
@@ -156,28 +142,28 @@ where
     }
 }
 
-impl From<QueryError> for ApiError {
+impl From<QueryError> for EngineError {
     fn from(e: QueryError) -> Self {
         match e {
             QueryError::Store(e) if e.is_transient() => {
                 tracing::warn!(error = %e, "read store unavailable");
-                ApiError::new(
+                EngineError::new(
                     ErrorCode::Unavailable,
                     "the read models are unavailable; retry",
                 )
             }
             QueryError::Store(ReadStoreError::NoSuchTable(table)) => {
                 tracing::warn!(%table, "read model table missing");
-                ApiError::new(
+                EngineError::new(
                     ErrorCode::Unavailable,
                     "the read model is being rebuilt; retry",
                 )
             }
-            e @ (QueryError::Store(_) | QueryError::Corrupt { .. }) => ApiError::internal(e),
+            e @ (QueryError::Store(_) | QueryError::Corrupt { .. }) => EngineError::internal(e),
             e @ (QueryError::InvalidCursor(_)
             | QueryError::Unindexed
             | QueryError::RadiusTooLarge { .. }
-            | QueryError::Invalid(_)) => ApiError::invalid(e.to_string()),
+            | QueryError::Invalid(_)) => EngineError::invalid(e.to_string()),
         }
     }
 }

@@ -33,11 +33,11 @@ use holdfast_domain::inventory::{InventoryCommand, ReleaseReason};
 use holdfast_domain::listing::Listing;
 
 use super::tracker::Tracker;
-use crate::error::{ApiError, ErrorCode};
+use crate::Engine;
+use crate::error::{EngineError, ErrorCode};
 use crate::idempotency::is_final;
 use crate::process::lifecycle::{BookingSteps, PaymentReport};
 use crate::process::{PlaceBooking, PlaceBookingRequest, current};
-use crate::state::AppState;
 
 /// The idempotency scope the worker's commands are recorded under.
 pub const SCOPE: &str = "system:booking-worker";
@@ -47,13 +47,13 @@ pub(super) fn metadata(step: &str, id: BookingId) -> HashMap<String, String> {
     crate::process::metadata(SCOPE, &format!("worker:{step}:{id}"))
 }
 
-fn label(s: &str) -> Result<Label, ApiError> {
-    Label::parse(s).map_err(ApiError::internal)
+fn label(s: &str) -> Result<Label, EngineError> {
+    Label::parse(s).map_err(EngineError::internal)
 }
 
 /// The rules, on the application's stores and clock.
 pub(super) struct Rules<'a> {
-    pub(super) state: &'a AppState,
+    pub(super) state: &'a Engine,
     pub(super) abandon_after: chrono::Duration,
 }
 
@@ -67,7 +67,7 @@ impl Rules<'_> {
         id: BookingId,
         step: &str,
         command: BookingCommand,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), EngineError> {
         self.state
             .commands
             .bookings
@@ -83,7 +83,7 @@ impl Rules<'_> {
         tracker: &Tracker,
         id: BookingId,
         reason: ReleaseReason,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), EngineError> {
         let Some(hold) = tracker.hold(&id).copied() else {
             return Ok(());
         };
@@ -105,7 +105,7 @@ impl Rules<'_> {
                 metadata("release", id),
             )
             .await
-            .map_err(ApiError::from);
+            .map_err(EngineError::from);
         match released {
             Ok(_) => {
                 tracing::info!(booking_id = %id, ?reason, "worker released a hold");
@@ -124,7 +124,7 @@ impl Rules<'_> {
         &self,
         tracker: &mut Tracker,
         id: BookingId,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), EngineError> {
         let booking: Booking = current(self.state, &id.to_string()).await?;
         let now = self.now();
         let hold_expiry = tracker.hold(&id).and_then(|h| h.expires_at);
@@ -179,8 +179,8 @@ impl Rules<'_> {
     /// A final refusal means another step got there first (the booking moved on): done.
     async fn final_ok(
         &self,
-        step: impl std::future::Future<Output = Result<(), ApiError>>,
-    ) -> Result<(), ApiError> {
+        step: impl std::future::Future<Output = Result<(), EngineError>>,
+    ) -> Result<(), EngineError> {
         match step.await {
             Err(e) if is_final(&e) => {
                 tracing::debug!(error = ?e, "worker step refused; the booking moved on");
@@ -198,7 +198,7 @@ impl Rules<'_> {
         status: BookingStatus,
         hold_expiry: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), EngineError> {
         let id = booking.keys().booking_id;
         let requested_at = booking.history().first().map(|c| c.at);
         let give_up_at = match (hold_expiry, status) {
@@ -230,7 +230,7 @@ impl Rules<'_> {
     }
 
     /// Rule 3: coupons of bookings that did not go through.
-    async fn coupon(&self, tracker: &mut Tracker, booking: &Booking) -> Result<(), ApiError> {
+    async fn coupon(&self, tracker: &mut Tracker, booking: &Booking) -> Result<(), EngineError> {
         let id = booking.keys().booking_id;
         let Some(campaign) = tracker.redemption(&id) else {
             return Ok(());
@@ -257,7 +257,7 @@ impl Rules<'_> {
             .coupons
             .execute(&campaign.to_string(), command, metadata("coupon", id))
             .await
-            .map_err(ApiError::from);
+            .map_err(EngineError::from);
         match done {
             Ok(_) => Ok(()),
             Err(e) if is_final(&e) => {
@@ -271,7 +271,7 @@ impl Rules<'_> {
     }
 
     /// Rules 4 and 5: late payments and refunds.
-    async fn money(&self, tracker: &mut Tracker, booking: &Booking) -> Result<(), ApiError> {
+    async fn money(&self, tracker: &mut Tracker, booking: &Booking) -> Result<(), EngineError> {
         let id = booking.keys().booking_id;
         let Some(open) = tracker.booking(&id).map(|b| b.money_open) else {
             return Ok(());
@@ -304,7 +304,7 @@ impl Rules<'_> {
     }
 
     /// Rule 4 for the `n`-th late payment of an expired booking.
-    async fn recheck_late_payment(&self, old: &Booking, n: usize) -> Result<(), ApiError> {
+    async fn recheck_late_payment(&self, old: &Booking, n: usize) -> Result<(), EngineError> {
         let keys = *old.keys();
         let payment = old.late_payments()[n].clone();
         let refund = |kind: &str| label(&format!("late-payment-{n}-{kind}"));
@@ -328,7 +328,7 @@ impl Rules<'_> {
                     })
                     .await
             }
-            None => Err(ApiError::new(
+            None => Err(EngineError::new(
                 ErrorCode::InvalidState,
                 "the booking's slots cannot be asked for again",
             )),

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, Utc};
-use holdfast_api::dispatch::{DispatchError, DispatchOptions, Dispatcher, RetryPolicy};
 use holdfast_domain::common::{
     BookingId, Currency, DateRange, InventoryId, ListingId, Slot, TenantId,
 };
@@ -15,6 +14,7 @@ use holdfast_domain::inventory::{
     Inventory, InventoryCommand, InventoryError, InventoryName, SlotSelection,
 };
 use holdfast_domain::services::DomainServices;
+use holdfast_engine::dispatch::{DispatchError, DispatchOptions, Dispatcher, RetryPolicy};
 use holdfast_eventstore::EventStore;
 use holdfast_testkit::fresh_postgres_database;
 

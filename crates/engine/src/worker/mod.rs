@@ -22,12 +22,12 @@ use std::time::Duration;
 
 use holdfast_domain::common::InventoryId;
 use holdfast_eventstore::{Position, TailerOptions};
-use holdfast_projections::runtime::Lease;
 use holdfast_projections::runtime::backoff::{Backoff, is_stopped, sleep_unless_stopped};
+use holdfast_projections::runtime::{Lease, Waiting};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::state::AppState;
+use crate::Engine;
 pub use tracker::Tracker;
 
 /// The lease the active worker holds.
@@ -87,7 +87,7 @@ pub struct BookingWorker {
 
 impl BookingWorker {
     /// Starts the worker on the application's stores and clock.
-    pub fn start(state: AppState, options: WorkerOptions) -> Self {
+    pub fn start(state: Engine, options: WorkerOptions) -> Self {
         let (stop, stop_rx) = watch::channel(false);
         let (status_tx, status) = watch::channel(WorkerStatus::default());
         let task = tokio::spawn(run(state, options, stop_rx, status_tx));
@@ -114,45 +114,52 @@ impl BookingWorker {
 }
 
 async fn run(
-    state: AppState,
+    state: Engine,
     options: WorkerOptions,
     mut stop: watch::Receiver<bool>,
     status: watch::Sender<WorkerStatus>,
 ) {
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
-    while !is_stopped(&stop) {
-        let delay = match Lease::try_acquire(&state.store, LEASE).await {
-            Ok(Some(lease)) => {
-                tracing::info!("booking worker took its lease");
-                backoff.reset();
-                let result = active(&state, options, lease, &mut stop, &status).await;
-                status.send_modify(|s| {
-                    s.active = false;
-                    s.caught_up = false;
-                });
-                match result {
-                    Ok(()) => continue,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "booking worker lost its footing; starting over");
-                        backoff.next_delay()
-                    }
+    loop {
+        let mut waiter = Lease::waiter(&state.store, LEASE, options.lease_retry, backoff);
+        let lease = loop {
+            match waiter.next(&mut stop).await {
+                Ok(Waiting::Taken(lease)) => break Some(lease),
+                Ok(Waiting::Stopped) => return,
+                Ok(Waiting::Standby) => {}
+                Ok(Waiting::Retrying(error)) => {
+                    tracing::warn!(%error, "booking worker cannot reach the event store")
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "booking worker cannot reach the event store");
+                    break None;
                 }
             }
-            Ok(None) => options.lease_retry,
-            Err(e) => {
-                tracing::warn!(error = %e, "booking worker cannot reach the event store");
-                backoff.next_delay()
-            }
         };
-        if !sleep_unless_stopped(delay, &mut stop).await {
-            break;
+        if let Some(lease) = lease {
+            tracing::info!("booking worker took its lease");
+            backoff.reset();
+            let result = active(&state, options, lease, &mut stop, &status).await;
+            status.send_modify(|s| {
+                s.active = false;
+                s.caught_up = false;
+            });
+            match result {
+                Ok(()) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "booking worker lost its footing; starting over")
+                }
+            }
+        }
+        if !sleep_unless_stopped(backoff.next_delay(), &mut stop).await {
+            return;
         }
     }
 }
 
 /// Runs while the lease is held; `Ok` when stopped or the lease was lost (start over).
 async fn active(
-    state: &AppState,
+    state: &Engine,
     options: WorkerOptions,
     mut lease: Lease,
     stop: &mut watch::Receiver<bool>,

@@ -14,7 +14,7 @@ use holdfast_domain::policy::{self, BookingRequest};
 
 use super::rules::{Rules, metadata};
 use super::tracker::Tracker;
-use crate::error::ApiError;
+use crate::error::EngineError;
 use crate::idempotency::is_final;
 use crate::process::current;
 use crate::process::place_booking::priced_lines;
@@ -29,7 +29,7 @@ struct Found {
 }
 
 impl Rules<'_> {
-    async fn inventory(&self, id: InventoryId) -> Result<Inventory, ApiError> {
+    async fn inventory(&self, id: InventoryId) -> Result<Inventory, EngineError> {
         current(self.state, &id.to_string()).await
     }
 
@@ -39,7 +39,7 @@ impl Rules<'_> {
         &self,
         tracker: &mut Tracker,
         inventory_id: InventoryId,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), EngineError> {
         let waiting = tracker.waitlist(&inventory_id);
         if waiting.is_empty() {
             return Ok(());
@@ -78,7 +78,7 @@ impl Rules<'_> {
                     metadata("offer-hold", id),
                 )
                 .await
-                .map_err(ApiError::from);
+                .map_err(EngineError::from);
             match held {
                 Ok(_) => {}
                 Err(e) if is_final(&e) => {
@@ -100,7 +100,7 @@ impl Rules<'_> {
                     metadata("offer", id),
                 )
                 .await
-                .map_err(ApiError::from);
+                .map_err(EngineError::from);
             match offered {
                 Ok(_) => {
                     tracing::info!(booking_id = %id, %expires, "waitlist offer made");
@@ -121,7 +121,7 @@ impl Rules<'_> {
                             metadata("offer-release", id),
                         )
                         .await
-                        .map_err(ApiError::from);
+                        .map_err(EngineError::from);
                     if let Err(e) = released
                         && !is_final(&e)
                     {

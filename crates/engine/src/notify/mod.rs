@@ -61,16 +61,16 @@ impl NotifyError {
     }
 }
 
-impl From<NotifyError> for crate::error::ApiError {
+impl From<NotifyError> for crate::error::EngineError {
     fn from(e: NotifyError) -> Self {
         if e.is_transient() {
             tracing::warn!(error = %e, "notifications store unavailable");
-            crate::error::ApiError::new(
+            crate::error::EngineError::new(
                 crate::error::ErrorCode::Unavailable,
                 "the event store is unavailable; retry",
             )
         } else {
-            crate::error::ApiError::internal(e)
+            crate::error::EngineError::internal(e)
         }
     }
 }

@@ -43,9 +43,9 @@ use sha2::{Digest, Sha256};
 use ulid::Ulid;
 
 use super::{current, last_position, latest, metadata};
-use crate::error::{ApiError, ErrorCode};
-use crate::schema::consistency;
-use crate::state::AppState;
+use crate::Engine;
+use crate::consistency;
+use crate::error::{EngineError, ErrorCode};
 
 /// The booking id of a guest's request with an idempotency key: 128 bits of
 /// SHA-256(guest, key). Deterministic, so a retry finds the booking its first attempt made;
@@ -102,7 +102,7 @@ pub struct PlacedBooking {
 
 /// The placement service.
 pub struct PlaceBooking<'a> {
-    state: &'a AppState,
+    state: &'a Engine,
 }
 
 struct Placement {
@@ -116,7 +116,7 @@ struct Placement {
 
 impl<'a> PlaceBooking<'a> {
     /// The service on the application's stores, dispatchers and clock.
-    pub fn new(state: &'a AppState) -> Self {
+    pub fn new(state: &'a Engine) -> Self {
         Self { state }
     }
 
@@ -126,7 +126,7 @@ impl<'a> PlaceBooking<'a> {
 
     /// Runs the process (see the module docs).
     #[tracing::instrument(skip_all, fields(guest = %request.guest, listing = %request.listing_id))]
-    pub async fn place(&self, request: &PlaceBookingRequest) -> Result<PlacedBooking, ApiError> {
+    pub async fn place(&self, request: &PlaceBookingRequest) -> Result<PlacedBooking, EngineError> {
         let booking_id = booking_id_for(request.guest, &request.idempotency_key);
         let existing: Booking = current(self.state, &booking_id.to_string()).await?;
         match existing.status() {
@@ -169,7 +169,7 @@ impl<'a> PlaceBooking<'a> {
                 self.metadata(request),
             )
             .await
-            .map_err(ApiError::from);
+            .map_err(EngineError::from);
         match held {
             Ok(c) => position = latest(position, c.position),
             Err(e) => {
@@ -195,7 +195,7 @@ impl<'a> PlaceBooking<'a> {
                 totals.total = placement
                     .subtotal
                     .checked_sub(&discount)
-                    .map_err(ApiError::internal)?;
+                    .map_err(EngineError::internal)?;
             }
             let c = self
                 .state
@@ -207,7 +207,7 @@ impl<'a> PlaceBooking<'a> {
                     self.metadata(request),
                 )
                 .await?;
-            Ok::<_, ApiError>(latest(position, c.position))
+            Ok::<_, EngineError>(latest(position, c.position))
         }
         .await;
         match after_hold {
@@ -235,18 +235,18 @@ impl<'a> PlaceBooking<'a> {
         &self,
         request: &PlaceBookingRequest,
         booking_id: BookingId,
-    ) -> Result<Placement, ApiError> {
+    ) -> Result<Placement, EngineError> {
         let listing: Listing = current(self.state, &request.listing_id.to_string()).await?;
         let listing = listing
             .state()
             .filter(|l| l.status.is_bookable())
             .cloned()
-            .ok_or_else(|| ApiError::not_found("listing"))?;
+            .ok_or_else(|| EngineError::not_found("listing"))?;
         let inventory: Inventory = current(self.state, &request.inventory_id.to_string()).await?;
         match inventory.definition() {
-            None => return Err(ApiError::not_found("inventory")),
+            None => return Err(EngineError::not_found("inventory")),
             Some(def) if def.listing_id != request.listing_id => {
-                return Err(ApiError::invalid(
+                return Err(EngineError::invalid(
                     "inventoryId: the inventory does not belong to this listing",
                 ));
             }
@@ -283,7 +283,7 @@ impl<'a> PlaceBooking<'a> {
         request: &PlaceBookingRequest,
         booking_id: BookingId,
         now: DateTime<Utc>,
-    ) -> Result<u32, ApiError> {
+    ) -> Result<u32, EngineError> {
         let table = consistency::current(self.state, Table::Bookings).await?;
         let store = self.state.read_side.store();
         let mut after = None;
@@ -297,7 +297,7 @@ impl<'a> PlaceBooking<'a> {
                 after.as_deref(),
             )
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(EngineError::internal)?;
             let matching = page
                 .items
                 .iter()
@@ -325,7 +325,7 @@ impl<'a> PlaceBooking<'a> {
         &self,
         request: &PlaceBookingRequest,
         placement: &Placement,
-    ) -> Result<Option<Position>, ApiError> {
+    ) -> Result<Option<Position>, EngineError> {
         let command = RequestBooking {
             booking_id: placement.booking_id,
             tenant_id: placement.listing.tenant_id,
@@ -361,18 +361,18 @@ impl<'a> PlaceBooking<'a> {
         placement: &Placement,
         campaign_id: CampaignId,
         redeemed: &mut Option<CampaignId>,
-    ) -> Result<(Option<Position>, Money), ApiError> {
+    ) -> Result<(Option<Position>, Money), EngineError> {
         let id = campaign_id.to_string();
         let campaign: CouponCampaign = current(self.state, &id).await?;
         let Some(terms) = campaign.campaign() else {
-            return Err(ApiError::from(CouponError::NotCreated));
+            return Err(EngineError::from(CouponError::NotCreated));
         };
         if terms.tenant_id != placement.listing.tenant_id {
-            return Err(ApiError::from(CouponError::NotApplicableToListing {
+            return Err(EngineError::from(CouponError::NotApplicableToListing {
                 listing_id: request.listing_id,
             }));
         }
-        let code = Label::parse(terms.terms.code.as_str()).map_err(ApiError::internal)?;
+        let code = Label::parse(terms.terms.code.as_str()).map_err(EngineError::internal)?;
         let coupons = &self.state.commands.coupons;
         let redeem = CouponCommand::RedeemCoupon {
             guest_id: request.guest,
@@ -409,7 +409,7 @@ impl<'a> PlaceBooking<'a> {
             .redemptions()
             .get(&placement.booking_id)
             .map(|r| r.discount)
-            .ok_or_else(|| ApiError::internal("redemption missing right after redeeming"))?;
+            .ok_or_else(|| EngineError::internal("redemption missing right after redeeming"))?;
         let applied = self
             .state
             .commands
@@ -434,7 +434,7 @@ impl<'a> PlaceBooking<'a> {
         request: &PlaceBookingRequest,
         booking_id: BookingId,
         redeemed: Option<CampaignId>,
-        cause: &ApiError,
+        cause: &EngineError,
     ) {
         let released = self
             .state
@@ -470,7 +470,12 @@ impl<'a> PlaceBooking<'a> {
         self.reject(request, booking_id, cause).await;
     }
 
-    async fn reject(&self, request: &PlaceBookingRequest, booking_id: BookingId, cause: &ApiError) {
+    async fn reject(
+        &self,
+        request: &PlaceBookingRequest,
+        booking_id: BookingId,
+        cause: &EngineError,
+    ) {
         let rejected = self
             .state
             .commands
@@ -494,17 +499,19 @@ pub(crate) fn priced_lines(
     inventory: &Inventory,
     slots: &[holdfast_domain::common::Slot],
     quantity: Quantity,
-) -> Result<(Vec<PricedLine>, Money), ApiError> {
+) -> Result<(Vec<PricedLine>, Money), EngineError> {
     let priced = inventory.price_lines(slots, quantity.get())?;
     let currency = inventory
         .definition()
         .map(|d| d.currency)
-        .ok_or_else(|| ApiError::not_found("inventory"))?;
+        .ok_or_else(|| EngineError::not_found("inventory"))?;
     let mut subtotal = Money::zero(currency);
     let mut lines = Vec::with_capacity(priced.len());
     for (slot, amount) in priced {
         let unit = amount.amount_minor / i64::from(quantity.get());
-        subtotal = subtotal.checked_add(&amount).map_err(ApiError::internal)?;
+        subtotal = subtotal
+            .checked_add(&amount)
+            .map_err(EngineError::internal)?;
         lines.push(PricedLine {
             slot,
             unit_price: Money::new(unit, currency),
@@ -516,7 +523,7 @@ pub(crate) fn priced_lines(
 }
 
 /// The rejection recorded for a failed step.
-fn rejection_reason(cause: &ApiError) -> RejectionReason {
+fn rejection_reason(cause: &EngineError) -> RejectionReason {
     match cause.code {
         ErrorCode::SoldOut => RejectionReason::SoldOut,
         ErrorCode::SlotUnavailable => RejectionReason::SlotClosed,
@@ -531,23 +538,27 @@ fn rejection_reason(cause: &ApiError) -> RejectionReason {
 }
 
 /// The typed error of a rejected booking (a retried request gets what the first one got).
-fn rejection_error(booking: &Booking) -> ApiError {
+fn rejection_error(booking: &Booking) -> EngineError {
     let message = "this booking request was rejected";
     match booking.rejection() {
-        Some(RejectionReason::SoldOut) => ApiError::new(ErrorCode::SoldOut, message),
-        Some(RejectionReason::SlotClosed) => ApiError::new(ErrorCode::SlotUnavailable, message),
-        Some(RejectionReason::CouponRejected) => ApiError::new(ErrorCode::CouponRejected, message),
-        Some(RejectionReason::PaymentFailed) => ApiError::new(ErrorCode::PaymentRejected, message),
-        Some(RejectionReason::Abandoned) => ApiError::new(
+        Some(RejectionReason::SoldOut) => EngineError::new(ErrorCode::SoldOut, message),
+        Some(RejectionReason::SlotClosed) => EngineError::new(ErrorCode::SlotUnavailable, message),
+        Some(RejectionReason::CouponRejected) => {
+            EngineError::new(ErrorCode::CouponRejected, message)
+        }
+        Some(RejectionReason::PaymentFailed) => {
+            EngineError::new(ErrorCode::PaymentRejected, message)
+        }
+        Some(RejectionReason::Abandoned) => EngineError::new(
             ErrorCode::InvalidState,
             "this booking request stopped half-way and its hold ran out; place it again with a new key",
         ),
-        Some(RejectionReason::PolicyViolation { rule }) => ApiError {
+        Some(RejectionReason::PolicyViolation { rule }) => EngineError {
             code: ErrorCode::PolicyViolation,
             message: message.to_owned(),
             rule: Some(rule.as_str().to_owned()),
         },
-        None => ApiError::new(ErrorCode::InvalidState, message),
+        None => EngineError::new(ErrorCode::InvalidState, message),
     }
 }
 

@@ -26,8 +26,8 @@ use holdfast_domain::listing::Listing;
 use holdfast_eventstore::Position;
 
 use super::{current, latest};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::Engine;
+use crate::error::EngineError;
 
 /// The result of a step: the booking afterwards and the last position written.
 #[derive(Clone, Debug)]
@@ -53,20 +53,20 @@ pub struct PaymentReport {
 
 /// The booking steps, for one caller's request.
 pub struct BookingSteps<'a> {
-    state: &'a AppState,
+    state: &'a Engine,
     metadata: HashMap<String, String>,
 }
 
 impl<'a> BookingSteps<'a> {
     /// Steps on `state`, recording `metadata` with every command.
-    pub fn new(state: &'a AppState, metadata: HashMap<String, String>) -> Self {
+    pub fn new(state: &'a Engine, metadata: HashMap<String, String>) -> Self {
         Self { state, metadata }
     }
 
-    async fn booking(&self, id: BookingId) -> Result<Booking, ApiError> {
+    async fn booking(&self, id: BookingId) -> Result<Booking, EngineError> {
         let booking: Booking = current(self.state, &id.to_string()).await?;
         if booking.status().is_none() {
-            return Err(ApiError::not_found("booking"));
+            return Err(EngineError::not_found("booking"));
         }
         Ok(booking)
     }
@@ -75,7 +75,7 @@ impl<'a> BookingSteps<'a> {
         &self,
         id: BookingId,
         command: BookingCommand,
-    ) -> Result<Option<Position>, ApiError> {
+    ) -> Result<Option<Position>, EngineError> {
         Ok(self
             .state
             .commands
@@ -89,7 +89,7 @@ impl<'a> BookingSteps<'a> {
         &self,
         booking: &Booking,
         command: InventoryCommand,
-    ) -> Result<Option<Position>, ApiError> {
+    ) -> Result<Option<Position>, EngineError> {
         Ok(self
             .state
             .commands
@@ -108,7 +108,7 @@ impl<'a> BookingSteps<'a> {
         &self,
         id: BookingId,
         payment: PaymentReport,
-    ) -> Result<StepResult, ApiError> {
+    ) -> Result<StepResult, EngineError> {
         let mut position = self
             .on_booking(
                 id,
@@ -154,7 +154,7 @@ impl<'a> BookingSteps<'a> {
         id: BookingId,
         by: CancelledBy,
         reason: CancellationReason,
-    ) -> Result<StepResult, ApiError> {
+    ) -> Result<StepResult, EngineError> {
         let before = self.booking(id).await?;
         let mut position = self
             .on_booking(id, BookingCommand::CancelBooking { by, reason })
@@ -204,7 +204,7 @@ impl<'a> BookingSteps<'a> {
                     self.metadata.clone(),
                 )
                 .await;
-            match restored.map_err(ApiError::from) {
+            match restored.map_err(EngineError::from) {
                 Ok(c) => position = latest(position, c.position),
                 // The campaign does not give coupons back on cancellation, or it was given
                 // back already: nothing to do.
@@ -219,7 +219,7 @@ impl<'a> BookingSteps<'a> {
     }
 
     /// Accepts a waitlist offer: holds the offered slots, then moves the booking to `Held`.
-    pub async fn accept_offer(&self, id: BookingId) -> Result<StepResult, ApiError> {
+    pub async fn accept_offer(&self, id: BookingId) -> Result<StepResult, EngineError> {
         let booking = self.booking(id).await?;
         if booking.status() == Some(BookingStatus::Held) {
             // Already accepted: a repeat.
@@ -232,7 +232,7 @@ impl<'a> BookingSteps<'a> {
         let listing: Listing = current(self.state, &booking.keys().listing_id.to_string()).await?;
         let listing = listing
             .state()
-            .ok_or_else(|| ApiError::not_found("listing"))?;
+            .ok_or_else(|| EngineError::not_found("listing"))?;
         let now = self.state.services.clock.now();
         let hold_expires_at = listing.policy.hold_expires_at(now);
         // The worker holds the units when it makes the offer; an offer made without a hold

@@ -31,8 +31,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::auth::Principal;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{EngineError, ErrorCode};
+use crate::principal::Principal;
 
 /// How long a key is remembered.
 pub const KEY_TTL: Duration = Duration::hours(24);
@@ -54,16 +54,16 @@ impl IdempotencyKey {
     pub const MAX_CHARS: usize = 128;
 
     /// 1..=128 characters, no control characters; `INVALID_INPUT` naming `idempotencyKey`.
-    pub fn parse(key: &str) -> Result<Self, ApiError> {
+    pub fn parse(key: &str) -> Result<Self, EngineError> {
         let chars = key.chars().count();
         if chars == 0 || chars > Self::MAX_CHARS {
-            return Err(ApiError::invalid(format!(
+            return Err(EngineError::invalid(format!(
                 "idempotencyKey: must be 1..={} characters, got {chars}",
                 Self::MAX_CHARS
             )));
         }
         if key.chars().any(char::is_control) {
-            return Err(ApiError::invalid(
+            return Err(EngineError::invalid(
                 "idempotencyKey: must not contain control characters",
             ));
         }
@@ -152,7 +152,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn from_error(e: &ApiError) -> Self {
+    fn from_error(e: &EngineError) -> Self {
         Outcome::Err {
             code: e.code.as_str().to_owned(),
             message: e.message.clone(),
@@ -161,15 +161,15 @@ impl Outcome {
     }
 
     /// The outcome as the resolver's result.
-    pub fn into_result<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+    pub fn into_result<T: DeserializeOwned>(self) -> Result<T, EngineError> {
         match self {
-            Outcome::Ok(value) => serde_json::from_value(value).map_err(ApiError::internal),
+            Outcome::Ok(value) => serde_json::from_value(value).map_err(EngineError::internal),
             Outcome::Err {
                 code,
                 message,
                 rule,
-            } => Err(ApiError {
-                code: code_from_str(&code).ok_or_else(|| ApiError::internal(&code))?,
+            } => Err(EngineError {
+                code: code_from_str(&code).ok_or_else(|| EngineError::internal(&code))?,
                 message,
                 rule,
             }),
@@ -202,7 +202,7 @@ fn code_from_str(code: &str) -> Option<ErrorCode> {
 
 /// Whether an error is an answer to store (a broken rule, bad input, a refusal), rather than a
 /// transient failure a retry should run again.
-pub fn is_final(e: &ApiError) -> bool {
+pub fn is_final(e: &EngineError) -> bool {
     !e.code.retryable() && e.code != ErrorCode::Internal
 }
 
@@ -237,9 +237,9 @@ fn lease_seconds() -> f64 {
 /// SQLite's clock now, as lease text (RFC 3339 UTC with milliseconds).
 const SQLITE_NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-fn db_error(e: sqlx::Error) -> ApiError {
+fn db_error(e: sqlx::Error) -> EngineError {
     tracing::warn!(error = %e, "idempotency table unavailable");
-    ApiError::new(
+    EngineError::new(
         ErrorCode::Unavailable,
         "the event store is unavailable; retry",
     )
@@ -265,7 +265,7 @@ impl IdempotencyStore {
         key: &IdempotencyKey,
         request_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<Begin, ApiError> {
+    ) -> Result<Begin, EngineError> {
         if fastrand::u32(0..SWEEP_ONE_IN) == 0 {
             self.sweep(now).await?;
         }
@@ -291,21 +291,21 @@ impl IdempotencyStore {
                 continue;
             }
             if row.request_hash != request_hash {
-                return Err(ApiError::invalid(
+                return Err(EngineError::invalid(
                     "idempotencyKey: idempotency key reused with a different request",
                 ));
             }
             return match row.response {
                 Some(text) => Ok(Begin::Replay(
-                    serde_json::from_str(&text).map_err(ApiError::internal)?,
+                    serde_json::from_str(&text).map_err(EngineError::internal)?,
                 )),
-                None => Err(ApiError::new(
+                None => Err(EngineError::new(
                     ErrorCode::Conflict,
                     "a request with this idempotency key is still running; retry",
                 )),
             };
         }
-        Err(ApiError::new(
+        Err(EngineError::new(
             ErrorCode::Conflict,
             "the idempotency key kept changing concurrently; retry",
         ))
@@ -317,8 +317,8 @@ impl IdempotencyStore {
         scope: &str,
         key: &IdempotencyKey,
         outcome: &Outcome,
-    ) -> Result<(), ApiError> {
-        let text = serde_json::to_string(outcome).map_err(ApiError::internal)?;
+    ) -> Result<(), EngineError> {
+        let text = serde_json::to_string(outcome).map_err(EngineError::internal)?;
         if let Some(pool) = self.store.pg_pool() {
             sqlx::query(
                 "UPDATE idempotency_keys SET response = $3::jsonb WHERE principal = $1 AND key = $2",
@@ -344,7 +344,7 @@ impl IdempotencyStore {
     }
 
     /// Forgets a request begun with `key` (it failed transiently; a retry runs again).
-    pub async fn abandon(&self, scope: &str, key: &IdempotencyKey) -> Result<(), ApiError> {
+    pub async fn abandon(&self, scope: &str, key: &IdempotencyKey) -> Result<(), EngineError> {
         if let Some(pool) = self.store.pg_pool() {
             sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2")
                 .bind(scope)
@@ -364,7 +364,7 @@ impl IdempotencyStore {
     }
 
     /// Deletes every key older than [`KEY_TTL`]; returns how many.
-    pub async fn sweep(&self, now: DateTime<Utc>) -> Result<u64, ApiError> {
+    pub async fn sweep(&self, now: DateTime<Utc>) -> Result<u64, EngineError> {
         let cutoff = instant_text(now - KEY_TTL);
         let deleted = if let Some(pool) = self.store.pg_pool() {
             sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz")
@@ -435,7 +435,7 @@ impl IdempotencyStore {
         key: &IdempotencyKey,
         request_hash: &str,
         created: &str,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, EngineError> {
         let inserted = if let Some(pool) = self.store.pg_pool() {
             sqlx::query(
                 "INSERT INTO idempotency_keys
@@ -474,7 +474,7 @@ impl IdempotencyStore {
         Ok(inserted == 1)
     }
 
-    async fn read(&self, scope: &str, key: &IdempotencyKey) -> Result<Option<Row>, ApiError> {
+    async fn read(&self, scope: &str, key: &IdempotencyKey) -> Result<Option<Row>, EngineError> {
         let row: Option<(String, Option<String>, String, bool)> =
             if let Some(pool) = self.store.pg_pool() {
                 sqlx::query_as(
@@ -520,7 +520,7 @@ impl IdempotencyStore {
         request_hash: &str,
         created: &str,
         was: &str,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, EngineError> {
         let updated = if let Some(pool) = self.store.pg_pool() {
             sqlx::query(
                 "UPDATE idempotency_keys
@@ -572,10 +572,10 @@ pub async fn run<T, F>(
     request_hash: &str,
     now: DateTime<Utc>,
     request: F,
-) -> Result<T, ApiError>
+) -> Result<T, EngineError>
 where
     T: Serialize + DeserializeOwned,
-    F: Future<Output = Result<T, ApiError>>,
+    F: Future<Output = Result<T, EngineError>>,
 {
     match store.begin(scope, key, request_hash, now).await? {
         Begin::Replay(outcome) => outcome.into_result(),
@@ -590,7 +590,7 @@ where
             };
             let outcome = match &result {
                 Ok(payload) => Some(Outcome::Ok(
-                    serde_json::to_value(payload).map_err(ApiError::internal)?,
+                    serde_json::to_value(payload).map_err(EngineError::internal)?,
                 )),
                 Err(e) if is_final(e) => Some(Outcome::from_error(e)),
                 Err(_) => None,
@@ -633,7 +633,7 @@ mod tests {
 
     #[test]
     fn stored_errors_keep_their_code_and_rule() {
-        let e = ApiError {
+        let e = EngineError {
             code: ErrorCode::SoldOut,
             message: "sold out".into(),
             rule: Some("SoldOut".into()),
@@ -641,7 +641,7 @@ mod tests {
         let text = serde_json::to_string(&Outcome::from_error(&e)).unwrap();
         let back: Outcome = serde_json::from_str(&text).unwrap();
         assert_eq!(back.into_result::<u32>(), Err(e));
-        assert!(is_final(&ApiError::forbidden()));
-        assert!(!is_final(&ApiError::new(ErrorCode::Conflict, "x")));
+        assert!(is_final(&EngineError::forbidden()));
+        assert!(!is_final(&EngineError::new(ErrorCode::Conflict, "x")));
     }
 }

@@ -19,10 +19,10 @@ use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, EventStore as _};
 use holdfast_eventstore::{EventStore, Position};
 
+use crate::Engine;
 use crate::commands::Commands;
 use crate::dispatch::{DispatchError, Dispatcher};
-use crate::error::{ApiError, ErrorCode};
-use crate::state::AppState;
+use crate::error::{EngineError, ErrorCode};
 use holdfast_domain::booking::Booking;
 use holdfast_domain::coupon::CouponCampaign;
 use holdfast_domain::inventory::Inventory;
@@ -48,7 +48,7 @@ dispatched!(Listing => listings, Inventory => inventories, Booking => bookings, 
 /// The current state of aggregate `A` with id `id` (the default state when it has no event),
 /// through the dispatcher's cache: the cached state brought up to date with the events after
 /// its sequence.
-pub async fn current<A>(state: &AppState, id: &str) -> Result<A, ApiError>
+pub async fn current<A>(state: &Engine, id: &str) -> Result<A, EngineError>
 where
     A: Dispatched,
     A::Command: Clone + Send + Sync + 'static,
@@ -61,19 +61,19 @@ where
         .map_err(|e| match e {
             DispatchError::Unavailable(reason) => {
                 tracing::warn!(error = %reason, "event store unavailable");
-                ApiError::new(
+                EngineError::new(
                     ErrorCode::Unavailable,
                     "the event store is unavailable; retry",
                 )
             }
-            other => ApiError::internal(other),
+            other => EngineError::internal(other),
         })
 }
 
 pub use place_booking::{PlaceBooking, PlaceBookingRequest, PlacedBooking, booking_id_for};
 
 /// The current state of aggregate `A` with id `id` (the default state when it has no event).
-pub async fn load<A: Aggregate>(store: &EventStore, id: &str) -> Result<A, ApiError> {
+pub async fn load<A: Aggregate>(store: &EventStore, id: &str) -> Result<A, EngineError> {
     PersistedEventStore::<_, A>::new_event_store(store.repository())
         .load_aggregate(id)
         .await
@@ -86,7 +86,7 @@ pub async fn load_snapshotted<A: Aggregate>(
     store: &EventStore,
     id: &str,
     snapshot_every: usize,
-) -> Result<A, ApiError> {
+) -> Result<A, EngineError> {
     PersistedEventStore::<_, A>::new_snapshot_store(store.repository(), snapshot_every)
         .load_aggregate(id)
         .await
@@ -94,30 +94,30 @@ pub async fn load_snapshotted<A: Aggregate>(
         .map_err(load_error)
 }
 
-fn load_error<E: std::error::Error>(e: AggregateError<E>) -> ApiError {
+fn load_error<E: std::error::Error>(e: AggregateError<E>) -> EngineError {
     match e {
         AggregateError::DatabaseConnectionError(e) => {
             tracing::warn!(error = %e, "event store unavailable");
-            ApiError::new(
+            EngineError::new(
                 ErrorCode::Unavailable,
                 "the event store is unavailable; retry",
             )
         }
-        other => ApiError::internal(other),
+        other => EngineError::internal(other),
     }
 }
 
 /// An event store failure as the client sees it: `UNAVAILABLE` (retryable) when transient,
 /// else `INTERNAL`; details are logged.
-pub fn store_error(e: holdfast_eventstore::EventStoreError) -> ApiError {
+pub fn store_error(e: holdfast_eventstore::EventStoreError) -> EngineError {
     if e.is_transient() {
         tracing::warn!(error = %e, "event store unavailable");
-        ApiError::new(
+        EngineError::new(
             ErrorCode::Unavailable,
             "the event store is unavailable; retry",
         )
     } else {
-        ApiError::internal(e)
+        EngineError::internal(e)
     }
 }
 
@@ -125,7 +125,7 @@ pub fn store_error(e: holdfast_eventstore::EventStoreError) -> ApiError {
 pub async fn last_position<A: Aggregate>(
     store: &EventStore,
     id: &str,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, EngineError> {
     store.last_position(A::TYPE, id).await.map_err(store_error)
 }
 

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::auth::Secret;
+use crate::secret::Secret;
 
 /// The header's name.
 pub const HEADER: &str = "Holdfast-Signature";

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::NotifyError;
 use super::store::Delivery;
-use crate::auth::Secret;
+use crate::secret::Secret;
 use crate::signature;
 
 /// The `tracing` target of the log sink.

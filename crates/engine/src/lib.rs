@@ -1,0 +1,45 @@
+//! Holdfast's application: everything between the transports and the domain, with no HTTP or
+//! GraphQL type. Adapters (the GraphQL API, HTTP routes, webhooks, the CLI) hold an
+//! [`Engine`] and map its [`EngineError`] to their transport in one function each.
+//!
+//! - [`Engine`] ([`engine`]): built from [`EngineSettings`] by [`Engine::start`] (migrations,
+//!   the demo, the read side, projectors, booking worker and outbox as configured), stopped
+//!   by [`Engine::stop`]; [`Engine::readiness`] for health checks.
+//! - The command side: [`commands`] (one dispatcher per aggregate) over [`dispatch`] (group
+//!   commit per aggregate id, an aggregate cache validated by sequence); [`idempotency`]
+//!   (keys, leases, stored answers).
+//! - [`process`]: steps spanning aggregates (placement, payment, cancellation, offers);
+//!   [`worker`]: the booking worker (expiries, waitlist, late payments, refunds).
+//! - [`notify`]: the notifications outbox; [`signature`]: the `Holdfast-Signature` HMAC
+//!   scheme it and [`payments`] (payment providers' signed reports) use.
+//! - The read side: [`read_side`] (memory or DynamoDB), [`read_models`] (reads through the
+//!   alias cache, retried across a rebuild), [`consistency`] (read-your-writes tokens),
+//!   [`feed`] (the change feed live subscriptions follow).
+//! - [`error`]: [`EngineError`] and its stable [`ErrorCode`]s; [`principal`]: who is asking;
+//!   [`secret`]: key material that never prints; [`fixtures`]: the demo businesses.
+
+pub mod commands;
+pub mod consistency;
+pub mod dispatch;
+mod engine;
+pub mod error;
+pub mod feed;
+pub mod fixtures;
+pub mod idempotency;
+pub mod notify;
+pub mod payments;
+pub mod principal;
+pub mod process;
+pub mod read_models;
+pub mod read_side;
+pub mod secret;
+pub mod signature;
+pub mod worker;
+
+pub use engine::{
+    Dependency, Engine, EngineSettings, OutboxSettings, ProjectorReadiness, Readiness, StartError,
+};
+pub use error::{EngineError, ErrorCode};
+pub use principal::Principal;
+pub use read_side::{ReadSide, ReadSideSettings};
+pub use secret::Secret;
