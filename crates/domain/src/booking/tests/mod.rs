@@ -17,6 +17,7 @@ use crate::common::{
     BookingId, CampaignId, CancellationPolicy, Currency, DateRange, GuestId, InventoryId,
     ListingId, Money, RefundTier, Slot, TenantId,
 };
+use crate::decide::Decide;
 use crate::services::{DomainServices, FixedClock};
 
 /// The instant every test runs at unless it says otherwise.

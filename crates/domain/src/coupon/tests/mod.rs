@@ -14,6 +14,7 @@ use ulid::Ulid;
 
 use super::*;
 use crate::common::{BookingId, CampaignId, Currency, GuestId, ListingId, Money, TenantId};
+use crate::decide::Decide;
 use crate::services::{DomainServices, FixedClock};
 
 pub(super) fn at(s: &str) -> DateTime<Utc> {

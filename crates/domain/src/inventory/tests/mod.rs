@@ -15,6 +15,7 @@ use super::*;
 use crate::common::{
     BookingId, Currency, DateRange, InventoryId, ListingId, Money, Slot, TenantId,
 };
+use crate::decide::Decide;
 use crate::services::{DomainServices, FixedClock};
 
 pub(super) fn now() -> DateTime<Utc> {

@@ -12,6 +12,7 @@ use cqrs_es::test::TestFramework;
 
 use super::*;
 use crate::common::{Currency, ListingId, Money, TenantId};
+use crate::decide::Decide;
 use crate::policy::{BookingPolicy, PolicySpec};
 use crate::services::{DomainServices, FixedClock};
 
