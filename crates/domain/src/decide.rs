@@ -82,11 +82,14 @@ pub(crate) mod tests {
     pub(crate) enum CounterCommand {
         /// Adds `n` (nothing when `n` is 0), one event per unit.
         Add(u32),
+        /// Decided like any command, but its event makes `apply` panic.
+        Poison,
     }
 
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     pub(crate) enum CounterEvent {
         Incremented,
+        Poisoned,
     }
 
     impl DomainEvent for CounterEvent {
@@ -124,6 +127,7 @@ pub(crate) mod tests {
         fn apply(&mut self, event: Self::Event) {
             match event {
                 CounterEvent::Incremented => self.value += 1,
+                CounterEvent::Poisoned => panic!("a poisoned counter was applied"),
             }
         }
     }
@@ -139,6 +143,7 @@ pub(crate) mod tests {
                     Err(CounterError::PastLimit(n))
                 }
                 CounterCommand::Add(n) => Ok(vec![CounterEvent::Incremented; n as usize]),
+                CounterCommand::Poison => Ok(vec![CounterEvent::Poisoned]),
             }
         }
     }

@@ -15,6 +15,8 @@
 //! - [`decide`]: the [`Decide`] trait every aggregate implements — its rules, in a pure,
 //!   synchronous `decide(&self, command, services)` — and the one [`decide::handle`] they all
 //!   use as their `cqrs_es::Aggregate::handle` (decide, then write and apply each event).
+//! - [`testing`]: a synchronous given/when/then harness on [`Decide`] (the names of
+//!   `cqrs_es::test`), which every aggregate's tests use and other crates' tests can too.
 //!
 //! Each aggregate is a folder (`mod.rs`, `aggregate.rs`, `commands.rs`, `events.rs`,
 //! `error.rs`); its rules live in its `impl Decide`, `apply` only folds the events, and
@@ -28,5 +30,6 @@ pub mod inventory;
 pub mod listing;
 pub mod policy;
 pub mod services;
+pub mod testing;
 
 pub use decide::Decide;
