@@ -8,7 +8,6 @@ mod settings;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use cqrs_es::Aggregate;
-use cqrs_es::test::{AggregateTestExecutor, TestFramework};
 use ulid::Ulid;
 
 use super::*;
@@ -17,6 +16,7 @@ use crate::common::{
 };
 use crate::decide::Decide;
 use crate::services::{DomainServices, FixedClock};
+use crate::testing::{AggregateTestExecutor, TestFramework};
 
 pub(super) fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")
