@@ -12,14 +12,24 @@
 //!   authority on availability.
 //! - [`coupon`]: the Coupon campaign aggregate: claim, redeem, restore on cancel.
 //! - [`booking`]: the Booking aggregate — one guest's reservation and its state machine.
+//! - [`decide`]: the [`Decide`] trait every aggregate implements — its rules, in a pure,
+//!   synchronous `decide(&self, command, services)` — and the one [`decide::handle`] they all
+//!   use as their `cqrs_es::Aggregate::handle` (decide, then write and apply each event).
+//! - [`testing`]: a synchronous given/when/then harness on [`Decide`] (the names of
+//!   `cqrs_es::test`), which every aggregate's tests use and other crates' tests can too.
 //!
 //! Each aggregate is a folder (`mod.rs`, `aggregate.rs`, `commands.rs`, `events.rs`,
-//! `error.rs`); its rules live in a pure, synchronous `decide`, which `handle` calls.
+//! `error.rs`); its rules live in its `impl Decide`, `apply` only folds the events, and
+//! `handle` is [`decide::handle`].
 
 pub mod booking;
 pub mod common;
 pub mod coupon;
+pub mod decide;
 pub mod inventory;
 pub mod listing;
 pub mod policy;
 pub mod services;
+pub mod testing;
+
+pub use decide::Decide;

@@ -1,6 +1,6 @@
 //! The [`Booking`] aggregate: its state, read-only accessors, and the fold of its events.
-//! The rules live in [`decide`](Booking::decide) (in `decide/`); `apply` only folds and never
-//! fails.
+//! The rules live in its [`Decide`](crate::Decide) impl (in `decide/`); `handle` is the shared
+//! [`crate::decide::handle`]; `apply` only folds and never fails.
 
 use chrono::{DateTime, NaiveTime, Utc};
 use cqrs_es::Aggregate;
@@ -194,10 +194,7 @@ impl Aggregate for Booking {
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        for event in self.decide(command, services)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
+        crate::decide::handle(self, command, services, sink).await
     }
 
     fn apply(&mut self, event: Self::Event) {

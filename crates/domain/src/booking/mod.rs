@@ -4,7 +4,8 @@
 //! - [`values`]: validated newtypes ([`PartySize`], [`Quantity`], [`Label`]) and the records a
 //!   booking keeps (priced lines, totals, coupon, payments, refunds, cancellation);
 //! - [`commands`], [`events`], [`error`]: what can be asked, what happened, why it was refused;
-//! - [`aggregate`]: the state and the fold of its events; `decide/`: the rules.
+//! - [`aggregate`]: the state and the fold of its events; `decide/`: the rules (the
+//!   [`Decide`](crate::Decide) impl).
 //!
 //! The booking depends only on `common` and `services`. The booking process (outside the
 //! domain) validates the listing's policy and holds inventory, then sends this aggregate

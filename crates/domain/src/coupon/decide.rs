@@ -8,12 +8,13 @@ use super::commands::CouponCommand;
 use super::error::CouponError;
 use super::events::{CouponEvent, EndReason};
 use crate::common::{BookingId, GuestId, ListingId, Money};
+use crate::decide::Decide;
 use crate::services::DomainServices;
 
-impl CouponCampaign {
+impl Decide for CouponCampaign {
     /// Decides what `command` does to this campaign: the events to record (none when it repeats
     /// what already happened), or the rule it breaks. Never changes `self`.
-    pub fn decide(
+    fn decide(
         &self,
         command: CouponCommand,
         services: &DomainServices,
@@ -77,7 +78,9 @@ impl CouponCampaign {
             }),
         }
     }
+}
 
+impl CouponCampaign {
     fn within_window(campaign: &Campaign, now: DateTime<Utc>) -> Result<(), CouponError> {
         if now < campaign.terms.valid_from {
             return Err(CouponError::NotStarted {

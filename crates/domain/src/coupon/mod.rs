@@ -6,8 +6,8 @@
 //! - [`commands`] holds [`CouponCommand`];
 //! - [`events`] holds [`CouponEvent`], carrying tenant, campaign, guest and resulting counts;
 //! - [`error`] holds [`CouponError`], one variant per broken rule;
-//! - `aggregate` / `decide` hold the state ([`CouponCampaign`]) and the rules
-//!   ([`CouponCampaign::decide`]).
+//! - `aggregate` / `decide` hold the state ([`CouponCampaign`]) and the rules (its
+//!   [`Decide`](crate::Decide) impl).
 
 mod aggregate;
 pub mod commands;

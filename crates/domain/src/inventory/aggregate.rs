@@ -249,10 +249,7 @@ impl Aggregate for Inventory {
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        for event in self.decide(command, services)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
+        crate::decide::handle(self, command, services, sink).await
     }
 
     fn apply(&mut self, event: Self::Event) {

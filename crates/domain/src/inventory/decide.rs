@@ -12,12 +12,13 @@ use super::commands::{
 use super::error::InventoryError;
 use super::events::{InventoryEvent, SlotSnapshot};
 use crate::common::{BookingId, Money, Slot};
+use crate::decide::Decide;
 use crate::services::DomainServices;
 
-impl Inventory {
+impl Decide for Inventory {
     /// Decides what `command` does to this inventory: the events to record (none when it repeats
     /// what already happened), or the rule it breaks. Never changes `self`.
-    pub fn decide(
+    fn decide(
         &self,
         command: InventoryCommand,
         services: &DomainServices,
@@ -85,7 +86,9 @@ impl Inventory {
             }
         }
     }
+}
 
+impl Inventory {
     fn set_capacity(
         &self,
         def: &InventoryDefinition,

@@ -6,7 +6,8 @@
 //!   touched so read models never replay history;
 //! - [`error`] holds [`InventoryError`], one variant per broken rule;
 //! - `aggregate` / `decide` hold the state ([`Inventory`]) with its read helpers
-//!   ([`Inventory::available`], [`Inventory::price_lines`]) and the rules ([`Inventory::decide`]).
+//!   ([`Inventory::available`], [`Inventory::price_lines`]) and the rules (its
+//!   [`Decide`](crate::Decide) impl).
 //!
 //! Invariant on every slot, always: `held + allocated <= capacity`.
 

@@ -1,5 +1,5 @@
-//! The `Listing` aggregate: `decide` holds every rule, `handle` writes what it decides, `apply`
-//! folds events and never fails.
+//! The `Listing` aggregate: `decide` (its [`Decide`] impl) holds every rule, `handle` (the shared
+//! [`crate::decide::handle`]) writes what it decides, `apply` folds events and never fails.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -15,6 +15,7 @@ use super::values::{
     Category, Description, ListingName, Location, SuspensionReason, Tags, parse_time_zone,
 };
 use crate::common::{ListingId, Money, TenantId};
+use crate::decide::Decide;
 use crate::policy::{BookingPolicy, BookingRequest, PolicySpec, PolicyViolation, ResolvedBooking};
 use crate::services::DomainServices;
 
@@ -126,10 +127,12 @@ impl Listing {
         }
         Ok(state)
     }
+}
 
+impl Decide for Listing {
     /// Every rule of the aggregate: the events `command` produces, or why it is refused.
     /// A command that asks for what is already so produces no events.
-    pub fn decide(
+    fn decide(
         &self,
         command: ListingCommand,
         _services: &DomainServices,
@@ -144,7 +147,9 @@ impl Listing {
             ListingCommand::Archive => self.archive(),
         }
     }
+}
 
+impl Listing {
     fn create(&self, c: CreateListing) -> Result<Vec<ListingEvent>, ListingError> {
         let details = parse_details(&c)?;
         let policy = BookingPolicy::new(c.policy)?;
@@ -331,10 +336,7 @@ impl Aggregate for Listing {
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        for event in self.decide(command, services)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
+        crate::decide::handle(self, command, services, sink).await
     }
 
     fn apply(&mut self, event: Self::Event) {

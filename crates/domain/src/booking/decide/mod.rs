@@ -1,5 +1,5 @@
-//! The booking's rules: [`Booking::decide`] turns a command into events or a typed error,
-//! synchronously and without touching state (so the rules are property-testable).
+//! The booking's rules: [`Booking`]'s [`Decide::decide`] turns a command into events or a typed
+//! error, synchronously and without touching state (so the rules are property-testable).
 //!
 //! - `placement.rs`: request, hold, coupon, rejection, hold expiry;
 //! - `payment.rs`: payments (confirming and late) and refunds;
@@ -28,15 +28,16 @@ use super::events::BookingEvent;
 use super::status::BookingStatus;
 use super::values::{PricedLine, Quantity, Totals};
 use crate::common::{DateRange, Money, Slot};
+use crate::decide::Decide;
 use crate::services::DomainServices;
 
 /// The most slots one booking may hold.
 pub const MAX_SLOTS: usize = DateRange::MAX_DAYS as usize;
 
-impl Booking {
+impl Decide for Booking {
     /// Every business rule: the events `command` produces against this state, or why it is
     /// refused. Reads the clock from `services`; never mutates `self`.
-    pub fn decide(
+    fn decide(
         &self,
         command: BookingCommand,
         services: &DomainServices,
@@ -75,7 +76,9 @@ impl Booking {
             BookingCommand::ExpireOffer => self.expire_offer(now),
         }
     }
+}
 
+impl Booking {
     /// The status of an existing booking.
     fn existing(&self) -> Result<BookingStatus, BookingError> {
         self.status.ok_or(BookingError::NotFound)

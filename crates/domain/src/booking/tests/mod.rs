@@ -10,14 +10,15 @@ mod transitions;
 mod waitlist;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use cqrs_es::test::{AggregateTestExecutor, TestFramework};
 
 use super::*;
 use crate::common::{
     BookingId, CampaignId, CancellationPolicy, Currency, DateRange, GuestId, InventoryId,
     ListingId, Money, RefundTier, Slot, TenantId,
 };
+use crate::decide::Decide;
 use crate::services::{DomainServices, FixedClock};
+use crate::testing::{AggregateTestExecutor, TestFramework};
 
 /// The instant every test runs at unless it says otherwise.
 pub(super) const NOW: &str = "2026-12-01T10:00:00Z";

@@ -9,12 +9,13 @@ mod serde_shape;
 
 use chrono::{DateTime, Duration, Utc};
 use cqrs_es::Aggregate;
-use cqrs_es::test::{AggregateTestExecutor, TestFramework};
 use ulid::Ulid;
 
 use super::*;
 use crate::common::{BookingId, CampaignId, Currency, GuestId, ListingId, Money, TenantId};
+use crate::decide::Decide;
 use crate::services::{DomainServices, FixedClock};
+use crate::testing::{AggregateTestExecutor, TestFramework};
 
 pub(super) fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()

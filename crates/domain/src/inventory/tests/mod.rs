@@ -8,14 +8,15 @@ mod settings;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use cqrs_es::Aggregate;
-use cqrs_es::test::{AggregateTestExecutor, TestFramework};
 use ulid::Ulid;
 
 use super::*;
 use crate::common::{
     BookingId, Currency, DateRange, InventoryId, ListingId, Money, Slot, TenantId,
 };
+use crate::decide::Decide;
 use crate::services::{DomainServices, FixedClock};
+use crate::testing::{AggregateTestExecutor, TestFramework};
 
 pub(super) fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")

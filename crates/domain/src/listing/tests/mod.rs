@@ -8,12 +8,13 @@ mod status;
 mod values;
 
 use chrono::{DateTime, NaiveTime, Utc};
-use cqrs_es::test::TestFramework;
 
 use super::*;
 use crate::common::{Currency, ListingId, Money, TenantId};
+use crate::decide::Decide;
 use crate::policy::{BookingPolicy, PolicySpec};
 use crate::services::{DomainServices, FixedClock};
+use crate::testing::TestFramework;
 
 pub(super) type ListingTest = TestFramework<Listing>;
 
