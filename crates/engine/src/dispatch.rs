@@ -28,40 +28,10 @@ use std::time::{Duration, Instant};
 
 use cqrs_es::persist::{PersistedEventRepository, PersistedEventStore, SerializedEvent};
 use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventStore as _};
-use holdfast_domain::booking::Booking;
-use holdfast_domain::coupon::CouponCampaign;
-use holdfast_domain::inventory::Inventory;
-use holdfast_domain::listing::Listing;
-use holdfast_domain::services::DomainServices;
+use holdfast_domain::Decide;
 use holdfast_eventstore::{AppendError, EventStore, Position, SnapshotUpdate};
 use lru::LruCache;
 use tokio::sync::oneshot;
-
-/// An aggregate whose decisions are a pure function of its state and a command (the domain's
-/// `decide`), so a batch can be decided in memory before anything is written.
-pub trait Decide: Aggregate + Clone {
-    /// The events `command` produces on this state, or why it is refused.
-    fn decide_command(
-        &self,
-        command: Self::Command,
-        services: &Self::Services,
-    ) -> Result<Vec<Self::Event>, Self::Error>;
-}
-
-macro_rules! decide_with_domain {
-    ($($aggregate:ty),*) => {$(
-        impl Decide for $aggregate {
-            fn decide_command(
-                &self,
-                command: Self::Command,
-                services: &DomainServices,
-            ) -> Result<Vec<Self::Event>, Self::Error> {
-                self.decide(command, services)
-            }
-        }
-    )*};
-}
-decide_with_domain!(Listing, Inventory, Booking, CouponCampaign);
 
 /// How conflicts are retried.
 #[derive(Clone, Copy, Debug)]
@@ -470,7 +440,7 @@ where
         let mut events = Vec::new();
         let mut outcomes = Vec::with_capacity(batch.len());
         for pending in batch {
-            match state.decide_command(pending.command.clone(), &self.services) {
+            match state.decide(pending.command.clone(), &self.services) {
                 Ok(new) => {
                     for event in new {
                         sequence += 1;

@@ -2,6 +2,7 @@
 
 mod models_support;
 
+use holdfast_domain::Decide;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};

@@ -2,6 +2,7 @@
 
 mod models_support;
 
+use holdfast_domain::Decide;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;

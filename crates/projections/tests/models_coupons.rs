@@ -2,6 +2,7 @@
 
 mod models_support;
 
+use holdfast_domain::Decide;
 use holdfast_domain::common::{
     BookingId, CampaignId, Currency, GuestId, ListingId, Money, TenantId,
 };

@@ -4,6 +4,7 @@
 mod models_support;
 
 use chrono::Duration;
+use holdfast_domain::Decide;
 use holdfast_domain::common::{
     BookingId, Currency, DateRange, InventoryId, ListingId, Slot, TenantId,
 };

@@ -75,6 +75,10 @@ fn is_false(b: &bool) -> bool {
 ///
 /// Invariants: `claimed <= total_quantity`, each guest's claims `<= per_guest_limit`,
 /// `redeemed <= claimed` (overall and per guest).
+///
+/// Its stored aggregate type ([`Aggregate::TYPE`]) is `"Coupon"`, not the Rust name: the
+/// design calls the aggregate *Coupon (a campaign)*, and every stored event row, export and
+/// `eventHistory(aggregateType: COUPON)` carries that type, so it is never renamed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CouponCampaign {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +140,7 @@ impl CouponCampaign {
 }
 
 impl Aggregate for CouponCampaign {
+    /// `"Coupon"`: the stored type of every campaign event (see [`CouponCampaign`]).
     const TYPE: &'static str = "Coupon";
     type Command = CouponCommand;
     type Event = CouponEvent;

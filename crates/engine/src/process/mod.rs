@@ -29,7 +29,7 @@ use holdfast_domain::inventory::Inventory;
 use holdfast_domain::listing::Listing;
 
 /// An aggregate the application dispatches commands to (and so caches).
-pub trait Dispatched: crate::dispatch::Decide + 'static {
+pub trait Dispatched: holdfast_domain::Decide + 'static {
     /// Its dispatcher.
     fn dispatcher(commands: &Commands) -> &Dispatcher<Self>;
 }

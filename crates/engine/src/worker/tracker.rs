@@ -409,6 +409,7 @@ impl Tracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use holdfast_domain::Decide;
     use holdfast_domain::booking::{
         Booking, BookingCommand, JoinWaitlist, PartySize, PricedLine, Quantity, RequestBooking,
     };

@@ -1,6 +1,7 @@
 //! Listing fixtures of the search tests: four listings made by the real Listing aggregate.
 
 use chrono::NaiveTime;
+use holdfast_domain::Decide;
 use holdfast_domain::common::{Currency, ListingId, Money, TenantId};
 use holdfast_domain::listing::{
     Category, CreateListing, Listing, ListingCommand, LocationInput, UpdateListingDetails,

@@ -5,7 +5,7 @@ mod discount;
 mod lifecycle;
 mod properties;
 mod redemptions;
-mod serde_shape;
+mod serde_shapes;
 
 use chrono::{DateTime, Duration, Utc};
 use cqrs_es::Aggregate;

@@ -3,7 +3,7 @@
 mod holds;
 mod properties;
 mod releases;
-mod serde_shape;
+mod serde_shapes;
 mod settings;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};

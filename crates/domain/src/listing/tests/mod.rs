@@ -3,7 +3,7 @@
 mod create;
 mod details;
 mod policy_change;
-mod props;
+mod properties;
 mod status;
 mod values;
 

@@ -3,7 +3,7 @@
 
 mod construction;
 mod local_time;
-mod props;
+mod properties;
 mod requests;
 mod scenarios;
 mod violations;
