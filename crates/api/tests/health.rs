@@ -5,7 +5,7 @@ use axum::http::{Request, StatusCode};
 use holdfast_api::auth::{AuthConfig, Authenticator, Secret};
 use holdfast_api::{AppState, app};
 use holdfast_engine::{Engine, EngineSettings, ReadSideSettings};
-use holdfast_projections::dynamo::DynamoSettings;
+use holdfast_projections::store::dynamo::DynamoSettings;
 use holdfast_testkit::{dynamodb_endpoint, fresh_postgres_database, fresh_sqlite_database};
 use http_body_util::BodyExt;
 use serde_json::Value;

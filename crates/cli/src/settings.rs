@@ -11,7 +11,7 @@ use holdfast_engine::notify::{OutboxOptions, Sink, WebhookSink};
 use holdfast_engine::payments::PaymentsWebhook;
 use holdfast_engine::{OutboxSettings, ReadSide, ReadSideSettings, Secret};
 use holdfast_eventstore::EventStore;
-use holdfast_projections::dynamo::DynamoSettings;
+use holdfast_projections::store::dynamo::DynamoSettings;
 
 /// The embedded default event store.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/holdfast.db";

@@ -396,11 +396,11 @@ async fn projections_rebuild_verify_and_status_operate_dynamodb_read_models() {
     );
 
     // Tamper with one calendar item in DynamoDB Local: verify names it and exits 1.
-    let settings = holdfast_projections::dynamo::DynamoSettings {
+    let settings = holdfast_projections::store::dynamo::DynamoSettings {
         endpoint: Some(dynamodb_endpoint()),
         region: None,
     };
-    let dynamo = holdfast_projections::dynamo::client(&settings)
+    let dynamo = holdfast_projections::store::dynamo::client(&settings)
         .await
         .unwrap();
     let table = format!("{prefix}calendar_g2");

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use holdfast_domain::services::DomainServices;
 use holdfast_eventstore::{Backend, EventStore, EventStoreError, Position};
-use holdfast_projections::dynamo::{self, DynamoError};
 use holdfast_projections::models::all_projections;
 use holdfast_projections::runtime::{ProjectionRuntime, ProjectorOptions};
+use holdfast_projections::store::dynamo::{self, DynamoError};
 use serde::Serialize;
 
 use crate::commands::Commands;

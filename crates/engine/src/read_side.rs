@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use holdfast_projections::dynamo::{self, DynamoError, DynamoSettings};
 use holdfast_projections::store::ReadStore;
 use holdfast_projections::store::dynamo::DynamoStore;
+use holdfast_projections::store::dynamo::{self, DynamoError, DynamoSettings};
 use holdfast_projections::store::memory::MemoryStore;
 
 /// Where the read models live, as configured.

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use holdfast_projections::dynamo::{DynamoError, DynamoSettings, check_reachable, client};
+use holdfast_projections::store::dynamo::{DynamoError, DynamoSettings, check_reachable, client};
 use holdfast_testkit::{START_SERVICES, dynamodb_endpoint, fresh_table_prefix};
 
 #[tokio::test]

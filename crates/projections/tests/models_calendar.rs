@@ -336,11 +336,11 @@ async fn assert_december_is_one_query<S: ReadStore>(
 #[tokio::test]
 async fn a_month_of_31_days_is_one_dynamodb_query() {
     let (log, inv) = four_months();
-    let settings = holdfast_projections::dynamo::DynamoSettings {
+    let settings = holdfast_projections::store::dynamo::DynamoSettings {
         endpoint: Some(holdfast_testkit::dynamodb_endpoint()),
         region: None,
     };
-    let client = holdfast_projections::dynamo::client(&settings)
+    let client = holdfast_projections::store::dynamo::client(&settings)
         .await
         .unwrap();
     let dynamo = holdfast_projections::store::dynamo::DynamoStore::new(

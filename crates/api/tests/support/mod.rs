@@ -8,8 +8,8 @@ use holdfast_api::{AppState, app};
 use holdfast_domain::common::{GuestId, TenantId};
 use holdfast_domain::services::{DomainServices, FixedClock};
 use holdfast_engine::{Engine, EngineSettings, ReadSideSettings};
-use holdfast_projections::dynamo::DynamoSettings;
 use holdfast_projections::runtime::ProjectorOptions;
+use holdfast_projections::store::dynamo::DynamoSettings;
 use holdfast_testkit::{
     TestSqlite, dynamodb_endpoint, fresh_postgres_database, fresh_sqlite_database,
     fresh_table_prefix,

@@ -33,10 +33,13 @@
 //! precision and a magnitude up to 1e125. `gsi1pk`/`gsi1sk`, when present, must be non-empty
 //! strings (DynamoDB refuses the write otherwise), and keys must be non-empty.
 
+mod client;
 mod codec;
 mod data;
 mod errors;
 mod tables;
+
+pub use client::{DynamoError, DynamoSettings, check_reachable, client};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;

@@ -166,11 +166,11 @@ impl Harness {
     /// default. Tests that take it therefore run on both stores.
     pub async fn read_store(&self) -> Arc<dyn ReadStore> {
         if self.store.pg_pool().is_some() {
-            let settings = holdfast_projections::dynamo::DynamoSettings {
+            let settings = holdfast_projections::store::dynamo::DynamoSettings {
                 endpoint: Some(holdfast_testkit::dynamodb_endpoint()),
                 region: None,
             };
-            let client = holdfast_projections::dynamo::client(&settings)
+            let client = holdfast_projections::store::dynamo::client(&settings)
                 .await
                 .expect("DynamoDB client");
             Arc::new(holdfast_projections::store::dynamo::DynamoStore::new(

@@ -2,8 +2,8 @@
 //! table prefixes that look alike, malformed items, cursors, and an unreachable endpoint.
 
 use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, KeyType, ProjectionType};
-use holdfast_projections::dynamo::{DynamoSettings, client};
 use holdfast_projections::store::dynamo::DynamoStore;
+use holdfast_projections::store::dynamo::{DynamoSettings, client};
 use holdfast_projections::store::{
     Cursor, Index, ReadStore, ReadStoreError, SortKey, Table, TableRef, encode_version,
 };

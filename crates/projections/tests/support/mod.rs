@@ -11,8 +11,8 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use futures::FutureExt;
 use holdfast_eventstore::Position;
-use holdfast_projections::dynamo::{DynamoSettings, check_reachable, client};
 use holdfast_projections::store::dynamo::DynamoStore;
+use holdfast_projections::store::dynamo::{DynamoSettings, check_reachable, client};
 use holdfast_projections::store::memory::MemoryStore;
 use holdfast_projections::store::{
     Attrs, Index, Item, Key, KeyQuery, Patch, ReadStore, SortKey, Table, TableRef,
