@@ -7,7 +7,7 @@
 //!   by [`Engine::stop`]; [`Engine::readiness`] for health checks.
 //! - The command side: [`commands`] (one dispatcher per aggregate) over [`dispatch`] (group
 //!   commit per aggregate id, an aggregate cache validated by sequence); [`idempotency`]
-//!   (keys, leases, stored answers).
+//!   (keys, leases, stored answers); [`ids`]: ids derived from requests (retries find them).
 //! - [`process`]: steps spanning aggregates (placement, payment, cancellation, offers);
 //!   [`worker`]: the booking worker (expiries, waitlist, late payments, refunds).
 //! - [`notify`]: the notifications outbox; [`signature`]: the `Holdfast-Signature` HMAC
@@ -26,6 +26,7 @@ pub mod error;
 pub mod feed;
 pub mod fixtures;
 pub mod idempotency;
+pub mod ids;
 pub mod notify;
 pub mod payments;
 pub mod principal;

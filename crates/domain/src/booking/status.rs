@@ -54,6 +54,23 @@ impl BookingStatus {
         Self::Offered,
     ];
 
+    /// The status's name as the API spells it (`CHECKED_IN`): GraphQL's enum values, webhook
+    /// answers and notifications all use this one spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Requested => "REQUESTED",
+            Self::Held => "HELD",
+            Self::Confirmed => "CONFIRMED",
+            Self::CheckedIn => "CHECKED_IN",
+            Self::NoShow => "NO_SHOW",
+            Self::Cancelled => "CANCELLED",
+            Self::Expired => "EXPIRED",
+            Self::Rejected => "REJECTED",
+            Self::Waitlisted => "WAITLISTED",
+            Self::Offered => "OFFERED",
+        }
+    }
+
     /// The statuses a booking may start in (from nothing).
     pub const INITIAL: [BookingStatus; 2] = [Self::Requested, Self::Waitlisted];
 

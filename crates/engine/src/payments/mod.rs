@@ -172,18 +172,6 @@ fn count(outcome: &'static str) {
     counter!("holdfast_payment_webhooks_total", "outcome" => outcome).increment(1);
 }
 
-/// `BookingStatus` as the API spells it (`CHECKED_IN`).
-pub fn status_name(status: BookingStatus) -> String {
-    let mut out = String::new();
-    for (i, c) in format!("{status:?}").chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
-}
-
 impl Envelope {
     fn parse(body: &[u8]) -> Result<Self, Refusal> {
         let envelope: Envelope = serde_json::from_slice(body)
@@ -388,7 +376,7 @@ async fn process(
             (after, Some(e.code.as_str()))
         }
     };
-    let status = booking.status().map(status_name);
+    let status = booking.status().map(BookingStatus::name);
     tracing::info!(%event_id, booking_id = %id, status = ?status, "payments webhook: processed");
     Ok(json!({
         "status": "processed",
@@ -420,13 +408,6 @@ fn api_error(e: &EngineError) -> Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statuses_are_spelled_like_the_api() {
-        assert_eq!(status_name(BookingStatus::CheckedIn), "CHECKED_IN");
-        assert_eq!(status_name(BookingStatus::Confirmed), "CONFIRMED");
-        assert_eq!(status_name(BookingStatus::NoShow), "NO_SHOW");
-    }
 
     #[test]
     fn a_payment_body_parses_with_defaults() {

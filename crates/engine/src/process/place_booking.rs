@@ -39,27 +39,23 @@ use holdfast_domain::policy::{self, BookingRequest, RequestedSlots};
 use holdfast_eventstore::Position;
 use holdfast_projections::models::bookings::bookings_by_guest;
 use holdfast_projections::store::Table;
-use sha2::{Digest, Sha256};
-use ulid::Ulid;
 
 use super::{current, last_position, latest, metadata};
 use crate::Engine;
 use crate::consistency;
 use crate::error::{EngineError, ErrorCode};
+use crate::ids::derived_ulid;
 
 /// The booking id of a guest's request with an idempotency key: 128 bits of
 /// SHA-256(guest, key). Deterministic, so a retry finds the booking its first attempt made;
 /// not time-ordered, and not guessable without the key.
 pub fn booking_id_for(guest: GuestId, idempotency_key: &str) -> BookingId {
-    let mut hasher = Sha256::new();
-    hasher.update(b"holdfast/booking/v1\0");
-    hasher.update(guest.to_string().as_bytes());
-    hasher.update([0]);
-    hasher.update(idempotency_key.as_bytes());
-    let digest = hasher.finalize();
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    BookingId(Ulid::from(u128::from_be_bytes(bytes)))
+    BookingId(derived_ulid(&[
+        b"holdfast/booking/v1\0",
+        guest.to_string().as_bytes(),
+        b"\0",
+        idempotency_key.as_bytes(),
+    ]))
 }
 
 /// What a guest asks for, parsed.
@@ -573,5 +569,21 @@ fn placed_from(
         hold_expires_at: booking.hold_expires_at(),
         totals: booking.totals(),
         position,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The id a key gives is stored with the booking: it must never change across versions,
+    /// or a retry after an upgrade would place a second booking.
+    #[test]
+    fn the_booking_id_of_a_key_is_pinned() {
+        let guest = GuestId::parse("01J00000000000000000000000").unwrap();
+        assert_eq!(
+            booking_id_for(guest, "key-1").to_string(),
+            "4T5X8ER7GEHR221AKHJ3S703XB"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! operators of the booking's tenant confirm payments, cancel, check in and mark no-shows.
 //! Acting on someone else's booking is `FORBIDDEN`; an unknown booking is `NOT_FOUND`.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use holdfast_domain::booking::{
     Booking, BookingCommand, BookingStatus, CancellationReason, CancelledBy, JoinWaitlist, Totals,
@@ -22,48 +22,6 @@ use holdfast_engine::Principal;
 use holdfast_engine::consistency;
 use holdfast_engine::process::lifecycle::{BookingSteps, StepResult};
 use holdfast_engine::process::{PlaceBooking, PlaceBookingRequest, PlacedBooking, current};
-
-/// A booking's status, as a mutation reports it.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PayloadBookingStatus {
-    /// Asked for; inventory not yet held.
-    Requested,
-    /// Inventory held until `holdExpiresAt`; waiting for payment.
-    Held,
-    /// Paid.
-    Confirmed,
-    /// The guest arrived.
-    CheckedIn,
-    /// The guest did not come.
-    NoShow,
-    /// Cancelled.
-    Cancelled,
-    /// The hold or the offer ran out.
-    Expired,
-    /// Placement failed.
-    Rejected,
-    /// On the waitlist.
-    Waitlisted,
-    /// Offered slots from the waitlist.
-    Offered,
-}
-
-impl From<BookingStatus> for PayloadBookingStatus {
-    fn from(s: BookingStatus) -> Self {
-        match s {
-            BookingStatus::Requested => Self::Requested,
-            BookingStatus::Held => Self::Held,
-            BookingStatus::Confirmed => Self::Confirmed,
-            BookingStatus::CheckedIn => Self::CheckedIn,
-            BookingStatus::NoShow => Self::NoShow,
-            BookingStatus::Cancelled => Self::Cancelled,
-            BookingStatus::Expired => Self::Expired,
-            BookingStatus::Rejected => Self::Rejected,
-            BookingStatus::Waitlisted => Self::Waitlisted,
-            BookingStatus::Offered => Self::Offered,
-        }
-    }
-}
 
 /// What a booking costs (one currency).
 #[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
@@ -95,7 +53,7 @@ pub struct BookingPayload {
     /// The booking.
     pub booking_id: ID,
     /// Its status now.
-    pub status: PayloadBookingStatus,
+    pub status: crate::schema::types::booking::BookingStatus,
     /// When its hold runs out, while held.
     pub hold_expires_at: Option<DateTime<Utc>>,
     /// What it costs, once priced.

@@ -1,9 +1,9 @@
 //! Coupon mutations: operators create and end their tenant's campaigns; guests claim.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use cqrs_es::Aggregate;
 use holdfast_domain::common::CampaignId;
-use holdfast_domain::coupon::{CampaignStatus, CouponCampaign, CouponCommand};
+use holdfast_domain::coupon::{CouponCampaign, CouponCommand};
 use holdfast_eventstore::Position;
 use serde::{Deserialize, Serialize};
 
@@ -13,24 +13,6 @@ use crate::schema::inputs::coupon::{CampaignRefInput, CreateCampaignInput};
 use holdfast_engine::consistency;
 use holdfast_engine::process::{current, store_error};
 
-/// A campaign's status, as a mutation reports it.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PayloadCampaignStatus {
-    /// Accepting claims.
-    Active,
-    /// No more claims.
-    Ended,
-}
-
-impl From<CampaignStatus> for PayloadCampaignStatus {
-    fn from(s: CampaignStatus) -> Self {
-        match s {
-            CampaignStatus::Active => Self::Active,
-            CampaignStatus::Ended => Self::Ended,
-        }
-    }
-}
-
 /// What a campaign mutation did.
 #[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
 pub struct CampaignPayload {
@@ -39,7 +21,7 @@ pub struct CampaignPayload {
     /// Its code.
     pub code: String,
     /// Its status now.
-    pub status: PayloadCampaignStatus,
+    pub status: crate::schema::types::coupon::CampaignState,
     /// Coupons claimed so far.
     pub claimed: u32,
     /// Coupons still claimable.

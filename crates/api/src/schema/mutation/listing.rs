@@ -1,8 +1,8 @@
 //! Listing mutations (operators of the listing's tenant, or admins).
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use holdfast_domain::common::ListingId;
-use holdfast_domain::listing::{Listing, ListingCommand, ListingStatus};
+use holdfast_domain::listing::{Listing, ListingCommand};
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, once};
@@ -15,37 +15,13 @@ use crate::schema::inputs::policy::BookingPolicyInput;
 use holdfast_engine::consistency;
 use holdfast_engine::process::current;
 
-/// A listing's lifecycle status, as a mutation reports it.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PayloadListingStatus {
-    /// Being prepared; not visible to guests.
-    Draft,
-    /// Visible and bookable.
-    Published,
-    /// Temporarily hidden and not bookable.
-    Suspended,
-    /// Retired for good.
-    Archived,
-}
-
-impl From<ListingStatus> for PayloadListingStatus {
-    fn from(s: ListingStatus) -> Self {
-        match s {
-            ListingStatus::Draft => Self::Draft,
-            ListingStatus::Published => Self::Published,
-            ListingStatus::Suspended => Self::Suspended,
-            ListingStatus::Archived => Self::Archived,
-        }
-    }
-}
-
 /// What a listing mutation did.
 #[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
 pub struct ListingPayload {
     /// The listing.
     pub listing_id: ID,
     /// Its status now.
-    pub status: PayloadListingStatus,
+    pub status: crate::schema::types::listing::ListingStatus,
     /// Its booking policy's version now.
     pub policy_version: u32,
     /// Pass to a query to read this write.

@@ -30,7 +30,6 @@ use chrono::{DateTime, Utc};
 use holdfast_domain::common::TenantId;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use ulid::Ulid;
 
 use super::context::{authenticated, state};
@@ -38,6 +37,7 @@ use crate::error::{ApiError, EngineError};
 use holdfast_engine::Engine;
 use holdfast_engine::Principal;
 use holdfast_engine::idempotency::{self, IdempotencyKey, IdempotencyStore};
+use holdfast_engine::ids::derived_ulid;
 
 pub use booking::BookingMutation;
 pub use coupon::CouponMutation;
@@ -84,15 +84,14 @@ impl<'a> Caller<'a> {
 
     /// A ULID derived from the scope, the key and `kind` (deterministic: see the module docs).
     pub fn derived_id(&self, kind: &str) -> Ulid {
-        let mut hasher = Sha256::new();
-        for part in [kind, &self.scope, self.key.as_str()] {
-            hasher.update(part.as_bytes());
-            hasher.update([0]);
-        }
-        let digest = hasher.finalize();
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&digest[..16]);
-        Ulid::from(u128::from_be_bytes(bytes))
+        derived_ulid(&[
+            kind.as_bytes(),
+            b"\0",
+            self.scope.as_bytes(),
+            b"\0",
+            self.key.as_str().as_bytes(),
+            b"\0",
+        ])
     }
 
     /// `FORBIDDEN` unless an operator or an admin.

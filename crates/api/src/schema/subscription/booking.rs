@@ -31,9 +31,8 @@ pub struct BookingChange {
     pub kind: ChangeKind,
     /// The booking.
     pub id: ID,
-    /// Its status, spelled as GraphQL enums are (`REQUESTED`, `HELD`, `CONFIRMED`,
-    /// `CHECKED_IN`, `NO_SHOW`, `CANCELLED`, `EXPIRED`, `REJECTED`, `WAITLISTED`, `OFFERED`).
-    pub status: String,
+    /// Its status.
+    pub status: crate::schema::types::booking::BookingStatus,
     /// What it costs (null until priced, e.g. while waitlisted).
     pub totals: Option<BookingChangeTotals>,
     /// The event behind a `CHANGE` (`BookingHeld`, `BookingPaymentReceived`,
@@ -68,18 +67,6 @@ impl From<Totals> for BookingChangeTotals {
             currency: t.total.currency.as_str().to_owned(),
         }
     }
-}
-
-/// A status as a GraphQL enum value (`CheckedIn` → `CHECKED_IN`).
-pub fn status_name(status: BookingStatus) -> String {
-    let mut out = String::new();
-    for (i, c) in format!("{status:?}").chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
 }
 
 /// Whether `principal` may see a booking of `guest` at `tenant`.
@@ -242,36 +229,11 @@ impl Watch {
         BookingChange {
             kind,
             id: ID(self.booking.clone()),
-            status: status_name(self.status),
+            status: self.status.into(),
             totals: self.totals.map(BookingChangeTotals::from),
             event: None,
             updated_at: at,
             consistency_token: position.to_string(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statuses_are_spelled_as_graphql_enum_values() {
-        let names: Vec<String> = BookingStatus::ALL.into_iter().map(status_name).collect();
-        assert_eq!(
-            names,
-            [
-                "REQUESTED",
-                "HELD",
-                "CONFIRMED",
-                "CHECKED_IN",
-                "NO_SHOW",
-                "CANCELLED",
-                "EXPIRED",
-                "REJECTED",
-                "WAITLISTED",
-                "OFFERED"
-            ]
-        );
     }
 }

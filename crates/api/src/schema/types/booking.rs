@@ -8,11 +8,14 @@ use holdfast_domain::booking::{
     Refund as DomainRefund, RejectionReason, Totals as DomainTotals,
 };
 use holdfast_projections::models::bookings::{BookingView, DaySheetEntry as DayEntry};
+use serde::{Deserialize, Serialize};
 
 use super::money::Money;
 
-/// Where a booking is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+/// Where a booking is in its life (the one status enum of the schema: booking queries,
+/// mutation payloads and `bookingChanged` all use it). Serialised by name, as mutation
+/// payloads are stored for idempotent replays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize, Deserialize)]
 #[graphql(remote = "holdfast_domain::booking::BookingStatus")]
 pub enum BookingStatus {
     /// Asked for; inventory not yet held.
@@ -343,5 +346,46 @@ impl From<DayEntry> for DaySheetEntry {
             quantity: e.quantity,
             starts_at: e.starts_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::Value;
+    use async_graphql::resolver_utils::enum_value;
+
+    use super::*;
+
+    #[test]
+    fn statuses_are_spelled_as_graphql_enum_values_and_stored_by_name() {
+        let names: Vec<String> = holdfast_domain::booking::BookingStatus::ALL
+            .into_iter()
+            .map(|s| match enum_value(BookingStatus::from(s)) {
+                Value::Enum(name) => {
+                    // The domain's one spelling (webhook answers, notifications) is GraphQL's.
+                    assert_eq!(name.as_str(), s.name());
+                    name.to_string()
+                }
+                other => panic!("not an enum value: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "REQUESTED",
+                "HELD",
+                "CONFIRMED",
+                "CHECKED_IN",
+                "NO_SHOW",
+                "CANCELLED",
+                "EXPIRED",
+                "REJECTED",
+                "WAITLISTED",
+                "OFFERED"
+            ]
+        );
+        // Mutation payloads stored before the payload had its own copy of this enum read back.
+        let stored: BookingStatus = serde_json::from_str("\"CheckedIn\"").unwrap();
+        assert_eq!(stored, BookingStatus::CheckedIn);
     }
 }

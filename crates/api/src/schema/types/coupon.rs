@@ -4,6 +4,7 @@ use async_graphql::{Enum, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use holdfast_domain::coupon::Discount as DomainDiscount;
 use holdfast_projections::models::coupons::{CampaignStats as Stats, WalletEntry as Entry};
+use serde::{Deserialize, Serialize};
 
 use super::money::Money;
 
@@ -87,14 +88,24 @@ impl From<Entry> for WalletEntry {
     }
 }
 
-/// Whether a campaign still accepts claims.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+/// Whether a campaign still accepts claims (queries and mutation payloads alike; serialised
+/// by name, as mutation payloads are stored for idempotent replays).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize, Deserialize)]
 #[graphql(remote = "holdfast_projections::models::coupons::CampaignState")]
 pub enum CampaignState {
     /// Accepting claims.
     Active,
     /// Ended.
     Ended,
+}
+
+impl From<holdfast_domain::coupon::CampaignStatus> for CampaignState {
+    fn from(status: holdfast_domain::coupon::CampaignStatus) -> Self {
+        match status {
+            holdfast_domain::coupon::CampaignStatus::Active => Self::Active,
+            holdfast_domain::coupon::CampaignStatus::Ended => Self::Ended,
+        }
+    }
 }
 
 /// A campaign's counts.

@@ -4,6 +4,7 @@
 use async_graphql::{Enum, ID, SimpleObject};
 use holdfast_domain::listing::Category;
 use holdfast_projections::models::search::SearchHit;
+use serde::{Deserialize, Serialize};
 
 use super::money::Money;
 use crate::error::ApiError;
@@ -33,8 +34,10 @@ impl ListingCategory {
     }
 }
 
-/// Where a listing is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+/// Where a listing is in its life (queries and mutation payloads alike; serialised by name,
+/// as mutation payloads are stored for idempotent replays).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[graphql(remote = "holdfast_domain::listing::ListingStatus")]
 pub enum ListingStatus {
     /// Not yet public.
     Draft,
