@@ -287,7 +287,11 @@ async fn execute(
         Ok(principal) => principal,
         Err(e) => return Outcome::Unauthenticated(e.into()),
     };
-    let response = state.schema.execute(request.data(principal)).await;
+    let mut request = request.data(principal);
+    if let Some(error) = missing_variable(&mut request) {
+        return Outcome::RequestError(vec![error]);
+    }
+    let response = state.schema.execute(request).await;
     // async-graphql answers a request error with null `data` and errors without a `path`; an
     // executed operation has `data`, or null `data` with field errors, each at its `path`.
     if response.data == async_graphql::Value::Null
@@ -468,6 +472,31 @@ fn is_mutation(request: &mut async_graphql::Request) -> bool {
             .iter()
             .any(|operation| operation.node.ty == OperationType::Mutation)
     })
+}
+
+/// A non-null variable of the selected operation given no value and having no default: a
+/// request error (GraphQL's CoerceVariableValues), which async-graphql would only meet while
+/// executing — as a field error, with the rest of the operation running.
+fn missing_variable(request: &mut async_graphql::Request) -> Option<ServerError> {
+    let name = request.operation_name.clone();
+    let document = request.parsed_query().ok()?;
+    // No operation, or several and no name: async-graphql refuses the request itself.
+    let [operation] = candidates(document, name.as_deref())[..] else {
+        return None;
+    };
+    let required: Vec<_> = operation
+        .node
+        .variable_definitions
+        .iter()
+        .filter(|variable| variable.node.default_value().is_none())
+        .map(|variable| (variable.node.name.node.clone(), variable.pos))
+        .collect();
+    let (missing, pos) = required
+        .into_iter()
+        .find(|(variable, _)| !request.variables.contains_key(variable))?;
+    let message = format!("variable ${missing} is non-null and was given no value");
+    let error = async_graphql::Error::from(ApiError::new(ErrorCode::InvalidInput, message));
+    Some(error.into_server_error(pos))
 }
 
 /// The operations of `document` that `name` may select: the named one, or the only one, or

@@ -970,8 +970,8 @@ async fn events(app: &TestApp) -> i64 {
     n
 }
 
-/// Variables that do not coerce to the operation's definitions — the wrong type, `null` for a
-/// non-null one: 400 without `data` under graphql-response+json (it was a 200
+/// Variables that do not coerce to the operation's definitions — the wrong type, `null` or
+/// nothing for a non-null one: 400 without `data` under graphql-response+json (it was a 200
 /// with `data`), 200 without `data` under application/json; the mutation does not run.
 #[tokio::test]
 async fn variables_that_do_not_coerce_are_400_or_200_without_data() {
@@ -981,6 +981,7 @@ async fn variables_that_do_not_coerce_are_400_or_200_without_data() {
         json!({"key": 7}),
         json!({"key": null}),
         json!({"key": ["a"]}),
+        json!({}),
     ] {
         let body = json!({"query": CREATE_CAMPAIGN, "variables": variables});
         Answer::of(post(&app, GRAPHQL_RESPONSE, &body).bearer_auth(&op))
