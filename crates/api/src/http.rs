@@ -18,8 +18,8 @@
 //! # The GraphQL-over-HTTP spec
 //!
 //! `/graphql` follows every MUST and SHOULD for servers of the [GraphQL-over-HTTP] draft as of
-//! graphql/graphql-over-http@127bbfd (2025-05-08; later drafts moved several status codes,
-//! see the table's last rows). Two functions hold the rules: [`negotiate`] picks the media type
+//! graphql/graphql-over-http@127bbfd (2025-05-08; later drafts moved several status codes:
+//! the table's last row). Two functions hold the rules: [`negotiate`] picks the media type
 //! of the answer from `Accept`, and [`status`] picks the status from what became of the
 //! request ([`Outcome`]) and that media type. Every answer is a GraphQL response — `errors`
 //! each with `extensions.code`, and `data` only if the operation was executed — but the 413 the
