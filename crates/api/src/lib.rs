@@ -36,7 +36,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// | route | what |
 /// |---|---|
 /// | `GET /` | GraphiQL |
-/// | `POST /graphql`, `GET /graphql` | GraphQL over HTTP (GET: queries only) |
+/// | `POST /graphql`, `GET /graphql` | GraphQL over HTTP, per the GraphQL-over-HTTP spec ([`http`]; GET: queries only) |
 /// | `GET /graphql/ws` | subscriptions (graphql-transport-ws and graphql-ws) |
 /// | `GET /healthz`, `GET /readyz` | liveness, readiness |
 /// | `GET /metrics` | Prometheus metrics |
