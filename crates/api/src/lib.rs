@@ -15,7 +15,7 @@
 pub mod auth;
 pub mod error;
 mod health;
-pub mod http;
+mod http;
 pub mod metrics;
 pub mod schema;
 mod state;

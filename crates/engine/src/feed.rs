@@ -1,6 +1,6 @@
-//! The change feed: ONE tailer of the event log per [`ChangeFeed`] (the server builds one, in
-//! [`crate::app`]), broadcasting every stored event to the GraphQL subscriptions, which filter
-//! it.
+//! The change feed: ONE tailer of the event log per [`ChangeFeed`] (each [`crate::Engine`]
+//! has one), broadcasting every stored event to live subscriptions (the API's GraphQL
+//! subscriptions), which filter it.
 //!
 //! - **Lazy**: the tailer starts with the first subscriber, from the log's head at that moment,
 //!   and stops once it finds nobody listening; the next subscriber starts it again.

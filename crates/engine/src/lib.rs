@@ -18,25 +18,26 @@
 //! - [`error`]: [`EngineError`] and its stable [`ErrorCode`]s; [`principal`]: who is asking;
 //!   [`secret`]: key material that never prints; [`fixtures`]: the demo businesses.
 
-pub mod commands;
+mod commands;
 pub mod consistency;
 pub mod dispatch;
 mod engine;
-pub mod error;
+mod error;
 pub mod feed;
 pub mod fixtures;
 pub mod idempotency;
 pub mod ids;
 pub mod notify;
 pub mod payments;
-pub mod principal;
+mod principal;
 pub mod process;
 pub mod read_models;
-pub mod read_side;
-pub mod secret;
+mod read_side;
+mod secret;
 pub mod signature;
 pub mod worker;
 
+pub use commands::Commands;
 pub use engine::{
     Dependency, Engine, EngineSettings, OutboxSettings, ProjectorReadiness, Readiness, StartError,
 };

@@ -1,4 +1,4 @@
-//! How resolvers read the read models: read-your-writes first, then one store request.
+//! How adapters read the read models: read-your-writes first, then one store request.
 //!
 //! - [`read`]: waits for a consistency token ([`consistency::wait`]), names the table
 //!   generation readers use (from the [`AliasCache`]), runs the query, and retries once on a

@@ -7,13 +7,13 @@
 //! ([`context`]); errors are [`crate::error::ApiError`]s, so each carries `extensions.code`,
 //! and [`error_codes`] gives one (`INVALID_INPUT`) to the errors async-graphql raises itself.
 
-pub mod context;
-pub mod error_codes;
-pub mod inputs;
-pub mod mutation;
-pub mod query;
-pub mod subscription;
-pub mod types;
+mod context;
+mod error_codes;
+mod inputs;
+mod mutation;
+mod query;
+mod subscription;
+mod types;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 

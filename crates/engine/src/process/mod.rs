@@ -1,4 +1,4 @@
-//! Application services that span aggregates, usable without GraphQL.
+//! Application services that span aggregates (any adapter calls them).
 //!
 //! - [`place_booking`] — the booking placement process (policy → hold → coupon → held), with
 //!   compensation and a booking id derived from the idempotency key.

@@ -2,9 +2,7 @@
 
 use async_graphql::{ID, InputObject};
 use holdfast_domain::common::{Currency, InventoryId, ListingId, Money};
-use holdfast_domain::inventory::{
-    InventoryName, MAX_CAPACITY, MAX_SLOTS_PER_COMMAND, SlotSelection,
-};
+use holdfast_domain::inventory::{InventoryName, MAX_CAPACITY, SlotSelection};
 
 use super::money::{MoneyInput, parse_currency};
 use super::{bounded_text, field_error, parse_id, parse_range, parse_time, parse_u32};
@@ -129,6 +127,3 @@ impl SlotsInput {
         ))
     }
 }
-
-/// The most slots a selection may cover (for documentation and tests).
-pub const MAX_SELECTION: usize = MAX_SLOTS_PER_COMMAND;

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::money::Money;
 
-/// Where a booking is in its life (the one status enum of the schema: booking queries,
-/// mutation payloads and `bookingChanged` all use it). Serialised by name, as mutation
-/// payloads are stored for idempotent replays.
+/// Where a booking is in its life.
+// The schema's one booking status (queries, mutation payloads, `bookingChanged`); serialised
+// by variant name, as mutation payloads are stored for idempotent replays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize, Deserialize)]
 #[graphql(remote = "holdfast_domain::booking::BookingStatus")]
 pub enum BookingStatus {

@@ -88,8 +88,9 @@ impl From<Entry> for WalletEntry {
     }
 }
 
-/// Whether a campaign still accepts claims (queries and mutation payloads alike; serialised
-/// by name, as mutation payloads are stored for idempotent replays).
+/// Whether a campaign still accepts claims.
+// Queries and mutation payloads alike; serialised by variant name, as mutation payloads are
+// stored for idempotent replays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize, Deserialize)]
 #[graphql(remote = "holdfast_projections::models::coupons::CampaignState")]
 pub enum CampaignState {

@@ -34,8 +34,9 @@ impl ListingCategory {
     }
 }
 
-/// Where a listing is in its life (queries and mutation payloads alike; serialised by name,
-/// as mutation payloads are stored for idempotent replays).
+/// Where a listing is in its life.
+// Queries and mutation payloads alike; serialised by variant name, as mutation payloads are
+// stored for idempotent replays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, Serialize, Deserialize)]
 #[graphql(remote = "holdfast_domain::listing::ListingStatus")]
 pub enum ListingStatus {
