@@ -20,8 +20,9 @@ use holdfast_eventstore::EventStore;
 use serde_json::Value;
 use ulid::Ulid;
 
-use crate::fixtures::history::{self, HistoryEvent, HistoryOptions};
+use crate::fixtures::history::{self, HistoryOptions};
 use holdfast_engine::fixtures::FixtureSet;
+use holdfast_eventstore::StoredEventRecord;
 
 /// Copies appended at once.
 const PARALLEL_COPIES: usize = 4;
@@ -75,7 +76,7 @@ fn remap(value: &mut Value, mask: u128) {
 }
 
 /// Copy `copy` of `template` (its first `take` events).
-fn copy_of(template: &[HistoryEvent], copy: u64, take: usize) -> Vec<HistoryEvent> {
+fn copy_of(template: &[StoredEventRecord], copy: u64, take: usize) -> Vec<StoredEventRecord> {
     let mask = mask(copy);
     template[..take.min(template.len())]
         .iter()
@@ -104,7 +105,7 @@ struct Columns {
     recorded_at: Vec<DateTime<Utc>>,
 }
 
-async fn append(pool: &sqlx::PgPool, events: Vec<HistoryEvent>) -> anyhow::Result<usize> {
+async fn append(pool: &sqlx::PgPool, events: Vec<StoredEventRecord>) -> anyhow::Result<usize> {
     let n = events.len();
     let mut c = Columns::default();
     for e in events {
