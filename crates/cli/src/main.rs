@@ -1,14 +1,13 @@
 //! The `holdfast` binary. This file only parses arguments and dispatches: each subcommand is a
 //! module under `commands/`; settings shared by several live in `settings.rs`; logging in
-//! `telemetry.rs`; the settings file in `config.rs`; demo data in `fixtures/`.
+//! `telemetry.rs`; the settings file in `config.rs`. (The benchmarks and the history generator
+//! are another binary, `holdfast-bench`, in `crates/bench`.)
 //!
-//! Exit status: 0 on success; 1 when `projections verify` finds differences or a `bench` check
-//! fails; 2 for usage and
+//! Exit status: 0 on success; 1 when `projections verify` finds differences; 2 for usage and
 //! configuration errors and anything else that failed (one line, `error: …`, never a panic).
 
 mod commands;
 mod config;
-mod fixtures;
 mod settings;
 mod telemetry;
 
@@ -70,9 +69,6 @@ enum Command {
     Worker(commands::worker::WorkerArgs),
     /// The notifications outbox: list deliveries, retry dead ones.
     Notifications(commands::notifications::NotificationsArgs),
-    /// Benchmarks: load a running server (or the stores), check the outcome, print figures
-    /// next to a baseline measured in the same run.
-    Bench(commands::bench::BenchArgs),
 }
 
 /// Whether the failure is only that stdout was closed early (`holdfast events export | head`).
@@ -84,15 +80,11 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-/// Exit status of a failure: 1 for verification differences and failed benchmark checks, 2
-/// for everything else.
+/// Exit status of a failure: 1 for verification differences, 2 for everything else.
 fn failure_status(error: &anyhow::Error) -> u8 {
     if error
         .downcast_ref::<commands::projections::VerifyDifferences>()
         .is_some()
-        || error
-            .downcast_ref::<commands::bench::CheckFailed>()
-            .is_some()
     {
         1
     } else {
@@ -138,7 +130,6 @@ fn main() -> ExitCode {
             Command::Schema(args) => commands::schema::run(args).await,
             Command::Worker(args) => commands::worker::run(args).await,
             Command::Notifications(args) => commands::notifications::run(args).await,
-            Command::Bench(args) => commands::bench::run(args).await,
         }
     });
     match result {

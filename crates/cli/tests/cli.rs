@@ -1,9 +1,10 @@
 //! The `holdfast` binary end to end: real processes, real Postgres and DynamoDB Local.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
+use holdfast_testkit::process::{Listening, spawn_listening};
 use holdfast_testkit::{dynamodb_endpoint, fresh_postgres_database};
 
 fn holdfast() -> Command {
@@ -173,28 +174,19 @@ fn ulid_like() -> String {
 
 /// A running `holdfast serve`, killed if the test fails.
 struct Server {
-    child: Child,
+    process: Listening,
     address: String,
 }
 
 impl Server {
     fn start(mut command: Command) -> Self {
-        let mut child = command
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .trim()
-            .strip_prefix("Holdfast listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned();
-        Self { child, address }
+        let process = spawn_listening(
+            command
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .stderr(Stdio::inherit()),
+        );
+        let address = process.address().to_owned();
+        Self { process, address }
     }
 
     fn get(&self, path: &str) -> (u16, String) {
@@ -235,16 +227,10 @@ impl Server {
     /// Sends SIGTERM and returns whether it exited cleanly.
     fn terminate(mut self) -> bool {
         Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &self.process.child.id().to_string()])
             .status()
             .unwrap();
-        self.child.wait().unwrap().success()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
+        self.process.child.wait().unwrap().success()
     }
 }
 

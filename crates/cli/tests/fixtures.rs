@@ -1,9 +1,10 @@
 //! `holdfast fixtures load` and the demo data `serve` loads into an empty embedded store.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
+use holdfast_testkit::process::spawn_listening;
 use holdfast_testkit::{fresh_postgres_database, fresh_sqlite_database};
 
 fn holdfast() -> Command {
@@ -151,21 +152,13 @@ fn a_bad_fixture_folder_is_one_clear_line() {
 
 /// Starts `serve` in `dir`, waits for its first line, sends SIGTERM, waits for a clean exit.
 fn serve_once(dir: &std::path::Path) {
-    let mut child: Child = holdfast()
-        .current_dir(dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("Holdfast listening on http://")
-        .unwrap_or_else(|| panic!("{line:?}"));
+    let mut server = spawn_listening(
+        holdfast()
+            .current_dir(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::null()),
+    );
+    let address = server.address();
     // Once it answers, its signal handlers are installed.
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     write!(stream, "GET /healthz HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
@@ -176,10 +169,10 @@ fn serve_once(dir: &std::path::Path) {
         "{response}"
     );
     Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
-    assert!(child.wait().unwrap().success());
+    assert!(server.child.wait().unwrap().success());
 }
 
 #[test]

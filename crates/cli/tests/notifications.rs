@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use holdfast_api::auth::Secret;
 use holdfast_engine::notify::{DeliveryStatus, Notification, NotificationKind, OutboxStore};
 use holdfast_engine::signature;
 use holdfast_eventstore::{EventStore, Position};
+use holdfast_testkit::process::{Listening, spawn_listening};
 use serde_json::{Value, json};
 
 const NOTIFY_SECRET: &str = "notify-e2e-secret-0123456789";
@@ -92,29 +93,20 @@ fn serve_one(stream: TcpStream, keep: &Mutex<Vec<Received>>) {
 
 /// A running `holdfast serve`, killed if the test fails.
 struct Server {
-    child: Child,
+    process: Listening,
     address: String,
 }
 
 impl Server {
     fn start(mut command: Command, extra: &[&str]) -> Self {
-        let mut child = command
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .trim()
-            .strip_prefix("Holdfast listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned();
-        Self { child, address }
+        let process = spawn_listening(
+            command
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .args(extra)
+                .stderr(Stdio::inherit()),
+        );
+        let address = process.address().to_owned();
+        Self { process, address }
     }
 
     /// POSTs `body` with extra headers; returns (status, JSON body).
@@ -153,16 +145,10 @@ impl Server {
 
     fn terminate(mut self) -> bool {
         Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &self.process.child.id().to_string()])
             .status()
             .unwrap();
-        self.child.wait().unwrap().success()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
+        self.process.child.wait().unwrap().success()
     }
 }
 

@@ -7,6 +7,8 @@
 //! - [`log`]: the [`EventLog`] trait — the ordered, gap-safe reader — and [`Tailer`], which follows
 //!   it with millisecond wake-ups. [`postgres`] and [`sqlite`] implement it.
 //! - [`position`]: [`Position`] in the log and the [`StoredEvent`] it returns.
+//! - [`record`]: [`StoredEventRecord`], a stored event's line in an event file (import, the
+//!   recorded history), and [`format_instant`], how files and exports write an instant.
 //! - [`append`]: [`EventStore::append`], one aggregate's events (and snapshot) in one round trip,
 //!   returning the log position (used by the group-committing dispatcher).
 //! - [`error`]: [`EventStoreError`], with one clear line for every misconfiguration.
@@ -18,6 +20,7 @@ pub mod error;
 pub mod log;
 pub mod position;
 pub mod postgres;
+pub mod record;
 pub mod repository;
 pub mod sqlite;
 pub mod store;
@@ -26,5 +29,6 @@ pub use append::{AppendError, SnapshotUpdate};
 pub use error::EventStoreError;
 pub use log::{EventLog, Tailer, TailerOptions};
 pub use position::{Position, StoredEvent};
+pub use record::{StoredEventRecord, format_instant};
 pub use repository::EventRepository;
 pub use store::{Backend, EventStore, StoreCqrs};

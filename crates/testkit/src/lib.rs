@@ -6,9 +6,11 @@
 //! silently.
 //!
 //! [`dedicated`] starts private instances of the same services (a Postgres cluster, a DynamoDB
-//! Local) for fault-injection tests, which stop and restart them.
+//! Local) for fault-injection tests, which stop and restart them. [`process`] starts a server
+//! process (`holdfast serve`) and waits for the line that says where it listens.
 
 pub mod dedicated;
+pub mod process;
 
 use std::sync::Once;
 

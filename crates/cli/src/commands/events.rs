@@ -4,8 +4,8 @@
 //!   as they arrive — never the whole log in memory), filtered by aggregate type, id, event type
 //!   and a recorded-at window `[--since, --until)`, as JSON lines or CSV with the fixed columns
 //!   [`COLUMNS`]. A progress spinner on stderr when writing to `--out`.
-//! - `import FILE`: appends a JSON-lines file (one stored event per line, as `export --format
-//!   jsonl` or `fixtures/history/events.jsonl` write them; `position` is ignored) with plain SQL
+//! - `import FILE`: appends a JSON-lines file (one [`StoredEventRecord`] per line, as `export
+//!   --format jsonl` or `fixtures/history/events.jsonl` write them; `position` is ignored) with plain SQL
 //!   INSERTs that keep each event's `recorded_at`, one transaction per [`BATCH`] lines, in file
 //!   order (so log order is file order). Refuses a store that already has events unless
 //!   `--force` (then sequences that collide fail the batch).
@@ -23,11 +23,10 @@ use holdfast_domain::booking::Booking;
 use holdfast_domain::coupon::CouponCampaign;
 use holdfast_domain::inventory::Inventory;
 use holdfast_domain::listing::Listing;
-use holdfast_eventstore::{EventStore, Position, StoredEvent};
+use holdfast_eventstore::{EventStore, Position, StoredEvent, StoredEventRecord, format_instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::fixtures::history::{HistoryEvent, format_instant};
 use crate::settings::StoreArgs;
 
 /// Events per read of the log and per import transaction.
@@ -354,7 +353,7 @@ async fn import(store: &EventStore, args: ImportArgs) -> anyhow::Result<()> {
         if line.trim().is_empty() {
             continue;
         }
-        let event: HistoryEvent = serde_json::from_str(&line).with_context(|| {
+        let event: StoredEventRecord = serde_json::from_str(&line).with_context(|| {
             format!(
                 "{} line {}: not a stored event",
                 args.file.display(),
@@ -372,11 +371,11 @@ async fn import(store: &EventStore, args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn insert_batch(store: &EventStore, batch: &[HistoryEvent]) -> anyhow::Result<usize> {
+async fn insert_batch(store: &EventStore, batch: &[StoredEventRecord]) -> anyhow::Result<usize> {
     if batch.is_empty() {
         return Ok(0);
     }
-    let context = |e: &HistoryEvent| {
+    let context = |e: &StoredEventRecord| {
         format!(
             "cannot insert {} {} #{} (already there? import into an empty store)",
             e.aggregate_type, e.aggregate_id, e.sequence

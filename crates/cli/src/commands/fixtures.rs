@@ -1,17 +1,14 @@
 //! `holdfast fixtures load [DIR]`: load demo tenants, listings, inventories and coupon campaigns
-//! (idempotent); `holdfast fixtures generate-history --out FILE` (hidden): write the recorded
-//! event history that `fixtures/history/events.jsonl` is.
+//! (idempotent). The recorded event history (`fixtures/history/events.jsonl`) is written by
+//! `holdfast-bench generate-history`, not by this binary.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use holdfast_engine::fixtures::FixtureSet;
 use holdfast_engine::fixtures::load::load_set;
 
-use crate::fixtures::history::{self, HistoryOptions};
 use crate::settings::StoreArgs;
 
 /// Arguments of `holdfast fixtures`.
@@ -26,9 +23,6 @@ enum FixturesCommand {
     /// Load a fixture set (default: fixtures/demo, or the demo set built into the binary when
     /// that folder is absent). Loading again appends nothing.
     Load(LoadArgs),
-    /// Write the deterministic event history (fixtures/history/events.jsonl) to a file.
-    #[command(hide = true)]
-    GenerateHistory(GenerateArgs),
 }
 
 #[derive(Args)]
@@ -40,22 +34,6 @@ struct LoadArgs {
     /// The date seasons and coupon windows start from (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_parser = parse_date)]
     start: Option<NaiveDate>,
-}
-
-#[derive(Args)]
-struct GenerateArgs {
-    /// Where to write the JSONL history.
-    #[arg(long)]
-    out: PathBuf,
-    /// Seed of the random choices.
-    #[arg(long, default_value_t = HistoryOptions::default().seed)]
-    seed: u64,
-    /// First day of the history (YYYY-MM-DD).
-    #[arg(long, value_parser = parse_date, default_value = "2026-01-05")]
-    start: NaiveDate,
-    /// Days of booking traffic.
-    #[arg(long, default_value_t = HistoryOptions::default().days)]
-    days: u32,
 }
 
 /// Parses `YYYY-MM-DD`.
@@ -90,27 +68,6 @@ pub async fn run(args: FixturesArgs) -> anyhow::Result<()> {
             for name in &report.skipped {
                 println!("  present {name}");
             }
-            Ok(())
-        }
-        FixturesCommand::GenerateHistory(args) => {
-            let set = FixtureSet::embedded()?;
-            let events = history::generate(
-                &set,
-                HistoryOptions {
-                    seed: args.seed,
-                    start: args.start,
-                    days: args.days,
-                },
-            )?;
-            let file = std::fs::File::create(&args.out)
-                .with_context(|| format!("cannot create {}", args.out.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            for event in &events {
-                serde_json::to_writer(&mut out, event)?;
-                out.write_all(b"\n")?;
-            }
-            out.flush()?;
-            println!("wrote {} events to {}", events.len(), args.out.display());
             Ok(())
         }
     }

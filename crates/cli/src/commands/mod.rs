@@ -1,6 +1,5 @@
 //! One module per subcommand.
 
-pub mod bench;
 pub mod events;
 pub mod fixtures;
 pub mod migrate;

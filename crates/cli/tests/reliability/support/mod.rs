@@ -9,14 +9,14 @@ pub mod report;
 pub mod ws;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use holdfast_api::auth::{Role, Secret, TokenIssuer};
 use holdfast_domain::common::{GuestId, TenantId};
+use holdfast_testkit::process::{Listening, NotListening, try_spawn_listening};
 use serde_json::{Value, json};
 
 /// The HS256 secret every server of the suite verifies tokens with.
@@ -164,7 +164,7 @@ pub struct Server {
     pub base: String,
     port: u16,
     name: String,
-    child: Option<(Child, ChildStdout)>,
+    child: Option<Listening>,
     starts: u32,
 }
 
@@ -191,7 +191,7 @@ impl Server {
 
     /// The process id.
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(|(c, _)| c.id())
+        self.child.as_ref().map(|p| p.child.id())
     }
 
     /// Starts the process (again) and returns once it listens.
@@ -207,22 +207,20 @@ impl Server {
         .expect("server log file");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let mut child = self
-                .config
-                .command()
-                .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(log.try_clone().expect("log file"))
-                .spawn()
-                .expect("spawn holdfast serve");
-            let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-            let mut line = String::new();
-            let _ = stdout.read_line(&mut line);
-            if line.starts_with("Holdfast listening on http://") {
-                self.child = Some((child, stdout.into_inner()));
-                return;
-            }
+            let started = try_spawn_listening(
+                self.config
+                    .command()
+                    .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
+                    .stdin(Stdio::null())
+                    .stderr(log.try_clone().expect("log file")),
+            );
+            let mut child = match started {
+                Ok(process) => {
+                    self.child = Some(process);
+                    return;
+                }
+                Err(NotListening { child, .. }) => child,
+            };
             // It exited before listening (e.g. the port is still being released): try again.
             let status = child.wait().expect("wait for holdfast serve");
             assert!(
@@ -238,21 +236,21 @@ impl Server {
 
     /// `kill -9`: no shutdown, no flush, nothing.
     pub fn kill9(&mut self) {
-        if let Some((mut child, _)) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(mut process) = self.child.take() {
+            let _ = process.child.kill();
+            let _ = process.child.wait();
         }
     }
 
     /// SIGTERM and wait; whether it exited cleanly.
     pub fn terminate(&mut self) -> bool {
-        let Some((mut child, _)) = self.child.take() else {
+        let Some(mut process) = self.child.take() else {
             return false;
         };
         let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
+            .args(["-TERM", &process.child.id().to_string()])
             .status();
-        child.wait().is_ok_and(|s| s.success())
+        process.child.wait().is_ok_and(|s| s.success())
     }
 }
 

@@ -8,18 +8,18 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Context;
 use chrono::Duration;
 use clap::Args;
 use serde_json::json;
 
-use super::client::{Answer, Api, key};
-use super::holds::{self, HoldsShape, HoldsWorld};
-use super::setup::{self, AVAILABILITY, PLACE_BOOKING, day, text};
-use super::stats::{Report, Row, Tally, millis};
-use super::{LoadArgs, ServerArgs, parse_duration};
+use crate::client::{Answer, Api, key};
+use crate::error::{BenchError, Context};
+use crate::holds::{self, HoldsShape, HoldsWorld};
+use crate::setup::{self, AVAILABILITY, PLACE_BOOKING, day, text};
+use crate::stats::{Report, Row, Tally, millis};
+use crate::{LoadArgs, ServerArgs, parse_duration};
 
-/// Arguments of `holdfast bench lag`.
+/// Arguments of `holdfast-bench lag`.
 #[derive(Args)]
 pub struct LagArgs {
     #[command(flatten)]
@@ -34,7 +34,7 @@ pub struct LagArgs {
 }
 
 /// Runs the scenario.
-pub async fn run(args: LagArgs) -> anyhow::Result<Report> {
+pub async fn run(args: LagArgs) -> Result<Report, BenchError> {
     let api = Api::new(&args.server)?;
     api.wait_ready(std::time::Duration::from_secs(10)).await?;
     api.settle().await;

@@ -1,6 +1,8 @@
-//! `holdfast bench <scenario>`: load a running server (or the stores) the way `pgbench` loads
-//! Postgres, check the result is correct, and print one table: throughput, p50/p99/max latency,
-//! errors by code, and the ratio to a baseline measured in the same run.
+//! `holdfast-bench <scenario>`: load a running `holdfast serve` (or the stores) the way `pgbench`
+//! loads Postgres, check the result is correct, and print one table: throughput, p50/p99/max
+//! latency, errors by code, and the ratio to a baseline measured in the same run. Also
+//! `holdfast-bench generate-history`, which writes the recorded event history
+//! (`fixtures/history/events.jsonl`). None of it ships in the `holdfast` binary.
 //!
 //! Speed is judged only here (never by timed tests): these machines are noisy, so every figure
 //! is printed next to a baseline taken a moment before, on the same machine.
@@ -13,43 +15,41 @@
 //! - `query` ([`query`]): a month of availability over GraphQL vs the same DynamoDB `Query`.
 //! - `rebuild` ([`rebuild`]): rebuild every read model from a large log; baseline: raw
 //!   `BatchWriteItem` items/s to the same DynamoDB ([`baseline::batch_write`]).
-//! - `export` ([`export`]): `holdfast events export` of a large log to JSON lines.
+//! - `export` ([`export`]): `holdfast events export` (the `holdfast` binary, as a child
+//!   process) of a large log to JSON lines.
+//! - `generate-history` ([`history`]): the deterministic history, as JSON lines.
 //!
 //! The shared parts: [`client`] (GraphQL over HTTP, tokens, per-request outcomes), [`stats`]
 //! (latency summaries, the printed table), [`setup`] (listings, inventories, campaigns made
-//! through the API itself), [`history`] (a large valid log: id-remapped copies of the
-//! generated history).
+//! through the API itself), [`seed`] (a large valid log: id-remapped copies of the generated
+//! history), [`settings`] (the flags and `HOLDFAST_*` variables shared with `holdfast`),
+//! [`error`] ([`BenchError`]; a failed check is [`BenchError::CheckFailed`], exit status 1).
 
-mod baseline;
-mod client;
-mod coupons;
-mod export;
-mod history;
-mod holds;
-mod lag;
-mod query;
-mod rebuild;
-mod setup;
-mod stats;
-mod storm;
+pub mod baseline;
+pub mod client;
+pub mod coupons;
+pub mod error;
+pub mod export;
+pub mod history;
+pub mod holds;
+pub mod lag;
+pub mod query;
+pub mod rebuild;
+pub mod seed;
+pub mod settings;
+pub mod setup;
+pub mod stats;
+pub mod storm;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
-use crate::settings::{AuthArgs, ReadSideArgs, StoreArgs};
+pub use error::{BenchError, Context};
 
-/// A correctness check failed (exit status 1): the figures of such a run mean nothing.
-#[derive(Debug, thiserror::Error)]
-#[error("benchmark check failed: {0}")]
-pub struct CheckFailed(pub String);
-
-/// Arguments of `holdfast bench`.
-#[derive(Args)]
-pub struct BenchArgs {
-    #[command(subcommand)]
-    scenario: Scenario,
-}
+use settings::{AuthArgs, ReadSideArgs, StoreArgs};
 
 /// How to reach the running server.
 #[derive(Args, Clone, Debug)]
@@ -61,8 +61,10 @@ pub struct ServerArgs {
         default_value = "http://127.0.0.1:8080"
     )]
     pub url: String,
+    /// The server's token secret (the bench mints its own tokens).
     #[command(flatten)]
     pub auth: AuthArgs,
+    /// The server's event store (the `holds` baseline runs pgbench on its Postgres).
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -78,8 +80,9 @@ pub struct LoadArgs {
     pub duration: Duration,
 }
 
+/// What `holdfast-bench` runs: a scenario, or the history generator.
 #[derive(Subcommand)]
-enum Scenario {
+pub enum Command {
     /// Place + confirm bookings on many inventories; baseline: pgbench one-row inserts.
     Holds(holds::HoldsArgs),
     /// Guests race for one slot; exactly its capacity must be held.
@@ -94,6 +97,25 @@ enum Scenario {
     Rebuild(rebuild::RebuildArgs),
     /// `holdfast events export` of a large log to JSON lines.
     Export(export::ExportArgs),
+    /// Write the deterministic event history (fixtures/history/events.jsonl) to a file.
+    GenerateHistory(GenerateHistoryArgs),
+}
+
+/// Arguments of `holdfast-bench generate-history`.
+#[derive(Args)]
+pub struct GenerateHistoryArgs {
+    /// Where to write the JSONL history.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed of the random choices.
+    #[arg(long, default_value_t = history::HistoryOptions::default().seed)]
+    pub seed: u64,
+    /// First day of the history (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date, default_value = "2026-01-05")]
+    pub start: NaiveDate,
+    /// Days of booking traffic.
+    #[arg(long, default_value_t = history::HistoryOptions::default().days)]
+    pub days: u32,
 }
 
 /// Parses `500ms`, `20s`, `2m` (a bare number is seconds).
@@ -117,37 +139,66 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// Runs the scenario and prints its table.
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let report = match args.scenario {
-        Scenario::Holds(a) => holds::run(a).await?,
-        Scenario::Storm(a) => storm::run(a).await?,
-        Scenario::Coupons(a) => coupons::run(a).await?,
-        Scenario::Lag(a) => lag::run(a).await?,
-        Scenario::Query(a) => query::run(a).await?,
-        Scenario::Rebuild(a) => rebuild::run(a).await?,
-        Scenario::Export(a) => export::run(a).await?,
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date (expected YYYY-MM-DD)"))
+}
+
+/// Runs `command`: a scenario prints its table (and fails with [`BenchError::CheckFailed`] if
+/// a check failed); `generate-history` writes its file.
+pub async fn run(command: Command) -> Result<(), BenchError> {
+    let report = match command {
+        Command::Holds(a) => holds::run(a).await?,
+        Command::Storm(a) => storm::run(a).await?,
+        Command::Coupons(a) => coupons::run(a).await?,
+        Command::Lag(a) => lag::run(a).await?,
+        Command::Query(a) => query::run(a).await?,
+        Command::Rebuild(a) => rebuild::run(a).await?,
+        Command::Export(a) => export::run(a).await?,
+        Command::GenerateHistory(a) => return generate_history(a),
     };
     print!("{}", report.render());
     report.into_result()
 }
 
-/// The read side arguments, for the scenarios that talk to DynamoDB themselves.
+/// `generate-history`: the history of the embedded demo set, written to `args.out`.
+pub fn generate_history(args: GenerateHistoryArgs) -> Result<(), BenchError> {
+    let set = holdfast_engine::fixtures::FixtureSet::embedded()?;
+    let events = history::generate(
+        &set,
+        history::HistoryOptions {
+            seed: args.seed,
+            start: args.start,
+            days: args.days,
+        },
+    )?;
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    history::write_jsonl(&events, file)?;
+    println!("wrote {} events to {}", events.len(), args.out.display());
+    Ok(())
+}
+
+/// The DynamoDB client and store of `side`, for the scenarios that talk to DynamoDB themselves.
 pub fn dynamo_store(
     read_side: &ReadSideArgs,
     side: &holdfast_engine::ReadSide,
-) -> anyhow::Result<(
-    aws_sdk_dynamodb::Client,
-    std::sync::Arc<holdfast_projections::store::dynamo::DynamoStore>,
-)> {
+) -> Result<
+    (
+        aws_sdk_dynamodb::Client,
+        std::sync::Arc<holdfast_projections::store::dynamo::DynamoStore>,
+    ),
+    BenchError,
+> {
     match side {
         holdfast_engine::ReadSide::DynamoDb { client, store, .. } => {
             Ok((client.clone(), store.clone()))
         }
-        holdfast_engine::ReadSide::InMemory(_) => anyhow::bail!(
+        holdfast_engine::ReadSide::InMemory(_) => Err(BenchError::failed(format!(
             "this scenario needs DynamoDB: pass --dynamodb-endpoint (HOLDFAST_DYNAMODB_ENDPOINT) and the server's --table-prefix ({})",
             read_side.table_prefix
-        ),
+        ))),
     }
 }
 

@@ -12,18 +12,19 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Context;
 use chrono::{Duration, NaiveDate};
 use clap::Args;
 use holdfast_domain::common::TenantId;
 use serde_json::json;
 
-use super::client::{Answer, Api, key};
-use super::setup::{self, CONFIRM_PAYMENT, PLACE_BOOKING, SlotCounts, day, text};
-use super::stats::{Report, Row, Tally, number};
-use super::{LoadArgs, ServerArgs, baseline};
+use crate::baseline;
+use crate::client::{Answer, Api, key};
+use crate::error::{BenchError, Context};
+use crate::setup::{self, CONFIRM_PAYMENT, PLACE_BOOKING, SlotCounts, day, text};
+use crate::stats::{Report, Row, Tally, number};
+use crate::{LoadArgs, ServerArgs};
 
-/// Arguments of `holdfast bench holds`.
+/// Arguments of `holdfast-bench holds`.
 #[derive(Args)]
 pub struct HoldsArgs {
     #[command(flatten)]
@@ -70,7 +71,7 @@ pub struct HoldsWorld {
 
 impl HoldsWorld {
     /// Creates it through the API.
-    pub async fn create(api: &Api, shape: &HoldsShape) -> anyhow::Result<Self> {
+    pub async fn create(api: &Api, shape: &HoldsShape) -> Result<Self, BenchError> {
         let operator = api.operator(TenantId::new())?;
         let listing = setup::listing(api, &operator, "Bench hall").await?;
         let from = setup::first_date(api).await?;
@@ -134,7 +135,7 @@ pub async fn run_load(
     world: &Arc<HoldsWorld>,
     clients: usize,
     duration: std::time::Duration,
-) -> anyhow::Result<HoldsOutcome> {
+) -> Result<HoldsOutcome, BenchError> {
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::with_capacity(clients);
@@ -212,7 +213,7 @@ pub async fn check(
     world: &HoldsWorld,
     outcome: &HoldsOutcome,
     report: &mut Report,
-) -> anyhow::Result<()> {
+) -> Result<(), BenchError> {
     let (mut allocated_ok, mut held_ok, mut capacity_ok) = (true, true, true);
     let (mut allocated_sum, mut confirmed_sum, mut held_sum) = (0i64, 0i64, 0i64);
     for inventory in &world.inventories {
@@ -261,7 +262,7 @@ pub async fn check(
 }
 
 /// Runs the scenario.
-pub async fn run(args: HoldsArgs) -> anyhow::Result<Report> {
+pub async fn run(args: HoldsArgs) -> Result<Report, BenchError> {
     let api = Api::new(&args.server)?;
     api.wait_ready(std::time::Duration::from_secs(10)).await?;
     api.settle().await;

@@ -7,20 +7,20 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 use clap::Args;
 use holdfast_domain::common::TenantId;
 use holdfast_projections::store::{Table, TableRef};
 use serde_json::json;
 
-use super::client::{Answer, Api};
-use super::setup::{self, AVAILABILITY, day};
-use super::stats::{Report, Row, Tally, millis};
-use super::{ServerArgs, dynamo_store, parse_duration};
+use crate::client::{Answer, Api};
+use crate::error::{BenchError, Context};
 use crate::settings::ReadSideArgs;
+use crate::setup::{self, AVAILABILITY, day};
+use crate::stats::{Report, Row, Tally, millis};
+use crate::{ServerArgs, dynamo_store, parse_duration};
 
-/// Arguments of `holdfast bench query`.
+/// Arguments of `holdfast-bench query`.
 #[derive(Args)]
 pub struct QueryArgs {
     #[command(flatten)]
@@ -45,7 +45,7 @@ enum Way {
 }
 
 /// Runs the scenario.
-pub async fn run(args: QueryArgs) -> anyhow::Result<Report> {
+pub async fn run(args: QueryArgs) -> Result<Report, BenchError> {
     let api = Api::new(&args.server)?;
     api.wait_ready(Duration::from_secs(10)).await?;
     api.settle().await;
@@ -66,11 +66,12 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<Report> {
     .await?;
     // Wait until the calendar shows the slots.
     let shown = setup::calendar(&api, &inventory, (from, to), Some(&token)).await?;
-    anyhow::ensure!(
-        shown.len() == days as usize,
-        "the calendar shows {} of {days} slots",
-        shown.len()
-    );
+    if shown.len() != days as usize {
+        return Err(BenchError::failed(format!(
+            "the calendar shows {} of {days} slots",
+            shown.len()
+        )));
+    }
     let generation = side
         .store()
         .alias(Table::Calendar)

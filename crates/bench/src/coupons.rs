@@ -9,17 +9,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::Args;
 use holdfast_domain::common::TenantId;
 use serde_json::json;
 
-use super::ServerArgs;
-use super::client::{Answer, Api, key};
-use super::setup::{self, CAMPAIGN_STATS, CLAIM_COUPON, text};
-use super::stats::{Report, Row, Tally, number};
+use crate::ServerArgs;
+use crate::client::{Answer, Api, key};
+use crate::error::{BenchError, Context};
+use crate::setup::{self, CAMPAIGN_STATS, CLAIM_COUPON, text};
+use crate::stats::{Report, Row, Tally, number};
 
-/// Arguments of `holdfast bench coupons`.
+/// Arguments of `holdfast-bench coupons`.
 #[derive(Args)]
 pub struct CouponsArgs {
     #[command(flatten)]
@@ -36,7 +36,7 @@ pub struct CouponsArgs {
 }
 
 /// Runs the scenario.
-pub async fn run(args: CouponsArgs) -> anyhow::Result<Report> {
+pub async fn run(args: CouponsArgs) -> Result<Report, BenchError> {
     let api = Api::new(&args.server)?;
     api.wait_ready(std::time::Duration::from_secs(10)).await?;
     api.settle().await;
@@ -131,7 +131,11 @@ pub async fn run(args: CouponsArgs) -> anyhow::Result<Report> {
                 break;
             }
             Answer::Error { code, .. } if code == "TIMEOUT" => {}
-            Answer::Error { code, message } => anyhow::bail!("campaignStats: {code}: {message}"),
+            Answer::Error { code, message } => {
+                return Err(BenchError::failed(format!(
+                    "campaignStats: {code}: {message}"
+                )));
+            }
         }
     }
     let stats = stats.context("the coupons read model did not catch up within two minutes")?;

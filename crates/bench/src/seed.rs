@@ -1,6 +1,5 @@
 //! A large, valid event log for the `rebuild` and `export` scenarios: copies of the generated
-//! history (`fixtures generate-history`: every event produced by the real aggregates'
-//! `decide`), each with every id remapped, so each copy is an independent world of tenants,
+//! history ([`crate::history`]: every event produced by the real aggregates' `decide`), each with every id remapped, so each copy is an independent world of tenants,
 //! listings, inventories, bookings and campaigns.
 //!
 //! Remapping: every JSON string (and map key) that is a canonical ULID gets the random part of
@@ -13,15 +12,15 @@
 
 use std::str::FromStr;
 
-use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use holdfast_eventstore::EventStore;
+use holdfast_engine::fixtures::FixtureSet;
+use holdfast_eventstore::{EventStore, StoredEventRecord};
 use serde_json::Value;
 use ulid::Ulid;
 
-use crate::fixtures::history::{self, HistoryEvent, HistoryOptions};
-use holdfast_engine::fixtures::FixtureSet;
+use crate::error::{BenchError, Context};
+use crate::history::{self, HistoryOptions};
 
 /// Copies appended at once.
 const PARALLEL_COPIES: usize = 4;
@@ -75,7 +74,7 @@ fn remap(value: &mut Value, mask: u128) {
 }
 
 /// Copy `copy` of `template` (its first `take` events).
-fn copy_of(template: &[HistoryEvent], copy: u64, take: usize) -> Vec<HistoryEvent> {
+fn copy_of(template: &[StoredEventRecord], copy: u64, take: usize) -> Vec<StoredEventRecord> {
     let mask = mask(copy);
     template[..take.min(template.len())]
         .iter()
@@ -104,7 +103,7 @@ struct Columns {
     recorded_at: Vec<DateTime<Utc>>,
 }
 
-async fn append(pool: &sqlx::PgPool, events: Vec<HistoryEvent>) -> anyhow::Result<usize> {
+async fn append(pool: &sqlx::PgPool, events: Vec<StoredEventRecord>) -> Result<usize, BenchError> {
     let n = events.len();
     let mut c = Columns::default();
     for e in events {
@@ -139,7 +138,7 @@ async fn append(pool: &sqlx::PgPool, events: Vec<HistoryEvent>) -> anyhow::Resul
 }
 
 /// The number of events in the store.
-pub async fn count(store: &EventStore) -> anyhow::Result<u64> {
+pub async fn count(store: &EventStore) -> Result<u64, BenchError> {
     let pool = store
         .pg_pool()
         .context("this scenario runs on Postgres: pass a postgres:// --database-url")?;
@@ -151,16 +150,16 @@ pub async fn count(store: &EventStore) -> anyhow::Result<u64> {
 
 /// Makes sure the store holds at least `events` events: an empty store is filled with copies
 /// of the history; a store that already holds that many is used as it is. Returns the count.
-pub async fn ensure(store: &EventStore, events: u64) -> anyhow::Result<u64> {
+pub async fn ensure(store: &EventStore, events: u64) -> Result<u64, BenchError> {
     store.migrate().await?;
     let existing = count(store).await?;
     if existing >= events {
         return Ok(existing);
     }
     if existing > 0 {
-        bail!(
+        return Err(BenchError::failed(format!(
             "the event store holds {existing} events, fewer than --events {events}: give an empty database (it is filled with copies of the generated history) or --events {existing}"
-        );
+        )));
     }
     let pool = store.pg_pool().context("Postgres only")?.clone();
     let template = history::generate(&FixtureSet::embedded()?, HistoryOptions::default())?;
@@ -170,7 +169,7 @@ pub async fn ensure(store: &EventStore, events: u64) -> anyhow::Result<u64> {
         "seeding {events} events: {copies} id-remapped copies of the {per_copy}-event history"
     );
     let started = std::time::Instant::now();
-    let results: Vec<anyhow::Result<usize>> = futures::stream::iter(0..copies)
+    let results: Vec<Result<usize, BenchError>> = futures::stream::iter(0..copies)
         .map(|copy| {
             let take = usize::try_from((events - copy * per_copy).min(per_copy)).unwrap_or(0);
             let batch = copy_of(&template, copy, take);

@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, bail};
 use holdfast_api::auth::{AuthConfig, Role, TokenIssuer};
 use holdfast_domain::common::{GuestId, TenantId};
 use serde_json::{Value, json};
 
-use super::ServerArgs;
+use crate::ServerArgs;
+use crate::error::{BenchError, Context};
 
 /// How long one request may take before it counts as a `TIMEOUT_CLIENT` error.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -29,7 +29,7 @@ pub enum Answer {
 }
 
 impl Answer {
-    /// `Ok(())` or the error code, for a [`super::stats::Tally`].
+    /// `Ok(())` or the error code, for a [`crate::stats::Tally`].
     pub fn outcome(&self) -> Result<(), &str> {
         match self {
             Answer::Data(_) => Ok(()),
@@ -48,11 +48,11 @@ pub struct Api {
 
 impl Api {
     /// A client of `server`, minting tokens with its JWT secret.
-    pub fn new(server: &ServerArgs) -> anyhow::Result<Self> {
+    pub fn new(server: &ServerArgs) -> Result<Self, BenchError> {
         let AuthConfig::Hs256(secret) = server.auth.config(&server.store)? else {
-            bail!(
-                "the bench mints its own tokens: give it the server's HS256 secret (--jwt-secret / HOLDFAST_JWT_SECRET)"
-            );
+            return Err(BenchError::failed(
+                "the bench mints its own tokens: give it the server's HS256 secret (--jwt-secret / HOLDFAST_JWT_SECRET)",
+            ));
         };
         let http = reqwest::Client::builder()
             .http1_only()
@@ -68,20 +68,20 @@ impl Api {
         })
     }
 
-    fn mint(&self, role: Role, sub: &str, tenant: Option<TenantId>) -> anyhow::Result<String> {
+    fn mint(&self, role: Role, sub: &str, tenant: Option<TenantId>) -> Result<String, BenchError> {
         Ok(self
             .issuer
             .mint(role, sub, tenant, chrono::Duration::hours(6))?)
     }
 
     /// A new guest and its token.
-    pub fn guest(&self) -> anyhow::Result<(GuestId, String)> {
+    pub fn guest(&self) -> Result<(GuestId, String), BenchError> {
         let guest = GuestId::new();
         Ok((guest, self.mint(Role::Guest, &guest.to_string(), None)?))
     }
 
     /// An operator of `tenant`.
-    pub fn operator(&self, tenant: TenantId) -> anyhow::Result<String> {
+    pub fn operator(&self, tenant: TenantId) -> Result<String, BenchError> {
         self.mint(Role::Operator, "bench-operator", Some(tenant))
     }
 
@@ -135,26 +135,27 @@ impl Api {
         token: Option<&str>,
         query: &str,
         variables: Value,
-    ) -> anyhow::Result<Value> {
+    ) -> Result<Value, BenchError> {
         match self.call(token, query, variables).await {
             Answer::Data(data) => Ok(data),
-            Answer::Error { code, message } => {
-                bail!("{code}: {message} (query: {})", first_line(query))
-            }
+            Answer::Error { code, message } => Err(BenchError::failed(format!(
+                "{code}: {message} (query: {})",
+                first_line(query)
+            ))),
         }
     }
 
     /// Waits until the server answers (`serverTime`), at most `patience`.
-    pub async fn wait_ready(&self, patience: Duration) -> anyhow::Result<()> {
+    pub async fn wait_ready(&self, patience: Duration) -> Result<(), BenchError> {
         let deadline = tokio::time::Instant::now() + patience;
         loop {
             match self.call(None, "{ serverTime }", json!({})).await {
                 Answer::Data(_) => return Ok(()),
                 Answer::Error { code, message } if tokio::time::Instant::now() >= deadline => {
-                    bail!(
+                    return Err(BenchError::failed(format!(
                         "the server at {} does not answer: {code} {message}",
                         self.endpoint
-                    )
+                    )));
                 }
                 Answer::Error { .. } => tokio::time::sleep(Duration::from_millis(200)).await,
             }

@@ -9,19 +9,19 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Context;
 use chrono::Duration;
 use clap::Args;
 use holdfast_domain::common::TenantId;
 use serde_json::json;
 use tokio::sync::Barrier;
 
-use super::ServerArgs;
-use super::client::{Answer, Api, key};
-use super::setup::{self, PLACE_BOOKING, day, text};
-use super::stats::{Report, Row, Tally, millis, number};
+use crate::ServerArgs;
+use crate::client::{Answer, Api, key};
+use crate::error::{BenchError, Context};
+use crate::setup::{self, PLACE_BOOKING, day, text};
+use crate::stats::{Report, Row, Tally, millis, number};
 
-/// Arguments of `holdfast bench storm`.
+/// Arguments of `holdfast-bench storm`.
 #[derive(Args)]
 pub struct StormArgs {
     #[command(flatten)]
@@ -35,7 +35,7 @@ pub struct StormArgs {
 }
 
 /// Runs the scenario.
-pub async fn run(args: StormArgs) -> anyhow::Result<Report> {
+pub async fn run(args: StormArgs) -> Result<Report, BenchError> {
     let api = Api::new(&args.server)?;
     api.wait_ready(std::time::Duration::from_secs(10)).await?;
     api.settle().await;

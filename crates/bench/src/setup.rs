@@ -2,12 +2,12 @@
 //! a published dated-event listing, stocked inventories, coupon campaigns; and the GraphQL
 //! documents the scenarios send.
 
-use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use holdfast_eventstore::Position;
 use serde_json::{Value, json};
 
-use super::client::{Api, key};
+use crate::client::{Answer, Api, key};
+use crate::error::{BenchError, Context};
 
 /// Places a booking (guests).
 pub const PLACE_BOOKING: &str = r#"
@@ -77,14 +77,14 @@ mutation($key: String!, $input: CreateCampaignInput!) {
 pub const PRICE: i64 = 55_000;
 
 /// The server's clock (bookings must lie in its future).
-pub async fn server_now(api: &Api) -> anyhow::Result<DateTime<Utc>> {
+pub async fn server_now(api: &Api) -> Result<DateTime<Utc>, BenchError> {
     let data = api.ok(None, "{ serverTime }", json!({})).await?;
     let text = data["serverTime"].as_str().context("serverTime")?;
     Ok(DateTime::parse_from_rfc3339(text)?.to_utc())
 }
 
 /// The first bookable date: a week after the server's today (clear of any lead time).
-pub async fn first_date(api: &Api) -> anyhow::Result<NaiveDate> {
+pub async fn first_date(api: &Api) -> Result<NaiveDate, BenchError> {
     Ok(server_now(api).await?.date_naive() + Duration::days(7))
 }
 
@@ -94,12 +94,12 @@ pub fn day(date: NaiveDate) -> String {
 }
 
 /// Creates and publishes a dated-event listing (parties of 1..=10, holds of 15 minutes).
-pub async fn listing(api: &Api, operator: &str, name: &str) -> anyhow::Result<String> {
+pub async fn listing(api: &Api, operator: &str, name: &str) -> Result<String, BenchError> {
     let input = json!({
         "name": name,
         "category": "EVENT",
         "tags": ["bench"],
-        "description": "Made by holdfast bench.",
+        "description": "Made by holdfast-bench.",
         "location": {"address": "1 Myeongdong-gil, Seoul", "regionCode": "KR-11",
                      "latitude": 37.5636, "longitude": 126.9869},
         "timeZone": "Asia/Seoul",
@@ -137,7 +137,7 @@ pub async fn inventory(
     listing: &str,
     (from, to): (NaiveDate, NaiveDate),
     capacity: u32,
-) -> anyhow::Result<(String, String)> {
+) -> Result<(String, String), BenchError> {
     let data = api
         .ok(
             Some(operator),
@@ -180,7 +180,7 @@ pub async fn campaign(
     operator: &str,
     quantity: u32,
     now: DateTime<Utc>,
-) -> anyhow::Result<String> {
+) -> Result<String, BenchError> {
     let code = format!("BENCH-{}", &ulid::Ulid::new().to_string()[18..]);
     let input = json!({
         "code": code,
@@ -230,7 +230,7 @@ pub async fn calendar(
     inventory: &str,
     (from, to): (NaiveDate, NaiveDate),
     token: Option<&str>,
-) -> anyhow::Result<Vec<SlotCounts>> {
+) -> Result<Vec<SlotCounts>, BenchError> {
     // The server waits at most 5 s for a token; a loaded machine may need longer.
     let mut last = None;
     for _ in 0..24 {
@@ -242,7 +242,7 @@ pub async fn calendar(
             )
             .await
         {
-            super::client::Answer::Data(data) => {
+            Answer::Data(data) => {
                 let days = data["availability"].as_array().cloned().unwrap_or_default();
                 return Ok(days
                     .iter()
@@ -253,18 +253,20 @@ pub async fn calendar(
                     })
                     .collect());
             }
-            super::client::Answer::Error { code, message } if code == "TIMEOUT" => {
+            Answer::Error { code, message } if code == "TIMEOUT" => {
                 last = Some(message);
             }
-            super::client::Answer::Error { code, message } => {
-                anyhow::bail!("availability: {code}: {message}")
+            Answer::Error { code, message } => {
+                return Err(BenchError::failed(format!(
+                    "availability: {code}: {message}"
+                )));
             }
         }
     }
-    anyhow::bail!(
+    Err(BenchError::failed(format!(
         "the calendar did not catch up within two minutes: {}",
         last.unwrap_or_default()
-    )
+    )))
 }
 
 /// Extracts a string field.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::CheckFailed;
+use crate::error::BenchError;
 
 /// What one client (or one phase) saw: every latency, successes, errors by code.
 #[derive(Clone, Debug, Default)]
@@ -324,8 +324,8 @@ impl Report {
         out
     }
 
-    /// `Err(CheckFailed)` if any check failed.
-    pub fn into_result(self) -> anyhow::Result<()> {
+    /// [`BenchError::CheckFailed`] if any check failed.
+    pub fn into_result(self) -> Result<(), BenchError> {
         let failed: Vec<_> = self
             .checks
             .into_iter()
@@ -335,7 +335,7 @@ impl Report {
         if failed.is_empty() {
             Ok(())
         } else {
-            Err(CheckFailed(failed.join("; ")).into())
+            Err(BenchError::CheckFailed(failed.join("; ")))
         }
     }
 }

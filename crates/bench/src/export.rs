@@ -1,24 +1,25 @@
-//! `export`: the real `holdfast events export --out FILE` (this binary, as a child process) of a
-//! log of `--events` events (an empty database is filled first, see [`super::history`]),
-//! timed from spawn to exit. Reference (no target, for the analysis): Postgres streaming the
+//! `export`: the real `holdfast events export --out FILE` (the `holdfast` binary, as a child
+//! process: `--holdfast PATH`, else the `holdfast` next to this binary, else on `PATH`) of a
+//! log of `--events` events (an empty database is filled first, see [`crate::seed`]), timed
+//! from spawn to exit. Reference (no target, for the analysis): Postgres streaming the
 //! same rows in the same order with `COPY … TO STDOUT`.
 //!
 //! Check: the file has one JSON line per event.
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, bail};
 use clap::Args;
 use futures::StreamExt;
 use sqlx::postgres::PgPoolCopyExt;
 
-use super::history;
-use super::stats::{Report, Row, number};
+use crate::error::{BenchError, Context};
+use crate::seed;
 use crate::settings::StoreArgs;
+use crate::stats::{Report, Row, number};
 
-/// Arguments of `holdfast bench export`.
+/// Arguments of `holdfast-bench export`.
 #[derive(Args)]
 pub struct ExportArgs {
     #[command(flatten)]
@@ -29,12 +30,42 @@ pub struct ExportArgs {
     /// Where the export is written (deleted afterwards; default: a temporary file).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The `holdfast` binary whose export is measured (default: the one next to this binary,
+    /// as cargo builds them, else `holdfast` on PATH).
+    #[arg(long, env = "HOLDFAST_BENCH_HOLDFAST")]
+    holdfast: Option<PathBuf>,
+}
+
+/// The `holdfast` binary: `explicit`, else the one in this executable's directory (cargo puts
+/// both in `target/<profile>/`), else the first on `PATH`.
+pub fn find_holdfast(explicit: Option<&Path>) -> Result<PathBuf, BenchError> {
+    if let Some(path) = explicit {
+        return Ok(path.to_owned());
+    }
+    let name = format!("holdfast{}", std::env::consts::EXE_SUFFIX);
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&name)));
+    let on_path: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(&name))
+                .collect()
+        })
+        .unwrap_or_default();
+    beside
+        .into_iter()
+        .chain(on_path)
+        .find(|candidate| candidate.is_file())
+        .context(
+            "the holdfast binary is neither next to holdfast-bench nor on PATH: build it (cargo build --release -p holdfast-cli) or pass --holdfast PATH (HOLDFAST_BENCH_HOLDFAST)",
+        )
 }
 
 /// Runs the scenario.
-pub async fn run(args: ExportArgs) -> anyhow::Result<Report> {
+pub async fn run(args: ExportArgs) -> Result<Report, BenchError> {
     let store = args.store.open().await?;
-    let total = history::ensure(&store, args.events).await?;
+    let total = seed::ensure(&store, args.events).await?;
     let pool = store.pg_pool().context("Postgres only")?.clone();
     let out = args.out.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("holdfast-bench-export-{}.jsonl", ulid::Ulid::new()))
@@ -55,7 +86,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<Report> {
     }
     let copy_seconds = started.elapsed().as_secs_f64();
 
-    let exe = std::env::current_exe().context("cannot find this binary")?;
+    let exe = find_holdfast(args.holdfast.as_deref())?;
     let started = Instant::now();
     let output = tokio::process::Command::new(&exe)
         .args(["events", "export", "--format", "jsonl", "--out"])
@@ -68,10 +99,10 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<Report> {
     let seconds = started.elapsed().as_secs_f64();
     if !output.status.success() {
         let _ = std::fs::remove_file(&out);
-        bail!(
+        return Err(BenchError::failed(format!(
             "events export failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
-        );
+        )));
     }
     let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
     let lines = std::io::BufReader::new(std::fs::File::open(&out)?)

@@ -1,7 +1,7 @@
 //! `rebuild`: rebuild every read model (blue-green, as `holdfast projections rebuild --all`
 //! does: build a new generation from the start of the log, verify it against the log, catch
 //! up, switch readers, drop the old) from a log of `--events` events (an empty database is
-//! filled first, see [`super::history`]). Baseline: raw `BatchWriteItem` items/s into the same
+//! filled first, see [`crate::seed`]). Baseline: raw `BatchWriteItem` items/s into the same
 //! DynamoDB endpoint, measured just before.
 //!
 //! Figure: items in the new generations ÷ the whole rebuild's time, against the raw batch
@@ -14,11 +14,12 @@ use clap::Args;
 use holdfast_projections::models::all_projections;
 use holdfast_projections::runtime::{RebuildPhase, RebuildProgress, Rebuilder};
 
-use super::stats::{Report, Row, number};
-use super::{baseline, dynamo_store, history};
+use crate::error::BenchError;
 use crate::settings::{ReadSideArgs, StoreArgs};
+use crate::stats::{Report, Row, number};
+use crate::{baseline, dynamo_store, seed};
 
-/// Arguments of `holdfast bench rebuild`.
+/// Arguments of `holdfast-bench rebuild`.
 #[derive(Args)]
 pub struct RebuildArgs {
     #[command(flatten)]
@@ -37,9 +38,9 @@ pub struct RebuildArgs {
 }
 
 /// Runs the scenario.
-pub async fn run(args: RebuildArgs) -> anyhow::Result<Report> {
+pub async fn run(args: RebuildArgs) -> Result<Report, BenchError> {
     let events = args.store.open().await?;
-    let total_events = history::ensure(&events, args.events).await?;
+    let total_events = seed::ensure(&events, args.events).await?;
     let side = args.read_side.connect().await?;
     let (client, _) = dynamo_store(&args.read_side, &side)?;
     let store = side.store();

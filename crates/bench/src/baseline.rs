@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
 
-use anyhow::{Context, bail};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
     ScalarAttributeType, WriteRequest,
 };
 use futures::StreamExt;
 
-use super::stats::Row;
+use crate::error::{BenchError, Context};
+use crate::stats::Row;
 
 /// The events-like table pgbench inserts into (created and dropped around the run).
 const PGBENCH_TABLE: &str = "holdfast_bench_pgbench";
@@ -35,7 +35,7 @@ pub struct PgbenchResult {
 }
 
 /// Finds pgbench: `explicit`, else on `PATH`, else Debian's `/usr/lib/postgresql/*/bin`.
-pub fn find_pgbench(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub fn find_pgbench(explicit: Option<&Path>) -> Result<PathBuf, BenchError> {
     if let Some(path) = explicit {
         return Ok(path.to_owned());
     }
@@ -67,11 +67,11 @@ pub async fn pgbench(
     url: &str,
     clients: usize,
     seconds: u64,
-) -> anyhow::Result<PgbenchResult> {
+) -> Result<PgbenchResult, BenchError> {
     if !url.starts_with("postgres") {
-        bail!(
-            "the pgbench baseline needs the server's Postgres --database-url (got a non-Postgres URL)"
-        );
+        return Err(BenchError::failed(
+            "the pgbench baseline needs the server's Postgres --database-url (got a non-Postgres URL)",
+        ));
     }
     let pool = sqlx::PgPool::connect(url)
         .await
@@ -128,11 +128,11 @@ pub async fn pgbench(
         .await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
-        bail!(
+        return Err(BenchError::failed(format!(
             "pgbench failed: {}{}",
             stdout.trim(),
             String::from_utf8_lossy(&output.stderr).trim()
-        );
+        )));
     }
     let field = |prefix: &str| {
         stdout
@@ -164,7 +164,7 @@ pub async fn batch_write(
     prefix: &str,
     items: usize,
     writers: usize,
-) -> anyhow::Result<BatchWriteResult> {
+) -> Result<BatchWriteResult, BenchError> {
     let table = format!(
         "{prefix}bench_raw_{}",
         ulid::Ulid::new().to_string().to_lowercase()
@@ -207,7 +207,7 @@ pub async fn batch_write(
         .map(<[WriteRequest]>::to_vec)
         .collect();
     let started = Instant::now();
-    let results: Vec<anyhow::Result<()>> = futures::stream::iter(chunks)
+    let results: Vec<Result<(), BenchError>> = futures::stream::iter(chunks)
         .map(|chunk| write_all(client, &table, chunk))
         .buffer_unordered(writers.max(1))
         .collect()
@@ -231,7 +231,7 @@ pub async fn batch_write(
 }
 
 /// An item shaped like a calendar slot (~250 bytes).
-fn raw_item(i: usize) -> anyhow::Result<WriteRequest> {
+fn raw_item(i: usize) -> Result<WriteRequest, BenchError> {
     let s = |v: &str| AttributeValue::S(v.to_owned());
     let n = |v: i64| AttributeValue::N(v.to_string());
     let put = PutRequest::builder()
@@ -257,7 +257,7 @@ async fn write_all(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     mut requests: Vec<WriteRequest>,
-) -> anyhow::Result<()> {
+) -> Result<(), BenchError> {
     for _ in 0..50 {
         let out = client
             .batch_write_item()
@@ -277,5 +277,7 @@ async fn write_all(
             None => return Ok(()),
         }
     }
-    bail!("BatchWriteItem kept leaving items unprocessed")
+    Err(BenchError::failed(
+        "BatchWriteItem kept leaving items unprocessed",
+    ))
 }
