@@ -5,11 +5,14 @@
 //! test that cannot reach a service panics with the command that starts it — it never passes
 //! silently.
 //!
+//! [`graphql`]: the GraphQL documents the suites send as clients, written once.
+//!
 //! [`dedicated`] starts private instances of the same services (a Postgres cluster, a DynamoDB
 //! Local) for fault-injection tests, which stop and restart them. [`process`] starts a server
 //! process (`holdfast serve`) and waits for the line that says where it listens.
 
 pub mod dedicated;
+pub mod graphql;
 pub mod process;
 
 use std::sync::Once;

@@ -83,6 +83,52 @@ pub fn sdl() -> String {
     .sdl()
 }
 
+/// What is wrong with a client's `document` against this schema (it does not parse, or fails
+/// validation: unknown fields, types or arguments, wrong variable types, too deep or complex);
+/// empty when it would be accepted. Nothing runs: execution is skipped.
+pub fn validate(document: &str) -> Vec<String> {
+    let schema = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .extension(validate_only::ValidateOnly)
+    .finish();
+    let response = futures::executor::block_on(schema.execute(document));
+    response.errors.into_iter().map(|e| e.message).collect()
+}
+
+mod validate_only {
+    //! An extension that stops a request after validation (for [`super::validate`]).
+
+    use std::sync::Arc;
+
+    use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
+    use async_graphql::{Response, Value};
+
+    pub struct ValidateOnly;
+
+    impl ExtensionFactory for ValidateOnly {
+        fn create(&self) -> Arc<dyn Extension> {
+            Arc::new(ValidateOnly)
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Extension for ValidateOnly {
+        async fn execute(
+            &self,
+            _ctx: &ExtensionContext<'_>,
+            _operation_name: Option<&str>,
+            _next: NextExecute<'_>,
+        ) -> Response {
+            Response::new(Value::Null)
+        }
+    }
+}
+
 /// A principal for requests that carry none (tests, internal calls).
 pub fn anonymous() -> Principal {
     Principal::Anonymous

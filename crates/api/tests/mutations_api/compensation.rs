@@ -8,17 +8,8 @@ use holdfast_engine::consistency;
 use holdfast_engine::process::booking_id_for;
 use holdfast_projections::models::bookings::booking;
 use holdfast_projections::store::Table;
+use holdfast_testkit::graphql::{CLAIM_COUPON, CREATE_CAMPAIGN};
 use serde_json::{Value, json};
-
-const CREATE_CAMPAIGN: &str = r#"
-mutation($key: String!, $input: CreateCampaignInput!) {
-  createCampaign(idempotencyKey: $key, input: $input) { campaignId code status claimed remaining consistencyToken }
-}"#;
-
-const CLAIM: &str = r#"
-mutation($key: String!, $id: ID!) {
-  claimCoupon(idempotencyKey: $key, input: {campaignId: $id}) { campaignId claimed remaining consistencyToken }
-}"#;
 
 fn campaign(total: u32) -> Value {
     json!({"code": "snow-5000", "discount": {"fixed": {"amountMinor": 5000, "currency": "KRW"}},
@@ -55,7 +46,7 @@ async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
     let claimed = app
         .ok(
             Some(&first),
-            CLAIM,
+            CLAIM_COUPON,
             json!({"key": key(), "id": campaign_id}),
         )
         .await;
@@ -155,7 +146,7 @@ async fn claim_retried_after_it_committed(total: u32) {
     let retried = app
         .ok(
             Some(&token),
-            CLAIM,
+            CLAIM_COUPON,
             json!({"key": claim_key, "id": campaign_id}),
         )
         .await;
@@ -168,7 +159,7 @@ async fn claim_retried_after_it_committed(total: u32) {
     let other = app
         .graphql(
             Some(&token),
-            CLAIM,
+            CLAIM_COUPON,
             json!({"key": key(), "id": campaign_id}),
         )
         .await;

@@ -10,42 +10,10 @@ use holdfast_projections::store::Table;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-
-pub const CREATE_LISTING: &str = r#"
-mutation($key: String!, $input: CreateListingInput!) {
-  createListing(idempotencyKey: $key, input: $input) {
-    listingId status policyVersion consistencyToken
-  }
-}"#;
-
-pub const PUBLISH: &str = r#"
-mutation($key: String!, $id: ID!) {
-  publishListing(idempotencyKey: $key, listingId: $id) { listingId status consistencyToken }
-}"#;
-
-pub const DEFINE_INVENTORY: &str = r#"
-mutation($key: String!, $input: DefineInventoryInput!) {
-  defineInventory(idempotencyKey: $key, input: $input) { inventoryId listingId consistencyToken }
-}"#;
-
-pub const SET_CAPACITY: &str = r#"
-mutation($key: String!, $input: SetCapacityInput!) {
-  setCapacity(idempotencyKey: $key, input: $input) { inventoryId consistencyToken }
-}"#;
-
-pub const SET_PRICE: &str = r#"
-mutation($key: String!, $input: SetPriceInput!) {
-  setPrice(idempotencyKey: $key, input: $input) { inventoryId consistencyToken }
-}"#;
-
-pub const PLACE_BOOKING: &str = r#"
-mutation($key: String!, $input: PlaceBookingInput!) {
-  placeBooking(idempotencyKey: $key, input: $input) {
-    bookingId status holdExpiresAt
-    totals { currency subtotalMinor discountMinor totalMinor }
-    consistencyToken
-  }
-}"#;
+#[allow(unused_imports)] // each test binary that includes this file uses some of them
+pub use holdfast_testkit::graphql::{
+    CREATE_LISTING, DEFINE_INVENTORY, PLACE_BOOKING, PUBLISH, SET_CAPACITY, SET_PRICE,
+};
 
 /// A unique idempotency key.
 pub fn key() -> String {

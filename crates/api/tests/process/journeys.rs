@@ -12,6 +12,7 @@ use crate::{
     assert_no_overbooking, booking_mutation, calendar_shows, holds_released, inventory, pay,
     pay_by_webhook, try_booking_mutation,
 };
+use holdfast_testkit::graphql::CREATE_CAMPAIGN;
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -27,11 +28,6 @@ fn hotel_policy() -> Value {
                          {"minNoticeHours": 24, "refundBp": 5000}]
     })
 }
-
-const CREATE_CAMPAIGN: &str = r#"
-mutation($key: String!, $input: CreateCampaignInput!) {
-  createCampaign(idempotencyKey: $key, input: $input) { campaignId }
-}"#;
 
 #[tokio::test]
 async fn hotel_three_nights_with_a_coupon_paid_then_cancelled_48_hours_before_refunds_half() {

@@ -438,55 +438,10 @@ impl Client {
 
 // ---------------------------------------------------------------- fixtures through the API
 
-/// `createListing`.
-pub const CREATE_LISTING: &str = r#"
-mutation($key: String!, $input: CreateListingInput!) {
-  createListing(idempotencyKey: $key, input: $input) { listingId status consistencyToken }
-}"#;
-
-/// `publishListing`.
-pub const PUBLISH: &str = r#"
-mutation($key: String!, $id: ID!) {
-  publishListing(idempotencyKey: $key, listingId: $id) { listingId status consistencyToken }
-}"#;
-
-/// `defineInventory`.
-pub const DEFINE_INVENTORY: &str = r#"
-mutation($key: String!, $input: DefineInventoryInput!) {
-  defineInventory(idempotencyKey: $key, input: $input) { inventoryId consistencyToken }
-}"#;
-
-/// `setCapacity`.
-pub const SET_CAPACITY: &str = r#"
-mutation($key: String!, $input: SetCapacityInput!) {
-  setCapacity(idempotencyKey: $key, input: $input) { inventoryId consistencyToken }
-}"#;
-
-/// `setPrice`.
-pub const SET_PRICE: &str = r#"
-mutation($key: String!, $input: SetPriceInput!) {
-  setPrice(idempotencyKey: $key, input: $input) { inventoryId consistencyToken }
-}"#;
-
-/// `placeBooking`.
-pub const PLACE_BOOKING: &str = r#"
-mutation($key: String!, $input: PlaceBookingInput!) {
-  placeBooking(idempotencyKey: $key, input: $input) {
-    bookingId status holdExpiresAt totals { totalMinor currency } consistencyToken
-  }
-}"#;
-
-/// `confirmPayment`.
-pub const CONFIRM_PAYMENT: &str = r#"
-mutation($key: String!, $input: ConfirmPaymentInput!) {
-  confirmPayment(idempotencyKey: $key, input: $input) { bookingId status consistencyToken }
-}"#;
-
-/// `cancelBooking`.
-pub const CANCEL_BOOKING: &str = r#"
-mutation($key: String!, $id: ID!) {
-  cancelBooking(idempotencyKey: $key, input: {bookingId: $id}) { bookingId status consistencyToken }
-}"#;
+pub use holdfast_testkit::graphql::{
+    CANCEL_BOOKING, CONFIRM_PAYMENT, CREATE_LISTING, DEFINE_INVENTORY, PLACE_BOOKING, PUBLISH,
+    SET_CAPACITY, SET_PRICE,
+};
 
 /// A dated-event policy: one date per booking, parties of 1..=10, holds of `hold_minutes`.
 pub fn event_policy(hold_minutes: u32) -> Value {
