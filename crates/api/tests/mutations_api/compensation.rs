@@ -93,9 +93,7 @@ async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
     );
 
     caught_up(&app, Table::Bookings, Some(&head)).await;
-    let table = consistency::current(&app.engine, Table::Bookings)
-        .await
-        .unwrap();
+    let table = built(&app, Table::Bookings).await;
     let id = booking_id_for(second_id, &k).to_string();
     let view = booking(app.engine.read_side.store().as_ref(), table, &id)
         .await

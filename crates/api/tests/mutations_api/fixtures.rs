@@ -124,9 +124,7 @@ pub async fn calendar_after(
     to: &str,
 ) -> Vec<CalendarDay> {
     caught_up(app, Table::Calendar, token).await;
-    let table = consistency::current(&app.engine, Table::Calendar)
-        .await
-        .unwrap();
+    let table = built(app, Table::Calendar).await;
     calendar(
         app.engine.read_side.store().as_ref(),
         table,
@@ -150,6 +148,21 @@ pub async fn caught_up(app: &TestApp, table: Table, token: Option<&str>) {
         }
     }
     panic!("{table} did not apply {token:?} within a minute");
+}
+
+/// The generation readers use of `table`, once its projector has built one (right after a
+/// start, on a loaded machine, it may not have yet: `UNAVAILABLE`, retried for up to a minute).
+pub async fn built(app: &TestApp, table: Table) -> holdfast_projections::store::TableRef {
+    for _ in 0..600 {
+        match consistency::current(&app.engine, table).await {
+            Ok(table) => return table,
+            Err(e) if e.code == holdfast_api::error::ErrorCode::Unavailable => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await
+            }
+            Err(e) => panic!("reading the alias of {table}: {e:?}"),
+        }
+    }
+    panic!("{table} was not built within a minute");
 }
 
 pub fn date(s: &str) -> NaiveDate {
