@@ -9,6 +9,9 @@
 //! - [`position`]: [`Position`] in the log and the [`StoredEvent`] it returns.
 //! - [`append`]: [`EventStore::append`], one aggregate's events (and snapshot) in one round trip,
 //!   returning the log position (used by the group-committing dispatcher).
+//! - [`sql`]: [`Db`], the store's database for the application's own tables (idempotency keys,
+//!   webhook replay ids, the outbox): each statement written once for Postgres and SQLite, or
+//!   once per backend side by side where the dialects differ.
 //! - [`error`]: [`EventStoreError`], with one clear line for every misconfiguration.
 //!
 //! Migrations live in `migrations/{postgres,sqlite}` and are embedded in the binary.
@@ -19,6 +22,7 @@ pub mod log;
 pub mod position;
 pub mod postgres;
 pub mod repository;
+pub mod sql;
 pub mod sqlite;
 pub mod store;
 
@@ -27,4 +31,5 @@ pub use error::EventStoreError;
 pub use log::{EventLog, Tailer, TailerOptions};
 pub use position::{Position, StoredEvent};
 pub use repository::EventRepository;
+pub use sql::{Arg, Db, DbRow, DbTransaction, Sql};
 pub use store::{Backend, EventStore, StoreCqrs};
