@@ -189,6 +189,24 @@ fn sqlite_args(args: &[Arg]) -> Result<SqliteArguments<'_>, EventStoreError> {
     Ok(out)
 }
 
+/// Expands `$body` once per backend of `$on` (a [`Db`] or a [`DbTransaction`]: `$kind`), with
+/// `$conn` bound to its pool or transaction, `$text` to the statement's text for that backend and
+/// `$bound` to the arguments encoded for it. One body, so the two backends cannot drift apart.
+macro_rules! on_backend {
+    ($on:expr, $kind:ident, $sql:expr, $args:expr, |$conn:ident, $text:ident, $bound:ident| $body:expr) => {
+        match $on {
+            $kind::Postgres($conn) => {
+                let ($text, $bound) = ($sql.postgres, pg_args($args)?);
+                $body
+            }
+            $kind::Sqlite($conn) => {
+                let ($text, $bound) = ($sql.sqlite, sqlite_args($args)?);
+                $body
+            }
+        }
+    };
+}
+
 impl Db {
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
@@ -205,16 +223,12 @@ impl Db {
         args: &[Arg],
     ) -> Result<u64, EventStoreError> {
         let sql = sql.into();
-        Ok(match self {
-            Db::Postgres(pool) => sqlx::query_with(sql.postgres, pg_args(args)?)
+        Ok(on_backend!(self, Db, sql, args, |pool, text, bound| {
+            sqlx::query_with(text, bound)
                 .execute(pool)
                 .await?
-                .rows_affected(),
-            Db::Sqlite(pool) => sqlx::query_with(sql.sqlite, sqlite_args(args)?)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-        })
+                .rows_affected()
+        }))
     }
 
     /// Every row a query returns.
@@ -224,20 +238,10 @@ impl Db {
         args: &[Arg],
     ) -> Result<Vec<DbRow>, EventStoreError> {
         let sql = sql.into();
-        Ok(match self {
-            Db::Postgres(pool) => sqlx::query_with(sql.postgres, pg_args(args)?)
-                .fetch_all(pool)
-                .await?
-                .into_iter()
-                .map(DbRow::Postgres)
-                .collect(),
-            Db::Sqlite(pool) => sqlx::query_with(sql.sqlite, sqlite_args(args)?)
-                .fetch_all(pool)
-                .await?
-                .into_iter()
-                .map(DbRow::Sqlite)
-                .collect(),
-        })
+        Ok(on_backend!(self, Db, sql, args, |pool, text, bound| {
+            let rows = sqlx::query_with(text, bound).fetch_all(pool).await?;
+            rows.into_iter().map(DbRow::from).collect()
+        }))
     }
 
     /// The first row a query returns, if any.
@@ -247,16 +251,10 @@ impl Db {
         args: &[Arg],
     ) -> Result<Option<DbRow>, EventStoreError> {
         let sql = sql.into();
-        Ok(match self {
-            Db::Postgres(pool) => sqlx::query_with(sql.postgres, pg_args(args)?)
-                .fetch_optional(pool)
-                .await?
-                .map(DbRow::Postgres),
-            Db::Sqlite(pool) => sqlx::query_with(sql.sqlite, sqlite_args(args)?)
-                .fetch_optional(pool)
-                .await?
-                .map(DbRow::Sqlite),
-        })
+        Ok(on_backend!(self, Db, sql, args, |pool, text, bound| {
+            let row = sqlx::query_with(text, bound).fetch_optional(pool).await?;
+            row.map(DbRow::from)
+        }))
     }
 
     /// Every row a query returns, as `T` (a type sqlx decodes from both backends' rows).
@@ -269,18 +267,9 @@ impl Db {
         T: for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
     {
         let sql = sql.into();
-        Ok(match self {
-            Db::Postgres(pool) => {
-                sqlx::query_as_with(sql.postgres, pg_args(args)?)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Db::Sqlite(pool) => {
-                sqlx::query_as_with(sql.sqlite, sqlite_args(args)?)
-                    .fetch_all(pool)
-                    .await?
-            }
-        })
+        Ok(on_backend!(self, Db, sql, args, |pool, text, bound| {
+            sqlx::query_as_with(text, bound).fetch_all(pool).await?
+        }))
     }
 
     /// The first row a query returns, if any, as `T` (see [`Db::fetch_all_as`]).
@@ -293,18 +282,11 @@ impl Db {
         T: for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
     {
         let sql = sql.into();
-        Ok(match self {
-            Db::Postgres(pool) => {
-                sqlx::query_as_with(sql.postgres, pg_args(args)?)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Db::Sqlite(pool) => {
-                sqlx::query_as_with(sql.sqlite, sqlite_args(args)?)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        })
+        Ok(on_backend!(self, Db, sql, args, |pool, text, bound| {
+            sqlx::query_as_with(text, bound)
+                .fetch_optional(pool)
+                .await?
+        }))
     }
 
     /// Begins a transaction on a connection of the pool. Dropping it without
@@ -334,16 +316,18 @@ impl DbTransaction {
         args: &[Arg],
     ) -> Result<u64, EventStoreError> {
         let sql = sql.into();
-        Ok(match self {
-            DbTransaction::Postgres(tx) => sqlx::query_with(sql.postgres, pg_args(args)?)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            DbTransaction::Sqlite(tx) => sqlx::query_with(sql.sqlite, sqlite_args(args)?)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-        })
+        Ok(on_backend!(
+            self,
+            DbTransaction,
+            sql,
+            args,
+            |tx, text, bound| {
+                sqlx::query_with(text, bound)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected()
+            }
+        ))
     }
 
     /// Commits.
@@ -371,6 +355,18 @@ pub enum DbRow {
     Postgres(PgRow),
     /// A SQLite row.
     Sqlite(SqliteRow),
+}
+
+impl From<PgRow> for DbRow {
+    fn from(row: PgRow) -> Self {
+        DbRow::Postgres(row)
+    }
+}
+
+impl From<SqliteRow> for DbRow {
+    fn from(row: SqliteRow) -> Self {
+        DbRow::Sqlite(row)
+    }
 }
 
 impl DbRow {
