@@ -26,7 +26,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use holdfast_eventstore::EventStore;
+use holdfast_eventstore::{Db, EventStore, EventStoreError, Sql};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -218,7 +218,7 @@ pub enum Begin {
 /// The idempotency table, on the event store's database.
 #[derive(Clone)]
 pub struct IdempotencyStore {
-    store: EventStore,
+    db: Db,
 }
 
 struct Row {
@@ -229,21 +229,67 @@ struct Row {
     lease_expired: bool,
 }
 
-/// The lease in seconds, for SQL.
-fn lease_seconds() -> f64 {
-    LEASE.as_secs_f64()
-}
-
-/// SQLite's clock now, as lease text (RFC 3339 UTC with milliseconds).
-const SQLITE_NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-
-fn db_error(e: sqlx::Error) -> EngineError {
+fn db_error(e: EventStoreError) -> EngineError {
     tracing::warn!(error = %e, "idempotency table unavailable");
     EngineError::new(
         ErrorCode::Unavailable,
         "the event store is unavailable; retry",
     )
 }
+
+// The statements whose SQL differs: leases are on the database's clock (`now()`, SQLite's
+// `strftime(…, 'now')` as RFC 3339 text with milliseconds); instants are bound as RFC 3339 text,
+// cast to `timestamptz` on Postgres; `response` is `jsonb` on Postgres and text on SQLite.
+
+const FINISH: Sql = Sql::per_backend(
+    "UPDATE idempotency_keys SET response = $3::jsonb WHERE principal = $1 AND key = $2",
+    "UPDATE idempotency_keys SET response = $3 WHERE principal = $1 AND key = $2",
+);
+
+const SWEEP: Sql = Sql::per_backend(
+    "DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz",
+    "DELETE FROM idempotency_keys WHERE created_at < $1",
+);
+
+const RENEW: Sql = Sql::per_backend(
+    "UPDATE idempotency_keys SET lease_until = now() + make_interval(secs => $3)
+      WHERE principal = $1 AND key = $2 AND response IS NULL",
+    "UPDATE idempotency_keys
+        SET lease_until = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $3)
+      WHERE principal = $1 AND key = $2 AND response IS NULL",
+);
+
+const INSERT: Sql = Sql::per_backend(
+    "INSERT INTO idempotency_keys
+            (principal, key, request_hash, response, created_at, lease_until)
+     VALUES ($1, $2, $3, NULL, $4::timestamptz, now() + make_interval(secs => $5))
+     ON CONFLICT DO NOTHING",
+    "INSERT INTO idempotency_keys
+            (principal, key, request_hash, response, created_at, lease_until)
+     VALUES ($1, $2, $3, NULL, $4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $5))
+     ON CONFLICT DO NOTHING",
+);
+
+const READ: Sql = Sql::per_backend(
+    "SELECT request_hash, response::text,
+            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
+            coalesce(lease_until < now(), false)
+       FROM idempotency_keys WHERE principal = $1 AND key = $2",
+    "SELECT request_hash, response, created_at,
+            coalesce(lease_until < strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 0)
+       FROM idempotency_keys WHERE principal = $1 AND key = $2",
+);
+
+const TAKE_OVER: Sql = Sql::per_backend(
+    "UPDATE idempotency_keys
+        SET request_hash = $3, response = NULL, created_at = $4::timestamptz,
+            lease_until = now() + make_interval(secs => $6)
+      WHERE principal = $1 AND key = $2 AND created_at = $5::timestamptz",
+    "UPDATE idempotency_keys
+        SET request_hash = $3, response = NULL, created_at = $4,
+            lease_until = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $6)
+      WHERE principal = $1 AND key = $2 AND created_at = $5",
+);
 
 /// Instants as fixed-width RFC 3339 UTC text (sorts like time; equal instants, equal text).
 fn instant_text(at: DateTime<Utc>) -> String {
@@ -254,7 +300,7 @@ impl IdempotencyStore {
     /// The table of `store`'s database.
     pub fn new(store: &EventStore) -> Self {
         Self {
-            store: store.clone(),
+            db: store.db().clone(),
         }
     }
 
@@ -319,102 +365,43 @@ impl IdempotencyStore {
         outcome: &Outcome,
     ) -> Result<(), EngineError> {
         let text = serde_json::to_string(outcome).map_err(EngineError::internal)?;
-        if let Some(pool) = self.store.pg_pool() {
-            sqlx::query(
-                "UPDATE idempotency_keys SET response = $3::jsonb WHERE principal = $1 AND key = $2",
-            )
-            .bind(scope)
-            .bind(key.as_str())
-            .bind(text)
-            .execute(pool)
+        self.db
+            .execute(FINISH, &[scope.into(), key.as_str().into(), text.into()])
             .await
             .map_err(db_error)?;
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query(
-                "UPDATE idempotency_keys SET response = ?3 WHERE principal = ?1 AND key = ?2",
-            )
-            .bind(scope)
-            .bind(key.as_str())
-            .bind(text)
-            .execute(pool)
-            .await
-            .map_err(db_error)?;
-        }
         Ok(())
     }
 
     /// Forgets a request begun with `key` (it failed transiently; a retry runs again).
     pub async fn abandon(&self, scope: &str, key: &IdempotencyKey) -> Result<(), EngineError> {
-        if let Some(pool) = self.store.pg_pool() {
-            sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2")
-                .bind(scope)
-                .bind(key.as_str())
-                .execute(pool)
-                .await
-                .map_err(db_error)?;
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query("DELETE FROM idempotency_keys WHERE principal = ?1 AND key = ?2")
-                .bind(scope)
-                .bind(key.as_str())
-                .execute(pool)
-                .await
-                .map_err(db_error)?;
-        }
+        self.db
+            .execute(
+                "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2",
+                &[scope.into(), key.as_str().into()],
+            )
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
     /// Deletes every key older than [`KEY_TTL`]; returns how many.
     pub async fn sweep(&self, now: DateTime<Utc>) -> Result<u64, EngineError> {
         let cutoff = instant_text(now - KEY_TTL);
-        let deleted = if let Some(pool) = self.store.pg_pool() {
-            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz")
-                .bind(cutoff)
-                .execute(pool)
-                .await
-                .map_err(db_error)?
-                .rows_affected()
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?1")
-                .bind(cutoff)
-                .execute(pool)
-                .await
-                .map_err(db_error)?
-                .rows_affected()
-        } else {
-            0
-        };
+        let deleted = self
+            .db
+            .execute(SWEEP, &[cutoff.into()])
+            .await
+            .map_err(db_error)?;
         Ok(deleted)
     }
 
     /// Extends the lease of a running request's key by [`LEASE`] from now (the database's
     /// clock). Failures are only logged: a lost lease lets a retry take over, which is safe.
     pub async fn renew(&self, scope: &str, key: &IdempotencyKey) {
-        let renewed = if let Some(pool) = self.store.pg_pool() {
-            sqlx::query(
-                "UPDATE idempotency_keys SET lease_until = now() + make_interval(secs => $3)
-                  WHERE principal = $1 AND key = $2 AND response IS NULL",
-            )
-            .bind(scope)
-            .bind(key.as_str())
-            .bind(lease_seconds())
-            .execute(pool)
-            .await
-            .map(|_| ())
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query(
-                "UPDATE idempotency_keys
-                    SET lease_until = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3)
-                  WHERE principal = ?1 AND key = ?2 AND response IS NULL",
-            )
-            .bind(scope)
-            .bind(key.as_str())
-            .bind(format!("+{} seconds", lease_seconds()))
-            .execute(pool)
-            .await
-            .map(|_| ())
-        } else {
-            Ok(())
-        };
+        let renewed = self
+            .db
+            .execute(RENEW, &[scope.into(), key.as_str().into(), LEASE.into()])
+            .await;
         if let Err(e) = renewed {
             tracing::debug!(error = %e, "could not renew an idempotency lease");
         }
@@ -436,72 +423,29 @@ impl IdempotencyStore {
         request_hash: &str,
         created: &str,
     ) -> Result<bool, EngineError> {
-        let inserted = if let Some(pool) = self.store.pg_pool() {
-            sqlx::query(
-                "INSERT INTO idempotency_keys
-                        (principal, key, request_hash, response, created_at, lease_until)
-                 VALUES ($1, $2, $3, NULL, $4::timestamptz, now() + make_interval(secs => $5))
-                 ON CONFLICT DO NOTHING",
+        let inserted = self
+            .db
+            .execute(
+                INSERT,
+                &[
+                    scope.into(),
+                    key.as_str().into(),
+                    request_hash.into(),
+                    created.into(),
+                    LEASE.into(),
+                ],
             )
-            .bind(scope)
-            .bind(key.as_str())
-            .bind(request_hash)
-            .bind(created)
-            .bind(lease_seconds())
-            .execute(pool)
             .await
-            .map_err(db_error)?
-            .rows_affected()
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query(
-                "INSERT INTO idempotency_keys
-                        (principal, key, request_hash, response, created_at, lease_until)
-                 VALUES (?1, ?2, ?3, NULL, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?5))
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(scope)
-            .bind(key.as_str())
-            .bind(request_hash)
-            .bind(created)
-            .bind(format!("+{} seconds", lease_seconds()))
-            .execute(pool)
-            .await
-            .map_err(db_error)?
-            .rows_affected()
-        } else {
-            0
-        };
+            .map_err(db_error)?;
         Ok(inserted == 1)
     }
 
     async fn read(&self, scope: &str, key: &IdempotencyKey) -> Result<Option<Row>, EngineError> {
-        let row: Option<(String, Option<String>, String, bool)> =
-            if let Some(pool) = self.store.pg_pool() {
-                sqlx::query_as(
-                    "SELECT request_hash, response::text,
-                        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
-                        coalesce(lease_until < now(), false)
-                   FROM idempotency_keys WHERE principal = $1 AND key = $2",
-                )
-                .bind(scope)
-                .bind(key.as_str())
-                .fetch_optional(pool)
-                .await
-                .map_err(db_error)?
-            } else if let Some(pool) = self.store.sqlite_pool() {
-                sqlx::query_as(&format!(
-                    "SELECT request_hash, response, created_at,
-                        coalesce(lease_until < {SQLITE_NOW}, 0)
-                   FROM idempotency_keys WHERE principal = ?1 AND key = ?2"
-                ))
-                .bind(scope)
-                .bind(key.as_str())
-                .fetch_optional(pool)
-                .await
-                .map_err(db_error)?
-            } else {
-                None
-            };
+        let row: Option<(String, Option<String>, String, bool)> = self
+            .db
+            .fetch_optional_as(READ, &[scope.into(), key.as_str().into()])
+            .await
+            .map_err(db_error)?;
         Ok(
             row.map(|(request_hash, response, created_at, lease_expired)| Row {
                 request_hash,
@@ -521,43 +465,21 @@ impl IdempotencyStore {
         created: &str,
         was: &str,
     ) -> Result<bool, EngineError> {
-        let updated = if let Some(pool) = self.store.pg_pool() {
-            sqlx::query(
-                "UPDATE idempotency_keys
-                    SET request_hash = $3, response = NULL, created_at = $4::timestamptz,
-                        lease_until = now() + make_interval(secs => $6)
-                  WHERE principal = $1 AND key = $2 AND created_at = $5::timestamptz",
+        let updated = self
+            .db
+            .execute(
+                TAKE_OVER,
+                &[
+                    scope.into(),
+                    key.as_str().into(),
+                    request_hash.into(),
+                    created.into(),
+                    was.into(),
+                    LEASE.into(),
+                ],
             )
-            .bind(scope)
-            .bind(key.as_str())
-            .bind(request_hash)
-            .bind(created)
-            .bind(was)
-            .bind(lease_seconds())
-            .execute(pool)
             .await
-            .map_err(db_error)?
-            .rows_affected()
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query(
-                "UPDATE idempotency_keys
-                    SET request_hash = ?3, response = NULL, created_at = ?4,
-                        lease_until = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?6)
-                  WHERE principal = ?1 AND key = ?2 AND created_at = ?5",
-            )
-            .bind(scope)
-            .bind(key.as_str())
-            .bind(request_hash)
-            .bind(created)
-            .bind(was)
-            .bind(format!("+{} seconds", lease_seconds()))
-            .execute(pool)
-            .await
-            .map_err(db_error)?
-            .rows_affected()
-        } else {
-            0
-        };
+            .map_err(db_error)?;
         Ok(updated == 1)
     }
 }

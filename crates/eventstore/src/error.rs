@@ -33,6 +33,15 @@ pub enum EventStoreError {
         /// What was wrong.
         reason: String,
     },
+    /// A stored value read through [`crate::sql::DbRow`] does not parse (an instant or JSON
+    /// stored as text on SQLite).
+    #[error("stored column {column} is malformed: {reason}")]
+    Malformed {
+        /// The column.
+        column: String,
+        /// What was wrong.
+        reason: String,
+    },
 }
 
 impl EventStoreError {

@@ -11,6 +11,9 @@
 //!   recorded history), and [`format_instant`], how files and exports write an instant.
 //! - [`append`]: [`EventStore::append`], one aggregate's events (and snapshot) in one round trip,
 //!   returning the log position (used by the group-committing dispatcher).
+//! - [`sql`]: [`Db`], the store's database for the application's own tables (idempotency keys,
+//!   webhook replay ids, the outbox): each statement written once for Postgres and SQLite, or
+//!   once per backend side by side where the dialects differ.
 //! - [`error`]: [`EventStoreError`], with one clear line for every misconfiguration.
 //!
 //! Migrations live in `migrations/{postgres,sqlite}` and are embedded in the binary.
@@ -22,6 +25,7 @@ pub mod position;
 pub mod postgres;
 pub mod record;
 pub mod repository;
+pub mod sql;
 pub mod sqlite;
 pub mod store;
 
@@ -31,4 +35,5 @@ pub use log::{EventLog, Tailer, TailerOptions};
 pub use position::{Position, StoredEvent};
 pub use record::{StoredEventRecord, format_instant};
 pub use repository::EventRepository;
+pub use sql::{Arg, Db, DbRow, DbTransaction, Sql};
 pub use store::{Backend, EventStore, StoreCqrs};

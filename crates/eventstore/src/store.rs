@@ -16,6 +16,7 @@ use crate::error::{EventStoreError, redact_url};
 use crate::log::{EventLog, Tailer, TailerOptions, Wakeup};
 use crate::postgres::PgEventLog;
 use crate::repository::EventRepository;
+use crate::sql::Db;
 use crate::sqlite::SqliteEventLog;
 
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -33,16 +34,10 @@ pub enum Backend {
     Sqlite,
 }
 
-#[derive(Clone)]
-enum Pool {
-    Postgres(PgPool),
-    Sqlite(SqlitePool),
-}
-
 /// The event store: cqrs-es repository, ordered log reader, migrations.
 #[derive(Clone)]
 pub struct EventStore {
-    pool: Pool,
+    db: Db,
     repository: EventRepository,
     log: Arc<dyn EventLog>,
     wakeup: Wakeup,
@@ -115,7 +110,7 @@ impl EventStore {
                 wakeup.clone(),
             ),
             log: Arc::new(PgEventLog::new(pool.clone(), wakeup.clone())),
-            pool: Pool::Postgres(pool),
+            db: Db::Postgres(pool),
             wakeup,
         }
     }
@@ -129,36 +124,38 @@ impl EventStore {
                 wakeup.clone(),
             ),
             log: Arc::new(SqliteEventLog::new(pool.clone(), wakeup.clone())),
-            pool: Pool::Sqlite(pool),
+            db: Db::Sqlite(pool),
             wakeup,
         }
     }
 
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
-        match self.pool {
-            Pool::Postgres(_) => Backend::Postgres,
-            Pool::Sqlite(_) => Backend::Sqlite,
-        }
+        self.db.backend()
+    }
+
+    /// The database, for statements on the application's own tables (see [`crate::sql`]).
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     /// Applies the schema migrations that have not run yet (safe to run concurrently and
     /// repeatedly).
     pub async fn migrate(&self) -> Result<(), EventStoreError> {
-        match &self.pool {
-            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
-            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+        match &self.db {
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
 
     /// Checks that the database answers (for readiness probes).
     pub async fn ping(&self) -> Result<(), EventStoreError> {
-        match &self.pool {
-            Pool::Postgres(pool) => {
+        match &self.db {
+            Db::Postgres(pool) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
             }
-            Pool::Sqlite(pool) => {
+            Db::Sqlite(pool) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
             }
         }
@@ -215,8 +212,8 @@ impl EventStore {
         aggregate_type: &str,
         aggregate_id: &str,
     ) -> Result<Option<crate::Position>, EventStoreError> {
-        Ok(match &self.pool {
-            Pool::Postgres(pool) => {
+        Ok(match &self.db {
+            Db::Postgres(pool) => {
                 let row: Option<(String, i64)> = sqlx::query_as(
                     "SELECT tx_id::text, global_position FROM events
                       WHERE aggregate_type = $1 AND aggregate_id = $2
@@ -233,7 +230,7 @@ impl EventStore {
                     ))
                 })
             }
-            Pool::Sqlite(pool) => {
+            Db::Sqlite(pool) => {
                 let row: Option<(i64,)> = sqlx::query_as(
                     "SELECT global_position FROM events
                       WHERE aggregate_type = ?1 AND aggregate_id = ?2
@@ -259,8 +256,8 @@ impl EventStore {
     ) -> Result<Vec<crate::StoredEvent>, EventStoreError> {
         let after = i64::try_from(after_sequence).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        match &self.pool {
-            Pool::Postgres(pool) => sqlx::query(
+        match &self.db {
+            Db::Postgres(pool) => sqlx::query(
                 "SELECT tx_id::text AS tx, global_position, aggregate_type, aggregate_id, sequence,
                         event_type, event_version, payload, metadata, recorded_at
                    FROM events
@@ -277,7 +274,7 @@ impl EventStore {
             .iter()
             .map(crate::postgres::stored_event)
             .collect(),
-            Pool::Sqlite(pool) => sqlx::query(
+            Db::Sqlite(pool) => sqlx::query(
                 "SELECT global_position, aggregate_type, aggregate_id, sequence, event_type,
                         event_version, payload, metadata, recorded_at
                    FROM events
@@ -299,17 +296,17 @@ impl EventStore {
 
     /// The Postgres pool, when on Postgres.
     pub fn pg_pool(&self) -> Option<&PgPool> {
-        match &self.pool {
-            Pool::Postgres(pool) => Some(pool),
-            Pool::Sqlite(_) => None,
+        match &self.db {
+            Db::Postgres(pool) => Some(pool),
+            Db::Sqlite(_) => None,
         }
     }
 
     /// The SQLite pool, when on SQLite.
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
-        match &self.pool {
-            Pool::Sqlite(pool) => Some(pool),
-            Pool::Postgres(_) => None,
+        match &self.db {
+            Db::Sqlite(pool) => Some(pool),
+            Db::Postgres(_) => None,
         }
     }
 }

@@ -28,7 +28,7 @@ pub use store::{Delivery, DeliveryFilter, DeliveryStatus, ListCursor, OutboxStor
 pub enum NotifyError {
     /// The database failed.
     #[error("notifications: {0}")]
-    Store(#[from] EventStoreError),
+    Store(EventStoreError),
     /// A booking event does not decode: the outbox stops at it rather than skip it.
     #[error("cannot decode {event_type} at {position} into a notification: {reason}")]
     Decode {
@@ -48,6 +48,20 @@ pub enum NotifyError {
     /// A sink cannot be configured as given.
     #[error("invalid notification sink: {0}")]
     InvalidSink(String),
+}
+
+/// The store's errors are [`NotifyError::Store`], but for a stored value that does not parse
+/// ([`EventStoreError::Malformed`]: an instant or a payload kept as text on SQLite), which is
+/// [`NotifyError::Corrupt`] naming the column.
+impl From<EventStoreError> for NotifyError {
+    fn from(e: EventStoreError) -> Self {
+        match e {
+            EventStoreError::Malformed { column, reason } => {
+                NotifyError::Corrupt(format!("{column}: {reason}"))
+            }
+            e => NotifyError::Store(e),
+        }
+    }
 }
 
 impl NotifyError {

@@ -8,17 +8,15 @@
 //! - [`OutboxStore::due`], [`OutboxStore::delivered`], [`OutboxStore::failed`]: the sender.
 //! - [`OutboxStore::list`], [`OutboxStore::retry`]: what operators see and do.
 //!
-//! Every statement is written once with `$n` placeholders (SQLite takes them as `?n`);
-//! instants are `timestamptz` on Postgres and fixed-width RFC 3339 text on SQLite.
+//! Every statement is written once with `$n` placeholders and runs through [`Db`] on either
+//! backend: instants are `timestamptz` on Postgres and fixed-width RFC 3339 text on SQLite,
+//! payloads `jsonb` or JSON text ([`Arg`] encodes them, [`DbRow`] decodes them).
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use holdfast_eventstore::{EventStore, EventStoreError, Position};
+use chrono::{DateTime, Utc};
+use holdfast_eventstore::{Arg, Db, DbRow, EventStore, Position};
 use serde_json::Value;
-use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Acquire, Row};
 
 use super::NotifyError;
 use super::kind::{Notification, NotificationKind};
@@ -130,58 +128,8 @@ impl std::fmt::Display for ListCursor {
     }
 }
 
-/// A bound argument, encoded per backend.
-#[derive(Clone, Debug)]
-enum Arg {
-    Text(String),
-    Int(i64),
-    At(DateTime<Utc>),
-    Json(Value),
-}
-
-fn text(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 fn int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn pg_query<'q>(
-    sql: &'q str,
-    args: &[Arg],
-) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-    let mut query = sqlx::query(sql);
-    for arg in args {
-        query = match arg.clone() {
-            Arg::Text(v) => query.bind(v),
-            Arg::Int(v) => query.bind(v),
-            Arg::At(v) => query.bind(v),
-            Arg::Json(v) => query.bind(v),
-        };
-    }
-    query
-}
-
-fn sqlite_query<'q>(
-    sql: &'q str,
-    args: &[Arg],
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    let mut query = sqlx::query(sql);
-    for arg in args {
-        query = match arg.clone() {
-            Arg::Text(v) => query.bind(v),
-            Arg::Int(v) => query.bind(v),
-            Arg::At(v) => query.bind(text(v)),
-            Arg::Json(v) => query.bind(v.to_string()),
-        };
-    }
-    query
-}
-
-/// `$n` placeholders as SQLite's `?n`.
-fn sqlite_sql(sql: &str) -> String {
-    sql.replace('$', "?")
 }
 
 const COLUMNS: &str = "sink, notification_id, tenant_id, booking_id, kind, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at, log_tx, log_index";
@@ -206,114 +154,60 @@ fn position_of(tx: i64, index: i64) -> Position {
     )
 }
 
-fn pg_delivery(row: &PgRow) -> Result<Delivery, NotifyError> {
+fn delivery(row: &DbRow) -> Result<Delivery, NotifyError> {
     Ok(Delivery {
-        sink: row.try_get("sink")?,
-        notification_id: row.try_get("notification_id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        booking_id: row.try_get("booking_id")?,
-        kind: kind_of(&row.try_get::<String, _>("kind")?)?,
-        payload: row.try_get("payload")?,
-        status: status_of(&row.try_get::<String, _>("status")?)?,
-        attempts: u32::try_from(row.try_get::<i32, _>("attempts")?).unwrap_or(0),
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        last_error: row.try_get("last_error")?,
-        created_at: row.try_get("created_at")?,
-        delivered_at: row.try_get("delivered_at")?,
-        position: position_of(row.try_get("log_tx")?, row.try_get("log_index")?),
-    })
-}
-
-fn parse_at(what: &str, at: &str) -> Result<DateTime<Utc>, NotifyError> {
-    DateTime::parse_from_rfc3339(at)
-        .map(|t| t.to_utc())
-        .map_err(|e| corrupt(what, e))
-}
-
-fn sqlite_delivery(row: &SqliteRow) -> Result<Delivery, NotifyError> {
-    let payload: String = row.try_get("payload")?;
-    let delivered_at: Option<String> = row.try_get("delivered_at")?;
-    let next_attempt_at: String = row.try_get("next_attempt_at")?;
-    let created_at: String = row.try_get("created_at")?;
-    Ok(Delivery {
-        sink: row.try_get("sink")?,
-        notification_id: row.try_get("notification_id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        booking_id: row.try_get("booking_id")?,
-        kind: kind_of(&row.try_get::<String, _>("kind")?)?,
-        payload: serde_json::from_str(&payload).map_err(|e| corrupt("payload", e))?,
-        status: status_of(&row.try_get::<String, _>("status")?)?,
-        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
-        next_attempt_at: parse_at("next_attempt_at", &next_attempt_at)?,
-        last_error: row.try_get("last_error")?,
-        created_at: parse_at("created_at", &created_at)?,
-        delivered_at: delivered_at
-            .as_deref()
-            .map(|t| parse_at("delivered_at", t))
-            .transpose()?,
-        position: position_of(row.try_get("log_tx")?, row.try_get("log_index")?),
+        sink: row.get("sink")?,
+        notification_id: row.get("notification_id")?,
+        tenant_id: row.get("tenant_id")?,
+        booking_id: row.get("booking_id")?,
+        kind: kind_of(&row.get::<String>("kind")?)?,
+        payload: row.json("payload")?,
+        status: status_of(&row.get::<String>("status")?)?,
+        attempts: u32::try_from(row.integer("attempts")?).unwrap_or(0),
+        next_attempt_at: row.instant("next_attempt_at")?,
+        last_error: row.get("last_error")?,
+        created_at: row.instant("created_at")?,
+        delivered_at: row.optional_instant("delivered_at")?,
+        position: position_of(row.get("log_tx")?, row.get("log_index")?),
     })
 }
 
 /// The outbox's tables.
 #[derive(Clone)]
 pub struct OutboxStore {
-    store: EventStore,
+    db: Db,
 }
 
 impl OutboxStore {
     /// The tables of `store`'s database.
     pub fn new(store: &EventStore) -> Self {
         Self {
-            store: store.clone(),
+            db: store.db().clone(),
         }
     }
 
     async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64, NotifyError> {
-        if let Some(pool) = self.store.pg_pool() {
-            Ok(pg_query(sql, args).execute(pool).await?.rows_affected())
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            let sql = sqlite_sql(sql);
-            Ok(sqlite_query(&sql, args)
-                .execute(pool)
-                .await?
-                .rows_affected())
-        } else {
-            Ok(0)
-        }
+        Ok(self.db.execute(sql, args).await?)
     }
 
     async fn deliveries(&self, sql: &str, args: &[Arg]) -> Result<Vec<Delivery>, NotifyError> {
-        if let Some(pool) = self.store.pg_pool() {
-            pg_query(sql, args)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(pg_delivery)
-                .collect()
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            let sql = sqlite_sql(sql);
-            sqlite_query(&sql, args)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(sqlite_delivery)
-                .collect()
-        } else {
-            Ok(Vec::new())
-        }
+        self.db
+            .fetch_all(sql, args)
+            .await?
+            .iter()
+            .map(delivery)
+            .collect()
     }
 
     /// Every sink's cursor.
     pub async fn cursors(&self) -> Result<HashMap<String, Position>, NotifyError> {
-        let sql = "SELECT sink, log_tx, log_index FROM notification_cursors";
-        let rows: Vec<(String, i64, i64)> = if let Some(pool) = self.store.pg_pool() {
-            sqlx::query_as(sql).fetch_all(pool).await?
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query_as(sql).fetch_all(pool).await?
-        } else {
-            Vec::new()
-        };
+        let rows: Vec<(String, i64, i64)> = self
+            .db
+            .fetch_all_as(
+                "SELECT sink, log_tx, log_index FROM notification_cursors",
+                &[],
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .map(|(sink, tx, index)| (sink, position_of(tx, index)))
@@ -403,39 +297,18 @@ impl OutboxStore {
             return Ok(0);
         }
         let mut inserted = 0;
-        if let Some(pool) = self.store.pg_pool() {
-            let mut conn = pool.acquire().await?;
-            let mut tx = conn.begin().await?;
-            for (sql, args, guard) in &statements {
-                let n = pg_query(sql, args).execute(&mut *tx).await?.rows_affected();
-                if *guard && n != 1 {
-                    tx.rollback().await?;
-                    return Err(NotifyError::CursorMoved);
-                }
-                if !*guard {
-                    inserted += n;
-                }
+        let mut tx = self.db.begin().await?;
+        for (sql, args, guard) in &statements {
+            let n = tx.execute(*sql, args).await?;
+            if *guard && n != 1 {
+                tx.rollback().await?;
+                return Err(NotifyError::CursorMoved);
             }
-            tx.commit().await?;
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            let mut conn = pool.acquire().await?;
-            let mut tx = conn.begin().await?;
-            for (sql, args, guard) in &statements {
-                let sql = sqlite_sql(sql);
-                let n = sqlite_query(&sql, args)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if *guard && n != 1 {
-                    tx.rollback().await?;
-                    return Err(NotifyError::CursorMoved);
-                }
-                if !*guard {
-                    inserted += n;
-                }
+            if !*guard {
+                inserted += n;
             }
-            tx.commit().await?;
         }
+        tx.commit().await?;
         Ok(inserted)
     }
 
@@ -654,11 +527,5 @@ impl OutboxStore {
             }
         }
         Ok(retried)
-    }
-}
-
-impl From<sqlx::Error> for NotifyError {
-    fn from(e: sqlx::Error) -> Self {
-        NotifyError::Store(EventStoreError::Database(e))
     }
 }

@@ -8,8 +8,8 @@
 //! processing crashed) is taken over by the next delivery; that is safe because the step it
 //! runs is idempotent by payment reference.
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use holdfast_eventstore::EventStore;
+use chrono::{DateTime, Duration, Utc};
+use holdfast_eventstore::{Db, DbRow, EventStore, EventStoreError};
 
 use crate::error::{EngineError, ErrorCode};
 
@@ -80,10 +80,13 @@ pub struct ReplayRow {
 /// The `payment_webhook_events` table on the event store's database.
 #[derive(Clone)]
 pub struct ReplayStore {
-    store: EventStore,
+    db: Db,
 }
 
-fn db_error(e: sqlx::Error) -> EngineError {
+fn db_error(e: EventStoreError) -> EngineError {
+    if let EventStoreError::Malformed { .. } = e {
+        return EngineError::internal(e);
+    }
     tracing::warn!(error = %e, "webhook replay table unavailable");
     EngineError::new(
         ErrorCode::Unavailable,
@@ -91,45 +94,25 @@ fn db_error(e: sqlx::Error) -> EngineError {
     )
 }
 
-fn text(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+fn replay_row(row: &DbRow) -> Result<ReplayRow, EventStoreError> {
+    Ok(ReplayRow {
+        event_id: row.get("event_id")?,
+        event_type: row.get("event_type")?,
+        booking_id: row.get("booking_id")?,
+        outcome: row
+            .get::<Option<String>>("outcome")?
+            .as_deref()
+            .and_then(Outcome::parse),
+        code: row.get("code")?,
+        received_at: row.instant("received_at")?,
+    })
 }
-
-fn parse_text(at: &str) -> Result<DateTime<Utc>, EngineError> {
-    DateTime::parse_from_rfc3339(at)
-        .map(|t| t.to_utc())
-        .map_err(EngineError::internal)
-}
-
-type Raw = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-type PgRaw = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    DateTime<Utc>,
-);
-type SqliteRaw = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
 
 impl ReplayStore {
     /// The table of `store`'s database.
     pub fn new(store: &EventStore) -> Self {
         Self {
-            store: store.clone(),
+            db: store.db().clone(),
         }
     }
 
@@ -173,35 +156,20 @@ impl ReplayStore {
         booking_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, EngineError> {
-        let inserted = if let Some(pool) = self.store.pg_pool() {
-            sqlx::query(
+        let inserted = self
+            .db
+            .execute(
                 "INSERT INTO payment_webhook_events (event_id, event_type, booking_id, received_at)
                  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                &[
+                    event_id.into(),
+                    event_type.into(),
+                    booking_id.into(),
+                    now.into(),
+                ],
             )
-            .bind(event_id)
-            .bind(event_type)
-            .bind(booking_id)
-            .bind(now)
-            .execute(pool)
             .await
-            .map_err(db_error)?
-            .rows_affected()
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query(
-                "INSERT INTO payment_webhook_events (event_id, event_type, booking_id, received_at)
-                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-            )
-            .bind(event_id)
-            .bind(event_type)
-            .bind(booking_id)
-            .bind(text(now))
-            .execute(pool)
-            .await
-            .map_err(db_error)?
-            .rows_affected()
-        } else {
-            0
-        };
+            .map_err(db_error)?;
         Ok(inserted == 1)
     }
 
@@ -211,33 +179,15 @@ impl ReplayStore {
         was: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, EngineError> {
-        let updated = if let Some(pool) = self.store.pg_pool() {
-            sqlx::query(
+        let updated = self
+            .db
+            .execute(
                 "UPDATE payment_webhook_events SET received_at = $3
                   WHERE event_id = $1 AND outcome IS NULL AND received_at = $2",
+                &[event_id.into(), was.into(), now.into()],
             )
-            .bind(event_id)
-            .bind(was)
-            .bind(now)
-            .execute(pool)
             .await
-            .map_err(db_error)?
-            .rows_affected()
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query(
-                "UPDATE payment_webhook_events SET received_at = ?3
-                  WHERE event_id = ?1 AND outcome IS NULL AND received_at = ?2",
-            )
-            .bind(event_id)
-            .bind(text(was))
-            .bind(text(now))
-            .execute(pool)
-            .await
-            .map_err(db_error)?
-            .rows_affected()
-        } else {
-            0
-        };
+            .map_err(db_error)?;
         Ok(updated == 1)
     }
 
@@ -248,88 +198,38 @@ impl ReplayStore {
         outcome: Outcome,
         code: Option<&str>,
     ) -> Result<(), EngineError> {
-        if let Some(pool) = self.store.pg_pool() {
-            sqlx::query(
+        self.db
+            .execute(
                 "UPDATE payment_webhook_events SET outcome = $2, code = $3 WHERE event_id = $1",
+                &[event_id.into(), outcome.as_str().into(), code.into()],
             )
-            .bind(event_id)
-            .bind(outcome.as_str())
-            .bind(code)
-            .execute(pool)
             .await
             .map_err(db_error)?;
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query(
-                "UPDATE payment_webhook_events SET outcome = ?2, code = ?3 WHERE event_id = ?1",
-            )
-            .bind(event_id)
-            .bind(outcome.as_str())
-            .bind(code)
-            .execute(pool)
-            .await
-            .map_err(db_error)?;
-        }
         Ok(())
     }
 
     /// Forgets a delivery that failed transiently (the provider's retry processes it again).
     pub async fn abandon(&self, event_id: &str) -> Result<(), EngineError> {
-        if let Some(pool) = self.store.pg_pool() {
-            sqlx::query(
+        self.db
+            .execute(
                 "DELETE FROM payment_webhook_events WHERE event_id = $1 AND outcome IS NULL",
+                &[event_id.into()],
             )
-            .bind(event_id)
-            .execute(pool)
             .await
             .map_err(db_error)?;
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            sqlx::query(
-                "DELETE FROM payment_webhook_events WHERE event_id = ?1 AND outcome IS NULL",
-            )
-            .bind(event_id)
-            .execute(pool)
-            .await
-            .map_err(db_error)?;
-        }
         Ok(())
     }
 
     /// The stored row of `event_id`.
     pub async fn get(&self, event_id: &str) -> Result<Option<ReplayRow>, EngineError> {
-        const COLUMNS: &str = "event_id, event_type, booking_id, outcome, code, received_at";
-        let raw: Option<(Raw, DateTime<Utc>)> = if let Some(pool) = self.store.pg_pool() {
-            sqlx::query_as::<_, PgRaw>(&format!(
-                "SELECT {COLUMNS} FROM payment_webhook_events WHERE event_id = $1"
-            ))
-            .bind(event_id)
-            .fetch_optional(pool)
+        self.db
+            .fetch_optional(
+                "SELECT event_id, event_type, booking_id, outcome, code, received_at
+                   FROM payment_webhook_events WHERE event_id = $1",
+                &[event_id.into()],
+            )
             .await
-            .map_err(db_error)?
-            .map(|(a, b, c, d, e, at)| ((a, b, c, d, e), at))
-        } else if let Some(pool) = self.store.sqlite_pool() {
-            match sqlx::query_as::<_, SqliteRaw>(&format!(
-                "SELECT {COLUMNS} FROM payment_webhook_events WHERE event_id = ?1"
-            ))
-            .bind(event_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(db_error)?
-            {
-                Some((a, b, c, d, e, at)) => Some(((a, b, c, d, e), parse_text(&at)?)),
-                None => None,
-            }
-        } else {
-            None
-        };
-        Ok(raw.map(
-            |((event_id, event_type, booking_id, outcome, code), received_at)| ReplayRow {
-                outcome: outcome.as_deref().and_then(Outcome::parse),
-                event_id,
-                event_type,
-                booking_id,
-                code,
-                received_at,
-            },
-        ))
+            .and_then(|row| row.as_ref().map(replay_row).transpose())
+            .map_err(db_error)
     }
 }
