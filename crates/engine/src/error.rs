@@ -50,6 +50,30 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code.
+    pub const ALL: [ErrorCode; 15] = [
+        ErrorCode::InvalidInput,
+        ErrorCode::NotFound,
+        ErrorCode::Forbidden,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Conflict,
+        ErrorCode::SoldOut,
+        ErrorCode::SlotUnavailable,
+        ErrorCode::PolicyViolation,
+        ErrorCode::CouponRejected,
+        ErrorCode::PaymentRejected,
+        ErrorCode::AlreadyExists,
+        ErrorCode::InvalidState,
+        ErrorCode::Unavailable,
+        ErrorCode::Timeout,
+        ErrorCode::Internal,
+    ];
+
+    /// The code of a wire form (`SOLD_OUT`), if it is one.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
     /// The wire form, e.g. `SOLD_OUT`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -313,6 +337,18 @@ mod tests {
                 .into();
         assert_eq!(e.code, ErrorCode::Unavailable);
         assert!(!e.message.contains("10.0.0.7") && e.code.retryable());
+    }
+
+    #[test]
+    fn every_code_reads_back_from_its_wire_form() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        let mut names: Vec<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+        assert_eq!(ErrorCode::parse("sold_out"), None);
     }
 
     #[test]

@@ -169,35 +169,12 @@ impl Outcome {
                 message,
                 rule,
             } => Err(EngineError {
-                code: code_from_str(&code).ok_or_else(|| EngineError::internal(&code))?,
+                code: ErrorCode::parse(&code).ok_or_else(|| EngineError::internal(&code))?,
                 message,
                 rule,
             }),
         }
     }
-}
-
-fn code_from_str(code: &str) -> Option<ErrorCode> {
-    use ErrorCode::*;
-    [
-        InvalidInput,
-        NotFound,
-        Forbidden,
-        Unauthenticated,
-        Conflict,
-        SoldOut,
-        SlotUnavailable,
-        PolicyViolation,
-        CouponRejected,
-        PaymentRejected,
-        AlreadyExists,
-        InvalidState,
-        Unavailable,
-        Timeout,
-        Internal,
-    ]
-    .into_iter()
-    .find(|c| c.as_str() == code)
 }
 
 /// Whether an error is an answer to store (a broken rule, bad input, a refusal), rather than a
