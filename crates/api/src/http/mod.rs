@@ -45,28 +45,28 @@
 //!
 //! [GraphQL-over-HTTP]: https://graphql.github.io/graphql-over-http/draft/
 
-use std::cmp::Reverse;
-use std::sync::Arc;
-
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::Positioned;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
 };
-use async_graphql::{Data, Extensions, ServerError, Variables};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use async_graphql::{Extensions, ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::auth::{Authenticator, Principal};
 use crate::error::{ApiError, ErrorCode};
 use crate::schema::AppSchema;
 use crate::state::AppState;
+
+mod negotiate;
+mod ws;
+
+pub use negotiate::{MediaType, negotiate};
+pub use ws::graphql_ws;
 
 /// The state of the GraphQL routes.
 #[derive(Clone)]
@@ -101,106 +101,6 @@ pub async fn graphql_get(
         }
     });
     serve(&state, &headers, request).await
-}
-
-/// The media types `/graphql` answers in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MediaType {
-    /// `application/json`: what legacy clients understand; for request errors its status is
-    /// 200 (the body says what went wrong).
-    Json,
-    /// `application/graphql-response+json`: the spec's own; its status tells request errors
-    /// (4xx) from executed operations (200).
-    GraphqlResponse,
-}
-
-impl MediaType {
-    /// Every type, in the server's order of preference (for `*/*` and ties).
-    const PREFERENCE: [MediaType; 2] = [MediaType::Json, MediaType::GraphqlResponse];
-
-    fn essence(self) -> &'static str {
-        match self {
-            MediaType::Json => "application/json",
-            MediaType::GraphqlResponse => "application/graphql-response+json",
-        }
-    }
-
-    fn content_type(self) -> HeaderValue {
-        HeaderValue::from_static(match self {
-            MediaType::Json => "application/json; charset=utf-8",
-            MediaType::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
-        })
-    }
-}
-
-/// The media type to answer in, from the `Accept` header(s) (RFC 9110 §12.5.1), or `None`
-/// when the client accepts neither (406). Each type gets the q-value of the most specific
-/// range that covers it (`type/subtype` over `type/*` over `*/*`; q=0: not acceptable); the
-/// highest q wins; on a tie, a type the client names outright beats one a wildcard covers, then
-/// the one it lists first, then `application/json`. No `Accept` (or none that parses): JSON.
-pub fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
-    let ranges: Vec<(String, u16)> = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(media_range)
-        .collect();
-    if ranges.is_empty() {
-        return Some(MediaType::Json);
-    }
-    MediaType::PREFERENCE
-        .into_iter()
-        .enumerate()
-        .filter_map(|(preference, media)| {
-            let (specificity, position, q) = ranges
-                .iter()
-                .enumerate()
-                .filter_map(|(position, (range, q))| {
-                    covers(range, media).map(|s| (s, position, *q))
-                })
-                .max_by_key(|&(specificity, position, _)| (specificity, Reverse(position)))?;
-            (q > 0).then_some((
-                media,
-                (q, specificity, Reverse(position), Reverse(preference)),
-            ))
-        })
-        .max_by_key(|&(_, rank)| rank)
-        .map(|(media, _)| media)
-}
-
-/// One element of `Accept`: its range, lowercased, and its q-value in thousandths (1000 when
-/// absent); `None` if it is not `type/subtype` or its q-value is not one.
-fn media_range(text: &str) -> Option<(String, u16)> {
-    let mut parts = text.split(';');
-    let range = parts.next()?.trim().to_ascii_lowercase();
-    if !range.contains('/') {
-        return None;
-    }
-    let mut q = 1000;
-    for parameter in parts {
-        if let Some((name, value)) = parameter.split_once('=')
-            && name.trim().eq_ignore_ascii_case("q")
-        {
-            let value: f32 = value.trim().parse().ok()?;
-            q = (0.0..=1.0)
-                .contains(&value)
-                .then(|| (value * 1000.0).round() as u16)?;
-        }
-    }
-    Some((range, q))
-}
-
-/// How specifically `range` covers `media`: 2 by name, 1 as `type/*`, 0 as `*/*`.
-fn covers(range: &str, media: MediaType) -> Option<u8> {
-    let essence = media.essence();
-    let (kind, _) = essence.split_once('/')?;
-    match range.split_once('/')? {
-        _ if range == essence => Some(2),
-        (k, "*") if k == kind => Some(1),
-        ("*", "*") => Some(0),
-        _ => None,
-    }
 }
 
 /// Why a request was refused before it reached the schema.
@@ -514,59 +414,6 @@ fn candidates<'d>(
     }
 }
 
-/// `GET /graphql/ws`: subscriptions (graphql-ws and graphql-transport-ws).
-pub async fn graphql_ws(
-    State(state): State<GraphqlState>,
-    protocol: GraphQLProtocol,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let auth = state.app.auth.clone();
-    let schema = state.schema.clone();
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| connection_init(auth, payload))
-                .serve()
-        })
-}
-
-/// Authenticates a WebSocket connection from its `connection_init` payload; the principal
-/// becomes connection data, which every subscription on it reads.
-async fn connection_init(auth: Arc<Authenticator>, payload: Value) -> async_graphql::Result<Data> {
-    let principal = principal_of_init(&auth, &payload).map_err(async_graphql::Error::from)?;
-    let mut data = Data::default();
-    data.insert(principal);
-    Ok(data)
-}
-
-/// The principal a `connection_init` payload names (anonymous when it carries no token).
-pub fn principal_of_init(auth: &Authenticator, payload: &Value) -> Result<Principal, ApiError> {
-    let field = |v: &Value, name: &str| v.get(name).cloned();
-    let found = ["Authorization", "authorization"]
-        .into_iter()
-        .find_map(|name| {
-            field(payload, name).or_else(|| payload.get("headers").and_then(|h| field(h, name)))
-        })
-        .map(|v| (v, true))
-        .or_else(|| field(payload, "token").map(|v| (v, false)));
-    let Some((value, is_header)) = found else {
-        return Ok(Principal::Anonymous);
-    };
-    let text = value.as_str().ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::Unauthenticated,
-            "the connection_init token must be a string",
-        )
-    })?;
-    let result = if is_header || text.starts_with("Bearer ") || text.starts_with("bearer ") {
-        auth.authenticate(Some(text))
-    } else {
-        auth.verify(text)
-    };
-    result.map_err(ApiError::from)
-}
-
 /// `GET /`: GraphiQL.
 pub async fn graphiql() -> impl IntoResponse {
     Html(
@@ -579,57 +426,7 @@ pub async fn graphiql() -> impl IntoResponse {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-    use crate::auth::{AuthConfig, Role, Secret, TokenIssuer};
-
-    const SECRET: &str = "an-http-test-secret-0123456789";
-
-    fn auth() -> Authenticator {
-        Authenticator::new(&AuthConfig::Hs256(Secret::new(SECRET))).unwrap()
-    }
-
-    fn admin_token() -> String {
-        TokenIssuer::hs256(&Secret::new(SECRET))
-            .mint(Role::Admin, "root", None, chrono::Duration::minutes(5))
-            .unwrap()
-    }
-
-    #[test]
-    fn the_init_payload_carries_the_token_in_any_of_the_usual_places() {
-        let token = admin_token();
-        let admin = Principal::Admin { sub: "root".into() };
-        for payload in [
-            json!({"Authorization": format!("Bearer {token}")}),
-            json!({"authorization": format!("Bearer {token}")}),
-            json!({"headers": {"Authorization": format!("Bearer {token}")}}),
-            json!({"token": token}),
-            json!({"token": format!("Bearer {token}")}),
-        ] {
-            assert_eq!(
-                principal_of_init(&auth(), &payload),
-                Ok(admin.clone()),
-                "{payload}"
-            );
-        }
-        assert_eq!(
-            principal_of_init(&auth(), &json!({})),
-            Ok(Principal::Anonymous)
-        );
-        assert_eq!(
-            principal_of_init(&auth(), &Value::Null),
-            Ok(Principal::Anonymous)
-        );
-        for bad in [
-            json!({"Authorization": token}),
-            json!({"token": "nope"}),
-            json!({"token": 7}),
-        ] {
-            let refused = principal_of_init(&auth(), &bad).unwrap_err();
-            assert_eq!(refused.code, ErrorCode::Unauthenticated, "{bad}");
-        }
-    }
 
     #[test]
     fn only_a_selected_mutation_counts_as_one() {
