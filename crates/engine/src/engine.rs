@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::commands::Commands;
 use crate::feed::ChangeFeed;
 use crate::fixtures::{FixtureError, FixtureSet};
-use crate::notify::{NotifyError, Outbox, OutboxHandle, OutboxOptions, Sink};
+use crate::notify::{Outbox, OutboxHandle, OutboxOptions, Sink};
 use crate::payments::PaymentsWebhook;
 use crate::read_models::AliasCache;
 use crate::read_side::{ReadSide, ReadSideSettings};
@@ -83,9 +83,6 @@ pub enum StartError {
     /// The demo fixtures could not be loaded.
     #[error("demo fixtures: {0}")]
     Fixtures(#[from] FixtureError),
-    /// The outbox could not be configured.
-    #[error("notifications: {0}")]
-    Outbox(#[from] NotifyError),
 }
 
 /// The parts running in this process, stopped by [`Engine::stop`].
@@ -130,7 +127,8 @@ impl Engine {
         {
             let set = FixtureSet::embedded()?;
             let today = settings.services.clock.now().date_naive();
-            let report = crate::fixtures::load::load_set(&store, &set, today).await?;
+            let report =
+                crate::fixtures::load::load_set(&store, &set, today, &settings.services).await?;
             tracing::info!(
                 groups = report.loaded.len(),
                 "loaded the demo fixtures into the empty event store"

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
+use holdfast_domain::services::DomainServices;
 use holdfast_engine::fixtures::FixtureSet;
 use holdfast_engine::fixtures::load::load_set;
 
@@ -56,7 +57,7 @@ pub async fn run(args: FixturesArgs) -> anyhow::Result<()> {
             let store = args.store.open().await?;
             store.migrate().await?;
             let start = args.start.unwrap_or_else(|| Utc::now().date_naive());
-            let report = load_set(&store, &set, start).await?;
+            let report = load_set(&store, &set, start, &DomainServices::system()).await?;
             println!(
                 "fixtures: {} loaded, {} already present",
                 report.loaded.len(),

@@ -65,17 +65,30 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         payments_webhook: args.payments_webhook.settings()?,
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (pass another --listen / HOLDFAST_LISTEN)",
-                args.listen
-            )
-        })?;
-    let engine = Engine::start(settings).await?;
     metrics::install();
-    let address = listener.local_addr()?;
+    let engine = Engine::start(settings).await?;
+    // Listen only once the engine is up (a probe meanwhile is refused, not left hanging); a
+    // port that cannot be had stops the engine again.
+    let bound = async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} (pass another --listen / HOLDFAST_LISTEN)",
+                    args.listen
+                )
+            })?;
+        let address = listener.local_addr()?;
+        anyhow::Ok((listener, address))
+    }
+    .await;
+    let (listener, address) = match bound {
+        Ok(bound) => bound,
+        Err(e) => {
+            engine.stop().await;
+            return Err(e);
+        }
+    };
     tracing::info!(%address, "serving");
     // The one line a script (or a test) waits for.
     let shutdown = shutdown_signal();
