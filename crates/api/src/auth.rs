@@ -66,6 +66,86 @@ pub enum AuthConfig {
     Rs256PublicKeyPem(String),
 }
 
+/// Why the token configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthSetupError {
+    /// Neither a secret nor a public key, and no embedded store to keep a development secret by.
+    #[error(
+        "no JWT verification key: set HOLDFAST_JWT_SECRET (--jwt-secret) or HOLDFAST_JWT_PUBLIC_KEY_FILE (--jwt-public-key-file)"
+    )]
+    NoKey,
+    /// A file could not be read or written.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// What was being done (`read the JWT public key`, `write the development secret`, …).
+        action: &'static str,
+        /// The file or folder.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Where the embedded default keeps its development signing secret: beside its SQLite
+/// database (`None` for any other store).
+pub fn dev_secret_path(database_url: &str) -> Option<std::path::PathBuf> {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    Some(
+        std::path::Path::new(path)
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("jwt-dev-secret"),
+    )
+}
+
+impl AuthConfig {
+    /// The token configuration of a process on `database_url`: an HS256 `secret`, else an
+    /// RS256 public key read from `public_key_file`, else — on the embedded default (SQLite)
+    /// only — a development secret kept beside the database, created on first use (so
+    /// `holdfast serve`, `holdfast token` and `holdfast-bench` share it). A Postgres
+    /// deployment must configure one.
+    pub fn resolve(
+        secret: Option<&str>,
+        public_key_file: Option<&std::path::Path>,
+        database_url: &str,
+    ) -> Result<Self, AuthSetupError> {
+        let io = |action, path: &std::path::Path| {
+            let path = path.display().to_string();
+            move |source| AuthSetupError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        if let Some(secret) = secret {
+            return Ok(AuthConfig::Hs256(Secret::new(secret.as_bytes())));
+        }
+        if let Some(file) = public_key_file {
+            let pem = std::fs::read_to_string(file).map_err(io("read the JWT public key", file))?;
+            return Ok(AuthConfig::Rs256PublicKeyPem(pem));
+        }
+        let path = dev_secret_path(database_url).ok_or(AuthSetupError::NoKey)?;
+        if !path.exists() {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+            }
+            let secret = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            std::fs::write(&path, secret).map_err(io("write the development secret", &path))?;
+            tracing::warn!(path = %path.display(), "generated a development JWT secret (set HOLDFAST_JWT_SECRET in production)");
+        }
+        let secret =
+            std::fs::read_to_string(&path).map_err(io("read the development secret", &path))?;
+        Ok(AuthConfig::Hs256(Secret::new(secret.trim().as_bytes())))
+    }
+}
+
 /// A key that could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid JWT key: {0}")]
@@ -316,6 +396,41 @@ mod tests {
             a.verify(&mint(Role::Operator, "op", None, 60)),
             Err(AuthError::InvalidClaims(_))
         ));
+    }
+
+    #[test]
+    fn the_development_secret_lives_beside_the_sqlite_database_and_is_made_once() {
+        use std::path::PathBuf;
+        assert_eq!(
+            dev_secret_path("sqlite://data/holdfast.db"),
+            Some(PathBuf::from("data/jwt-dev-secret"))
+        );
+        assert_eq!(
+            dev_secret_path("sqlite:/tmp/x/h.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/x/jwt-dev-secret"))
+        );
+        assert_eq!(dev_secret_path("postgres://u@h/db"), None);
+        assert!(matches!(
+            AuthConfig::resolve(None, None, "postgres://u@h/db"),
+            Err(AuthSetupError::NoKey)
+        ));
+        let dir = std::env::temp_dir().join(format!("holdfast-auth-{}", ulid::Ulid::new()));
+        let url = format!("sqlite://{}/events.db", dir.display());
+        let secret = |c: AuthConfig| match c {
+            AuthConfig::Hs256(s) => s.expose().to_vec(),
+            other => panic!("not HS256: {other:?}"),
+        };
+        let first = secret(AuthConfig::resolve(None, None, &url).unwrap());
+        assert_eq!(first.len(), 64);
+        assert_eq!(
+            secret(AuthConfig::resolve(None, None, &url).unwrap()),
+            first
+        );
+        assert_eq!(
+            secret(AuthConfig::resolve(Some("given-secret-0123456"), None, &url).unwrap()),
+            b"given-secret-0123456"
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

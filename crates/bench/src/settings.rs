@@ -3,11 +3,11 @@
 //! bench: where the events are ([`StoreArgs`]), where the read models are ([`ReadSideArgs`]),
 //! and the server's token secret ([`AuthArgs`]) — the bench mints its own tokens.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use holdfast_api::auth::AuthConfig;
-use holdfast_engine::{ReadSide, ReadSideSettings, Secret};
+use holdfast_engine::{ReadSide, ReadSideSettings};
 use holdfast_eventstore::{EventStore, EventStoreError};
 use holdfast_projections::store::dynamo::DynamoSettings;
 
@@ -88,74 +88,16 @@ pub struct AuthArgs {
     pub jwt_public_key_file: Option<PathBuf>,
 }
 
-/// Where the embedded default keeps its development signing secret (as `holdfast` does: next
-/// to its SQLite database).
-pub fn dev_secret_path(database_url: &str) -> Option<PathBuf> {
-    let path = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))?;
-    let path = path.split('?').next().unwrap_or(path);
-    Some(
-        Path::new(path)
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("jwt-dev-secret"),
-    )
-}
-
 impl AuthArgs {
     /// The server's token configuration. With no setting, the embedded default's development
     /// secret beside its database (created on first use, exactly as `holdfast serve` and
     /// `holdfast token` do, so whichever runs first makes the one the others read).
     pub fn config(&self, store: &StoreArgs) -> Result<AuthConfig, BenchError> {
-        if let Some(secret) = &self.jwt_secret {
-            return Ok(AuthConfig::Hs256(Secret::new(secret.as_bytes())));
-        }
-        if let Some(file) = &self.jwt_public_key_file {
-            let pem = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read the JWT public key {}", file.display()))?;
-            return Ok(AuthConfig::Rs256PublicKeyPem(pem));
-        }
-        let Some(path) = dev_secret_path(&store.database_url) else {
-            return Err(BenchError::failed(
-                "no JWT verification key: set HOLDFAST_JWT_SECRET (--jwt-secret) or HOLDFAST_JWT_PUBLIC_KEY_FILE (--jwt-public-key-file)",
-            ));
-        };
-        if !path.exists() {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            let secret = format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            );
-            std::fs::write(&path, secret).with_context(|| {
-                format!("cannot write the development secret {}", path.display())
-            })?;
-            tracing::warn!(path = %path.display(), "generated a development JWT secret (set HOLDFAST_JWT_SECRET in production)");
-        }
-        let secret = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read the development secret {}", path.display()))?;
-        Ok(AuthConfig::Hs256(Secret::new(secret.trim().as_bytes())))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_development_secret_lives_beside_the_sqlite_database() {
-        assert_eq!(
-            dev_secret_path("sqlite://data/holdfast.db"),
-            Some(PathBuf::from("data/jwt-dev-secret"))
-        );
-        assert_eq!(
-            dev_secret_path("sqlite:/tmp/x/h.db?mode=rwc"),
-            Some(PathBuf::from("/tmp/x/jwt-dev-secret"))
-        );
-        assert_eq!(dev_secret_path("postgres://u@h/db"), None);
+        AuthConfig::resolve(
+            self.jwt_secret.as_deref(),
+            self.jwt_public_key_file.as_deref(),
+            &store.database_url,
+        )
+        .map_err(|e| BenchError::failed(e.to_string()))
     }
 }

@@ -1,7 +1,7 @@
 //! Settings shared by several subcommands. Each comes from a flag or its `HOLDFAST_*`
 //! environment variable, else a default that runs the embedded store.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -102,56 +102,16 @@ pub struct AuthArgs {
     pub jwt_public_key_file: Option<PathBuf>,
 }
 
-/// Where the embedded default keeps its development signing secret.
-pub fn dev_secret_path(database_url: &str) -> Option<PathBuf> {
-    let path = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))?;
-    let path = path.split('?').next().unwrap_or(path);
-    Some(
-        Path::new(path)
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("jwt-dev-secret"),
-    )
-}
-
 impl AuthArgs {
     /// The configured authenticator. With no setting, the embedded default (SQLite) uses a
     /// development secret kept beside its database (created on first use; `holdfast token`
     /// reads it too); a Postgres deployment must configure one.
     pub fn config(&self, store: &StoreArgs) -> anyhow::Result<AuthConfig> {
-        if let Some(secret) = &self.jwt_secret {
-            return Ok(AuthConfig::Hs256(Secret::new(secret.as_bytes())));
-        }
-        if let Some(file) = &self.jwt_public_key_file {
-            let pem = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read the JWT public key {}", file.display()))?;
-            return Ok(AuthConfig::Rs256PublicKeyPem(pem));
-        }
-        let Some(path) = dev_secret_path(&store.database_url) else {
-            bail!(
-                "no JWT verification key: set HOLDFAST_JWT_SECRET (--jwt-secret) or HOLDFAST_JWT_PUBLIC_KEY_FILE (--jwt-public-key-file)"
-            );
-        };
-        if !path.exists() {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            let secret = format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            );
-            std::fs::write(&path, secret).with_context(|| {
-                format!("cannot write the development secret {}", path.display())
-            })?;
-            tracing::warn!(path = %path.display(), "generated a development JWT secret (set HOLDFAST_JWT_SECRET in production)");
-        }
-        let secret = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read the development secret {}", path.display()))?;
-        Ok(AuthConfig::Hs256(Secret::new(secret.trim().as_bytes())))
+        Ok(AuthConfig::resolve(
+            self.jwt_secret.as_deref(),
+            self.jwt_public_key_file.as_deref(),
+            &store.database_url,
+        )?)
     }
 
     /// The authenticator for [`Self::config`].
