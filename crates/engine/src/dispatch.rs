@@ -29,7 +29,9 @@ use std::time::{Duration, Instant};
 use cqrs_es::persist::{PersistedEventRepository, PersistedEventStore, SerializedEvent};
 use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventStore as _};
 use holdfast_domain::Decide;
-use holdfast_eventstore::{AppendError, EventStore, Position, SnapshotUpdate};
+use holdfast_eventstore::{
+    Commit, CommitError, EventStore, Position, RequestRecord, SnapshotUpdate, StreamAppend,
+};
 use lru::LruCache;
 use tokio::sync::oneshot;
 
@@ -87,6 +89,10 @@ pub enum DispatchError<E: std::error::Error> {
         /// Attempts made.
         attempts: u32,
     },
+    /// The request record attached to the command found its idempotency key taken: the request
+    /// ran before. Nothing of the command was written; read the stored answer.
+    #[error("the request's idempotency key is taken: it ran before")]
+    KeyTaken,
     /// The event store did not answer.
     #[error("the event store is unavailable: {0}")]
     Unavailable(String),
@@ -99,7 +105,7 @@ impl<E: std::error::Error> DispatchError<E> {
     /// The same failure for another command of the batch (rejections are per command).
     fn shared(&self) -> Option<Self> {
         match self {
-            Self::Rejected(_) => None,
+            Self::Rejected(_) | Self::KeyTaken => None,
             Self::Conflict { attempts } => Some(Self::Conflict {
                 attempts: *attempts,
             }),
@@ -120,11 +126,39 @@ pub struct Committed {
     pub attempts: u32,
 }
 
+/// What a command brings into its batch's transaction besides its own events.
+#[derive(Clone, Debug, Default)]
+pub struct Attached {
+    /// Events of other aggregates, each stream guarded by the sequence its writer loaded. If one
+    /// of them moved, the command is answered [`DispatchError::Conflict`] and the rest of the
+    /// batch commits without it.
+    pub streams: Vec<StreamAppend>,
+    /// The request's idempotency record (its answer included). If its key is taken, the command
+    /// is answered [`DispatchError::KeyTaken`] and the rest of the batch commits without it.
+    pub record: Option<RequestRecord>,
+}
+
+/// Decides what a command attaches, from its outcome on the aggregate: the state after it if it
+/// was accepted, its rejection otherwise. Called again whenever the batch is decided again.
+pub type Attach<A> =
+    Arc<dyn Fn(Result<&A, &<A as Aggregate>::Error>) -> Result<Attached, String> + Send + Sync>;
+
+/// A command's share of its batch's transaction (see [`Dispatcher::execute_attached`]).
+pub struct Attachment<A: Aggregate> {
+    /// Names of what the command attaches (other streams, its idempotency key): two commands
+    /// with a name in common never share a batch (the later one waits for the next).
+    pub tags: Vec<String>,
+    /// What it attaches.
+    pub attach: Attach<A>,
+}
+
 /// An aggregate's state as last seen, with where its stream was.
 struct Cached<A> {
     aggregate: A,
     sequence: usize,
     snapshot: Option<usize>,
+    /// When it was last known to be the stream's head (loaded, or committed on).
+    checked: Instant,
 }
 
 type Reply<A> = oneshot::Sender<Result<Committed, DispatchError<<A as Aggregate>::Error>>>;
@@ -132,6 +166,7 @@ type Reply<A> = oneshot::Sender<Result<Committed, DispatchError<<A as Aggregate>
 struct Pending<A: Aggregate> {
     command: A::Command,
     metadata: HashMap<String, String>,
+    attachment: Option<Attachment<A>>,
     queued: Instant,
     reply: Reply<A>,
 }
@@ -192,10 +227,34 @@ where
         command: A::Command,
         metadata: HashMap<String, String>,
     ) -> Result<Committed, DispatchError<A::Error>> {
+        self.submit(id, command, metadata, None).await
+    }
+
+    /// Like [`Dispatcher::execute`], and the command's batch commits what `attachment` decides
+    /// (other aggregates' events, the request's idempotency record) in the same transaction.
+    /// The answer's position is the latest of everything the command wrote.
+    pub async fn execute_attached(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: HashMap<String, String>,
+        attachment: Attachment<A>,
+    ) -> Result<Committed, DispatchError<A::Error>> {
+        self.submit(id, command, metadata, Some(attachment)).await
+    }
+
+    async fn submit(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: HashMap<String, String>,
+        attachment: Option<Attachment<A>>,
+    ) -> Result<Committed, DispatchError<A::Error>> {
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
             command,
             metadata,
+            attachment,
             queued: Instant::now(),
             reply,
         };
@@ -229,6 +288,59 @@ where
     pub async fn load(&self, id: &str) -> Result<A, DispatchError<A::Error>> {
         Ok(self.inner.load(id).await?.aggregate.clone())
     }
+
+    /// The state of aggregate `id` and its sequence: the cached one as it is when cached (no
+    /// read; it may be behind what other nodes wrote), else loaded. For decisions whose commit
+    /// is guarded by that sequence (an [`Attached`] stream), and for what never changes.
+    pub async fn cached(&self, id: &str) -> Result<(A, usize), DispatchError<A::Error>> {
+        let cached = self.inner.cached(id);
+        let entry = match cached {
+            Some(entry) => entry,
+            None => self.inner.load(id).await?,
+        };
+        Ok((entry.aggregate.clone(), entry.sequence))
+    }
+
+    /// The state of aggregate `id`: the cached one if it was known to be current less than
+    /// `max_age` ago (no read), else brought up to date ([`Dispatcher::load`]). For reads that
+    /// decide nothing on their own (the listing's policy and prices a placement reads): another
+    /// node's change shows here within `max_age`; this node's own changes at once.
+    pub async fn recent(&self, id: &str, max_age: Duration) -> Result<A, DispatchError<A::Error>> {
+        match self.inner.cached(id) {
+            Some(entry) if entry.checked.elapsed() < max_age => Ok(entry.aggregate.clone()),
+            _ => self.load(id).await,
+        }
+    }
+
+    /// The state of aggregate `id` and its sequence, without a read when it is not cached: the
+    /// cached state, or a new aggregate at sequence 0. Only for decisions whose commit is guarded
+    /// by that sequence (an [`Attached`] stream): if the guess was wrong, the commit conflicts.
+    pub fn assumed(&self, id: &str) -> (A, usize) {
+        match self.inner.cached(id) {
+            Some(entry) => (entry.aggregate.clone(), entry.sequence),
+            None => (A::default(), 0),
+        }
+    }
+
+    /// Caches `aggregate` at `sequence` (its state after a commit made elsewhere, such as an
+    /// [`Attached`] stream), unless a later state is cached.
+    pub fn remember(&self, id: &str, aggregate: A, sequence: usize) {
+        let snapshot = self.inner.cached(id).and_then(|c| c.snapshot);
+        self.inner.remember(
+            id,
+            Cached {
+                aggregate,
+                sequence,
+                snapshot,
+                checked: Instant::now(),
+            },
+        );
+    }
+
+    /// Drops the cached state of `id` (after a conflict on it).
+    pub fn forget(&self, id: &str) {
+        self.inner.forget(id);
+    }
 }
 
 /// Removes the queue of an id whose leader stops without draining it (a panic): the waiting
@@ -249,16 +361,61 @@ impl<A: Aggregate> Drop for LeaderGuard<'_, A> {
 
 /// What one batch attempt decided.
 struct Decided<A: Aggregate> {
-    /// Per command: the number of the batch's events up to and including its own, or its
-    /// rejection.
-    outcomes: Vec<Result<usize, A::Error>>,
+    /// Per command of the batch (`None` for one no longer in it): the number of the batch's
+    /// events up to and including its own, or its rejection.
+    outcomes: Vec<Option<Result<usize, A::Error>>>,
     events: Vec<SerializedEvent>,
+    /// What each command attaches (empty for none).
+    attached: Vec<Attached>,
     state: A,
     sequence: usize,
     snapshot: Option<SnapshotUpdate>,
     /// The snapshot number after the append.
     snapshot_number: Option<usize>,
 }
+
+/// The commit of a decided batch, and who owns each stream and record in it.
+struct Plan {
+    commit: Commit,
+    /// The command owning each stream (the aggregate's own stream: `None`).
+    stream_owner: Vec<Option<usize>>,
+    /// The command owning each record.
+    record_owner: Vec<usize>,
+}
+
+/// Takes the next batch off `queue`: up to `max` commands in arrival order, skipping (and
+/// leaving queued, in order) any whose attachment shares a tag with one already taken.
+fn take_batch<A: Aggregate>(queue: &mut Vec<Pending<A>>, max: usize) -> Vec<Pending<A>> {
+    let exclusive = queue
+        .iter()
+        .any(|p| p.attachment.as_ref().is_some_and(|a| !a.tags.is_empty()));
+    if !exclusive {
+        let n = queue.len().min(max);
+        return queue.drain(..n).collect();
+    }
+    let mut tags = std::collections::HashSet::new();
+    let mut batch = Vec::new();
+    let mut rest = Vec::new();
+    for pending in queue.drain(..) {
+        let free = batch.len() < max
+            && pending
+                .attachment
+                .as_ref()
+                .is_none_or(|a| a.tags.iter().all(|t| !tags.contains(t)));
+        if free {
+            if let Some(a) = &pending.attachment {
+                tags.extend(a.tags.iter().cloned());
+            }
+            batch.push(pending);
+        } else {
+            rest.push(pending);
+        }
+    }
+    *queue = rest;
+    batch
+}
+
+type Answer<A> = Result<Committed, DispatchError<<A as Aggregate>::Error>>;
 
 impl<A> Inner<A>
 where
@@ -283,8 +440,7 @@ where
                     queues.remove(&id);
                     break;
                 }
-                let n = queue.len().min(self.options.max_batch.max(1));
-                queue.drain(..n).collect()
+                take_batch(queue, self.options.max_batch.max(1))
             };
             self.run_batch(&id, batch).await;
         }
@@ -294,19 +450,29 @@ where
     async fn run_batch(&self, id: &str, batch: Vec<Pending<A>>) {
         metrics::histogram!("holdfast_command_batch_size", "aggregate" => A::TYPE)
             .record(batch.len() as f64);
+        // Commands answered before the batch commits (their key was taken, or a stream they
+        // attach moved) leave it; the rest are decided again without them.
+        let mut answers: Vec<Option<Answer<A>>> = batch.iter().map(|_| None).collect();
         let mut attempt = 0;
-        let result = loop {
+        loop {
             attempt += 1;
-            let decided = match self.decide(id, &batch).await {
+            let answered: Vec<bool> = answers.iter().map(Option::is_some).collect();
+            let decided = match self.decide(id, &batch, &answered).await {
                 Ok(d) => d,
-                Err(e) => break Err(e),
+                Err(e) => {
+                    fill(&mut answers, &e);
+                    break;
+                }
             };
-            match self
-                .store
-                .append::<A>(id, &decided.events, decided.snapshot.clone())
-                .await
-            {
-                Ok(positions) => {
+            let plan = match plan::<A>(id, &decided) {
+                Ok(plan) => plan,
+                Err(e) => {
+                    fill(&mut answers, &e);
+                    break;
+                }
+            };
+            match self.store.commit(&plan.commit).await {
+                Ok(committed) => {
                     if !decided.events.is_empty() {
                         self.remember(
                             id,
@@ -314,78 +480,112 @@ where
                                 sequence: decided.sequence,
                                 snapshot: decided.snapshot_number,
                                 aggregate: decided.state,
+                                checked: Instant::now(),
                             },
                         );
                     }
-                    break Ok((decided.outcomes, positions));
-                }
-                Err(AppendError::Conflict) => {
-                    self.forget(id);
-                    metrics::counter!("holdfast_command_conflicts_total", "aggregate" => A::TYPE)
-                        .increment(batch.len() as u64);
-                    if attempt >= self.options.retry.max_attempts {
-                        break Err(DispatchError::Conflict { attempts: attempt });
+                    let mut own = Vec::new();
+                    let mut attached: Vec<Option<Position>> =
+                        answers.iter().map(|_| None).collect();
+                    for (i, positions) in committed.positions.into_iter().enumerate() {
+                        match plan.stream_owner[i] {
+                            None => own = positions,
+                            Some(owner) => {
+                                attached[owner] = attached[owner].max(positions.last().copied());
+                            }
+                        }
                     }
-                    let cap = self
-                        .options
-                        .retry
-                        .max_backoff
-                        .min(Duration::from_millis(1 << attempt.min(10)));
-                    tokio::time::sleep(cap.mul_f64(fastrand::f64())).await;
+                    let mut head: Option<Option<Position>> = None;
+                    for (i, outcome) in decided.outcomes.into_iter().enumerate() {
+                        let Some(outcome) = outcome else { continue };
+                        let position = match &outcome {
+                            Ok(n) if *n > 0 => own.get(n - 1).copied(),
+                            _ => None,
+                        };
+                        let position = match position.max(attached[i]) {
+                            Some(p) => Some(p),
+                            None => {
+                                // Nothing written for this command: the aggregate's head before
+                                // the batch (looked up once).
+                                if head.is_none() {
+                                    head = Some(
+                                        self.store.last_position(A::TYPE, id).await.ok().flatten(),
+                                    );
+                                }
+                                head.flatten()
+                            }
+                        };
+                        answers[i] = Some(match outcome {
+                            Err(e) => Err(DispatchError::Rejected(e)),
+                            Ok(_) => Ok(Committed {
+                                position,
+                                attempts: attempt,
+                            }),
+                        });
+                    }
+                    break;
+                }
+                Err(CommitError::KeysTaken { records }) => {
+                    for r in records {
+                        answers[plan.record_owner[r]] = Some(Err(DispatchError::KeyTaken));
+                    }
+                }
+                Err(CommitError::Conflict { streams }) => {
+                    let mut own_moved = false;
+                    let mut answered_any = false;
+                    for s in streams {
+                        match plan.stream_owner.get(s).copied().flatten() {
+                            Some(owner) => {
+                                answers[owner] =
+                                    Some(Err(DispatchError::Conflict { attempts: attempt }));
+                                answered_any = true;
+                            }
+                            None => own_moved = true,
+                        }
+                    }
+                    if own_moved || !answered_any {
+                        self.forget(id);
+                        metrics::counter!("holdfast_command_conflicts_total", "aggregate" => A::TYPE)
+                            .increment(batch.len() as u64);
+                        if attempt >= self.options.retry.max_attempts {
+                            fill(&mut answers, &DispatchError::Conflict { attempts: attempt });
+                            break;
+                        }
+                        let cap = self
+                            .options
+                            .retry
+                            .max_backoff
+                            .min(Duration::from_millis(1 << attempt.min(10)));
+                        tokio::time::sleep(cap.mul_f64(fastrand::f64())).await;
+                    }
                 }
                 Err(e) if e.is_transient() => {
                     self.forget(id);
-                    break Err(DispatchError::Unavailable(e.to_string()));
+                    fill(&mut answers, &DispatchError::Unavailable(e.to_string()));
+                    break;
                 }
                 Err(e) => {
                     self.forget(id);
-                    tracing::error!(error = %e, "append failed unexpectedly");
-                    break Err(DispatchError::Internal(e.to_string()));
+                    tracing::error!(error = %e, "commit failed unexpectedly");
+                    fill(&mut answers, &DispatchError::Internal(e.to_string()));
+                    break;
                 }
             }
-        };
-        let answers: Vec<Result<Committed, DispatchError<A::Error>>> = match result {
-            Err(e) => batch
-                .iter()
-                .map(|_| {
-                    Err(e
-                        .shared()
-                        .unwrap_or_else(|| DispatchError::Internal(e.to_string())))
-                })
-                .collect(),
-            Ok((outcomes, positions)) => {
-                let mut head: Option<Option<Position>> = None;
-                let mut answers = Vec::with_capacity(outcomes.len());
-                for outcome in outcomes {
-                    answers.push(match outcome {
-                        Err(e) => Err(DispatchError::Rejected(e)),
-                        Ok(n) if n > 0 => Ok(Committed {
-                            position: positions.get(n - 1).copied(),
-                            attempts: attempt,
-                        }),
-                        Ok(_) => {
-                            // Nothing appended up to this command: the aggregate's head before
-                            // the batch (looked up once).
-                            if head.is_none() {
-                                head = Some(
-                                    self.store.last_position(A::TYPE, id).await.ok().flatten(),
-                                );
-                            }
-                            Ok(Committed {
-                                position: head.flatten(),
-                                attempts: attempt,
-                            })
-                        }
-                    });
-                }
-                answers
+            if answers.iter().all(Option::is_some) {
+                break;
             }
-        };
+        }
         for (pending, answer) in batch.into_iter().zip(answers) {
+            let answer = answer.unwrap_or_else(|| {
+                Err(DispatchError::Internal(
+                    "the batch ended without an answer".to_owned(),
+                ))
+            });
             let outcome = match &answer {
                 Ok(_) => "committed",
                 Err(DispatchError::Rejected(_)) => "rejected",
                 Err(DispatchError::Conflict { .. }) => "conflict",
+                Err(DispatchError::KeyTaken) => "replayed",
                 Err(DispatchError::Unavailable(_)) => "unavailable",
                 Err(DispatchError::Internal(_)) => "internal",
             };
@@ -396,7 +596,7 @@ where
         }
     }
 
-    /// Decides every command of the batch, in order, on the current state.
+    /// Decides every command of the batch still unanswered, in order, on the current state.
     ///
     /// The cached state is trusted without a read: if it is stale, the append collides on the
     /// next sequence (a conflict: the entry is evicted and the batch decided again on a fresh
@@ -408,15 +608,16 @@ where
         &self,
         id: &str,
         batch: &[Pending<A>],
+        answered: &[bool],
     ) -> Result<Decided<A>, DispatchError<A::Error>> {
-        let cached = self.cache.as_ref().and_then(|c| lock(c).get(id).cloned());
+        let cached = self.cached(id);
         let mut validated = cached.is_none();
         let mut base = match cached {
             Some(cached) => cached,
             None => self.load(id).await?,
         };
         loop {
-            let decided = self.decide_on(id, &base, batch)?;
+            let decided = self.decide_on(id, &base, batch, answered)?;
             if validated || !decided.events.is_empty() {
                 return Ok(decided);
             }
@@ -434,23 +635,37 @@ where
         id: &str,
         base: &Cached<A>,
         batch: &[Pending<A>],
+        answered: &[bool],
     ) -> Result<Decided<A>, DispatchError<A::Error>> {
         let mut state = base.aggregate.clone();
         let mut sequence = base.sequence;
         let mut events = Vec::new();
         let mut outcomes = Vec::with_capacity(batch.len());
-        for pending in batch {
-            match state.decide(pending.command.clone(), &self.services) {
+        let mut attached = Vec::with_capacity(batch.len());
+        for (pending, answer) in batch.iter().zip(answered) {
+            if *answer {
+                outcomes.push(None);
+                attached.push(Attached::default());
+                continue;
+            }
+            let outcome = match state.decide(pending.command.clone(), &self.services) {
                 Ok(new) => {
                     for event in new {
                         sequence += 1;
                         events.push(serialize::<A>(id, sequence, &event, &pending.metadata)?);
                         state.apply(event);
                     }
-                    outcomes.push(Ok(events.len()));
+                    Ok(events.len())
                 }
-                Err(e) => outcomes.push(Err(e)),
-            }
+                Err(e) => Err(e),
+            };
+            attached.push(match &pending.attachment {
+                None => Attached::default(),
+                Some(a) => {
+                    (a.attach)(outcome.as_ref().map(|_| &state)).map_err(DispatchError::Internal)?
+                }
+            });
+            outcomes.push(Some(outcome));
         }
         let snapshot = match self.options.snapshot_every {
             Some(every)
@@ -469,6 +684,7 @@ where
         Ok(Decided {
             outcomes,
             events,
+            attached,
             state,
             sequence,
             snapshot_number: snapshot.as_ref().map(|s| s.number).or(base.snapshot),
@@ -476,11 +692,15 @@ where
         })
     }
 
+    /// The cached state of `id`, as it is.
+    fn cached(&self, id: &str) -> Option<Arc<Cached<A>>> {
+        self.cache.as_ref().and_then(|c| lock(c).get(id).cloned())
+    }
+
     /// The aggregate's current state: the cached one brought up to date with the events after
     /// its sequence, or loaded from the store (snapshot + later events).
     async fn load(&self, id: &str) -> Result<Arc<Cached<A>>, DispatchError<A::Error>> {
-        let cached = self.cache.as_ref().and_then(|c| lock(c).get(id).cloned());
-        let fresh = match cached {
+        let fresh = match self.cached(id) {
             Some(cached) => {
                 let newer = self
                     .store
@@ -503,6 +723,7 @@ where
                     aggregate,
                     sequence,
                     snapshot: cached.snapshot,
+                    checked: Instant::now(),
                 }
             }
             None => {
@@ -524,6 +745,7 @@ where
                     aggregate: context.aggregate,
                     sequence: context.current_sequence,
                     snapshot: context.current_snapshot,
+                    checked: Instant::now(),
                 }
             }
         };
@@ -555,8 +777,61 @@ where
     }
 }
 
+/// Answers every command of the batch not answered yet with (a copy of) `e`.
+fn fill<E: std::error::Error>(
+    answers: &mut [Option<Result<Committed, DispatchError<E>>>],
+    e: &DispatchError<E>,
+) {
+    for answer in answers.iter_mut().filter(|a| a.is_none()) {
+        *answer = Some(Err(e
+            .shared()
+            .unwrap_or_else(|| DispatchError::Internal(e.to_string()))));
+    }
+}
+
+/// The commit of a decided batch: the aggregate's own stream first (when it has events), then
+/// what each command attaches.
+fn plan<A: Aggregate>(id: &str, decided: &Decided<A>) -> Result<Plan, DispatchError<A::Error>> {
+    let mut commit = Commit::default();
+    let mut stream_owner = Vec::new();
+    let mut record_owner = Vec::new();
+    let own_stream = !decided.events.is_empty();
+    if own_stream {
+        commit.streams.push(StreamAppend {
+            aggregate_type: A::TYPE.to_owned(),
+            aggregate_id: id.to_owned(),
+            events: decided.events.clone(),
+            snapshot: decided.snapshot.clone(),
+        });
+        stream_owner.push(None);
+    }
+    for (owner, attached) in decided.attached.iter().enumerate() {
+        for stream in &attached.streams {
+            if stream.events.is_empty() {
+                continue;
+            }
+            if stream.aggregate_type == A::TYPE && stream.aggregate_id == id {
+                return Err(DispatchError::Internal(
+                    "a command attached events of its own aggregate".to_owned(),
+                ));
+            }
+            commit.streams.push(stream.clone());
+            stream_owner.push(Some(owner));
+        }
+        if let Some(record) = &attached.record {
+            commit.records.push(record.clone());
+            record_owner.push(owner);
+        }
+    }
+    Ok(Plan {
+        commit,
+        stream_owner,
+        record_owner,
+    })
+}
+
 /// An event as the repository stores it (as cqrs-es' own store serialises it).
-fn serialize<A: Aggregate>(
+pub(crate) fn serialize<A: Aggregate>(
     id: &str,
     sequence: usize,
     event: &A::Event,

@@ -294,6 +294,11 @@ where
         match e {
             DispatchError::Rejected(e) => EngineError::from(e),
             DispatchError::Conflict { .. } => Self::new(ErrorCode::Conflict, e.to_string()),
+            // Callers that attach a record answer from it; one that does not never gets this.
+            DispatchError::KeyTaken => Self::new(
+                ErrorCode::Conflict,
+                "a request with this idempotency key ran concurrently; retry",
+            ),
             DispatchError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "event store unavailable");
                 Self::new(

@@ -1,5 +1,16 @@
 //! Idempotency keys: a retried mutation returns the first result and executes nothing.
 //!
+//! Two ways to run a request once:
+//!
+//! - **In its own commit** ([`run_claimed`], [`Claim`]): the hot mutations (placing, confirming,
+//!   cancelling a booking) attach the key's record — key, request hash, final answer — to the
+//!   transaction that commits their events, so a mutation commits **once**. Nothing is read
+//!   first: a repeat finds the key taken when it commits, writes nothing, and answers the stored
+//!   answer. A request that writes nothing else (a refusal before any command, a no-op) records
+//!   its answer alone. No row is ever left "in flight", so no lease is needed.
+//! - **Around it** ([`run`]): the other mutations insert the key's row first, run, then store
+//!   the outcome (three commits), as described below.
+//!
 //! Every mutation takes an `idempotencyKey` (1..=128 characters, no control characters). Keys
 //! are scoped to the caller ([`scope`]): two guests may use the same key. The first request
 //! with a key inserts a row `(principal, key, request_hash, response NULL, created_at)`; after
@@ -26,7 +37,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use holdfast_eventstore::{Db, EventStore, EventStoreError, Sql};
+use holdfast_eventstore::{Db, EventStore, EventStoreError, RequestRecord, Sql};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -458,6 +469,130 @@ impl IdempotencyStore {
             .await
             .map_err(db_error)?;
         Ok(updated == 1)
+    }
+}
+
+/// A request that records its key and final answer **in the transaction that commits it**
+/// (see [`run_claimed`]): a mutation then commits once, not three times (key, command, answer).
+#[derive(Clone, Debug)]
+pub struct Claim {
+    /// The caller's scope ([`scope`]).
+    pub scope: String,
+    /// The key.
+    pub key: IdempotencyKey,
+    /// The request's hash ([`request_hash`]).
+    pub request_hash: String,
+    /// When the request is made (the application clock).
+    pub now: DateTime<Utc>,
+}
+
+/// What a claimed request did (see [`run_claimed`]).
+#[derive(Debug)]
+pub enum Ran<T> {
+    /// Its answer, recorded with the key in the transaction that committed its writes.
+    Recorded(Result<T, EngineError>),
+    /// Its answer, not recorded (it committed nothing, or nothing that carried the record).
+    Unrecorded(Result<T, EngineError>),
+    /// Its key was taken when it committed: the request ran before, and nothing was written.
+    Replay,
+}
+
+impl Claim {
+    /// The batch tag of the key: two requests with one key never share a commit.
+    pub fn tag(&self) -> String {
+        format!("key\0{}\0{}", self.scope, self.key.as_str())
+    }
+
+    /// The record of `answer` (a final one: see [`is_final`]), to attach to a commit.
+    pub fn record<T: Serialize>(
+        &self,
+        answer: &Result<T, EngineError>,
+    ) -> Result<RequestRecord, EngineError> {
+        let outcome = match answer {
+            Ok(payload) => {
+                Outcome::Ok(serde_json::to_value(payload).map_err(EngineError::internal)?)
+            }
+            Err(e) => Outcome::from_error(e),
+        };
+        Ok(RequestRecord {
+            principal: self.scope.clone(),
+            key: self.key.as_str().to_owned(),
+            request_hash: self.request_hash.clone(),
+            response: serde_json::to_string(&outcome).map_err(EngineError::internal)?,
+            created_at: instant_text(self.now),
+            expired_before: instant_text(self.now - KEY_TTL),
+            abandoned_before: instant_text(self.now - IN_FLIGHT_TIMEOUT),
+        })
+    }
+
+    /// The answer stored under the key (after [`Ran::Replay`]).
+    async fn stored<T: DeserializeOwned>(&self, db: &Db) -> Result<T, EngineError> {
+        let store = IdempotencyStore { db: db.clone() };
+        let row = store.read(&self.scope, &self.key).await?;
+        match row {
+            Some(row) if row.request_hash != self.request_hash => Err(EngineError::invalid(
+                "idempotencyKey: idempotency key reused with a different request",
+            )),
+            Some(Row {
+                response: Some(text),
+                ..
+            }) => serde_json::from_str::<Outcome>(&text)
+                .map_err(EngineError::internal)?
+                .into_result(),
+            _ => Err(EngineError::new(
+                ErrorCode::Conflict,
+                "a request with this idempotency key is still running; retry",
+            )),
+        }
+    }
+}
+
+/// Runs a request that records its own key and answer in its commit (it attaches
+/// [`Claim::record`] to what it writes) at most once per `(scope, key)`. Nothing is read before
+/// it runs: a repeat finds the key taken when it commits ([`Ran::Replay`]), writes nothing, and
+/// gets the first answer. A request that committed nothing with the record (it decided nothing
+/// needed writing, or failed before writing with a final error) records its answer alone — one
+/// small commit — unless the key was taken, whose answer is then returned. Transient failures
+/// record nothing. `replayed` brings a stored answer up to date where it lacks what only the
+/// commit knew (a consistency token).
+pub async fn run_claimed<T, F, R, RF>(
+    store: &EventStore,
+    claim: &Claim,
+    request: F,
+    replayed: R,
+) -> Result<T, EngineError>
+where
+    T: Serialize + DeserializeOwned,
+    F: Future<Output = Ran<T>>,
+    R: FnOnce(T) -> RF,
+    RF: Future<Output = Result<T, EngineError>>,
+{
+    let answer = match request.await {
+        Ran::Recorded(answer) => return answer,
+        Ran::Unrecorded(Err(e)) if !is_final(&e) => return Err(e),
+        Ran::Unrecorded(answer) => {
+            let commit = holdfast_eventstore::Commit {
+                streams: Vec::new(),
+                records: vec![claim.record(&answer)?],
+            };
+            match store.commit(&commit).await {
+                Ok(_) => return answer,
+                Err(holdfast_eventstore::CommitError::KeysTaken { .. }) => {}
+                Err(e) if e.is_transient() => {
+                    // The request's writes (if any) stand and are idempotent by id; a retry
+                    // answers from them.
+                    tracing::warn!(error = %e, "could not record an idempotency outcome");
+                    return answer;
+                }
+                Err(e) => return Err(EngineError::internal(e)),
+            }
+            claim.stored::<T>(store.db()).await
+        }
+        Ran::Replay => claim.stored::<T>(store.db()).await,
+    };
+    match answer {
+        Ok(payload) => replayed(payload).await,
+        Err(e) => Err(e),
     }
 }
 

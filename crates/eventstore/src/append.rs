@@ -9,15 +9,15 @@
 //!
 //! Optimistic concurrency is the same as the repository's: a sequence already taken collides on
 //! the primary key, a snapshot that moved on matches no row; either way nothing is written and
-//! the caller gets [`AppendError::Conflict`]. On SQLite (the embedded default) the append goes
-//! through sqlite-es' repository and the position is read back.
+//! the caller gets [`AppendError::Conflict`]. It is a [`Commit`](crate::Commit) of one stream
+//! (see [`crate::commit`], which also writes several streams and request records at once).
 
 use cqrs_es::Aggregate;
-use cqrs_es::persist::{PersistedEventRepository, PersistenceError, SerializedEvent};
+use cqrs_es::persist::SerializedEvent;
 use serde_json::Value;
-use sqlx::{PgPool, Row};
 
-use crate::error::{EventStoreError, is_transient_sqlx};
+use crate::commit::{Commit, CommitError, StreamAppend};
+use crate::error::EventStoreError;
 use crate::position::Position;
 use crate::store::EventStore;
 
@@ -53,36 +53,6 @@ impl AppendError {
     }
 }
 
-fn from_sqlx(e: sqlx::Error) -> AppendError {
-    if e.as_database_error()
-        .is_some_and(|d| d.is_unique_violation())
-    {
-        AppendError::Conflict
-    } else {
-        AppendError::Store(EventStoreError::Database(e))
-    }
-}
-
-const INSERT: &str = "
-WITH appended AS (
-  INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-  SELECT $1, $2, e.sequence, e.event_type, e.event_version, e.payload::json, e.metadata::json
-    FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
-         AS e(sequence, event_type, event_version, payload, metadata)
-  RETURNING tx_id, sequence, global_position)
-SELECT tx_id::text AS tx, global_position FROM appended ORDER BY sequence";
-
-// Only if the aggregate has no snapshot yet (the primary key includes last_sequence, so a plain
-// insert would add a second row next to one another writer made meanwhile).
-const INSERT_SNAPSHOT: &str = "
-INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload)
-SELECT $1, $2, $3, $4, $5
- WHERE NOT EXISTS (SELECT 1 FROM snapshots WHERE aggregate_type = $1 AND aggregate_id = $2)";
-
-const UPDATE_SNAPSHOT: &str = "
-UPDATE snapshots SET last_sequence = $3, payload = $5, current_snapshot = $4
- WHERE aggregate_type = $1 AND aggregate_id = $2 AND current_snapshot = $6";
-
 impl EventStore {
     /// Appends `events` (all of aggregate `A`'s `aggregate_id`, consecutive sequences following
     /// the one the caller loaded) and the optional `snapshot` atomically. Returns the log
@@ -98,137 +68,22 @@ impl EventStore {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let positions = match self.pg_pool() {
-            Some(pool) => append_pg::<A>(pool, aggregate_id, events, snapshot).await?,
-            None => {
-                let update = snapshot.map(|s| (aggregate_id.to_owned(), s.payload, s.number));
-                self.repository()
-                    .persist::<A>(events, update)
-                    .await
-                    .map_err(|e| match e {
-                        PersistenceError::OptimisticLockError => AppendError::Conflict,
-                        PersistenceError::ConnectionError(e)
-                        | PersistenceError::UnknownError(e) => match e.downcast::<sqlx::Error>() {
-                            Ok(e) if is_transient_sqlx(&e) => {
-                                AppendError::Store(EventStoreError::Database(*e))
-                            }
-                            Ok(e) => AppendError::Other(e.to_string()),
-                            Err(e) => AppendError::Other(e.to_string()),
-                        },
-                        PersistenceError::DeserializationError(e) => {
-                            AppendError::Other(e.to_string())
-                        }
-                    })?;
-                let last = self
-                    .last_position(A::TYPE, aggregate_id)
-                    .await?
-                    .ok_or_else(|| AppendError::Other("appended events are missing".into()))?;
-                vec![last; events.len()]
-            }
+        let commit = Commit {
+            streams: vec![StreamAppend {
+                aggregate_type: A::TYPE.to_owned(),
+                aggregate_id: aggregate_id.to_owned(),
+                events: events.to_vec(),
+                snapshot,
+            }],
+            records: Vec::new(),
         };
-        if self.pg_pool().is_some() {
-            self.wakeup().notify();
-        }
-        Ok(positions)
-    }
-}
-
-async fn append_pg<A: Aggregate>(
-    pool: &PgPool,
-    aggregate_id: &str,
-    events: &[SerializedEvent],
-    snapshot: Option<SnapshotUpdate>,
-) -> Result<Vec<Position>, AppendError> {
-    let mut sequences = Vec::with_capacity(events.len());
-    let mut types = Vec::with_capacity(events.len());
-    let mut versions = Vec::with_capacity(events.len());
-    let mut payloads = Vec::with_capacity(events.len());
-    let mut metadata = Vec::with_capacity(events.len());
-    for event in events {
-        if event.aggregate_type != A::TYPE || event.aggregate_id != aggregate_id {
-            return Err(AppendError::Other(format!(
-                "event {}/{} #{} appended to {}/{aggregate_id}",
-                event.aggregate_type,
-                event.aggregate_id,
-                event.sequence,
-                A::TYPE
-            )));
-        }
-        sequences
-            .push(i64::try_from(event.sequence).map_err(|e| AppendError::Other(e.to_string()))?);
-        types.push(event.event_type.as_str());
-        versions.push(event.event_version.as_str());
-        payloads.push(event.payload.to_string());
-        metadata.push(event.metadata.to_string());
-    }
-    let last_sequence = *sequences.last().unwrap_or(&0);
-    let insert = sqlx::query(INSERT)
-        .bind(A::TYPE)
-        .bind(aggregate_id)
-        .bind(&sequences)
-        .bind(&types)
-        .bind(&versions)
-        .bind(&payloads)
-        .bind(&metadata);
-    let rows = match snapshot {
-        None => insert.fetch_all(pool).await.map_err(from_sqlx)?,
-        Some(snapshot) => {
-            let mut tx = pool.begin().await.map_err(from_sqlx)?;
-            let rows = insert.fetch_all(&mut *tx).await.map_err(from_sqlx)?;
-            let number =
-                i64::try_from(snapshot.number).map_err(|e| AppendError::Other(e.to_string()))?;
-            let written = if snapshot.number <= 1 {
-                sqlx::query(INSERT_SNAPSHOT)
-                    .bind(A::TYPE)
-                    .bind(aggregate_id)
-                    .bind(last_sequence)
-                    .bind(number)
-                    .bind(&snapshot.payload)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(from_sqlx)?
-            } else {
-                sqlx::query(UPDATE_SNAPSHOT)
-                    .bind(A::TYPE)
-                    .bind(aggregate_id)
-                    .bind(last_sequence)
-                    .bind(number)
-                    .bind(&snapshot.payload)
-                    .bind(number - 1)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(from_sqlx)?
-            };
-            if written.rows_affected() != 1 {
-                // Dropping the transaction rolls the events back too.
-                return Err(AppendError::Conflict);
+        match self.commit(&commit).await {
+            Ok(mut committed) => Ok(committed.positions.pop().unwrap_or_default()),
+            Err(CommitError::Conflict { .. }) => Err(AppendError::Conflict),
+            Err(CommitError::Store(e)) => Err(AppendError::Store(e)),
+            Err(e @ (CommitError::Invalid(_) | CommitError::KeysTaken { .. })) => {
+                Err(AppendError::Other(e.to_string()))
             }
-            tx.commit().await.map_err(from_sqlx)?;
-            rows
         }
-    };
-    if rows.len() != events.len() {
-        return Err(AppendError::Other(format!(
-            "{} events appended, {} rows returned",
-            events.len(),
-            rows.len()
-        )));
     }
-    rows.iter()
-        .map(|row| {
-            let tx: String = row.try_get("tx").map_err(from_sqlx)?;
-            let index: i64 = row.try_get("global_position").map_err(from_sqlx)?;
-            let corrupt = |reason: String| {
-                AppendError::Store(EventStoreError::Corrupt {
-                    position: format!("{tx}.{index}"),
-                    reason,
-                })
-            };
-            Ok(Position::new(
-                tx.parse()
-                    .map_err(|e| corrupt(format!("transaction id: {e}")))?,
-                u64::try_from(index).map_err(|e| corrupt(format!("global position: {e}")))?,
-            ))
-        })
-        .collect()
 }

@@ -11,6 +11,8 @@
 //!   recorded history), and [`format_instant`], how files and exports write an instant.
 //! - [`append`]: [`EventStore::append`], one aggregate's events (and snapshot) in one round trip,
 //!   returning the log position (used by the group-committing dispatcher).
+//! - [`commit`]: [`EventStore::commit`], several streams' events, their snapshots and the
+//!   idempotency records of the requests behind them in one transaction, all or nothing.
 //! - [`sql`]: [`Db`], the store's database for the application's own tables (idempotency keys,
 //!   webhook replay ids, the outbox): each statement written once for Postgres and SQLite, or
 //!   once per backend side by side where the dialects differ.
@@ -19,6 +21,7 @@
 //! Migrations live in `migrations/{postgres,sqlite}` and are embedded in the binary.
 
 pub mod append;
+pub mod commit;
 pub mod error;
 pub mod log;
 pub mod position;
@@ -30,6 +33,7 @@ pub mod sqlite;
 pub mod store;
 
 pub use append::{AppendError, SnapshotUpdate};
+pub use commit::{Commit, CommitError, Committed, RequestRecord, StreamAppend};
 pub use error::EventStoreError;
 pub use log::{EventLog, Tailer, TailerOptions};
 pub use position::{Position, StoredEvent};

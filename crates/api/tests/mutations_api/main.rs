@@ -8,6 +8,7 @@
 //! - `compensation`: a refused coupon releases the hold and rejects the booking;
 //! - `hostile`: bad input is `INVALID_INPUT` naming the field, never a 5xx;
 //! - `lifecycle`: every mutation's success path;
+//! - `one_commit`: a mutation is one transaction (events of both aggregates and the key);
 //! - `embedded`: the same on SQLite and in-memory read models;
 //! - `auth`: every refusal (anonymous, guest on operator mutations, other tenant, other guest).
 
@@ -22,6 +23,7 @@ mod embedded;
 mod hostile;
 mod idempotency;
 mod lifecycle;
+mod one_commit;
 mod policy;
 mod retries;
 mod storm;

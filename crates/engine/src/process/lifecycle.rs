@@ -30,7 +30,7 @@ use crate::Engine;
 use crate::error::EngineError;
 
 /// The result of a step: the booking afterwards and the last position written.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StepResult {
     /// The booking after the step.
     pub booking: Booking,
@@ -61,6 +61,14 @@ impl<'a> BookingSteps<'a> {
     /// Steps on `state`, recording `metadata` with every command.
     pub fn new(state: &'a Engine, metadata: HashMap<String, String>) -> Self {
         Self { state, metadata }
+    }
+
+    pub(super) fn engine(&self) -> &'a Engine {
+        self.state
+    }
+
+    pub(super) fn metadata(&self) -> &HashMap<String, String> {
+        &self.metadata
     }
 
     async fn booking(&self, id: BookingId) -> Result<Booking, EngineError> {

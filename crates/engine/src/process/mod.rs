@@ -11,6 +11,7 @@
 //!   read the primary's event stream.
 
 pub mod lifecycle;
+pub mod one_commit;
 pub mod place_booking;
 
 use std::collections::HashMap;
@@ -58,16 +59,40 @@ where
     A::dispatcher(&state.commands)
         .load(id)
         .await
-        .map_err(|e| match e {
-            DispatchError::Unavailable(reason) => {
-                tracing::warn!(error = %reason, "event store unavailable");
-                EngineError::new(
-                    ErrorCode::Unavailable,
-                    "the event store is unavailable; retry",
-                )
-            }
-            other => EngineError::internal(other),
-        })
+        .map_err(dispatch_error)
+}
+
+fn dispatch_error<E: std::error::Error>(e: DispatchError<E>) -> EngineError {
+    match e {
+        DispatchError::Unavailable(reason) => {
+            tracing::warn!(error = %reason, "event store unavailable");
+            EngineError::new(
+                ErrorCode::Unavailable,
+                "the event store is unavailable; retry",
+            )
+        }
+        other => EngineError::internal(other),
+    }
+}
+
+/// How stale a cached aggregate may be for reads that decide nothing on their own (see
+/// [`recent`]).
+pub const READ_FRESHNESS: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The state of aggregate `A` with id `id` from its dispatcher's cache when that was known to be
+/// current less than [`READ_FRESHNESS`] ago (no read), else brought up to date like
+/// [`current`]. This node's own writes show at once; another node's within the bound.
+pub async fn recent<A>(state: &Engine, id: &str) -> Result<A, EngineError>
+where
+    A: Dispatched,
+    A::Command: Clone + Send + Sync + 'static,
+    A::Error: Send + 'static,
+    A::Services: Send + Sync + 'static,
+{
+    A::dispatcher(&state.commands)
+        .recent(id, READ_FRESHNESS)
+        .await
+        .map_err(dispatch_error)
 }
 
 pub use place_booking::{PlaceBooking, PlaceBookingRequest, PlacedBooking, booking_id_for};

@@ -82,7 +82,7 @@ pub struct PlaceBookingRequest {
 }
 
 /// A placed booking.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlacedBooking {
     /// The booking.
     pub booking_id: BookingId,
@@ -101,7 +101,7 @@ pub struct PlaceBooking<'a> {
     state: &'a Engine,
 }
 
-struct Placement {
+pub(super) struct Placement {
     booking_id: BookingId,
     listing: ListingState,
     inventory: Inventory,
@@ -110,10 +110,64 @@ struct Placement {
     subtotal: Money,
 }
 
+impl Placement {
+    /// When the hold runs out: the policy's expiry, or the hold's own on a resumed request.
+    pub(super) fn hold_expires_at(&self) -> DateTime<Utc> {
+        self.inventory
+            .holds()
+            .get(&self.booking_id)
+            .map_or(self.resolved.hold_expires_at, |h| h.expires_at)
+    }
+
+    /// The slots the hold takes: the booking's, and the blocked ones around them that the
+    /// inventory has.
+    pub(super) fn hold_slots(&self) -> Vec<holdfast_domain::common::Slot> {
+        let mut slots = self.resolved.slots.clone();
+        slots.extend(
+            self.resolved
+                .blocked
+                .iter()
+                .filter(|s| self.inventory.slots().contains_key(s)),
+        );
+        slots
+    }
+
+    /// The totals before any coupon.
+    pub(super) fn totals(&self) -> Totals {
+        Totals {
+            subtotal: self.subtotal,
+            discount: Money::zero(self.subtotal.currency),
+            total: self.subtotal,
+        }
+    }
+
+    /// The booking's `RequestBooking`.
+    pub(super) fn request_command(&self, request: &PlaceBookingRequest) -> RequestBooking {
+        RequestBooking {
+            booking_id: self.booking_id,
+            tenant_id: self.listing.tenant_id,
+            listing_id: request.listing_id,
+            inventory_id: request.inventory_id,
+            guest_id: request.guest,
+            party_size: request.party_size,
+            quantity: request.quantity,
+            slots: self.resolved.slots.clone(),
+            lines: self.lines.clone(),
+            starts_at: self.resolved.starts_at,
+            ends_at: self.resolved.ends_at,
+            cancellation: self.resolved.cancellation.clone(),
+        }
+    }
+}
+
 impl<'a> PlaceBooking<'a> {
     /// The service on the application's stores, dispatchers and clock.
     pub fn new(state: &'a Engine) -> Self {
         Self { state }
+    }
+
+    pub(super) fn engine(&self) -> &'a Engine {
+        self.state
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -137,19 +191,7 @@ impl<'a> PlaceBooking<'a> {
         let placement = self.prepare(request, booking_id).await?;
         let mut position = self.request_booking(request, &placement).await?;
 
-        let hold_expires_at = placement
-            .inventory
-            .holds()
-            .get(&booking_id)
-            .map_or(placement.resolved.hold_expires_at, |h| h.expires_at);
-        let mut hold_slots = placement.resolved.slots.clone();
-        hold_slots.extend(
-            placement
-                .resolved
-                .blocked
-                .iter()
-                .filter(|s| placement.inventory.slots().contains_key(s)),
-        );
+        let hold_expires_at = placement.hold_expires_at();
         let held = self
             .state
             .commands
@@ -158,7 +200,7 @@ impl<'a> PlaceBooking<'a> {
                 &request.inventory_id.to_string(),
                 InventoryCommand::PlaceHold {
                     booking_id,
-                    slots: hold_slots,
+                    slots: placement.hold_slots(),
                     quantity: request.quantity.get(),
                     expires_at: hold_expires_at,
                 },
@@ -176,11 +218,7 @@ impl<'a> PlaceBooking<'a> {
             }
         }
 
-        let mut totals = Totals {
-            subtotal: placement.subtotal,
-            discount: Money::zero(placement.subtotal.currency),
-            total: placement.subtotal,
-        };
+        let mut totals = placement.totals();
         let mut redeemed = None;
         let after_hold = async {
             if let Some(campaign_id) = request.coupon {
@@ -227,18 +265,23 @@ impl<'a> PlaceBooking<'a> {
         metadata(&request.scope, &request.idempotency_key)
     }
 
-    async fn prepare(
+    /// Reads what the placement needs and applies the listing's policy. The listing and the
+    /// inventory are read through their dispatchers' caches, fresh within
+    /// [`super::READ_FRESHNESS`]: prices and policy may lag another node's change by that much;
+    /// capacity never does (the hold is decided on the inventory as it commits).
+    pub(super) async fn prepare(
         &self,
         request: &PlaceBookingRequest,
         booking_id: BookingId,
     ) -> Result<Placement, EngineError> {
-        let listing: Listing = current(self.state, &request.listing_id.to_string()).await?;
+        let listing: Listing = super::recent(self.state, &request.listing_id.to_string()).await?;
         let listing = listing
             .state()
             .filter(|l| l.status.is_bookable())
             .cloned()
             .ok_or_else(|| EngineError::not_found("listing"))?;
-        let inventory: Inventory = current(self.state, &request.inventory_id.to_string()).await?;
+        let inventory: Inventory =
+            super::recent(self.state, &request.inventory_id.to_string()).await?;
         match inventory.definition() {
             None => return Err(EngineError::not_found("inventory")),
             Some(def) if def.listing_id != request.listing_id => {
@@ -322,20 +365,7 @@ impl<'a> PlaceBooking<'a> {
         request: &PlaceBookingRequest,
         placement: &Placement,
     ) -> Result<Option<Position>, EngineError> {
-        let command = RequestBooking {
-            booking_id: placement.booking_id,
-            tenant_id: placement.listing.tenant_id,
-            listing_id: request.listing_id,
-            inventory_id: request.inventory_id,
-            guest_id: request.guest,
-            party_size: request.party_size,
-            quantity: request.quantity,
-            slots: placement.resolved.slots.clone(),
-            lines: placement.lines.clone(),
-            starts_at: placement.resolved.starts_at,
-            ends_at: placement.resolved.ends_at,
-            cancellation: placement.resolved.cancellation.clone(),
-        };
+        let command = placement.request_command(request);
         let committed = self
             .state
             .commands
@@ -519,7 +549,7 @@ pub(crate) fn priced_lines(
 }
 
 /// The rejection recorded for a failed step.
-fn rejection_reason(cause: &EngineError) -> RejectionReason {
+pub(super) fn rejection_reason(cause: &EngineError) -> RejectionReason {
     match cause.code {
         ErrorCode::SoldOut => RejectionReason::SoldOut,
         ErrorCode::SlotUnavailable => RejectionReason::SlotClosed,

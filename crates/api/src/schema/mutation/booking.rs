@@ -12,7 +12,7 @@ use holdfast_domain::listing::Listing;
 use holdfast_eventstore::Position;
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, once};
+use super::{Caller, claim, once};
 use crate::error::ApiError;
 use crate::schema::inputs::booking::{
     BookingRefInput, CancelBookingInput, ConfirmPaymentInput, JoinWaitlistInput, MarkNoShowInput,
@@ -90,8 +90,21 @@ impl From<PlacedBooking> for BookingPayload {
     }
 }
 
+/// Read through the booking dispatcher's cache as it is: who a booking belongs to never changes.
 async fn existing(caller: &Caller<'_>, id: BookingId) -> Result<Booking, ApiError> {
-    let booking: Booking = current(caller.state, &id.to_string()).await?;
+    let cached = caller
+        .state
+        .commands
+        .bookings
+        .cached(&id.to_string())
+        .await
+        .ok()
+        .map(|(booking, _)| booking)
+        .filter(|b| b.status().is_some());
+    let booking: Booking = match cached {
+        Some(booking) => booking,
+        None => current(caller.state, &id.to_string()).await?,
+    };
     if booking.status().is_none() {
         return Err(ApiError::not_found("booking"));
     }
@@ -159,13 +172,12 @@ impl BookingMutation {
             idempotency_key: caller.key.as_str().to_owned(),
             scope: caller.scope.clone(),
         };
-        Ok(once(ctx, &caller, async {
-            PlaceBooking::new(caller.state)
-                .place(&request)
-                .await
-                .map(BookingPayload::from)
-        })
-        .await?)
+        let claim = claim(ctx, &caller)?;
+        let placed = PlaceBooking::new(caller.state)
+            .place_once(&request, &claim)
+            .await
+            .map_err(ApiError)?;
+        Ok(BookingPayload::from(placed))
     }
 
     /// Records a payment (operators); a matching payment confirms the booking and allocates.
@@ -178,14 +190,15 @@ impl BookingMutation {
         let caller = Caller::new(ctx, &idempotency_key)?;
         caller.require_operator()?;
         let (id, payment) = input.parse(caller.now())?;
-        Ok(once(ctx, &caller, async {
-            operated(&caller, id).await?;
-            BookingSteps::new(caller.state, caller.metadata())
-                .confirm_payment(id, payment)
-                .await
-                .map(BookingPayload::from)
-        })
-        .await?)
+        let claim = claim(ctx, &caller)?;
+        // Refused before anything runs, so nothing is recorded under the key: a retry by the
+        // right operator runs.
+        operated(&caller, id).await?;
+        let step = BookingSteps::new(caller.state, caller.metadata())
+            .confirm_payment_once(id, payment, &claim)
+            .await
+            .map_err(ApiError)?;
+        Ok(BookingPayload::from(step))
     }
 
     /// Cancels a booking: the guest their own (`GUEST_REQUEST`), an operator of its tenant
@@ -201,28 +214,27 @@ impl BookingMutation {
             booking_id: input.booking_id.clone(),
         }
         .parse()?;
-        Ok(once(ctx, &caller, async {
-            let booking = existing(&caller, id).await?;
-            let (by, reason) = match caller.principal {
-                Principal::Guest { guest } if *guest == booking.keys().guest_id => {
-                    (CancelledBy::Guest, CancellationReason::GuestRequest)
-                }
-                Principal::Operator { tenant, .. } if *tenant == booking.keys().tenant_id => (
-                    CancelledBy::Operator,
-                    input.reason.map_or(CancellationReason::Other, Into::into),
-                ),
-                Principal::Admin { .. } => (
-                    CancelledBy::Operator,
-                    input.reason.map_or(CancellationReason::Other, Into::into),
-                ),
-                _ => return Err(ApiError::forbidden()),
-            };
-            Ok(BookingSteps::new(caller.state, caller.metadata())
-                .cancel(id, by, reason)
-                .await
-                .map(BookingPayload::from)?)
-        })
-        .await?)
+        let claim = claim(ctx, &caller)?;
+        let booking = existing(&caller, id).await?;
+        let (by, reason) = match caller.principal {
+            Principal::Guest { guest } if *guest == booking.keys().guest_id => {
+                (CancelledBy::Guest, CancellationReason::GuestRequest)
+            }
+            Principal::Operator { tenant, .. } if *tenant == booking.keys().tenant_id => (
+                CancelledBy::Operator,
+                input.reason.map_or(CancellationReason::Other, Into::into),
+            ),
+            Principal::Admin { .. } => (
+                CancelledBy::Operator,
+                input.reason.map_or(CancellationReason::Other, Into::into),
+            ),
+            _ => return Err(ApiError::forbidden().into()),
+        };
+        let step = BookingSteps::new(caller.state, caller.metadata())
+            .cancel_once(id, by, reason, &claim)
+            .await
+            .map_err(ApiError)?;
+        Ok(BookingPayload::from(step))
     }
 
     /// Checks a confirmed guest in (operators), from 12 h before the start until the end.

@@ -36,7 +36,7 @@ use super::context::{authenticated, state};
 use crate::error::{ApiError, EngineError};
 use holdfast_engine::Engine;
 use holdfast_engine::Principal;
-use holdfast_engine::idempotency::{self, IdempotencyKey, IdempotencyStore};
+use holdfast_engine::idempotency::{self, Claim, IdempotencyKey, IdempotencyStore};
 use holdfast_engine::ids::derived_ulid;
 
 pub use booking::BookingMutation;
@@ -149,6 +149,17 @@ fn arguments(ctx: &Context<'_>) -> Result<serde_json::Value, ApiError> {
         map.insert(name.to_string(), json);
     }
     Ok(serde_json::Value::Object(map))
+}
+
+/// The claim of a mutation that records its key and answer in its own commit (see
+/// [`holdfast_engine::idempotency::run_claimed`]); the request hash is the same as [`once`]'s.
+pub fn claim(ctx: &Context<'_>, caller: &Caller<'_>) -> Result<Claim, ApiError> {
+    Ok(Claim {
+        scope: caller.scope.clone(),
+        key: caller.key.clone(),
+        request_hash: idempotency::request_hash(ctx.field().name(), &arguments(ctx)?),
+        now: caller.now(),
+    })
 }
 
 /// Runs `request` once per `(caller, key)` (see [`holdfast_engine::idempotency`]).
