@@ -138,10 +138,11 @@ pub struct Attached {
     pub record: Option<RequestRecord>,
 }
 
-/// Decides what a command attaches, from its outcome on the aggregate: the state after it if it
-/// was accepted, its rejection otherwise. Called again whenever the batch is decided again.
+/// Decides what a command attaches, from the aggregate's state after it (unchanged if it was
+/// refused) and its outcome: `Ok(())` if it was accepted, its rejection otherwise. Called again
+/// whenever the batch is decided again.
 pub type Attach<A> =
-    Arc<dyn Fn(Result<&A, &<A as Aggregate>::Error>) -> Result<Attached, String> + Send + Sync>;
+    Arc<dyn Fn(&A, Result<(), &<A as Aggregate>::Error>) -> Result<Attached, String> + Send + Sync>;
 
 /// A command's share of its batch's transaction (see [`Dispatcher::execute_attached`]).
 pub struct Attachment<A: Aggregate> {
@@ -661,9 +662,8 @@ where
             };
             attached.push(match &pending.attachment {
                 None => Attached::default(),
-                Some(a) => {
-                    (a.attach)(outcome.as_ref().map(|_| &state)).map_err(DispatchError::Internal)?
-                }
+                Some(a) => (a.attach)(&state, outcome.as_ref().map(|_| ()))
+                    .map_err(DispatchError::Internal)?,
             });
             outcomes.push(Some(outcome));
         }
@@ -806,6 +806,15 @@ fn plan<A: Aggregate>(id: &str, decided: &Decided<A>) -> Result<Plan, DispatchEr
         stream_owner.push(None);
     }
     for (owner, attached) in decided.attached.iter().enumerate() {
+        // The events whose latest position is the command's token: its own (the batch's
+        // events up to its own), then the last of each stream it attaches.
+        let mut written = Vec::new();
+        if let Some(Ok(n)) = decided.outcomes[owner]
+            && own_stream
+            && n > 0
+        {
+            written.push((0, n - 1));
+        }
         for stream in &attached.streams {
             if stream.events.is_empty() {
                 continue;
@@ -815,11 +824,14 @@ fn plan<A: Aggregate>(id: &str, decided: &Decided<A>) -> Result<Plan, DispatchEr
                     "a command attached events of its own aggregate".to_owned(),
                 ));
             }
+            written.push((commit.streams.len(), stream.events.len() - 1));
             commit.streams.push(stream.clone());
             stream_owner.push(Some(owner));
         }
         if let Some(record) = &attached.record {
-            commit.records.push(record.clone());
+            let mut record = record.clone();
+            record.written = written;
+            commit.records.push(record);
             record_owner.push(owner);
         }
     }

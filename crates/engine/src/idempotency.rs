@@ -37,7 +37,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use holdfast_eventstore::{Db, EventStore, EventStoreError, RequestRecord, Sql};
+use holdfast_eventstore::{Db, EventStore, EventStoreError, Position, RequestRecord, Sql};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -212,6 +212,8 @@ pub struct IdempotencyStore {
 struct Row {
     request_hash: String,
     response: Option<String>,
+    /// The stored answer's token (`tx.index`), when one was stored with it.
+    position: Option<String>,
     created_at: String,
     /// Whether the row's lease ran out (false when it has none).
     lease_expired: bool,
@@ -261,10 +263,10 @@ const INSERT: Sql = Sql::per_backend(
 const READ: Sql = Sql::per_backend(
     "SELECT request_hash, response::text,
             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
-            coalesce(lease_until < now(), false)
+            coalesce(lease_until < now(), false), position
        FROM idempotency_keys WHERE principal = $1 AND key = $2",
     "SELECT request_hash, response, created_at,
-            coalesce(lease_until < strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 0)
+            coalesce(lease_until < strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 0), position
        FROM idempotency_keys WHERE principal = $1 AND key = $2",
 );
 
@@ -429,19 +431,20 @@ impl IdempotencyStore {
     }
 
     async fn read(&self, scope: &str, key: &IdempotencyKey) -> Result<Option<Row>, EngineError> {
-        let row: Option<(String, Option<String>, String, bool)> = self
+        let row: Option<(String, Option<String>, String, bool, Option<String>)> = self
             .db
             .fetch_optional_as(READ, &[scope.into(), key.as_str().into()])
             .await
             .map_err(db_error)?;
-        Ok(
-            row.map(|(request_hash, response, created_at, lease_expired)| Row {
+        Ok(row.map(
+            |(request_hash, response, created_at, lease_expired, position)| Row {
                 request_hash,
                 response,
+                position,
                 created_at,
                 lease_expired,
-            }),
-        )
+            },
+        ))
     }
 
     /// Replaces an expired or abandoned row, if it is still the one read (`was`).
@@ -486,6 +489,14 @@ pub struct Claim {
     pub now: DateTime<Utc>,
 }
 
+/// An answer that carries a consistency token (see [`run_claimed`]).
+pub trait Tokened: Serialize + DeserializeOwned {
+    /// Its token.
+    fn token(&self) -> Option<Position>;
+    /// The same answer with `token`.
+    fn with_token(self, token: Option<Position>) -> Self;
+}
+
 /// What a claimed request did (see [`run_claimed`]).
 #[derive(Debug)]
 pub enum Ran<T> {
@@ -503,7 +514,8 @@ impl Claim {
         format!("key\0{}\0{}", self.scope, self.key.as_str())
     }
 
-    /// The record of `answer` (a final one: see [`is_final`]), to attach to a commit.
+    /// The record of `answer` (a final one: see [`is_final`]), to attach to a commit (the
+    /// dispatcher fills in which of the commit's events give its token).
     pub fn record<T: Serialize>(
         &self,
         answer: &Result<T, EngineError>,
@@ -522,11 +534,13 @@ impl Claim {
             created_at: instant_text(self.now),
             expired_before: instant_text(self.now - KEY_TTL),
             abandoned_before: instant_text(self.now - IN_FLIGHT_TIMEOUT),
+            position: None,
+            written: Vec::new(),
         })
     }
 
-    /// The answer stored under the key (after [`Ran::Replay`]).
-    async fn stored<T: DeserializeOwned>(&self, db: &Db) -> Result<T, EngineError> {
+    /// The answer stored under the key (after [`Ran::Replay`]), with its stored token.
+    async fn stored<T: Tokened>(&self, db: &Db) -> Result<T, EngineError> {
         let store = IdempotencyStore { db: db.clone() };
         let row = store.read(&self.scope, &self.key).await?;
         match row {
@@ -535,10 +549,16 @@ impl Claim {
             )),
             Some(Row {
                 response: Some(text),
+                position,
                 ..
-            }) => serde_json::from_str::<Outcome>(&text)
-                .map_err(EngineError::internal)?
-                .into_result(),
+            }) => {
+                let answer = serde_json::from_str::<Outcome>(&text)
+                    .map_err(EngineError::internal)?
+                    .into_result::<T>()?;
+                let token = position.and_then(|p| p.parse().ok());
+                let token = token.max(answer.token());
+                Ok(answer.with_token(token))
+            }
             _ => Err(EngineError::new(
                 ErrorCode::Conflict,
                 "a request with this idempotency key is still running; retry",
@@ -553,27 +573,26 @@ impl Claim {
 /// gets the first answer. A request that committed nothing with the record (it decided nothing
 /// needed writing, or failed before writing with a final error) records its answer alone — one
 /// small commit — unless the key was taken, whose answer is then returned. Transient failures
-/// record nothing. `replayed` brings a stored answer up to date where it lacks what only the
-/// commit knew (a consistency token).
-pub async fn run_claimed<T, F, R, RF>(
+/// record nothing. A replay's token is the one stored with the first answer (the position of
+/// the last event the first run wrote, recorded by the same commit).
+pub async fn run_claimed<T, F>(
     store: &EventStore,
     claim: &Claim,
     request: F,
-    replayed: R,
 ) -> Result<T, EngineError>
 where
-    T: Serialize + DeserializeOwned,
+    T: Tokened,
     F: Future<Output = Ran<T>>,
-    R: FnOnce(T) -> RF,
-    RF: Future<Output = Result<T, EngineError>>,
 {
-    let answer = match request.await {
+    match request.await {
         Ran::Recorded(answer) => return answer,
         Ran::Unrecorded(Err(e)) if !is_final(&e) => return Err(e),
         Ran::Unrecorded(answer) => {
+            let mut record = claim.record(&answer)?;
+            record.position = answer.as_ref().ok().and_then(Tokened::token);
             let commit = holdfast_eventstore::Commit {
                 streams: Vec::new(),
-                records: vec![claim.record(&answer)?],
+                records: vec![record],
             };
             match store.commit(&commit).await {
                 Ok(_) => return answer,
@@ -589,10 +608,6 @@ where
             claim.stored::<T>(store.db()).await
         }
         Ran::Replay => claim.stored::<T>(store.db()).await,
-    };
-    match answer {
-        Ok(payload) => replayed(payload).await,
-        Err(e) => Err(e),
     }
 }
 

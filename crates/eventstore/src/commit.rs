@@ -74,6 +74,25 @@ pub struct RequestRecord {
     /// An in-flight row (no answer yet) of the same request created before this instant, or
     /// whose lease ran out, was abandoned and is replaced.
     pub abandoned_before: String,
+    /// The answer's consistency token when it is known beforehand (a request that wrote nothing
+    /// with its record)...
+    pub position: Option<Position>,
+    /// ...or the events of this commit the request wrote, as `(stream, event)` indices into
+    /// [`Commit::streams`]: the latest of their positions (and `position`) is stored as the
+    /// answer's token, so a replay answers the first token too.
+    pub written: Vec<(usize, usize)>,
+}
+
+impl RequestRecord {
+    /// The token stored with the record: the latest of `position` and the written events'.
+    fn token(&self, positions: &[Vec<Position>]) -> Option<String> {
+        self.written
+            .iter()
+            .filter_map(|(s, e)| positions.get(*s).and_then(|p| p.get(*e)).copied())
+            .chain(self.position)
+            .max()
+            .map(|p| p.to_string())
+    }
 }
 
 /// Everything one transaction writes.
@@ -260,13 +279,15 @@ impl EventStore {
 }
 
 const PG_RECORDS: &str = "
-INSERT INTO idempotency_keys AS k (principal, key, request_hash, response, created_at, lease_until)
-SELECT r.principal, r.key, r.request_hash, r.response::jsonb, r.created_at::timestamptz, NULL
-  FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-       AS r(principal, key, request_hash, response, created_at)
+INSERT INTO idempotency_keys AS k
+       (principal, key, request_hash, response, created_at, lease_until, position)
+SELECT r.principal, r.key, r.request_hash, r.response::jsonb, r.created_at::timestamptz, NULL,
+       r.position
+  FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $8::text[])
+       AS r(principal, key, request_hash, response, created_at, position)
     ON CONFLICT (principal, key) DO UPDATE
    SET request_hash = EXCLUDED.request_hash, response = EXCLUDED.response,
-       created_at = EXCLUDED.created_at, lease_until = NULL
+       created_at = EXCLUDED.created_at, lease_until = NULL, position = EXCLUDED.position
  WHERE k.created_at < $6::timestamptz
     OR (k.response IS NULL AND k.request_hash = EXCLUDED.request_hash
         AND (k.lease_until < now() OR k.created_at < $7::timestamptz))
@@ -303,29 +324,6 @@ fn taken(records: &[RequestRecord], returned: &HashSet<(String, String)>) -> Vec
 
 async fn commit_pg(pool: &PgPool, commit: &Commit) -> Result<Committed, Failure> {
     let mut tx = pool.begin().await?;
-    if !commit.records.is_empty() {
-        let column =
-            |f: fn(&RequestRecord) -> &str| -> Vec<&str> { commit.records.iter().map(f).collect() };
-        let first = &commit.records[0];
-        let rows = sqlx::query(PG_RECORDS)
-            .bind(column(|r| &r.principal))
-            .bind(column(|r| &r.key))
-            .bind(column(|r| &r.request_hash))
-            .bind(column(|r| &r.response))
-            .bind(column(|r| &r.created_at))
-            .bind(&first.expired_before)
-            .bind(&first.abandoned_before)
-            .fetch_all(&mut *tx)
-            .await?;
-        let returned = rows
-            .iter()
-            .map(|row| Ok((row.try_get("principal")?, row.try_get("key")?)))
-            .collect::<Result<HashSet<(String, String)>, sqlx::Error>>()?;
-        let taken = taken(&commit.records, &returned);
-        if !taken.is_empty() {
-            return Err(Failure::KeysTaken(taken));
-        }
-    }
     let mut positions: Vec<Vec<Position>> = commit
         .streams
         .iter()
@@ -392,6 +390,36 @@ async fn commit_pg(pool: &PgPool, commit: &Commit) -> Result<Committed, Failure>
             }
         }
     }
+    if !commit.records.is_empty() {
+        let column =
+            |f: fn(&RequestRecord) -> &str| -> Vec<&str> { commit.records.iter().map(f).collect() };
+        let first = &commit.records[0];
+        let rows = sqlx::query(PG_RECORDS)
+            .bind(column(|r| &r.principal))
+            .bind(column(|r| &r.key))
+            .bind(column(|r| &r.request_hash))
+            .bind(column(|r| &r.response))
+            .bind(column(|r| &r.created_at))
+            .bind(&first.expired_before)
+            .bind(&first.abandoned_before)
+            .bind(
+                commit
+                    .records
+                    .iter()
+                    .map(|r| r.token(&positions))
+                    .collect::<Vec<_>>(),
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+        let returned = rows
+            .iter()
+            .map(|row| Ok((row.try_get("principal")?, row.try_get("key")?)))
+            .collect::<Result<HashSet<(String, String)>, sqlx::Error>>()?;
+        let taken = taken(&commit.records, &returned);
+        if !taken.is_empty() {
+            return Err(Failure::KeysTaken(taken));
+        }
+    }
     tx.commit().await?;
     Ok(Committed { positions })
 }
@@ -442,11 +470,12 @@ async fn snapshot_pg(
 }
 
 const SQLITE_RECORD: &str = "
-INSERT INTO idempotency_keys AS k (principal, key, request_hash, response, created_at, lease_until)
-VALUES ($1, $2, $3, $4, $5, NULL)
+INSERT INTO idempotency_keys AS k
+       (principal, key, request_hash, response, created_at, lease_until, position)
+VALUES ($1, $2, $3, $4, $5, NULL, $8)
     ON CONFLICT (principal, key) DO UPDATE
    SET request_hash = excluded.request_hash, response = excluded.response,
-       created_at = excluded.created_at, lease_until = NULL
+       created_at = excluded.created_at, lease_until = NULL, position = excluded.position
  WHERE k.created_at < $6
     OR (k.response IS NULL AND k.request_hash = excluded.request_hash
         AND (k.lease_until < strftime('%Y-%m-%dT%H:%M:%fZ', 'now') OR k.created_at < $7))";
@@ -457,25 +486,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 async fn commit_sqlite(pool: &SqlitePool, commit: &Commit) -> Result<Committed, Failure> {
     let mut tx = pool.begin().await?;
-    let mut taken = Vec::new();
-    for (i, r) in commit.records.iter().enumerate() {
-        let written = sqlx::query(SQLITE_RECORD)
-            .bind(&r.principal)
-            .bind(&r.key)
-            .bind(&r.request_hash)
-            .bind(&r.response)
-            .bind(&r.created_at)
-            .bind(&r.expired_before)
-            .bind(&r.abandoned_before)
-            .execute(&mut *tx)
-            .await?;
-        if written.rows_affected() != 1 {
-            taken.push(i);
-        }
-    }
-    if !taken.is_empty() {
-        return Err(Failure::KeysTaken(taken));
-    }
     let mut positions = Vec::with_capacity(commit.streams.len());
     for stream in &commit.streams {
         for event in &stream.events {
@@ -529,6 +539,26 @@ async fn commit_sqlite(pool: &SqlitePool, commit: &Commit) -> Result<Committed, 
                 return Err(Failure::Collided);
             }
         }
+    }
+    let mut taken = Vec::new();
+    for (i, r) in commit.records.iter().enumerate() {
+        let written = sqlx::query(SQLITE_RECORD)
+            .bind(&r.principal)
+            .bind(&r.key)
+            .bind(&r.request_hash)
+            .bind(&r.response)
+            .bind(&r.created_at)
+            .bind(&r.expired_before)
+            .bind(&r.abandoned_before)
+            .bind(r.token(&positions))
+            .execute(&mut *tx)
+            .await?;
+        if written.rows_affected() != 1 {
+            taken.push(i);
+        }
+    }
+    if !taken.is_empty() {
+        return Err(Failure::KeysTaken(taken));
     }
     tx.commit().await?;
     Ok(Committed { positions })

@@ -48,6 +48,8 @@ fn record(principal: &str, key: &str, answer: &str, created_at: &str) -> Request
         created_at: created_at.to_owned(),
         expired_before: "2026-01-01T00:00:00.000000Z".to_owned(),
         abandoned_before: "2026-01-01T00:00:00.000000Z".to_owned(),
+        position: None,
+        written: Vec::new(),
     }
 }
 

@@ -31,15 +31,15 @@ use holdfast_domain::Decide;
 use holdfast_domain::booking::{Booking, BookingCommand, BookingStatus};
 use holdfast_domain::common::BookingId;
 use holdfast_domain::inventory::{Inventory, InventoryCommand, InventoryError};
-use holdfast_eventstore::StreamAppend;
+use holdfast_eventstore::{Position, StreamAppend};
 
 use super::lifecycle::{BookingSteps, PaymentReport, StepResult};
+use super::metadata;
 use super::place_booking::{PlaceBooking, PlaceBookingRequest, PlacedBooking};
-use super::{last_position, metadata};
 use crate::Engine;
 use crate::dispatch::{Attached, Attachment, DispatchError, serialize};
 use crate::error::{EngineError, ErrorCode};
-use crate::idempotency::{self, Claim, IdempotencyStore, Ran};
+use crate::idempotency::{self, Claim, IdempotencyStore, Ran, Tokened};
 
 /// Attempts of a step whose booking moved under it.
 pub const ATTEMPTS: u32 = 4;
@@ -132,7 +132,7 @@ where
     tags.push(claim.tag());
     Attachment {
         tags,
-        attach: Arc::new(move |outcome| {
+        attach: Arc::new(move |_, outcome| {
             let (stream, answer) = match outcome {
                 Ok(_) => ok(),
                 Err(e) => refused(e),
@@ -201,21 +201,8 @@ impl PlaceBooking<'_> {
         }
         let booking_id =
             super::place_booking::booking_id_for(request.guest, &request.idempotency_key);
-        let ran = attempts(|_| self.place_attempt(request, claim, booking_id));
-        idempotency::run_claimed(
-            &engine.store,
-            claim,
-            ran,
-            |placed: PlacedBooking| async move {
-                let position =
-                    last_position::<Booking>(&engine.store, &booking_id.to_string()).await?;
-                Ok(PlacedBooking {
-                    position: placed.position.max(position),
-                    ..placed
-                })
-            },
-        )
-        .await
+        let ran = attempts(|n| self.place_attempt(request, claim, booking_id, n));
+        idempotency::run_claimed(&engine.store, claim, ran).await
     }
 
     async fn place_attempt(
@@ -223,9 +210,21 @@ impl PlaceBooking<'_> {
         request: &PlaceBookingRequest,
         claim: &Claim,
         booking_id: BookingId,
+        attempt: u32,
     ) -> Settled<PlacedBooking> {
         let engine = self.engine();
-        let (booking, sequence) = engine.commands.bookings.assumed(&booking_id.to_string());
+        let key = booking_id.to_string();
+        // First as cached, or new (no read: the commit guards it); after a conflict, as stored
+        // (a first attempt whose caller went away may have committed it).
+        let (booking, sequence) = if attempt == 0 {
+            engine.commands.bookings.assumed(&key)
+        } else {
+            engine.commands.bookings.forget(&key);
+            match engine.commands.bookings.cached(&key).await {
+                Ok(loaded) => loaded,
+                Err(e) => return Settled::Done(Ran::Unrecorded(Err(EngineError::from(e)))),
+            }
+        };
         if booking.status().is_some() {
             // A repeat (answered from the booking, unless the key's record says otherwise), or
             // a booking left `Requested` by a crash of an earlier version, which the
@@ -342,6 +341,26 @@ impl PlaceBooking<'_> {
     }
 }
 
+impl Tokened for PlacedBooking {
+    fn token(&self) -> Option<Position> {
+        self.position
+    }
+
+    fn with_token(self, position: Option<Position>) -> Self {
+        Self { position, ..self }
+    }
+}
+
+impl Tokened for StepResult {
+    fn token(&self) -> Option<Position> {
+        self.position
+    }
+
+    fn with_token(self, position: Option<Position>) -> Self {
+        Self { position, ..self }
+    }
+}
+
 /// `plan` followed by one more booking command: the plan after it and the stream to attach.
 fn decide_more(
     services: &holdfast_domain::services::DomainServices,
@@ -433,23 +452,13 @@ where
 }
 
 impl BookingSteps<'_> {
-    /// Runs `ran` with `claim`, answering a repeat with the first answer (its token brought up
-    /// to the booking's last event).
+    /// Runs `ran` with `claim`, answering a repeat with the first answer.
     async fn once(
         &self,
-        id: BookingId,
         claim: &Claim,
         ran: impl std::future::Future<Output = Ran<StepResult>>,
     ) -> Result<StepResult, EngineError> {
-        let engine = self.engine();
-        idempotency::run_claimed(&engine.store, claim, ran, |step: StepResult| async move {
-            let position = last_position::<Booking>(&engine.store, &id.to_string()).await?;
-            Ok(StepResult {
-                position: step.position.max(position),
-                ..step
-            })
-        })
-        .await
+        idempotency::run_claimed(&self.engine().store, claim, ran).await
     }
 
     /// [`BookingSteps::confirm_payment`] in one commit with its idempotency record (see the
@@ -461,7 +470,7 @@ impl BookingSteps<'_> {
         claim: &Claim,
     ) -> Result<StepResult, EngineError> {
         let ran = attempts(|n| self.confirm_attempt(id, &payment, claim, n));
-        self.once(id, claim, ran).await
+        self.once(claim, ran).await
     }
 
     async fn confirm_attempt(
@@ -560,7 +569,7 @@ impl BookingSteps<'_> {
         claim: &Claim,
     ) -> Result<StepResult, EngineError> {
         let ran = attempts(|n| self.cancel_attempt(id, by, reason.clone(), claim, n));
-        self.once(id, claim, ran).await
+        self.once(claim, ran).await
     }
 
     async fn cancel_attempt(
@@ -661,41 +670,80 @@ impl BookingSteps<'_> {
         claim: &Claim,
     ) -> Settled<StepResult> {
         let engine = self.engine();
-        let record_claim = claim.clone();
-        let attach = Attachment {
-            tags: vec![claim.tag()],
-            attach: Arc::new(move |outcome: Result<&Booking, _>| {
-                let answer = match outcome {
-                    Ok(state) => Ok(StepResult {
-                        booking: state.clone(),
-                        position: None,
-                    }),
-                    Err(e) => Err(EngineError::from(e.clone())),
-                };
-                Ok(Attached {
-                    streams: Vec::new(),
-                    record: Some(record_claim.record(&answer).map_err(|e| e.message)?),
-                })
-            }),
-        };
-        let answer = engine
-            .commands
-            .bookings
-            .execute_attached(&id.to_string(), command, self.metadata().clone(), attach)
-            .await;
-        match answer {
-            Ok(committed) => {
-                let booking = engine.commands.bookings.assumed(&id.to_string()).0;
-                Settled::Done(Ran::Recorded(Ok(StepResult {
-                    booking,
-                    position: committed.position,
-                })))
-            }
-            Err(DispatchError::Rejected(e)) => {
-                Settled::Done(Ran::Recorded(Err(EngineError::from(e))))
-            }
-            Err(DispatchError::KeyTaken) => Settled::Done(Ran::Replay),
-            Err(e) => Settled::Done(Ran::Unrecorded(Err(EngineError::from(e)))),
+        Settled::Done(
+            dispatch_once(
+                &engine.commands.bookings,
+                &id.to_string(),
+                command,
+                self.metadata().clone(),
+                claim,
+                |booking: &Booking, outcome| {
+                    Some(match outcome {
+                        Ok(()) => Ok(StepResult {
+                            booking: booking.clone(),
+                            position: None,
+                        }),
+                        Err(e) => Err(EngineError::from(e.clone())),
+                    })
+                },
+            )
+            .await,
+        )
+    }
+}
+
+/// Sends `command` to aggregate `id` with the request's idempotency record attached, in the
+/// aggregate's group-commit batch: one commit for the command and its answer. `answer` gives
+/// the request's answer from the aggregate's state after the command (unchanged if refused)
+/// and its outcome; `None` records nothing for a refusal the caller will answer itself
+/// ([`Ran::Unrecorded`]).
+pub async fn dispatch_once<A, T>(
+    dispatcher: &crate::dispatch::Dispatcher<A>,
+    id: &str,
+    command: A::Command,
+    metadata: std::collections::HashMap<String, String>,
+    claim: &Claim,
+    answer: impl Fn(&A, Result<(), &A::Error>) -> Option<Result<T, EngineError>> + Send + Sync + 'static,
+) -> Ran<T>
+where
+    A: holdfast_domain::Decide + 'static,
+    A::Command: Clone + Send + Sync + 'static,
+    A::Error: Send + 'static,
+    A::Services: Send + Sync + 'static,
+    EngineError: From<A::Error> + From<DispatchError<A::Error>>,
+    T: Tokened + Clone + Send + 'static,
+{
+    let decided: Arc<std::sync::Mutex<Option<Result<T, EngineError>>>> = Arc::default();
+    let (record_claim, last) = (claim.clone(), decided.clone());
+    let attachment = Attachment {
+        tags: vec![claim.tag()],
+        attach: Arc::new(move |state: &A, outcome| {
+            let answer = answer(state, outcome);
+            let record = match &answer {
+                Some(answer) => Some(record_claim.record(answer).map_err(|e| e.message)?),
+                None => None,
+            };
+            *last.lock().unwrap_or_else(|e| e.into_inner()) = answer;
+            Ok(Attached {
+                streams: Vec::new(),
+                record,
+            })
+        }),
+    };
+    let committed = dispatcher
+        .execute_attached(id, command, metadata, attachment)
+        .await;
+    let answer = decided.lock().unwrap_or_else(|e| e.into_inner()).take();
+    match (committed, answer) {
+        (Ok(c), Some(Ok(answer))) => Ran::Recorded(Ok(answer.with_token(c.position))),
+        (Err(DispatchError::Rejected(_)), Some(Err(e))) => Ran::Recorded(Err(e)),
+        (Err(DispatchError::Rejected(e)), None) => Ran::Unrecorded(Err(EngineError::from(e))),
+        (Err(DispatchError::KeyTaken), _) => Ran::Replay,
+        (Err(e), _) => {
+            Ran::Unrecorded(Err(<EngineError as From<DispatchError<A::Error>>>::from(e)))
         }
+        (Ok(_), _) => Ran::Unrecorded(Err(EngineError::internal(
+            "a committed command left no answer",
+        ))),
     }
 }

@@ -7,10 +7,12 @@ use holdfast_domain::coupon::{CouponCampaign, CouponCommand};
 use holdfast_eventstore::Position;
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, once};
-use crate::error::{ApiError, ErrorCode};
+use super::{Caller, claim, once};
+use crate::error::{ApiError, EngineError, ErrorCode};
 use crate::schema::inputs::coupon::{CampaignRefInput, CreateCampaignInput};
 use holdfast_engine::consistency;
+use holdfast_engine::idempotency::{Ran, Tokened, run_claimed};
+use holdfast_engine::process::one_commit::dispatch_once;
 use holdfast_engine::process::{current, store_error};
 
 /// What a campaign mutation did.
@@ -61,8 +63,15 @@ async fn payload(
     id: CampaignId,
     position: Option<Position>,
 ) -> Result<CampaignPayload, ApiError> {
-    let after = campaign(caller, id).await?;
-    Ok(CampaignPayload {
+    Ok(payload_of(id, &campaign(caller, id).await?, position))
+}
+
+fn payload_of(
+    id: CampaignId,
+    after: &CouponCampaign,
+    position: Option<Position>,
+) -> CampaignPayload {
+    CampaignPayload {
         campaign_id: ID(id.to_string()),
         code: after
             .campaign()
@@ -72,7 +81,30 @@ async fn payload(
         claimed: after.claimed(),
         remaining: after.remaining(),
         consistency_token: consistency::token(position),
-    })
+    }
+}
+
+impl Tokened for CampaignPayload {
+    fn token(&self) -> Option<Position> {
+        self.consistency_token
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+    }
+
+    fn with_token(self, token: Option<Position>) -> Self {
+        Self {
+            consistency_token: consistency::token(token),
+            ..self
+        }
+    }
+}
+
+/// A claim refused as its own repeat would be.
+fn repeat_refusal(e: &EngineError) -> bool {
+    matches!(
+        e.rule.as_deref(),
+        Some("PerGuestLimitReached" | "Exhausted")
+    )
 }
 
 /// The claim this caller already made with this idempotency key, if any: its position.
@@ -164,26 +196,50 @@ impl CouponMutation {
         let id = input.parse()?;
         // No read before the claim: the campaign refuses it when it does not exist (a claim
         // storm then costs one round trip less per guest).
-        Ok(once(ctx, &caller, async {
-            match execute(&caller, id, CouponCommand::ClaimCoupon { guest_id }).await {
-                Err(e) if e.code == ErrorCode::NotFound => Err(ApiError::not_found("campaign")),
-                // Refused as a repeat would be (the guest's limit, or the campaign exhausted by
-                // the first attempt itself): if this guest has claimed, it may have been with
-                // this key.
-                Err(e)
-                    if matches!(
-                        e.rule.as_deref(),
-                        Some("PerGuestLimitReached" | "Exhausted")
-                    ) && campaign(&caller, id).await?.guest(&guest_id).claimed > 0 =>
-                {
-                    match earlier_claim(&caller, id).await? {
-                        Some(position) => payload(&caller, id, Some(position)).await,
-                        None => Err(e),
+        // One commit: the claim and the key's record (see `dispatch_once`).
+        let claim = claim(ctx, &caller)?;
+        let ran = async {
+            let ran = dispatch_once(
+                &caller.state.commands.coupons,
+                &id.to_string(),
+                CouponCommand::ClaimCoupon { guest_id },
+                caller.metadata(),
+                &claim,
+                move |campaign: &CouponCampaign, outcome| match outcome {
+                    Ok(()) => Some(Ok(payload_of(id, campaign, None))),
+                    Err(e) => {
+                        let e = EngineError::from(e.clone());
+                        if e.code == ErrorCode::NotFound {
+                            Some(Err(EngineError::not_found("campaign")))
+                        } else if repeat_refusal(&e) && campaign.guest(&guest_id).claimed > 0 {
+                            // Answered below, from the claim this key may have made.
+                            None
+                        } else {
+                            Some(Err(e))
+                        }
                     }
+                },
+            )
+            .await;
+            match ran {
+                // Refused as a repeat would be (the guest's limit, or the campaign exhausted by
+                // the first attempt itself), and this guest has claimed: if it was with this key
+                // (a first attempt that committed before keys were recorded with their
+                // commands), that claim is the answer.
+                Ran::Unrecorded(Err(e)) if repeat_refusal(&e) => {
+                    Ran::Unrecorded(match earlier_claim(&caller, id).await {
+                        Ok(Some(position)) => {
+                            payload(&caller, id, Some(position)).await.map_err(|e| e.0)
+                        }
+                        Ok(None) => Err(e),
+                        Err(lookup) => Err(lookup.0),
+                    })
                 }
                 other => other,
             }
-        })
-        .await?)
+        };
+        Ok(run_claimed(&caller.state.store, &claim, ran)
+            .await
+            .map_err(ApiError)?)
     }
 }
