@@ -11,7 +11,8 @@
 //!   one-row inserts at the same client count ([`baseline::pgbench`]).
 //! - `storm` ([`storm`]): thousands of guests race for one slot; exactly its capacity is held.
 //! - `coupons` ([`coupons`]): claims race for a campaign; exactly its quantity is issued.
-//! - `lag` ([`lag`]): projection lag (commit → visible in the calendar) under `holds` load.
+//! - `lag` ([`lag`]): projection lag (commit → visible in the calendar) under `holds` load,
+//!   closed loop or at an offered rate (`--rate`).
 //! - `query` ([`query`]): a month of availability over GraphQL vs the same DynamoDB `Query`.
 //! - `rebuild` ([`rebuild`]): rebuild every read model from a large log; baseline: raw
 //!   `BatchWriteItem` items/s to the same DynamoDB ([`baseline::batch_write`]).
@@ -20,6 +21,10 @@
 //! - `generate-history` ([`history`]): the deterministic history, as JSON lines.
 //! - `delay-proxy` ([`proxy`]): a TCP forwarder that delays each request (the `lag` scenario
 //!   with DynamoDB calls as slow as the real service's).
+//!
+//! Given several `--url`s (the nodes of one cluster), the API scenarios send their requests to
+//! the nodes in turn. `holds`, `storm` and `coupons` also report what the run cost ([`cost`]):
+//! Postgres commits, CPU time of the server, Postgres and DynamoDB Local, conflicts per node.
 //!
 //! The shared parts: [`client`] (GraphQL over HTTP, tokens, per-request outcomes), [`stats`]
 //! (latency summaries, the printed table), [`setup`] (listings, inventories, campaigns made
