@@ -2,7 +2,8 @@
 //! client that sends and waits for the echo, and every round trip through the proxy takes at
 //! least the delay (the echo on loopback alone takes well under a millisecond), with the bytes
 //! unchanged — also a request larger than one read of the proxy (64 KB), which is still
-//! delayed once, not once per piece.
+//! delayed once, not once per piece. And the `delay-proxy` subcommand itself: it prints where
+//! it listens, and a call through it takes at least its `--delay-ms`.
 
 use std::time::{Duration, Instant};
 
@@ -70,4 +71,36 @@ async fn every_request_is_delayed_and_arrives_unchanged() {
     let took = round_trip(&mut client, &large).await;
     assert!(took >= DELAY, "the large request took {took:?}");
     assert!(took < DELAY * 2, "the large request took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_subcommand_says_where_it_listens_and_delays() {
+    use tokio::io::AsyncBufReadExt;
+    const DELAY: Duration = Duration::from_millis(100);
+    let upstream = echo_server().await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_holdfast-bench"))
+        .args([
+            "delay-proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &upstream,
+        ])
+        .args(["--delay-ms", &DELAY.as_millis().to_string()])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).await.unwrap();
+    let address = first
+        .strip_prefix(proxy::LISTENING)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"));
+    let mut client = TcpStream::connect(address).await.unwrap();
+    client.set_nodelay(true).unwrap();
+    let took = round_trip(&mut client, b"one call").await;
+    assert!(took >= DELAY, "took {took:?}");
+    child.kill().await.unwrap();
 }
