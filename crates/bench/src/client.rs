@@ -1,7 +1,12 @@
 //! The bench's GraphQL client: one HTTP connection pool, bearer tokens minted with the
 //! server's HS256 secret (thousands of distinct guests), and answers reduced to data or an
-//! error code.
+//! error code. Given several nodes of one cluster (`--url` more than once), requests go to
+//! them in turn (round-robin, request by request, as a load balancer would spread them), and
+//! the nodes' own figures are read from each: whether it runs projectors (`/readyz`), its
+//! optimistic-concurrency conflicts (`/metrics`).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use holdfast_api::auth::{AuthConfig, Role, TokenIssuer};
@@ -38,17 +43,28 @@ impl Answer {
     }
 }
 
-/// A client of one server.
+/// A client of one server, or of the nodes of a cluster in turn.
 #[derive(Clone)]
 pub struct Api {
     http: reqwest::Client,
-    endpoint: String,
-    issuer: std::sync::Arc<TokenIssuer>,
+    /// Each node's base URL (no trailing `/`).
+    nodes: Arc<[String]>,
+    /// The next node to send a request to (round-robin).
+    next: Arc<AtomicUsize>,
+    issuer: Arc<TokenIssuer>,
 }
 
 impl Api {
-    /// A client of `server`, minting tokens with its JWT secret.
+    /// A client of `server` (each of its `--url`s), minting tokens with its JWT secret.
     pub fn new(server: &ServerArgs) -> Result<Self, BenchError> {
+        let nodes: Arc<[String]> = server
+            .url
+            .iter()
+            .map(|url| url.trim_end_matches('/').to_owned())
+            .collect();
+        if nodes.is_empty() {
+            return Err(BenchError::failed("give the server's --url"));
+        }
         let AuthConfig::Hs256(secret) = server.auth.config(&server.store)? else {
             return Err(BenchError::failed(
                 "the bench mints its own tokens: give it the server's HS256 secret (--jwt-secret / HOLDFAST_JWT_SECRET)",
@@ -63,9 +79,28 @@ impl Api {
             .context("cannot build the HTTP client")?;
         Ok(Self {
             http,
-            endpoint: format!("{}/graphql", server.url.trim_end_matches('/')),
-            issuer: std::sync::Arc::new(TokenIssuer::hs256(&secret)),
+            nodes,
+            next: Arc::new(AtomicUsize::new(0)),
+            issuer: Arc::new(TokenIssuer::hs256(&secret)),
         })
+    }
+
+    /// The nodes' base URLs, in the order given.
+    pub fn nodes(&self) -> &[String] {
+        &self.nodes
+    }
+
+    /// `, N nodes round-robin` for a cluster, nothing for one server (for titles).
+    pub fn nodes_text(&self) -> String {
+        match self.nodes.len() {
+            1 => String::new(),
+            n => format!(", {n} nodes round-robin"),
+        }
+    }
+
+    /// The node the next request goes to.
+    fn pick(&self) -> &str {
+        &self.nodes[self.next.fetch_add(1, Ordering::Relaxed) % self.nodes.len()]
     }
 
     fn mint(&self, role: Role, sub: &str, tenant: Option<TenantId>) -> Result<String, BenchError> {
@@ -85,11 +120,22 @@ impl Api {
         self.mint(Role::Operator, "bench-operator", Some(tenant))
     }
 
-    /// Sends one GraphQL request.
+    /// Sends one GraphQL request (to the next node).
     pub async fn call(&self, token: Option<&str>, query: &str, variables: Value) -> Answer {
+        self.call_node(self.pick(), token, query, variables).await
+    }
+
+    /// Sends one GraphQL request to the node at `base`.
+    async fn call_node(
+        &self,
+        base: &str,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Answer {
         let mut request = self
             .http
-            .post(&self.endpoint)
+            .post(format!("{base}/graphql"))
             .json(&json!({"query": query, "variables": variables}));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -145,43 +191,104 @@ impl Api {
         }
     }
 
-    /// Waits until the server answers (`serverTime`), at most `patience`.
+    /// Waits until every node answers (`serverTime`), at most `patience`.
     pub async fn wait_ready(&self, patience: Duration) -> Result<(), BenchError> {
         let deadline = tokio::time::Instant::now() + patience;
-        loop {
-            match self.call(None, "{ serverTime }", json!({})).await {
-                Answer::Data(_) => return Ok(()),
-                Answer::Error { code, message } if tokio::time::Instant::now() >= deadline => {
-                    return Err(BenchError::failed(format!(
-                        "the server at {} does not answer: {code} {message}",
-                        self.endpoint
-                    )));
+        for node in self.nodes.iter() {
+            loop {
+                match self
+                    .call_node(node, None, "{ serverTime }", json!({}))
+                    .await
+                {
+                    Answer::Data(_) => break,
+                    Answer::Error { code, message } if tokio::time::Instant::now() >= deadline => {
+                        return Err(BenchError::failed(format!(
+                            "the server at {node} does not answer: {code} {message}"
+                        )));
+                    }
+                    Answer::Error { .. } => tokio::time::sleep(Duration::from_millis(200)).await,
                 }
-                Answer::Error { .. } => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         }
+        Ok(())
+    }
+
+    /// `/readyz` of the node at `base`, if it answered with JSON.
+    async fn readiness(&self, base: &str) -> Option<Value> {
+        let response = self.http.get(format!("{base}/readyz")).send().await.ok()?;
+        response.json::<Value>().await.ok()
+    }
+
+    /// Whether any node runs projectors (`/readyz` lists them; a node started with
+    /// `holdfast serve --no-workers` lists none).
+    pub async fn runs_projectors(&self) -> Result<bool, BenchError> {
+        for node in self.nodes.iter() {
+            let readiness = self
+                .readiness(node)
+                .await
+                .with_context(|| format!("{node}/readyz did not answer with JSON"))?;
+            if readiness["projectors"]
+                .as_array()
+                .is_some_and(|all| !all.is_empty())
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Each node's `holdfast_command_conflicts_total` (summed over aggregates), in node order;
+    /// `None` for a node whose `/metrics` did not answer (a server without a metrics recorder).
+    pub async fn conflicts(&self) -> Vec<Option<f64>> {
+        let mut counts = Vec::with_capacity(self.nodes.len());
+        for node in self.nodes.iter() {
+            let text = match self.http.get(format!("{node}/metrics")).send().await {
+                Ok(r) if r.status().is_success() => r.text().await.ok(),
+                _ => None,
+            };
+            counts.push(text.map(|t| metric_sum(&t, "holdfast_command_conflicts_total")));
+        }
+        counts
     }
 }
 
+/// The sum of every sample of `metric` (any labels) in a Prometheus text exposition.
+pub fn metric_sum(exposition: &str, metric: &str) -> f64 {
+    exposition
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let rest = line.strip_prefix(metric)?;
+            // `metric{labels} value` or `metric value`, not `metric_other …`.
+            let value = if let Some(labelled) = rest.strip_prefix('{') {
+                labelled.rsplit_once('}')?.1
+            } else if rest.starts_with(' ') {
+                rest
+            } else {
+                return None;
+            };
+            value.split_whitespace().next()?.parse::<f64>().ok()
+        })
+        .sum()
+}
+
 impl Api {
-    /// Waits (at most `patience`) until every projector of the server has applied the whole
+    /// Waits (at most `patience`) until every projector of every node has applied the whole
     /// log — `/readyz` reports no lag — so that a scenario is not measured while the server is
     /// still projecting the previous one's load. Returns how long it waited, or `None` if the
     /// projectors were still behind when patience ran out (the figures then include that work).
     pub async fn wait_settled(&self, patience: Duration) -> Option<Duration> {
-        let url = self.endpoint.trim_end_matches("/graphql").to_owned() + "/readyz";
         let started = tokio::time::Instant::now();
         let mut quiet = 0;
         loop {
-            let lagging = match self.http.get(&url).send().await {
-                Ok(response) => match response.json::<serde_json::Value>().await {
-                    Ok(body) => body["projectors"]
+            let mut lagging = false;
+            for node in self.nodes.iter() {
+                lagging |= self.readiness(node).await.is_none_or(|body| {
+                    body["projectors"]
                         .as_array()
-                        .is_none_or(|all| all.iter().any(|p| p["lagEvents"].as_u64() != Some(0))),
-                    Err(_) => true,
-                },
-                Err(_) => true,
-            };
+                        .is_none_or(|all| all.iter().any(|p| p["lagEvents"].as_u64() != Some(0)))
+                });
+            }
             // Two quiet readings in a row: a projector reports its lag when it goes idle.
             quiet = if lagging { 0 } else { quiet + 1 };
             if quiet >= 2 {
@@ -231,4 +338,22 @@ fn first_line(query: &str) -> &str {
 /// A fresh idempotency key.
 pub fn key() -> String {
     ulid::Ulid::new().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metric_sum;
+
+    #[test]
+    fn a_metric_is_summed_over_its_labels_only() {
+        let text = "# HELP holdfast_command_conflicts_total Conflicts\n\
+# TYPE holdfast_command_conflicts_total counter\n\
+holdfast_command_conflicts_total{aggregate=\"Inventory\"} 7\n\
+holdfast_command_conflicts_total{aggregate=\"Booking\"} 3\n\
+holdfast_command_conflicts_total_other 100\n\
+holdfast_command_seconds_count{aggregate=\"Booking\"} 40\n";
+        assert_eq!(metric_sum(text, "holdfast_command_conflicts_total"), 10.0);
+        assert_eq!(metric_sum("plain 2\nplain{a=\"}\"} 3\n", "plain"), 5.0);
+        assert_eq!(metric_sum("", "plain"), 0.0);
+    }
 }

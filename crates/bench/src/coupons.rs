@@ -3,7 +3,8 @@
 //!
 //! Figures: claims/s (every answer over the wall time) and latencies. Check: exactly
 //! `quantity` claims succeeded, every other answer is `COUPON_REJECTED`, and the campaign's
-//! stats (read model) show `quantity` claimed and none remaining.
+//! stats (read model) show `quantity` claimed and none remaining. Also Postgres commits per
+//! claim ([`crate::cost`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +16,7 @@ use serde_json::json;
 
 use crate::ServerArgs;
 use crate::client::{Answer, Api, key};
+use crate::cost::{CostArgs, Meter};
 use crate::error::{BenchError, Context};
 use crate::setup::{self, CAMPAIGN_STATS, CLAIM_COUPON, text};
 use crate::stats::{Report, Row, Tally, number};
@@ -33,6 +35,8 @@ pub struct CouponsArgs {
     /// Concurrent clients.
     #[arg(long, default_value_t = 256)]
     clients: usize,
+    #[command(flatten)]
+    cost: CostArgs,
 }
 
 /// Runs the scenario.
@@ -50,6 +54,7 @@ pub async fn run(args: CouponsArgs) -> Result<Report, BenchError> {
     );
     let next = Arc::new(AtomicUsize::new(0));
     let clients = args.clients.clamp(1, args.claims.max(1));
+    let meter = Meter::start(&api, &args.server.store.database_url, &args.cost).await?;
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(clients);
     for _ in 0..clients {
@@ -89,6 +94,7 @@ pub async fn run(args: CouponsArgs) -> Result<Report, BenchError> {
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cost = meter.stop(&api).await?;
     let mut report = Report::new(format!(
         "coupons — {} claims (distinct guests) for a campaign of {}, {clients} clients",
         number(args.claims as f64),
@@ -103,6 +109,8 @@ pub async fn run(args: CouponsArgs) -> Result<Report, BenchError> {
     ));
     let rate = tally.ops() as f64 / seconds.max(1e-9);
     report.target("claims/s", number(rate), "≥ 2,000", rate >= 2000.0);
+    cost.report_commits(&mut report, tally.ops(), "claim", None);
+    cost.report_conflicts(&mut report);
     let expected = u64::from(args.quantity).min(args.claims as u64);
     report.check(
         tally.ok == expected,

@@ -11,13 +11,20 @@
 //!   one-row inserts at the same client count ([`baseline::pgbench`]).
 //! - `storm` ([`storm`]): thousands of guests race for one slot; exactly its capacity is held.
 //! - `coupons` ([`coupons`]): claims race for a campaign; exactly its quantity is issued.
-//! - `lag` ([`lag`]): projection lag (commit → visible in the calendar) under `holds` load.
+//! - `lag` ([`lag`]): projection lag (commit → visible in the calendar) under `holds` load,
+//!   closed loop or at an offered rate (`--rate`).
 //! - `query` ([`query`]): a month of availability over GraphQL vs the same DynamoDB `Query`.
 //! - `rebuild` ([`rebuild`]): rebuild every read model from a large log; baseline: raw
 //!   `BatchWriteItem` items/s to the same DynamoDB ([`baseline::batch_write`]).
 //! - `export` ([`export`]): `holdfast events export` (the `holdfast` binary, as a child
 //!   process) of a large log to JSON lines.
 //! - `generate-history` ([`history`]): the deterministic history, as JSON lines.
+//! - `delay-proxy` ([`proxy`]): a TCP forwarder that delays each request (the `lag` scenario
+//!   with DynamoDB calls as slow as the real service's).
+//!
+//! Given several `--url`s (the nodes of one cluster), the API scenarios send their requests to
+//! the nodes in turn. `holds`, `storm` and `coupons` also report what the run cost ([`cost`]):
+//! Postgres commits, CPU time of the server, Postgres and DynamoDB Local, conflicts per node.
 //!
 //! The shared parts: [`client`] (GraphQL over HTTP, tokens, per-request outcomes), [`stats`]
 //! (latency summaries, the printed table), [`setup`] (listings, inventories, campaigns made
@@ -27,12 +34,14 @@
 
 pub mod baseline;
 pub mod client;
+pub mod cost;
 pub mod coupons;
 pub mod error;
 pub mod export;
 pub mod history;
 pub mod holds;
 pub mod lag;
+pub mod proxy;
 pub mod query;
 pub mod rebuild;
 pub mod seed;
@@ -54,13 +63,15 @@ use settings::{AuthArgs, ReadSideArgs, StoreArgs};
 /// How to reach the running server.
 #[derive(Args, Clone, Debug)]
 pub struct ServerArgs {
-    /// The server's base URL.
+    /// The server's base URL; several (repeated, or comma-separated) for the nodes of one
+    /// cluster, which then get the requests in turn (round-robin).
     #[arg(
         long,
         env = "HOLDFAST_BENCH_URL",
-        default_value = "http://127.0.0.1:8080"
+        default_value = "http://127.0.0.1:8080",
+        value_delimiter = ','
     )]
-    pub url: String,
+    pub url: Vec<String>,
     /// The server's token secret (the bench mints its own tokens).
     #[command(flatten)]
     pub auth: AuthArgs,
@@ -97,6 +108,8 @@ pub enum Command {
     Rebuild(rebuild::RebuildArgs),
     /// `holdfast events export` of a large log to JSON lines.
     Export(export::ExportArgs),
+    /// A TCP forwarder adding a delay to every request (DynamoDB Local with a real round trip).
+    DelayProxy(proxy::DelayProxyArgs),
     /// Write the deterministic event history (fixtures/history/events.jsonl) to a file.
     GenerateHistory(GenerateHistoryArgs),
 }
@@ -157,6 +170,7 @@ pub async fn run(command: Command) -> Result<(), BenchError> {
         Command::Rebuild(a) => rebuild::run(a).await?,
         Command::Export(a) => export::run(a).await?,
         Command::GenerateHistory(a) => return generate_history(a),
+        Command::DelayProxy(a) => return proxy::run(a).await,
     };
     print!("{}", report.render());
     report.into_result()

@@ -3,8 +3,10 @@
 //! so the race measures decisions, not TCP handshakes).
 //!
 //! Figures: decisions/s (every answer, held or sold out, over the time from the release to
-//! the last answer) and the latency of each decision. Check: exactly `capacity` bookings held,
-//! every other answer `SOLD_OUT`, and the calendar shows the slot full (held = capacity).
+//! the last answer) and the latency of each decision; Postgres commits per decision and, given
+//! several `--url`s (a cluster, requests round-robin), the conflicts on each node
+//! ([`crate::cost`]). Check: exactly `capacity` bookings held, every other answer `SOLD_OUT`,
+//! and the calendar shows the slot full (held = capacity).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,6 +19,7 @@ use tokio::sync::Barrier;
 
 use crate::ServerArgs;
 use crate::client::{Answer, Api, key};
+use crate::cost::{CostArgs, Meter};
 use crate::error::{BenchError, Context};
 use crate::setup::{self, PLACE_BOOKING, day, text};
 use crate::stats::{Report, Row, Tally, millis, number};
@@ -32,6 +35,8 @@ pub struct StormArgs {
     /// Units of the slot.
     #[arg(long, default_value_t = 500)]
     capacity: u32,
+    #[command(flatten)]
+    cost: CostArgs,
 }
 
 /// Runs the scenario.
@@ -51,6 +56,7 @@ pub async fn run(args: StormArgs) -> Result<Report, BenchError> {
     )
     .await?;
     let guests = args.guests.max(1);
+    let meter = Meter::start(&api, &args.server.store.database_url, &args.cost).await?;
     let barrier = Arc::new(Barrier::new(guests + 1));
     let mut tasks = Vec::with_capacity(guests);
     for _ in 0..guests {
@@ -88,9 +94,11 @@ pub async fn run(args: StormArgs) -> Result<Report, BenchError> {
         }
     }
     let seconds = (last - released).as_secs_f64();
+    let cost = meter.stop(&api).await?;
     let mut report = Report::new(format!(
-        "storm — {guests} guests race for one slot of {} units (one placeBooking each, all at once)",
-        args.capacity
+        "storm — {guests} guests race for one slot of {} units (one placeBooking each, all at once{})",
+        args.capacity,
+        api.nodes_text()
     ));
     report.rows.push(Row::from_tally(
         "placeBooking decisions (held or sold out)",
@@ -138,6 +146,8 @@ pub async fn run(args: StormArgs) -> Result<Report, BenchError> {
             shown.held, shown.capacity, shown.allocated
         ),
     );
+    cost.report_commits(&mut report, tally.ops(), "decision", None);
+    cost.report_conflicts(&mut report);
     if warm_failures > 0 {
         report.notes.push(format!(
             "{warm_failures} guests could not open their connection before the race"

@@ -5,7 +5,9 @@
 //! The bench is the real binary (`CARGO_BIN_EXE_holdfast-bench`), a separate process as in
 //! `scripts/bench`. The server it loads runs in this test process: the engine and the HTTP app
 //! that `holdfast serve` starts (`Engine::start` with serve's settings, `holdfast_api::app`), on
-//! Postgres + DynamoDB Local, on a port-0 listener. Not the `holdfast` binary, because
+//! Postgres + DynamoDB Local, on a port-0 listener — or several such nodes on one database and
+//! one set of tables (a cluster), or one without projectors, booking worker and outbox
+//! (`serve --no-workers`). Not the `holdfast` binary, because
 //! `cargo test -p holdfast-bench` builds only this package's binaries: a spawned `holdfast`
 //! could be missing or stale, while this server is always compiled from the sources under test.
 //! The `export` scenario measures the `holdfast events export` process itself, so that test
@@ -49,37 +51,33 @@ fn bench() -> Command {
     command
 }
 
-/// What `holdfast serve` runs — the engine with projectors, the booking worker and the outbox,
-/// and the HTTP app — on a fresh database and table prefix, on a port-0 listener.
-struct Server {
+/// One node: what `holdfast serve` runs — the engine (with or without projectors, the booking
+/// worker and the outbox) and the HTTP app — on a port-0 listener.
+struct Node {
     url: String,
     engine: Engine,
     http: tokio::task::JoinHandle<()>,
-    db: TestDatabase,
-    prefix: String,
 }
 
-impl Server {
-    async fn start() -> Self {
-        let db = fresh_postgres_database().await;
-        let prefix = fresh_table_prefix();
-        // `holdfast serve` with HOLDFAST_DATABASE_URL, HOLDFAST_DYNAMODB_ENDPOINT,
-        // HOLDFAST_TABLE_PREFIX and HOLDFAST_JWT_SECRET set, everything else by default.
+impl Node {
+    /// `holdfast serve` with HOLDFAST_DATABASE_URL, HOLDFAST_DYNAMODB_ENDPOINT,
+    /// HOLDFAST_TABLE_PREFIX and HOLDFAST_JWT_SECRET set, `--no-workers` unless `workers`.
+    async fn start(database_url: &str, dynamodb: &str, prefix: &str, workers: bool) -> Self {
         let settings = EngineSettings {
-            database_url: db.url.clone(),
+            database_url: database_url.to_owned(),
             read_side: ReadSideSettings::DynamoDb {
                 settings: DynamoSettings {
-                    endpoint: Some(dynamodb_endpoint()),
+                    endpoint: Some(dynamodb.to_owned()),
                     region: None,
                 },
-                table_prefix: prefix.clone(),
+                table_prefix: prefix.to_owned(),
                 require_reachable: true,
             },
             services: DomainServices::system(),
             demo_fixtures: true,
-            projectors: Some(ProjectorOptions::default()),
-            worker: Some(WorkerOptions::default()),
-            outbox: Some(OutboxSettings {
+            projectors: workers.then(ProjectorOptions::default),
+            worker: workers.then(WorkerOptions::default),
+            outbox: workers.then(|| OutboxSettings {
                 sinks: Vec::new(),
                 options: OutboxOptions::default(),
             }),
@@ -91,20 +89,45 @@ impl Server {
         let engine = Engine::start(settings).await.unwrap();
         let router = app(AppState::new(engine.clone(), auth));
         let http = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Self { url, engine, http }
+    }
+}
+
+/// One server (or the nodes of a cluster) on a fresh database and table prefix.
+struct Server {
+    nodes: Vec<Node>,
+    db: TestDatabase,
+    prefix: String,
+}
+
+impl Server {
+    /// `holdfast serve` as `scripts/bench` starts it: projectors, worker and outbox running.
+    async fn start() -> Self {
+        Self::cluster(1, true, &dynamodb_endpoint()).await
+    }
+
+    /// `nodes` nodes on one database and one set of tables at `dynamodb`; the first runs the
+    /// projectors, booking worker and outbox if `workers`, the others never (`--no-workers`).
+    async fn cluster(nodes: usize, workers: bool, dynamodb: &str) -> Self {
+        let db = fresh_postgres_database().await;
+        let prefix = fresh_table_prefix();
+        let mut started = Vec::with_capacity(nodes);
+        for n in 0..nodes {
+            started.push(Node::start(&db.url, dynamodb, &prefix, workers && n == 0).await);
+        }
         Self {
-            url,
-            engine,
-            http,
+            nodes: started,
             db,
             prefix,
         }
     }
 
-    /// `holdfast-bench <args>` against this server.
+    /// `holdfast-bench <args>` against this server (every node, as `HOLDFAST_BENCH_URL`).
     async fn bench(&self, args: &[&str]) -> Output {
+        let urls: Vec<&str> = self.nodes.iter().map(|n| n.url.as_str()).collect();
         bench()
             .args(args)
-            .env("HOLDFAST_BENCH_URL", &self.url)
+            .env("HOLDFAST_BENCH_URL", urls.join(","))
             .env("HOLDFAST_JWT_SECRET", SECRET)
             .env("HOLDFAST_DATABASE_URL", &self.db.url)
             .env("HOLDFAST_DYNAMODB_ENDPOINT", dynamodb_endpoint())
@@ -115,16 +138,95 @@ impl Server {
     }
 
     async fn stop(self) {
-        self.http.abort();
-        self.engine.stop().await;
+        for node in self.nodes {
+            node.http.abort();
+            node.engine.stop().await;
+        }
         self.db.clone().drop_now().await;
     }
+}
+
+/// The line of `stdout` that starts with `prefix` (panics with the output if none).
+fn line<'a>(stdout: &'a str, prefix: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting with `{prefix}`:\n{stdout}"))
+}
+
+/// The load of the small holds runs: 3 clients for 2 s on 3 inventories × 2 dates.
+const HOLDS_SHAPE: [&str; 8] = [
+    "--clients",
+    "3",
+    "--duration",
+    "2s",
+    "--inventories",
+    "3",
+    "--days",
+    "2",
+];
+
+/// The checks every holds run passes (the counters are the calendar's or the log's).
+const HOLDS_CHECKS: [&str; 4] = [
+    "allocated units = confirmed bookings on every inventory",
+    "no unit left held beyond failed requests",
+    "held + allocated <= capacity on every slot",
+    "the server's database counted at least one commit per confirmed booking",
+];
+
+/// `holds <flags> <HOLDS_SHAPE>` against `server`: its output, every holds check passed.
+async fn small_holds(server: &Server, flags: &[&str]) -> String {
+    let mut args = vec!["holds"];
+    args.extend(flags);
+    args.extend(HOLDS_SHAPE);
+    assert_checks_pass(&server.bench(&args).await, &HOLDS_CHECKS)
+}
+
+/// 30 guests race for 7 units against `server`: its output, every storm check passed.
+async fn small_storm(server: &Server) -> String {
+    let out = server
+        .bench(&[
+            "storm",
+            "--guests",
+            "30",
+            "--capacity",
+            "7",
+            "--stats-wait",
+            "1s",
+        ])
+        .await;
+    let stdout = assert_checks_pass(
+        &out,
+        &[
+            "exactly 7 held (got 7)",
+            "every other answer SOLD_OUT (23 sold out",
+            "the calendar shows 7 held of 7",
+        ],
+    );
+    assert!(
+        stdout.contains("- Postgres commits per decision: "),
+        "{stdout}"
+    );
+    stdout
+}
+
+/// `holds <flags> <HOLDS_SHAPE>` is refused (exit status 2) saying `why`.
+async fn assert_holds_refused(server: &Server, flags: &[&str], why: &str) {
+    let mut args = vec!["holds"];
+    args.extend(flags);
+    args.extend(HOLDS_SHAPE);
+    let refused = server.bench(&args).await;
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(why), "{stderr}");
 }
 
 /// Asserts the run succeeded, printed a table, and every listed check passed.
 fn assert_checks_pass(output: &Output, checks: &[&str]) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // Shown with --nocapture.
+    eprintln!("{stdout}");
     assert!(
         output.status.success(),
         "bench failed ({:?}):\n{stdout}\n{stderr}",
@@ -146,17 +248,7 @@ fn assert_checks_pass(output: &Output, checks: &[&str]) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn storm_holds_exactly_the_capacity() {
     let server = Server::start().await;
-    let out = server
-        .bench(&["storm", "--guests", "30", "--capacity", "7"])
-        .await;
-    assert_checks_pass(
-        &out,
-        &[
-            "exactly 7 held (got 7)",
-            "every other answer SOLD_OUT (23 sold out",
-            "the calendar shows 7 held of 7",
-        ],
-    );
+    small_storm(&server).await;
     server.stop().await;
 }
 
@@ -172,9 +264,11 @@ async fn coupons_issue_exactly_the_quantity() {
             "12",
             "--clients",
             "6",
+            "--stats-wait",
+            "1s",
         ])
         .await;
-    assert_checks_pass(
+    let stdout = assert_checks_pass(
         &out,
         &[
             "exactly 12 claimed (got 12)",
@@ -182,35 +276,42 @@ async fn coupons_issue_exactly_the_quantity() {
             "campaign stats show 12 claimed, 0 remaining",
         ],
     );
+    assert!(
+        stdout.contains("- Postgres commits per claim: "),
+        "{stdout}"
+    );
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn holds_and_lag_keep_the_calendar_equal_to_the_answers() {
     let server = Server::start().await;
-    let shape = [
-        "--clients",
-        "3",
-        "--duration",
-        "2s",
-        "--inventories",
-        "3",
-        "--days",
-        "2",
-    ];
-    let mut holds = vec!["holds", "--no-baseline"];
-    holds.extend(shape);
-    let out = assert_checks_pass(
-        &server.bench(&holds).await,
-        &[
-            "allocated units = confirmed bookings on every inventory",
-            "no unit left held beyond failed requests",
-            "held + allocated <= capacity on every slot",
-        ],
-    );
+    // The server runs in this process: its CPU time is this process's.
+    let pid = std::process::id().to_string();
+    let out = small_holds(&server, &["--no-baseline", "--server-pid", &pid]).await;
     assert!(!out.contains("pgbench"), "{out}");
+    assert!(
+        out.contains("- target: Postgres commits per confirmed booking (projectors, worker and outbox running) = "),
+        "{out}"
+    );
+    let cpu = line(&out, "- CPU per confirmed booking: ");
+    assert!(
+        cpu.contains("server ") && cpu.contains("Postgres "),
+        "{cpu}"
+    );
+    assert!(
+        !cpu.contains("server not measured") && !cpu.contains("Postgres not measured"),
+        "{cpu}"
+    );
+    // --write-path-only is refused on a server that runs projectors (it would measure them).
+    assert_holds_refused(
+        &server,
+        &["--no-baseline", "--write-path-only"],
+        "a node's /readyz lists projectors",
+    )
+    .await;
     let mut lag = vec!["lag", "--probe-every", "100ms"];
-    lag.extend(shape);
+    lag.extend(HOLDS_SHAPE);
     assert_checks_pass(
         &server.bench(&lag).await,
         &[
@@ -280,4 +381,97 @@ async fn rebuild_and_export_run_on_a_seeded_log() {
         String::from_utf8_lossy(&refused.stderr)
     );
     db.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn holds_write_path_only_checks_the_log_on_a_server_without_projectors() {
+    let server = Server::cluster(1, false, &dynamodb_endpoint()).await;
+    let out = small_holds(&server, &["--no-baseline", "--write-path-only"]).await;
+    assert!(
+        out.contains(
+            "- target: Postgres commits per confirmed booking (command path, no projectors) = "
+        ),
+        "{out}"
+    );
+    // Without the flag the bench refuses at once: the calendar would never catch up.
+    assert_holds_refused(&server, &["--no-baseline"], "pass --write-path-only").await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lag_at_an_offered_load_through_the_delay_proxy() {
+    // The server's DynamoDB calls go through a delay proxy in this process.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = dynamodb_endpoint()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let forwarding = tokio::spawn(holdfast_bench::proxy::serve(
+        listener,
+        upstream,
+        std::time::Duration::from_millis(10),
+    ));
+    let server = Server::cluster(1, true, &proxy).await;
+    let out = assert_checks_pass(
+        &server
+            .bench(&[
+                "lag",
+                "--rate",
+                "10",
+                "--dynamodb-delay-ms",
+                "10",
+                "--duration",
+                "2s",
+                "--probe-every",
+                "200ms",
+                "--inventories",
+                "2",
+                "--days",
+                "2",
+            ])
+            .await,
+        &[
+            "every probe's commit became visible",
+            "allocated units = confirmed bookings on every inventory",
+        ],
+    );
+    assert!(
+        out.contains(
+            "(10 bookings/s offered, 2 s, every DynamoDB call delayed 10 ms by delay-proxy)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("(target < 500 ms)"), "{out}");
+    assert!(
+        line(&out, "- offered 10 bookings/s (open loop").contains(" started"),
+        "{out}"
+    );
+    server.stop().await;
+    forwarding.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cluster_of_three_nodes_holds_exactly_the_capacity() {
+    // The nodes run in this process and share its one metrics recorder: each node's /metrics
+    // shows the same (process-wide) conflicts, so this checks they are read from every node,
+    // not their sum. Separate processes (scripts/bench) count each node's own.
+    holdfast_api::metrics::install();
+    let server = Server::cluster(3, true, &dynamodb_endpoint()).await;
+    let stdout = small_storm(&server).await;
+    assert!(
+        stdout.contains("all at once, 3 nodes round-robin)"),
+        "{stdout}"
+    );
+    let conflicts = line(
+        &stdout,
+        "- command conflicts (holdfast_command_conflicts_total",
+    );
+    for node in &server.nodes {
+        assert!(conflicts.contains(&format!("{} ", node.url)), "{conflicts}");
+    }
+    assert!(!conflicts.contains("n/a"), "{conflicts}");
+    let out = small_holds(&server, &["--no-baseline"]).await;
+    assert!(out.contains(", 3 nodes round-robin"), "{out}");
+    server.stop().await;
 }
