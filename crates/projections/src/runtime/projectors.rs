@@ -1,6 +1,6 @@
 //! [`ProjectionRuntime`]: starts one projector task per read model, exposes their statuses,
-//! answers consistency waits (read-your-writes), runs rebuilds that the live projectors follow,
-//! and stops them gracefully.
+//! answers consistency waits (read-your-writes), runs rebuilds (of one table, or of all in one
+//! pass of the log) that the live projectors follow, and stops them gracefully.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -179,24 +179,46 @@ impl ProjectionRuntime {
         table: Table,
         progress: impl Fn(&RebuildProgress) + Send + Sync,
     ) -> Result<RebuildReport, RebuildError> {
-        let running = self
-            .projectors
-            .get(&table)
-            .ok_or(RebuildError::UnknownTable(table))?;
-        let rebuilder = Rebuilder::new(
-            running.projection.clone(),
-            self.store.clone(),
-            self.events.clone(),
-        )
-        .options(self.options);
-        let recheck = running.recheck.clone();
-        let mut status = running.status.clone();
+        let mut reports = self.rebuild_tables(&[table], progress).await?;
+        Ok(reports.remove(0))
+    }
+
+    /// Rebuilds every table with a projector here, blue-green, in one pass of the log (see
+    /// [`super::rebuild`]); each live projector moves to its new generation before the old one
+    /// is dropped. One report per table, in table order.
+    pub async fn rebuild_all(
+        &self,
+        progress: impl Fn(&RebuildProgress) + Send + Sync,
+    ) -> Result<Vec<RebuildReport>, RebuildError> {
+        self.rebuild_tables(&self.tables(), progress).await
+    }
+
+    async fn rebuild_tables(
+        &self,
+        tables: &[Table],
+        progress: impl Fn(&RebuildProgress) + Send + Sync,
+    ) -> Result<Vec<RebuildReport>, RebuildError> {
+        let mut projections = Vec::with_capacity(tables.len());
+        for table in tables {
+            let running = self
+                .projectors
+                .get(table)
+                .ok_or(RebuildError::UnknownTable(*table))?;
+            projections.push(running.projection.clone());
+        }
+        let rebuilder = Rebuilder::many(projections, self.store.clone(), self.events.clone())
+            .options(self.options);
+        let projectors = &self.projectors;
         rebuilder
             .run_with_hook(
                 &progress,
-                Box::new(move |generation| {
+                Box::new(move |table, generation| {
                     Box::pin(async move {
-                        recheck.notify_one();
+                        let Some(running) = projectors.get(&table) else {
+                            return;
+                        };
+                        running.recheck.notify_one();
+                        let mut status = running.status.clone();
                         let moved = tokio::time::timeout(
                             SWITCH_WAIT,
                             status.wait_for(|s| s.generation == Some(generation)),

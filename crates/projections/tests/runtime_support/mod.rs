@@ -131,6 +131,19 @@ pub fn projection() -> Arc<dyn Projection> {
     Arc::new(CounterProjection)
 }
 
+/// The counter projection writing `table` instead of [`TABLE`] (several read models of one log).
+pub struct CounterOn(pub Table);
+
+impl Projection for CounterOn {
+    fn table(&self) -> Table {
+        self.0
+    }
+
+    fn patches(&self, event: &StoredEvent) -> Result<Vec<Patch>, ProjectionError> {
+        CounterProjection.patches(event)
+    }
+}
+
 // ---------------------------------------------------------------- event store harness
 
 /// A migrated event store on a fresh database.
