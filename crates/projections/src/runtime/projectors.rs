@@ -1,4 +1,5 @@
-//! [`ProjectionRuntime`]: starts one projector task per read model, exposes their statuses,
+//! [`ProjectionRuntime`]: starts one projector task per read model, all tailing one
+//! [`SharedLog`] (one log query per wake-up for all of them), exposes their statuses,
 //! answers consistency waits (read-your-writes), runs rebuilds (of one table, or of all in one
 //! pass of the log) that the live projectors follow, and stops them gracefully.
 
@@ -17,6 +18,7 @@ use crate::store::{ReadStore, Table, TableRef};
 use super::error::{ProjectorError, RebuildError, VerifyError, WaitError};
 use super::rebuild::{RebuildProgress, RebuildReport, Rebuilder};
 use super::runner::{Projector, ProjectorOptions};
+use super::shared_log::SharedLog;
 use super::status::{ProjectorState, ProjectorStatus};
 use super::verify::{VerifyReport, verify};
 
@@ -41,6 +43,7 @@ struct Running {
 pub struct ProjectionRuntime {
     store: Arc<dyn ReadStore>,
     events: EventStore,
+    log: Arc<SharedLog>,
     options: ProjectorOptions,
     projectors: BTreeMap<Table, Running>,
 }
@@ -54,6 +57,7 @@ impl ProjectionRuntime {
         projections: impl IntoIterator<Item = Arc<dyn Projection>>,
         options: ProjectorOptions,
     ) -> Self {
+        let log = Arc::new(SharedLog::new(events.log()));
         let mut projectors = BTreeMap::new();
         for projection in projections {
             let table = projection.table();
@@ -61,8 +65,9 @@ impl ProjectionRuntime {
                 tracing::warn!(%table, "a projector of this table already runs; ignoring another");
                 continue;
             }
-            let projector =
-                Projector::new(projection.clone(), store.clone(), events.clone()).options(options);
+            let projector = Projector::new(projection.clone(), store.clone(), events.clone())
+                .log(log.clone())
+                .options(options);
             let recheck = projector.recheck_handle();
             let (status_tx, status) = watch::channel(ProjectorStatus::new(table));
             let (stop, stop_rx) = watch::channel(false);
@@ -81,9 +86,16 @@ impl ProjectionRuntime {
         Self {
             store,
             events,
+            log,
             options,
             projectors,
         }
+    }
+
+    /// The log reader every projector here shares (one query per wake-up for all of them);
+    /// other followers in the process (the booking worker, the outbox) may tail it too.
+    pub fn shared_log(&self) -> Arc<SharedLog> {
+        self.log.clone()
     }
 
     /// The tables with a projector.

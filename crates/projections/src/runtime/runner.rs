@@ -16,7 +16,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use holdfast_eventstore::{EventStore, EventStoreError, Position, TailerOptions};
+use holdfast_eventstore::{EventLog, EventStore, EventStoreError, Position, Tailer, TailerOptions};
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -105,6 +105,8 @@ pub struct Projector {
     projection: Arc<dyn Projection>,
     store: Arc<dyn ReadStore>,
     events: EventStore,
+    /// What the projector tails: the store's log, or a [`super::SharedLog`] in front of it.
+    log: Arc<dyn EventLog>,
     target: Target,
     options: ProjectorOptions,
     lease: Option<String>,
@@ -133,6 +135,7 @@ impl Projector {
         Self {
             projection,
             store,
+            log: events.log(),
             events,
             target: Target::Alias,
             options: ProjectorOptions::default(),
@@ -150,6 +153,13 @@ impl Projector {
     /// Uses `options`.
     pub fn options(mut self, options: ProjectorOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Tails `log` (e.g. a [`super::SharedLog`] several projectors read through) instead of the
+    /// event store's own log.
+    pub fn log(mut self, log: Arc<dyn EventLog>) -> Self {
+        self.log = log;
         self
     }
 
@@ -422,7 +432,8 @@ impl Projector {
             s.position = start;
         });
         let options = self.options;
-        let mut tailer = self.events.tail(
+        let mut tailer = Tailer::new(
+            self.log.clone(),
             start,
             TailerOptions {
                 batch_size: options.batch_size.max(1),
