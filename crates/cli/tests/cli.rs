@@ -435,6 +435,25 @@ async fn projections_rebuild_verify_and_status_operate_dynamodb_read_models() {
         "{verified}"
     );
 
+    // Every read model at once, in one pass of the log: a line per read model, each verified.
+    let all = run_ok(&mut projections(&["rebuild", "--all"]));
+    for (table, generations) in [
+        ("calendar", "generation 4 (was 3)"),
+        ("search", "generation 1 (was none)"),
+        ("bookings", "generation 1 (was none)"),
+        ("coupons", "generation 1 (was none)"),
+    ] {
+        assert!(
+            all.contains(&format!("rebuilt {table}: {generations}, 4 events")),
+            "{table}: {all}"
+        );
+    }
+    assert_eq!(all.matches(", 0 differences").count(), 4, "{all}");
+    assert!(
+        all.contains("verified 31 items, 0 differences; dropped [3]"),
+        "{all}"
+    );
+
     // Bad selections are one clear line.
     let output = projections(&["rebuild", "nonsense"]).output().unwrap();
     assert_one_clear_line(&output, "error: unknown read model `nonsense`", "calendar");

@@ -152,7 +152,11 @@ impl Engine {
         );
         let outbox = match settings.outbox {
             Some(outbox) => {
-                Some(Outbox::new(engine.store.clone(), outbox.sinks, outbox.options).start())
+                let mut built = Outbox::new(engine.store.clone(), outbox.sinks, outbox.options);
+                if let Some(runtime) = &engine.projections {
+                    built = built.follow(runtime.shared_log());
+                }
+                Some(built.start())
             }
             None => None,
         };

@@ -1,6 +1,6 @@
 //! The projector on the real event stores (Postgres, fresh database per test; SQLite): single
 //! pass, restarts from older checkpoints and from the start, re-delivery, a crash mid-batch,
-//! transient store faults, an undecodable event.
+//! transient store faults, an undecodable event, lag that keeps growing while DynamoDB is down.
 
 mod runtime_support;
 
@@ -353,4 +353,67 @@ async fn lag_is_measured_on_postgres() {
 #[tokio::test]
 async fn lag_is_measured_on_sqlite() {
     lag_is_measured(Harness::sqlite().await).await;
+}
+
+/// DynamoDB goes away under load (its port closes): the projector retries without moving, and
+/// the lag it publishes — what `/readyz` and `/metrics` show — is measured from the log's head
+/// and grows with every event written meanwhile; once DynamoDB is back it catches up to 0.
+#[tokio::test]
+async fn lag_keeps_growing_while_the_read_store_is_unreachable() {
+    let h = Harness::postgres().await;
+    let proxy = runtime_support::proxy::TcpProxy::to_dynamodb(std::time::Duration::ZERO).await;
+    let store = dynamo_store(&proxy.endpoint()).await;
+    h.write("o", 3, 20).await;
+    let before = h.events(20).await.last().unwrap().position;
+    let mut running = spawn(&h, store.clone(), 1);
+    wait_status(&mut running.status, "caught up", |s| {
+        s.position == before && s.state == ProjectorState::Waiting && s.lag_events == 0
+    })
+    .await;
+
+    proxy.kill();
+    h.write("o", 3, 30).await;
+    let events = h.events(50).await;
+    let retrying = |s: &ProjectorStatus| matches!(s.state, ProjectorState::Retrying { .. });
+    let first = wait_status(&mut running.status, "retrying, 30 events behind", |s| {
+        retrying(s) && s.lag_events == 30
+    })
+    .await;
+    assert_eq!(first.position, before);
+    assert_eq!(first.head, events[49].position);
+    assert!(first.lag_seconds > 0.0, "{first:?}");
+
+    h.write("o", 3, 25).await;
+    let events = h.events(75).await;
+    let second = wait_status(&mut running.status, "retrying, 55 events behind", |s| {
+        retrying(s) && s.lag_events == 55
+    })
+    .await;
+    assert_eq!(second.position, before);
+    assert_eq!(second.head, events[74].position);
+    // The oldest unapplied event only gets older while nothing is applied.
+    let older = wait_status(&mut running.status, "an older backlog", |s| {
+        s.lag_seconds >= second.lag_seconds + 0.2
+    })
+    .await;
+    assert!(retrying(&older), "{older:?}");
+    assert_eq!((older.position, older.lag_events), (before, 55));
+
+    proxy.revive().await;
+    let last = events[74].position;
+    wait_status(&mut running.status, "caught up after the outage", |s| {
+        s.position == last && s.lag_events == 0 && s.lag_seconds == 0.0
+    })
+    .await;
+    running.stop.send_replace(true);
+    running.task.await.unwrap().unwrap();
+    let report = verify(
+        store.as_ref(),
+        h.store.log().as_ref(),
+        &CounterProjection,
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.checked, report.differences), (3 + 75, vec![]));
 }

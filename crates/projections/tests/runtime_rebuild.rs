@@ -1,4 +1,5 @@
-//! Blue-green rebuild while writes continue, the rebuild lease, and verify's difference report.
+//! Blue-green rebuild while writes continue (of one table, and of every table in one pass of
+//! the log), the rebuild lease, and verify's difference report.
 
 mod runtime_support;
 
@@ -7,13 +8,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use holdfast_eventstore::Position;
+use holdfast_projections::projection::Projection;
 use holdfast_projections::runtime::{
     Difference, Lease, ProjectionRuntime, ProjectorState, RebuildError, RebuildPhase, Rebuilder,
     verify,
 };
-use holdfast_projections::store::{Attrs, Key, Patch, ReadStore, TableRef};
+use holdfast_projections::store::{Attrs, Key, Patch, ReadStore, Table, TableRef};
 use runtime_support::*;
 use serde_json::json;
+use tokio::task::JoinHandle;
 
 /// Blocks the (synchronous) progress callback until the writer has written `more` events
 /// more, so writes certainly happen during that phase.
@@ -23,6 +26,23 @@ fn wait_for_writes(written: &AtomicUsize, more: usize) {
     while written.load(Ordering::SeqCst) < target && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// Writes `n` events over the counters `{prefix}0..3` in the background, counting them.
+fn spawn_writer(h: &Harness, prefix: &str, n: usize) -> (Arc<AtomicUsize>, JoinHandle<()>) {
+    let written = Arc::new(AtomicUsize::new(0));
+    let cqrs = h.cqrs();
+    let (count, prefix) = (written.clone(), prefix.to_owned());
+    let writer = tokio::spawn(async move {
+        for i in 0..n {
+            cqrs.execute(&format!("{prefix}{}", i % 4), Add(1))
+                .await
+                .unwrap();
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    (written, writer)
 }
 
 async fn a_rebuild_while_writes_continue_loses_nothing(h: Harness) {
@@ -39,18 +59,7 @@ async fn a_rebuild_while_writes_continue_loses_nothing(h: Harness) {
     wait_status(&mut status, "caught up", |s| s.position == last).await;
 
     const WRITES: usize = 120;
-    let written = Arc::new(AtomicUsize::new(0));
-    let writer = {
-        let cqrs = h.cqrs();
-        let written = written.clone();
-        tokio::spawn(async move {
-            for i in 0..WRITES {
-                cqrs.execute(&format!("w{}", i % 4), Add(1)).await.unwrap();
-                written.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        })
-    };
+    let (written, writer) = spawn_writer(&h, "w", WRITES);
     let phases = Mutex::new(Vec::<RebuildPhase>::new());
     let report = runtime
         .rebuild(TABLE, |p| {
@@ -128,6 +137,88 @@ async fn a_rebuild_while_writes_continue_loses_nothing_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rebuild_while_writes_continue_loses_nothing_on_sqlite() {
     a_rebuild_while_writes_continue_loses_nothing(Harness::sqlite().await).await;
+}
+
+/// Every table rebuilt together while writes continue: the log is read once — each batch is
+/// folded into all four new generations before the next is read — and each table switches to
+/// a verified generation that, once caught up, matches the log exactly.
+async fn a_rebuild_of_every_table_reads_the_log_once(h: Harness) {
+    let store: Arc<dyn ReadStore> = h.read_store().await;
+    let runtime = ProjectionRuntime::start(
+        store.clone(),
+        h.store.clone(),
+        Table::ALL.map(|t| Arc::new(CounterOn(t)) as Arc<dyn Projection>),
+        fast_options(),
+    );
+    h.write("a", 5, 50).await;
+    let last = h.events(50).await.last().unwrap().position;
+    for table in Table::ALL {
+        let mut status = runtime.subscribe(table).unwrap();
+        wait_status(&mut status, "caught up", |s| s.position == last).await;
+    }
+
+    const WRITES: usize = 60;
+    let (written, writer) = spawn_writer(&h, "b", WRITES);
+    let building = Mutex::new(Vec::<(Table, u64, Position)>::new());
+    let reports = runtime
+        .rebuild_all(|p| {
+            if p.phase == RebuildPhase::Building && p.events > 0 {
+                let mut seen = building.lock().unwrap();
+                seen.push((p.table, p.events, p.position));
+                if seen.len() == 4 {
+                    wait_for_writes(&written, 10);
+                }
+            }
+        })
+        .await
+        .unwrap();
+    let building = building.into_inner().unwrap();
+    assert!(building.len() >= 4 * (50 / 7), "{building:?}");
+    for (i, round) in building.chunks(4).enumerate() {
+        let tables: Vec<Table> = round.iter().map(|r| r.0).collect();
+        assert_eq!(tables, Table::ALL, "batch {i}: {building:?}");
+        assert!(
+            round.iter().all(|r| (r.1, r.2) == (round[0].1, round[0].2)),
+            "{round:?}"
+        );
+    }
+    assert_eq!(reports.len(), 4);
+    for (report, table) in reports.iter().zip(Table::ALL) {
+        assert_eq!(report.table, table);
+        assert_eq!((report.old_generation, report.generation), (Some(1), 2));
+        assert_eq!(report.dropped, vec![1]);
+        assert!(report.verify.is_clean(), "{report:?}");
+        assert_eq!(store.alias(table).await.unwrap(), Some(2));
+        assert_eq!(store.generations(table).await.unwrap(), vec![2]);
+    }
+
+    writer.await.unwrap();
+    let last = h.events(50 + WRITES).await.last().unwrap().position;
+    for table in Table::ALL {
+        assert!(
+            runtime
+                .wait_for(table, last, Duration::from_secs(20))
+                .await
+                .unwrap()
+        );
+        let after = runtime.verify(table).await.unwrap();
+        assert_eq!((after.generation, after.checkpoint), (2, last));
+        assert_eq!(
+            (after.checked, after.differences),
+            (5 + 4 + 50 + WRITES, vec![])
+        );
+    }
+    runtime.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rebuild_of_every_table_reads_the_log_once_on_postgres() {
+    a_rebuild_of_every_table_reads_the_log_once(Harness::postgres().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rebuild_of_every_table_reads_the_log_once_on_sqlite() {
+    a_rebuild_of_every_table_reads_the_log_once(Harness::sqlite().await).await;
 }
 
 #[tokio::test]

@@ -1,17 +1,20 @@
 //! The read store contract, held by `MemoryStore` and `DynamoStore` (on DynamoDB Local) alike:
 //! every test below (and the query tests in `support/queries.rs`) is instantiated once per store
-//! at the bottom of this file, plus DynamoDB-only tests in `support/dynamo_only.rs` (physical
+//! at the bottom of this file (with those of `support/apply_many.rs`), plus DynamoDB-only tests in `support/dynamo_only.rs` (physical
 //! layout, reserved names, look-alike prefixes, malformed items, an unreachable endpoint).
 
 mod support;
 
 // The query tests, instantiated below with the others.
+#[path = "support/apply_many.rs"]
+mod apply_many;
 #[path = "support/queries.rs"]
 mod queries;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use apply_many::*;
 use holdfast_projections::store::{Applied, Index, ReadStoreError, SortKey, Table, TableRef};
 use queries::*;
 use serde_json::{Value, json};
@@ -535,6 +538,8 @@ contract!(
         stale_patches_are_skipped_and_counted_exactly,
         redelivering_a_batch_changes_nothing,
         racing_deliveries_of_one_batch_write_each_patch_once,
+        apply_many_guards_each_item_at_its_own_position,
+        racing_apply_many_deliveries_write_each_item_once,
         gsi_membership_follows_its_attributes,
         queries_select_sort_keys_on_both_indexes_in_both_orders,
         pages_return_every_item_exactly_once_in_order,

@@ -2,8 +2,9 @@
 //!
 //! - `status`: per read model, the generation readers use, its checkpoint, and the lag in
 //!   events and seconds behind the log.
-//! - `rebuild [NAME…|--all]`: blue-green: build a new generation from position 0 while the old
-//!   one serves, verify it, switch readers, drop the old one; a progress bar, events/s at the end.
+//! - `rebuild [NAME…|--all]`: blue-green: build a new generation of each from position 0 while
+//!   the old one serves — all of them in one pass of the log — verify each, switch readers, drop
+//!   the old ones; a progress bar, events/s at the end.
 //! - `verify [NAME…|--all]`: recompute from the log in memory and diff against DynamoDB; every
 //!   difference is listed; exits non-zero when there is any.
 
@@ -45,7 +46,8 @@ pub struct ProjectionsArgs {
 enum ProjectionsCommand {
     /// Generation, checkpoint and lag of every read model.
     Status,
-    /// Rebuild read models into a new generation (blue-green) and switch readers to it.
+    /// Rebuild read models into a new generation each (blue-green, all in one pass of the log)
+    /// and switch readers to them.
     Rebuild(Selection),
     /// Recompute read models from the log and report every difference.
     Verify(Selection),
@@ -112,10 +114,7 @@ pub async fn run(args: ProjectionsArgs) -> anyhow::Result<()> {
     match args.command {
         ProjectionsCommand::Status => status(&events, read_store.as_ref()).await,
         ProjectionsCommand::Rebuild(selection) => {
-            for projection in selection.projections()? {
-                rebuild(&events, read_store.clone(), projection).await?;
-            }
-            Ok(())
+            rebuild(&events, read_store, selection.projections()?).await
         }
         ProjectionsCommand::Reset(args) => {
             let projections = args.selection.projections()?;
@@ -187,25 +186,29 @@ async fn status(
 async fn rebuild(
     events: &holdfast_eventstore::EventStore,
     store: Arc<dyn ReadStore>,
-    projection: Arc<dyn Projection>,
+    projections: Vec<Arc<dyn Projection>>,
 ) -> anyhow::Result<()> {
-    let table = projection.table();
+    let names: Vec<&str> = projections.iter().map(|p| p.table().name()).collect();
+    let names = names.join(", ");
     let total = measure_lag(events, holdfast_eventstore::Position::START)
         .await?
         .events;
     let bar = ProgressBar::new(total.max(1));
     bar.set_style(
-        ProgressStyle::with_template("{prefix:>9} [{bar:40}] {pos}/{len} events {msg} ({elapsed})")
+        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} events {msg} ({elapsed})")
             .context("progress bar template")?
             .progress_chars("=> "),
     );
-    bar.set_prefix(table.name());
+    bar.set_prefix(names.clone());
     bar.enable_steady_tick(Duration::from_millis(200));
+    // Every table folds the same batches: the bar follows the furthest.
     let progress = |p: &RebuildProgress| {
         if p.events > bar.length().unwrap_or(0) {
             bar.set_length(p.events);
         }
-        bar.set_position(p.events);
+        if p.events > bar.position() {
+            bar.set_position(p.events);
+        }
         let phase = match p.phase {
             RebuildPhase::Building => "building",
             RebuildPhase::Verifying => "verifying",
@@ -214,29 +217,32 @@ async fn rebuild(
             RebuildPhase::Done => "done",
         };
         bar.set_message(format!(
-            "g{} {phase} {:.0} events/s",
-            p.generation, p.events_per_second
+            "{} g{} {phase} {:.0} events/s",
+            p.table, p.generation, p.events_per_second
         ));
     };
-    let report = Rebuilder::new(projection, store, events.clone())
-        .run(progress)
+    let reports = Rebuilder::many(projections, store, events.clone())
+        .run_all(progress)
         .await
-        .with_context(|| format!("rebuilding {table}"))?;
+        .with_context(|| format!("rebuilding {names}"))?;
     bar.finish_and_clear();
-    let seconds = report.elapsed.as_secs_f64();
-    println!(
-        "rebuilt {table}: generation {} (was {}), {} events in {:.1} s = {:.0} events/s; verified {} items, {} differences; dropped {:?}",
-        report.generation,
-        report
-            .old_generation
-            .map_or("none".to_owned(), |g| g.to_string()),
-        report.events,
-        seconds,
-        report.events as f64 / seconds.max(1e-9),
-        report.verify.checked,
-        report.verify.differences.len(),
-        report.dropped,
-    );
+    for report in reports {
+        let seconds = report.elapsed.as_secs_f64();
+        println!(
+            "rebuilt {}: generation {} (was {}), {} events in {:.1} s = {:.0} events/s; verified {} items, {} differences; dropped {:?}",
+            report.table,
+            report.generation,
+            report
+                .old_generation
+                .map_or("none".to_owned(), |g| g.to_string()),
+            report.events,
+            seconds,
+            report.events as f64 / seconds.max(1e-9),
+            report.verify.checked,
+            report.verify.differences.len(),
+            report.dropped,
+        );
+    }
     Ok(())
 }
 

@@ -6,7 +6,8 @@
 //! 2. **Cursors.** Each configured sink has a cursor in `notification_cursors`. A sink seen for
 //!    the first time starts at the log's readable head (default: a new sink is not flooded
 //!    with history) or at the start ([`StartAt::Beginning`]).
-//! 3. **Enqueue.** It tails the log from the smallest cursor; for each batch it builds the
+//! 3. **Enqueue.** It tails the log from the smallest cursor (through the projectors' shared
+//!    reader when the engine runs them: [`Outbox::follow`]); for each batch it builds the
 //!    notifications ([`super::kind`]) and, in one transaction, inserts a pending delivery per
 //!    sink (insert-or-ignore on `(sink, notification id)`) and advances the cursors. A crash
 //!    before the commit re-reads the batch; after it, nothing is read twice.
@@ -26,7 +27,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use holdfast_domain::services::{Clock, SystemClock};
-use holdfast_eventstore::{EventStore, Position, TailerOptions};
+use holdfast_eventstore::{EventLog, EventStore, Position, Tailer, TailerOptions};
 use holdfast_projections::runtime::backoff::{Backoff, is_stopped, sleep_unless_stopped, stopped};
 use holdfast_projections::runtime::{Lease, Waiting};
 use metrics::counter;
@@ -145,6 +146,8 @@ pub struct OutboxStatus {
 /// The outbox: sinks, options, store.
 pub struct Outbox {
     store: EventStore,
+    /// What it tails: the store's log, or a shared reader in front of it ([`Self::follow`]).
+    log: Arc<dyn EventLog>,
     sinks: Vec<Arc<Sink>>,
     options: OutboxOptions,
 }
@@ -195,10 +198,18 @@ impl Outbox {
                 .map(Arc::new),
         );
         Self {
+            log: store.log(),
             store,
             sinks: all,
             options,
         }
+    }
+
+    /// Tails `log` (the projectors' shared reader, so that one query per wake-up serves them
+    /// all) instead of the store's own log.
+    pub fn follow(mut self, log: Arc<dyn EventLog>) -> Self {
+        self.log = log;
+        self
     }
 
     /// The sinks' names.
@@ -334,7 +345,8 @@ impl Outbox {
             .map(|(_, p)| *p)
             .min()
             .unwrap_or(Position::START);
-        let mut tailer = self.store.tail(
+        let mut tailer = Tailer::new(
+            self.log.clone(),
             from,
             TailerOptions {
                 batch_size: self.options.batch_size.max(1),

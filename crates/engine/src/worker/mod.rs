@@ -2,7 +2,9 @@
 //! arrives — holds and offers that expire, half-finished placements cleaned up, freed units
 //! offered to the waitlist, late payments rechecked, refunds issued.
 //!
-//! It runs from the event log, not from request handlers: it tails the log from the start,
+//! It runs from the event log, not from request handlers: it tails the log from the start
+//! (through the projectors' shared reader when they run in the same engine, so that a wake-up
+//! at the head costs one log query for all of them),
 //! folds it into a [`Tracker`] (which bookings and inventories may need work, and each
 //! booking's next deadline), and once caught up applies the [`rules`] to whatever changed or
 //! fell due. Nothing it needs is kept anywhere but the log, so a restart — or a crash half-way
@@ -21,7 +23,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use holdfast_domain::common::InventoryId;
-use holdfast_eventstore::{Position, TailerOptions};
+use holdfast_eventstore::{EventLog, Position, Tailer, TailerOptions};
 use holdfast_projections::runtime::backoff::{Backoff, is_stopped, sleep_unless_stopped};
 use holdfast_projections::runtime::{Lease, Waiting};
 use tokio::sync::watch;
@@ -170,7 +172,13 @@ async fn active(
         abandon_after: options.abandon_after,
     };
     let mut tracker = Tracker::new(options.abandon_after);
-    let mut tailer = state.store.tail(
+    // The projectors' shared reader when they run here: one log query per wake-up for all.
+    let log: std::sync::Arc<dyn EventLog> = match &state.projections {
+        Some(runtime) => runtime.shared_log(),
+        None => state.store.log(),
+    };
+    let mut tailer = Tailer::new(
+        log,
         Position::START,
         TailerOptions {
             batch_size: options.batch_size,

@@ -8,9 +8,10 @@
 //!    crash left the item at a position inside the batch, the composed patch gives the same
 //!    item, with the same version, as applying the chain one by one (a property test below
 //!    checks this). Every key appears exactly once in a plan.
-//! 2. **Apply** ([`apply_plan`]): the writes of a plan touch distinct keys, so they run
-//!    concurrently (at most `concurrency` store calls at once), one store call per position.
-//!    Each call retries transient errors with backoff.
+//! 2. **Apply** ([`apply_plan`]): the writes of a plan touch distinct keys, so they go in
+//!    store calls of up to [`WRITES_PER_CALL`] writes each ([`ReadStore::apply_many`]: one
+//!    `TransactWriteItems` on DynamoDB), at most `concurrency` calls at once. Each call retries
+//!    transient errors with backoff.
 //! 3. The caller saves the checkpoint only after every write of the plan succeeded: a
 //!    checkpoint never passes an event whose patches are not all written.
 
@@ -25,6 +26,10 @@ use crate::projection::{Projection, ProjectionError};
 use crate::store::{Applied, Key, Patch, ReadStore, ReadStoreError, TableRef};
 
 use super::backoff::{Backoff, Retried, retry};
+
+/// Writes per store call: DynamoDB's `TransactWriteItems` limit
+/// ([`TRANSACT_ITEMS`](crate::store::dynamo::TRANSACT_ITEMS)).
+pub const WRITES_PER_CALL: usize = crate::store::dynamo::TRANSACT_ITEMS;
 
 /// The writes of one batch: per position, the (composed) patches last touched there.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -77,9 +82,9 @@ pub fn plan(projection: &dyn Projection, events: &[StoredEvent]) -> Result<Plan,
     Ok(Plan { writes, patches })
 }
 
-/// Applies a plan's writes concurrently (at most `concurrency` at once), retrying transient
-/// errors. Returns the summed [`Applied`], `Ok(None)` if stopped while retrying, or the first
-/// permanent error. `on_retry` hears every transient error.
+/// Applies a plan's writes, [`WRITES_PER_CALL`] per store call, at most `concurrency` calls at
+/// once, retrying transient errors. Returns the summed [`Applied`], `Ok(None)` if stopped while
+/// retrying, or the first permanent error. `on_retry` hears every transient error.
 pub async fn apply_plan(
     store: &Arc<dyn ReadStore>,
     table: TableRef,
@@ -89,8 +94,17 @@ pub async fn apply_plan(
     stop: &watch::Receiver<bool>,
     on_retry: &(dyn Fn(&ReadStoreError) + Send + Sync),
 ) -> Result<Option<Applied>, ReadStoreError> {
-    let results: Vec<Option<Applied>> = futures::stream::iter(plan.writes)
-        .map(|(position, patches)| {
+    let writes: Vec<(Position, Patch)> = plan
+        .writes
+        .into_iter()
+        .flat_map(|(position, patches)| patches.into_iter().map(move |patch| (position, patch)))
+        .collect();
+    let chunks: Vec<Vec<(Position, Patch)>> = writes
+        .chunks(WRITES_PER_CALL)
+        .map(<[(Position, Patch)]>::to_vec)
+        .collect();
+    let results: Vec<Option<Applied>> = futures::stream::iter(chunks)
+        .map(|chunk| {
             let mut stop = stop.clone();
             async move {
                 let out = retry(
@@ -98,7 +112,7 @@ pub async fn apply_plan(
                     &mut stop,
                     ReadStoreError::is_transient,
                     |e, _| on_retry(e),
-                    || store.apply(table, position, patches.clone()),
+                    || store.apply_many(table, chunk.clone()),
                 )
                 .await;
                 match out {
@@ -116,8 +130,7 @@ pub async fn apply_plan(
         let Some(applied) = applied else {
             return Ok(None);
         };
-        total.written += applied.written;
-        total.skipped += applied.skipped;
+        total += applied;
     }
     Ok(Some(total))
 }

@@ -12,6 +12,8 @@
 //!   `tokio::sync::watch`.
 //! - [`projectors`]: [`ProjectionRuntime`], the handle that starts several projectors, exposes
 //!   their statuses, answers consistency waits (read-your-writes) and stops them.
+//! - [`shared_log`]: [`SharedLog`], one windowed reader of the log that every projector of a
+//!   runtime tails (one query per wake-up instead of one per projector).
 //! - [`rebuild`]: blue-green rebuild of a table into a new generation, verified, then switched.
 //! - [`verify`]: recomputes a read model from the log in memory and diffs it against the store.
 //! - [`error`]: the typed errors of all of the above.
@@ -44,6 +46,7 @@ pub mod lease;
 pub mod projectors;
 pub mod rebuild;
 pub mod runner;
+pub mod shared_log;
 pub mod status;
 pub mod verify;
 
@@ -52,5 +55,6 @@ pub use lease::{Lease, LeaseWaiter, Waiting, lease_key};
 pub use projectors::ProjectionRuntime;
 pub use rebuild::{RebuildPhase, RebuildProgress, RebuildReport, Rebuilder};
 pub use runner::{Projector, ProjectorOptions, Target};
+pub use shared_log::SharedLog;
 pub use status::{ProjectorState, ProjectorStatus};
 pub use verify::{Difference, VerifyReport, verify};

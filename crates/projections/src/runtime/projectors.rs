@@ -1,6 +1,7 @@
-//! [`ProjectionRuntime`]: starts one projector task per read model, exposes their statuses,
-//! answers consistency waits (read-your-writes), runs rebuilds that the live projectors follow,
-//! and stops them gracefully.
+//! [`ProjectionRuntime`]: starts one projector task per read model, all tailing one
+//! [`SharedLog`] (one log query per wake-up for all of them), exposes their statuses,
+//! answers consistency waits (read-your-writes), runs rebuilds (of one table, or of all in one
+//! pass of the log) that the live projectors follow, and stops them gracefully.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,7 @@ use crate::store::{ReadStore, Table, TableRef};
 use super::error::{ProjectorError, RebuildError, VerifyError, WaitError};
 use super::rebuild::{RebuildProgress, RebuildReport, Rebuilder};
 use super::runner::{Projector, ProjectorOptions};
+use super::shared_log::SharedLog;
 use super::status::{ProjectorState, ProjectorStatus};
 use super::verify::{VerifyReport, verify};
 
@@ -41,6 +43,7 @@ struct Running {
 pub struct ProjectionRuntime {
     store: Arc<dyn ReadStore>,
     events: EventStore,
+    log: Arc<SharedLog>,
     options: ProjectorOptions,
     projectors: BTreeMap<Table, Running>,
 }
@@ -54,6 +57,7 @@ impl ProjectionRuntime {
         projections: impl IntoIterator<Item = Arc<dyn Projection>>,
         options: ProjectorOptions,
     ) -> Self {
+        let log = Arc::new(SharedLog::new(events.log()));
         let mut projectors = BTreeMap::new();
         for projection in projections {
             let table = projection.table();
@@ -61,8 +65,9 @@ impl ProjectionRuntime {
                 tracing::warn!(%table, "a projector of this table already runs; ignoring another");
                 continue;
             }
-            let projector =
-                Projector::new(projection.clone(), store.clone(), events.clone()).options(options);
+            let projector = Projector::new(projection.clone(), store.clone(), events.clone())
+                .log(log.clone())
+                .options(options);
             let recheck = projector.recheck_handle();
             let (status_tx, status) = watch::channel(ProjectorStatus::new(table));
             let (stop, stop_rx) = watch::channel(false);
@@ -81,9 +86,16 @@ impl ProjectionRuntime {
         Self {
             store,
             events,
+            log,
             options,
             projectors,
         }
+    }
+
+    /// The log reader every projector here shares (one query per wake-up for all of them);
+    /// other followers in the process (the booking worker, the outbox) may tail it too.
+    pub fn shared_log(&self) -> Arc<SharedLog> {
+        self.log.clone()
     }
 
     /// The tables with a projector.
@@ -179,24 +191,46 @@ impl ProjectionRuntime {
         table: Table,
         progress: impl Fn(&RebuildProgress) + Send + Sync,
     ) -> Result<RebuildReport, RebuildError> {
-        let running = self
-            .projectors
-            .get(&table)
-            .ok_or(RebuildError::UnknownTable(table))?;
-        let rebuilder = Rebuilder::new(
-            running.projection.clone(),
-            self.store.clone(),
-            self.events.clone(),
-        )
-        .options(self.options);
-        let recheck = running.recheck.clone();
-        let mut status = running.status.clone();
+        let mut reports = self.rebuild_tables(&[table], progress).await?;
+        Ok(reports.remove(0))
+    }
+
+    /// Rebuilds every table with a projector here, blue-green, in one pass of the log (see
+    /// [`super::rebuild`]); each live projector moves to its new generation before the old one
+    /// is dropped. One report per table, in table order.
+    pub async fn rebuild_all(
+        &self,
+        progress: impl Fn(&RebuildProgress) + Send + Sync,
+    ) -> Result<Vec<RebuildReport>, RebuildError> {
+        self.rebuild_tables(&self.tables(), progress).await
+    }
+
+    async fn rebuild_tables(
+        &self,
+        tables: &[Table],
+        progress: impl Fn(&RebuildProgress) + Send + Sync,
+    ) -> Result<Vec<RebuildReport>, RebuildError> {
+        let mut projections = Vec::with_capacity(tables.len());
+        for table in tables {
+            let running = self
+                .projectors
+                .get(table)
+                .ok_or(RebuildError::UnknownTable(*table))?;
+            projections.push(running.projection.clone());
+        }
+        let rebuilder = Rebuilder::many(projections, self.store.clone(), self.events.clone())
+            .options(self.options);
+        let projectors = &self.projectors;
         rebuilder
             .run_with_hook(
                 &progress,
-                Box::new(move |generation| {
+                Box::new(move |table, generation| {
                     Box::pin(async move {
-                        recheck.notify_one();
+                        let Some(running) = projectors.get(&table) else {
+                            return;
+                        };
+                        running.recheck.notify_one();
+                        let mut status = running.status.clone();
                         let moved = tokio::time::timeout(
                             SWITCH_WAIT,
                             status.wait_for(|s| s.generation == Some(generation)),

@@ -6,13 +6,19 @@
 //! store are retried with capped exponential backoff, keeping the position; anything else stops
 //! the projector with a [`ProjectorError`]. Restarting from an older checkpoint (or from
 //! [`Position::START`]) is always safe: see the [module docs](super).
+//!
+//! Lag is measured from the log's head by a meter beside that loop, on its own timer (every
+//! `status_interval`, at least [`LAG_PERIOD_MIN`]), and when the projector goes idle. The
+//! meter does not wait for batches, so while the projector is stuck retrying a store that does
+//! not answer, its published head, `lag_events` and `lag_seconds` keep growing with the log.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use holdfast_eventstore::{EventStore, EventStoreError, Position, TailerOptions};
+use holdfast_eventstore::{EventLog, EventStore, EventStoreError, Position, Tailer, TailerOptions};
 use tokio::sync::{Notify, watch};
-use tokio::time::Instant;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::projection::Projection;
 use crate::store::{ReadStore, ReadStoreError, Table, TableRef};
@@ -21,7 +27,10 @@ use super::apply::{apply_plan, plan};
 use super::backoff::{Backoff, Retried, retry, sleep_unless_stopped, stopped};
 use super::error::ProjectorError;
 use super::lease::{Lease, Waiting};
-use super::status::{ProjectorState, ProjectorStatus, measure_lag};
+use super::status::{Lag, ProjectorState, ProjectorStatus, measure_lag};
+
+/// The shortest period of the lag meter (a `status_interval` of zero means "as often as this").
+pub const LAG_PERIOD_MIN: Duration = Duration::from_millis(50);
 
 /// Which generation a projector writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +63,8 @@ pub struct ProjectorOptions {
     pub lease_check: Duration,
     /// How often a projector following the alias checks it while busy.
     pub alias_check: Duration,
-    /// Least time between two lag measurements while catching up.
+    /// How often the lag is measured (from the log's head, whatever the projector is doing;
+    /// at least [`LAG_PERIOD_MIN`]).
     pub status_interval: Duration,
     /// First retry delay after a transient failure.
     pub backoff_min: Duration,
@@ -95,6 +105,8 @@ pub struct Projector {
     projection: Arc<dyn Projection>,
     store: Arc<dyn ReadStore>,
     events: EventStore,
+    /// What the projector tails: the store's log, or a [`super::SharedLog`] in front of it.
+    log: Arc<dyn EventLog>,
     target: Target,
     options: ProjectorOptions,
     lease: Option<String>,
@@ -123,6 +135,7 @@ impl Projector {
         Self {
             projection,
             store,
+            log: events.log(),
             events,
             target: Target::Alias,
             options: ProjectorOptions::default(),
@@ -140,6 +153,13 @@ impl Projector {
     /// Uses `options`.
     pub fn options(mut self, options: ProjectorOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Tails `log` (e.g. a [`super::SharedLog`] several projectors read through) instead of the
+    /// event store's own log.
+    pub fn log(mut self, log: Arc<dyn EventLog>) -> Self {
+        self.log = log;
         self
     }
 
@@ -165,7 +185,10 @@ impl Projector {
     ) -> Result<(), ProjectorError> {
         let table = self.projection.table();
         tracing::info!(%table, target = ?self.target, "projector starting");
-        let result = self.run_inner(&status, &mut stop).await;
+        let result = tokio::select! {
+            result = self.run_inner(&status, &mut stop) => result,
+            never = self.meter_lag(&status) => match never {},
+        };
         status.send_modify(|s| {
             s.state = match &result {
                 Ok(()) => ProjectorState::Stopped,
@@ -183,6 +206,29 @@ impl Projector {
 
     fn table(&self) -> Table {
         self.projection.table()
+    }
+
+    /// Measures the lag of the published position every `status_interval` (at least
+    /// [`LAG_PERIOD_MIN`]), independently of the apply loop: a projector blocked retrying a
+    /// store still shows its true, growing lag. Nothing is measured before the position is
+    /// known (no generation yet); a failed measurement keeps the last figures.
+    async fn meter_lag(&self, status: &watch::Sender<ProjectorStatus>) -> Infallible {
+        let mut ticks = tokio::time::interval(self.options.status_interval.max(LAG_PERIOD_MIN));
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let (known, position) = {
+                let s = status.borrow();
+                (s.generation.is_some(), s.position)
+            };
+            if !known {
+                continue;
+            }
+            match measure_lag(&self.events, position).await {
+                Ok(lag) => status.send_modify(|s| publish_lag(s, position, lag)),
+                Err(e) => tracing::debug!(table = %self.table(), error = %e, "cannot measure lag"),
+            }
+        }
     }
 
     fn store_error(&self, source: ReadStoreError) -> ProjectorError {
@@ -386,7 +432,8 @@ impl Projector {
             s.position = start;
         });
         let options = self.options;
-        let mut tailer = self.events.tail(
+        let mut tailer = Tailer::new(
+            self.log.clone(),
             start,
             TailerOptions {
                 batch_size: options.batch_size.max(1),
@@ -397,7 +444,6 @@ impl Projector {
         let mut backoff = options.backoff();
         let mut last_lease_check = Instant::now();
         let mut last_alias_check = Instant::now();
-        let mut last_lag: Option<Instant> = None;
         let mut force_alias_check = false;
         loop {
             if let Some(held) = lease.as_mut()
@@ -454,9 +500,7 @@ impl Projector {
                 status.send_modify(|s| {
                     s.state = ProjectorState::Waiting;
                     if let Ok(lag) = lag {
-                        s.head = lag.head.max(position);
-                        s.lag_events = lag.events;
-                        s.lag_seconds = lag.seconds;
+                        publish_lag(s, position, lag);
                     }
                 });
                 continue;
@@ -492,12 +536,6 @@ impl Projector {
                 Err(e) if self.generation_gone(&e) => return Ok(Some(Next::Switch)),
                 Err(e) => return Err(e),
             }
-            let lag = if last_lag.is_none_or(|t| t.elapsed() >= options.status_interval) {
-                last_lag = Some(Instant::now());
-                measure_lag(&self.events, last).await.ok()
-            } else {
-                None
-            };
             let full = batch.len() >= options.batch_size;
             status.send_modify(|s| {
                 s.position = last;
@@ -507,15 +545,20 @@ impl Projector {
                 } else {
                     ProjectorState::Running
                 };
-                if let Some(lag) = lag {
-                    s.head = lag.head.max(last);
-                    s.lag_events = lag.events;
-                    s.lag_seconds = lag.seconds;
-                } else if s.head < last {
-                    s.head = last;
-                }
+                s.head = s.head.max(last);
             });
         }
+    }
+}
+
+/// Publishes `lag`, measured at `position`. If the projector has moved on meanwhile, the
+/// figures describe a position it has left: only the head is kept (the next measurement, at
+/// most one period away, gives the rest).
+fn publish_lag(s: &mut ProjectorStatus, position: Position, lag: Lag) {
+    s.head = s.head.max(lag.head).max(s.position);
+    if s.position == position {
+        s.lag_events = lag.events;
+        s.lag_seconds = lag.seconds;
     }
 }
 

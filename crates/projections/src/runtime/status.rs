@@ -1,5 +1,6 @@
 //! What a projector is doing: [`ProjectorStatus`], published through a `tokio::sync::watch`
-//! after every batch, every idle period and every state change; and how lag is measured.
+//! after every batch, every idle period, every state change and every lag measurement (on the
+//! projector's own timer, see [`super::runner`]); and how lag is measured.
 
 use chrono::Utc;
 use holdfast_eventstore::{EventStore, EventStoreError, Position};
@@ -47,10 +48,12 @@ pub struct ProjectorStatus {
     pub head: Position,
     /// Events between `position` and `head`, approximately. Postgres: counted in the log (at most
     /// [`LAG_COUNT_CAP`], so a huge backlog reads as the cap); SQLite: `head.index -
-    /// position.index`, exact because SQLite positions are dense. Refreshed at most once per
-    /// `status_interval` while catching up, and whenever the projector goes idle.
+    /// position.index`, exact because SQLite positions are dense. Measured every
+    /// `status_interval` whatever the projector is doing (also while it retries, so it grows
+    /// with the log during a read-store outage), and whenever it goes idle.
     pub lag_events: u64,
-    /// Seconds since the oldest unapplied event was recorded (0 when caught up).
+    /// Seconds since the oldest unapplied event was recorded (0 when caught up); measured with
+    /// `lag_events`.
     pub lag_seconds: f64,
     /// Events processed since this projector started (including events that gave no patches).
     pub events_processed: u64,

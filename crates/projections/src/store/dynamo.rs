@@ -17,8 +17,17 @@
 //!
 //! Writes are guarded by `attribute_not_exists(pk) OR v < :v`: a patch (or checkpoint) at a
 //! position the item has already seen fails the condition and is counted as skipped, with no
-//! read before the write. A call's patches run concurrently (up to 16 at once); if a call fails
-//! part-way, some of its patches may be written, and applying the call again is safe.
+//! read before the write. `apply` sends one `UpdateItem` per patch, up to 16 at once.
+//! `apply_many` sends up to [`TRANSACT_ITEMS`] patches per `TransactWriteItems`, each with its
+//! own version condition (several requests at once): one round trip for a hundred items. A
+//! transaction is all or nothing, so one item already at a newer position (a re-delivered
+//! event) cancels it: DynamoDB answers `TransactionCanceledException` with one reason per item,
+//! the items whose reason is `ConditionalCheckFailed` are counted as skipped (versions never go
+//! back, so they stay skipped) and the others are written one `UpdateItem` each, guarded as
+//! usual. (A transactional write costs twice the write capacity of a plain one; measured on
+//! DynamoDB Local, 1,000 items took 2.5–4× less time this way, directly and behind a 10 ms
+//! delay: `tests/runtime_write_timing.rs`.) If a call fails part-way, some of its patches may be written, and applying the call
+//! again is safe.
 //!
 //! Reads of items, primary-key queries and scans are strongly consistent; `gsi1` queries are
 //! eventually consistent (DynamoDB offers nothing else on a global index). A query asks for one
@@ -40,6 +49,7 @@ mod errors;
 mod tables;
 
 pub use client::{DynamoError, DynamoSettings, check_reachable, client};
+pub use data::TRANSACT_ITEMS;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -124,6 +134,14 @@ impl ReadStore for DynamoStore {
         patches: Vec<Patch>,
     ) -> Result<Applied, ReadStoreError> {
         self.apply_patches(table, position, patches).await
+    }
+
+    async fn apply_many(
+        &self,
+        table: TableRef,
+        writes: Vec<(Position, Patch)>,
+    ) -> Result<Applied, ReadStoreError> {
+        self.transact_patches(table, writes).await
     }
 
     async fn get(&self, table: TableRef, key: &Key) -> Result<Option<Item>, ReadStoreError> {

@@ -159,6 +159,13 @@ pub struct Applied {
     pub skipped: usize,
 }
 
+impl std::ops::AddAssign for Applied {
+    fn add_assign(&mut self, other: Self) {
+        self.written += other.written;
+        self.skipped += other.skipped;
+    }
+}
+
 /// Which index a query reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Index {
@@ -270,6 +277,26 @@ pub trait ReadStore: Send + Sync {
         position: Position,
         patches: Vec<Patch>,
     ) -> Result<Applied, ReadStoreError>;
+
+    /// Applies each patch at its own position, with the same guard as [`Self::apply`]; no key
+    /// may appear twice in one call. Writes of one call may land in any order. DynamoDB writes
+    /// them [`dynamo::TRANSACT_ITEMS`] to a `TransactWriteItems` request; the default applies
+    /// them position by position through [`Self::apply`].
+    async fn apply_many(
+        &self,
+        table: TableRef,
+        writes: Vec<(Position, Patch)>,
+    ) -> Result<Applied, ReadStoreError> {
+        let mut by_position: BTreeMap<Position, Vec<Patch>> = BTreeMap::new();
+        for (position, patch) in writes {
+            by_position.entry(position).or_default().push(patch);
+        }
+        let mut applied = Applied::default();
+        for (position, patches) in by_position {
+            applied += self.apply(table, position, patches).await?;
+        }
+        Ok(applied)
+    }
 
     /// Bulk load: writes whole items (attributes and version) into a generation that no
     /// projector writes to yet — a rebuild's new generation — replacing any item with the same

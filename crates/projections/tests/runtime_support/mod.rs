@@ -3,6 +3,8 @@
 //! real read store, and helpers.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -129,6 +131,19 @@ pub fn projection() -> Arc<dyn Projection> {
     Arc::new(CounterProjection)
 }
 
+/// The counter projection writing `table` instead of [`TABLE`] (several read models of one log).
+pub struct CounterOn(pub Table);
+
+impl Projection for CounterOn {
+    fn table(&self) -> Table {
+        self.0
+    }
+
+    fn patches(&self, event: &StoredEvent) -> Result<Vec<Patch>, ProjectionError> {
+        CounterProjection.patches(event)
+    }
+}
+
 // ---------------------------------------------------------------- event store harness
 
 /// A migrated event store on a fresh database.
@@ -166,17 +181,7 @@ impl Harness {
     /// default. Tests that take it therefore run on both stores.
     pub async fn read_store(&self) -> Arc<dyn ReadStore> {
         if self.store.pg_pool().is_some() {
-            let settings = holdfast_projections::store::dynamo::DynamoSettings {
-                endpoint: Some(holdfast_testkit::dynamodb_endpoint()),
-                region: None,
-            };
-            let client = holdfast_projections::store::dynamo::client(&settings)
-                .await
-                .expect("DynamoDB client");
-            Arc::new(holdfast_projections::store::dynamo::DynamoStore::new(
-                client,
-                holdfast_testkit::fresh_table_prefix(),
-            ))
+            dynamo_store(&holdfast_testkit::dynamodb_endpoint()).await
         } else {
             Arc::new(holdfast_projections::store::memory::MemoryStore::new())
         }
@@ -233,6 +238,22 @@ impl Harness {
                 .bind(id).bind(PAYLOAD).execute(pool).await.expect("insert");
         }
     }
+}
+
+/// A DynamoDB store on `endpoint` (DynamoDB Local, or a [`proxy::TcpProxy`] before it) with a
+/// fresh table prefix.
+pub async fn dynamo_store(endpoint: &str) -> Arc<dyn ReadStore> {
+    let settings = holdfast_projections::store::dynamo::DynamoSettings {
+        endpoint: Some(endpoint.to_owned()),
+        region: None,
+    };
+    let client = holdfast_projections::store::dynamo::client(&settings)
+        .await
+        .expect("DynamoDB client");
+    Arc::new(holdfast_projections::store::dynamo::DynamoStore::new(
+        client,
+        holdfast_testkit::fresh_table_prefix(),
+    ))
 }
 
 // ---------------------------------------------------------------- options and waiting
