@@ -431,7 +431,8 @@ impl IdempotencyStore {
     }
 
     async fn read(&self, scope: &str, key: &IdempotencyKey) -> Result<Option<Row>, EngineError> {
-        let row: Option<(String, Option<String>, String, bool, Option<String>)> = self
+        type Columns = (String, Option<String>, String, bool, Option<String>);
+        let row: Option<Columns> = self
             .db
             .fetch_optional_as(READ, &[scope.into(), key.as_str().into()])
             .await
@@ -585,8 +586,8 @@ where
     F: Future<Output = Ran<T>>,
 {
     match request.await {
-        Ran::Recorded(answer) => return answer,
-        Ran::Unrecorded(Err(e)) if !is_final(&e) => return Err(e),
+        Ran::Recorded(answer) => answer,
+        Ran::Unrecorded(Err(e)) if !is_final(&e) => Err(e),
         Ran::Unrecorded(answer) => {
             let mut record = claim.record(&answer)?;
             record.position = answer.as_ref().ok().and_then(Tokened::token);

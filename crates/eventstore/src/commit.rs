@@ -330,34 +330,35 @@ async fn commit_pg(pool: &PgPool, commit: &Commit) -> Result<Committed, Failure>
         .map(|s| Vec::with_capacity(s.events.len()))
         .collect();
     if !commit.streams.is_empty() {
-        let events = commit.streams.iter().flat_map(|s| s.events.iter());
-        let mut columns: (Vec<&str>, Vec<&str>, Vec<i64>, Vec<&str>, Vec<&str>) =
-            Default::default();
-        let mut payloads = Vec::new();
-        let mut metadata = Vec::new();
-        for event in events {
-            columns.0.push(&event.aggregate_type);
-            columns.1.push(&event.aggregate_id);
-            columns.2.push(number(event.sequence)?);
-            columns.3.push(&event.event_type);
-            columns.4.push(&event.event_version);
-            payloads.push(event.payload.to_string());
-            metadata.push(event.metadata.to_string());
-        }
+        let events: Vec<&SerializedEvent> = commit
+            .streams
+            .iter()
+            .flat_map(|s| s.events.iter())
+            .collect();
+        let text = |f: fn(&SerializedEvent) -> &str| -> Vec<&str> {
+            events.iter().map(|e| f(e)).collect()
+        };
+        let sequences = events
+            .iter()
+            .map(|e| number(e.sequence))
+            .collect::<Result<Vec<i64>, _>>()?;
+        let json = |f: fn(&SerializedEvent) -> &serde_json::Value| -> Vec<String> {
+            events.iter().map(|e| f(e).to_string()).collect()
+        };
         let rows = sqlx::query(PG_EVENTS)
-            .bind(&columns.0)
-            .bind(&columns.1)
-            .bind(&columns.2)
-            .bind(&columns.3)
-            .bind(&columns.4)
-            .bind(&payloads)
-            .bind(&metadata)
+            .bind(text(|e| &e.aggregate_type))
+            .bind(text(|e| &e.aggregate_id))
+            .bind(&sequences)
+            .bind(text(|e| &e.event_type))
+            .bind(text(|e| &e.event_version))
+            .bind(json(|e| &e.payload))
+            .bind(json(|e| &e.metadata))
             .fetch_all(&mut *tx)
             .await?;
-        if rows.len() != columns.0.len() {
+        if rows.len() != events.len() {
             return Err(invalid(format!(
                 "{} events appended, {} rows returned",
-                columns.0.len(),
+                events.len(),
                 rows.len()
             )));
         }

@@ -568,7 +568,7 @@ impl BookingSteps<'_> {
         reason: holdfast_domain::booking::CancellationReason,
         claim: &Claim,
     ) -> Result<StepResult, EngineError> {
-        let ran = attempts(|n| self.cancel_attempt(id, by, reason.clone(), claim, n));
+        let ran = attempts(|n| self.cancel_attempt(id, by, reason, claim, n));
         self.once(claim, ran).await
     }
 
