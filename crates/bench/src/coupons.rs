@@ -108,7 +108,7 @@ pub async fn run(args: CouponsArgs) -> Result<Report, BenchError> {
         "claims/s",
     ));
     let rate = tally.ops() as f64 / seconds.max(1e-9);
-    report.target("claims/s", number(rate), "≥ 2,000", rate >= 2000.0);
+    report.target("claims/s", number(rate), "≥ 3,000", rate >= 3000.0);
     cost.report_commits(&mut report, tally.ops(), "claim", None);
     cost.report_conflicts(&mut report);
     let expected = u64::from(args.quantity).min(args.claims as u64);

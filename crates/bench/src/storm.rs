@@ -112,8 +112,8 @@ pub async fn run(args: StormArgs) -> Result<Report, BenchError> {
     report.target(
         "decisions/s",
         number(decisions),
-        "≥ 600",
-        decisions >= 600.0,
+        "≥ 2,000",
+        decisions >= 2000.0,
     );
     report.target(
         "p99 decision latency",

@@ -158,8 +158,8 @@ struct Cached<A> {
     aggregate: A,
     sequence: usize,
     snapshot: Option<usize>,
-    /// When it was last known to be the stream's head (loaded, or committed on).
-    checked: Instant,
+    /// When it was last known to be the stream's head (loaded, validated, or committed on).
+    checked: Mutex<Instant>,
 }
 
 type Reply<A> = oneshot::Sender<Result<Committed, DispatchError<<A as Aggregate>::Error>>>;
@@ -308,7 +308,7 @@ where
     /// node's change shows here within `max_age`; this node's own changes at once.
     pub async fn recent(&self, id: &str, max_age: Duration) -> Result<A, DispatchError<A::Error>> {
         match self.inner.cached(id) {
-            Some(entry) if entry.checked.elapsed() < max_age => Ok(entry.aggregate.clone()),
+            Some(entry) if lock(&entry.checked).elapsed() < max_age => Ok(entry.aggregate.clone()),
             _ => self.load(id).await,
         }
     }
@@ -333,7 +333,7 @@ where
                 aggregate,
                 sequence,
                 snapshot,
-                checked: Instant::now(),
+                checked: Mutex::new(Instant::now()),
             },
         );
     }
@@ -481,7 +481,7 @@ where
                                 sequence: decided.sequence,
                                 snapshot: decided.snapshot_number,
                                 aggregate: decided.state,
-                                checked: Instant::now(),
+                                checked: Mutex::new(Instant::now()),
                             },
                         );
                     }
@@ -709,6 +709,9 @@ where
                     .await
                     .map_err(|e| load_error(AggregateError::from(e)))?;
                 if newer.is_empty() {
+                    // Still the head: known current as of now (so `recent` reads trust it for
+                    // another while instead of reading again on every call).
+                    *lock(&cached.checked) = Instant::now();
                     return Ok(cached);
                 }
                 let mut aggregate = cached.aggregate.clone();
@@ -723,7 +726,7 @@ where
                     aggregate,
                     sequence,
                     snapshot: cached.snapshot,
-                    checked: Instant::now(),
+                    checked: Mutex::new(Instant::now()),
                 }
             }
             None => {
@@ -745,7 +748,7 @@ where
                     aggregate: context.aggregate,
                     sequence: context.current_sequence,
                     snapshot: context.current_snapshot,
-                    checked: Instant::now(),
+                    checked: Mutex::new(Instant::now()),
                 }
             }
         };

@@ -426,19 +426,7 @@ async fn commit_pg(pool: &PgPool, commit: &Commit) -> Result<Committed, Failure>
 }
 
 fn pg_position(row: &sqlx::postgres::PgRow) -> Result<Position, Failure> {
-    let tx: String = row.try_get("tx")?;
-    let index: i64 = row.try_get("global_position")?;
-    let corrupt = |reason: String| {
-        Failure::Error(CommitError::Store(EventStoreError::Corrupt {
-            position: format!("{tx}.{index}"),
-            reason,
-        }))
-    };
-    Ok(Position::new(
-        tx.parse()
-            .map_err(|e| corrupt(format!("transaction id: {e}")))?,
-        u64::try_from(index).map_err(|e| corrupt(format!("global position: {e}")))?,
-    ))
+    crate::postgres::position(row).map_err(|e| Failure::Error(CommitError::Store(e)))
 }
 
 async fn snapshot_pg(

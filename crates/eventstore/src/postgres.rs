@@ -96,7 +96,8 @@ async fn listen(pool: PgPool, wakeup: Wakeup) {
     }
 }
 
-fn position(row: &PgRow) -> Result<Position, EventStoreError> {
+/// The log position of a row with `tx` and `global_position` columns.
+pub(crate) fn position(row: &PgRow) -> Result<Position, EventStoreError> {
     let tx: String = row.try_get("tx")?;
     let index: i64 = row.try_get("global_position")?;
     let corrupt = |reason: String| EventStoreError::Corrupt {

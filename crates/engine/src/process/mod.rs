@@ -64,15 +64,18 @@ where
 
 fn dispatch_error<E: std::error::Error>(e: DispatchError<E>) -> EngineError {
     match e {
-        DispatchError::Unavailable(reason) => {
-            tracing::warn!(error = %reason, "event store unavailable");
-            EngineError::new(
-                ErrorCode::Unavailable,
-                "the event store is unavailable; retry",
-            )
-        }
+        DispatchError::Unavailable(reason) => unavailable(&reason),
         other => EngineError::internal(other),
     }
+}
+
+/// `UNAVAILABLE` (retryable), the cause logged.
+fn unavailable(cause: &dyn std::fmt::Display) -> EngineError {
+    tracing::warn!(error = %cause, "event store unavailable");
+    EngineError::new(
+        ErrorCode::Unavailable,
+        "the event store is unavailable; retry",
+    )
 }
 
 /// How stale a cached aggregate may be for reads that decide nothing on their own (see
@@ -121,13 +124,7 @@ pub async fn load_snapshotted<A: Aggregate>(
 
 fn load_error<E: std::error::Error>(e: AggregateError<E>) -> EngineError {
     match e {
-        AggregateError::DatabaseConnectionError(e) => {
-            tracing::warn!(error = %e, "event store unavailable");
-            EngineError::new(
-                ErrorCode::Unavailable,
-                "the event store is unavailable; retry",
-            )
-        }
+        AggregateError::DatabaseConnectionError(e) => unavailable(&e),
         other => EngineError::internal(other),
     }
 }

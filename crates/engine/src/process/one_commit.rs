@@ -305,12 +305,7 @@ impl PlaceBooking<'_> {
             .inventories
             .execute_attached(
                 &request.inventory_id.to_string(),
-                InventoryCommand::PlaceHold {
-                    booking_id,
-                    slots: placement.hold_slots(),
-                    quantity: request.quantity.get(),
-                    expires_at: hold_expires_at,
-                },
+                placement.hold_command(request),
                 metadata.clone(),
                 attach,
             )

@@ -141,6 +141,16 @@ impl Placement {
         }
     }
 
+    /// The inventory's `PlaceHold` for the booking.
+    pub(super) fn hold_command(&self, request: &PlaceBookingRequest) -> InventoryCommand {
+        InventoryCommand::PlaceHold {
+            booking_id: self.booking_id,
+            slots: self.hold_slots(),
+            quantity: request.quantity.get(),
+            expires_at: self.hold_expires_at(),
+        }
+    }
+
     /// The booking's `RequestBooking`.
     pub(super) fn request_command(&self, request: &PlaceBookingRequest) -> RequestBooking {
         RequestBooking {
@@ -198,12 +208,7 @@ impl<'a> PlaceBooking<'a> {
             .inventories
             .execute(
                 &request.inventory_id.to_string(),
-                InventoryCommand::PlaceHold {
-                    booking_id,
-                    slots: placement.hold_slots(),
-                    quantity: request.quantity.get(),
-                    expires_at: hold_expires_at,
-                },
+                placement.hold_command(request),
                 self.metadata(request),
             )
             .await
