@@ -1,5 +1,5 @@
-//! Compensation in the booking process: a coupon refused after the hold releases the hold and
-//! rejects the booking; the guest gets `COUPON_REJECTED`. A coupon that applies discounts.
+//! Refused coupons: a placement whose coupon is refused holds nothing and rejects the booking;
+//! the guest gets `COUPON_REJECTED`. A coupon that applies discounts.
 
 use crate::fixtures::*;
 use crate::support::{error_code, guest, operator, spawn_app};

@@ -5,7 +5,7 @@
 //! - `policy`: the same-day 18:00 opening rule in Seoul;
 //! - `idempotency`: retries return the first result and append nothing;
 //! - `retries`: every kind of mutation retried after client timeouts takes effect once per key;
-//! - `compensation`: a refused coupon releases the hold and rejects the booking;
+//! - `compensation`: a refused coupon takes no hold and rejects the booking;
 //! - `hostile`: bad input is `INVALID_INPUT` naming the field, never a 5xx;
 //! - `lifecycle`: every mutation's success path;
 //! - `one_commit`: a mutation is one transaction (events of both aggregates and the key);

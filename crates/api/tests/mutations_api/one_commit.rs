@@ -292,3 +292,84 @@ async fn a_confirmation_racing_a_cancellation_leaves_booking_and_inventory_agree
     assert_eq!(days[0].held, 0);
     assert_eq!(days[0].capacity - days[0].available, confirmed);
 }
+
+#[tokio::test]
+async fn a_placement_with_a_coupon_commits_the_redemption_with_the_hold_or_nothing() {
+    use holdfast_testkit::graphql::CREATE_CAMPAIGN;
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let (listing, inventory) = setup(&app, &op, 5).await;
+    let created = app
+        .ok(
+            Some(&op),
+            CREATE_CAMPAIGN,
+            json!({"key": key(), "input": {
+                "code": "snow-5000", "discount": {"fixed": {"amountMinor": 5000, "currency": "KRW"}},
+                "validFrom": "2030-01-01T00:00:00Z", "validUntil": "2030-12-31T00:00:00Z",
+                "totalQuantity": 1, "perGuestLimit": 1}}),
+        )
+        .await;
+    let campaign = created["createCampaign"]["campaignId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let with_coupon = |k: &str| {
+        json!({"key": k, "input": {"listingId": listing, "inventoryId": inventory,
+                                   "eventDate": "2030-02-01", "partySize": 1,
+                                   "couponCampaignId": campaign}})
+    };
+
+    // No claim first: the placement claims and redeems in the same transaction as the hold.
+    let (_, token) = guest();
+    let k = key();
+    let placed = app.ok(Some(&token), PLACE_BOOKING, with_coupon(&k)).await;
+    assert_eq!(placed["placeBooking"]["totals"]["discountMinor"], 5000);
+    assert_eq!(placed["placeBooking"]["totals"]["totalMinor"], 25_000);
+    let booking = placed["placeBooking"]["bookingId"].as_str().unwrap();
+    let written = writers(&app, booking).await;
+    assert_eq!(
+        written.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
+        ["BookingRequested", "BookingCouponApplied", "BookingHeld"]
+    );
+    let tx = written[0].1.clone();
+    assert!(written.iter().all(|(_, t)| *t == tx));
+    assert_eq!(
+        inventory_writer(&app, &inventory, booking, "InventoryHoldPlaced").await,
+        tx
+    );
+    let campaign_writers = writers(&app, &campaign).await;
+    let redemption: Vec<_> = campaign_writers.iter().filter(|(_, t)| *t == tx).collect();
+    assert_eq!(
+        redemption.len(),
+        2,
+        "claimed and redeemed with the hold: {campaign_writers:?}"
+    );
+    assert_eq!(key_writer(&app, &k).await, low_half(&tx));
+
+    // The campaign is exhausted: the next guest's placement is refused and takes no hold.
+    let (_, other) = guest();
+    let head = log_head(&app).await;
+    let refused = app
+        .graphql(Some(&other), PLACE_BOOKING, with_coupon(&key()))
+        .await;
+    assert_eq!(error_code(&refused), Some("COUPON_REJECTED"), "{refused}");
+    let pool = app.engine.store.pg_pool().unwrap();
+    let (holds,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM events WHERE aggregate_id = $1 AND event_type = 'InventoryHoldPlaced'",
+    )
+    .bind(&inventory)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(holds, 1, "no hold for the refused placement");
+    let (types,): (Vec<String>,) = sqlx::query_as(
+        "SELECT array_agg(event_type ORDER BY global_position) FROM events
+          WHERE (tx_id, global_position) > ($1::text::xid8, $2)",
+    )
+    .bind(head.tx.to_string())
+    .bind(i64::try_from(head.index).unwrap())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(types, ["BookingRequested", "BookingRejected"]);
+}

@@ -5,8 +5,8 @@
 //! placements on a hot slot is one transaction, and a mutation never leaves one aggregate
 //! changed without the other: no compensation between our own aggregates.
 //!
-//! - **Placement**: `RequestBooking` + `MarkHeld` on the booking and `PlaceHold` on the
-//!   inventory; if the inventory refuses (`SOLD_OUT`, `SLOT_UNAVAILABLE`), the booking's
+//! - **Placement**: `RequestBooking` + `MarkHeld` on the booking (and its coupon, below) and
+//!   `PlaceHold` on the inventory; if the inventory refuses (`SOLD_OUT`, `SLOT_UNAVAILABLE`), the booking's
 //!   `Requested` + `Rejected` and the refusal as the key's answer commit instead.
 //! - **Confirmation**: `ConfirmPayment` on the booking and `ConfirmHold` on the inventory; if
 //!   the hold is gone, the payment and a system cancellation (`ProcessFailed`, refund owed)
@@ -20,10 +20,15 @@
 //! [`ATTEMPTS`] times, then `CONFLICT`, retryable). A refusal decided on cached state is
 //! confirmed on a fresh load before it is answered.
 //!
-//! **What still takes several commits**: a placement with a coupon (the campaign is another
-//! aggregate with its own batches; it keeps the compensating process of
-//! [`super::place_booking`]), cancelling a booking that redeemed a coupon, and resuming a
-//! booking a crash left `Requested` (written before placements were one commit).
+//! **Coupons**: a placement with a coupon decides `RedeemCoupon` (after `ClaimCoupon` when the
+//! guest holds no unused claim) on the campaign as cached and attaches the campaign's events,
+//! guarded by its sequence, with the booking's `Requested` + `CouponApplied` + `Held`: the hold,
+//! the redemption and the booking commit together or not at all. A coupon refused (confirmed on a
+//! fresh load) commits the booking `Requested` + `Rejected` (`COUPON_REJECTED`) with no hold.
+//!
+//! **What still takes several commits**: cancelling a booking that redeemed a coupon (the
+//! compensating steps of [`super::lifecycle`]), and resuming a booking a crash left `Requested`
+//! (written before placements were one commit).
 
 use std::sync::Arc;
 
@@ -39,7 +44,7 @@ use super::place_booking::{PlaceBooking, PlaceBookingRequest, PlacedBooking};
 use crate::Engine;
 use crate::dispatch::{Attached, Attachment, DispatchError, serialize};
 use crate::error::{EngineError, ErrorCode};
-use crate::idempotency::{self, Claim, IdempotencyStore, Ran, Tokened};
+use crate::idempotency::{self, Claim, Ran, Tokened};
 
 /// Attempts of a step whose booking moved under it.
 pub const ATTEMPTS: u32 = 4;
@@ -113,7 +118,7 @@ impl BookingPlan {
 
 /// What an inventory command attaches: `ok` when the inventory accepts it, `refused` (given
 /// the refusal) otherwise, each with the answer recorded under the claim's key.
-fn attachment<T, Ok, No>(
+fn attachment<T, S, R, Ok, No>(
     claim: &Claim,
     tags: Vec<String>,
     ok: Ok,
@@ -121,11 +126,10 @@ fn attachment<T, Ok, No>(
 ) -> Attachment<Inventory>
 where
     T: serde::Serialize,
-    Ok: Fn() -> (Option<StreamAppend>, Result<T, EngineError>) + Send + Sync + 'static,
-    No: Fn(&InventoryError) -> (Option<StreamAppend>, Result<T, EngineError>)
-        + Send
-        + Sync
-        + 'static,
+    S: IntoIterator<Item = StreamAppend>,
+    R: IntoIterator<Item = StreamAppend>,
+    Ok: Fn() -> (S, Result<T, EngineError>) + Send + Sync + 'static,
+    No: Fn(&InventoryError) -> (R, Result<T, EngineError>) + Send + Sync + 'static,
 {
     let claim = claim.clone();
     let mut tags = tags;
@@ -133,12 +137,18 @@ where
     Attachment {
         tags,
         attach: Arc::new(move |_, outcome| {
-            let (stream, answer) = match outcome {
-                Ok(_) => ok(),
-                Err(e) => refused(e),
+            let (streams, answer): (Vec<StreamAppend>, _) = match outcome {
+                Ok(_) => {
+                    let (s, a) = ok();
+                    (s.into_iter().collect(), a)
+                }
+                Err(e) => {
+                    let (s, a) = refused(e);
+                    (s.into_iter().collect(), a)
+                }
             };
             Ok(Attached {
-                streams: stream.into_iter().collect(),
+                streams,
                 record: Some(claim.record(&answer).map_err(|e| e.message)?),
             })
         }),
@@ -187,18 +197,6 @@ impl PlaceBooking<'_> {
         claim: &Claim,
     ) -> Result<PlacedBooking, EngineError> {
         let engine = self.engine();
-        if request.coupon.is_some() {
-            let store = IdempotencyStore::new(&engine.store);
-            return idempotency::run(
-                &store,
-                &claim.scope,
-                &claim.key,
-                &claim.request_hash,
-                claim.now,
-                self.place(request),
-            )
-            .await;
-        }
         let booking_id =
             super::place_booking::booking_id_for(request.guest, &request.idempotency_key);
         let ran = attempts(|n| self.place_attempt(request, claim, booking_id, n));
@@ -238,15 +236,28 @@ impl PlaceBooking<'_> {
         let hold_expires_at = placement.hold_expires_at();
         let metadata = metadata(&request.scope, &request.idempotency_key);
         let requested = BookingCommand::RequestBooking(placement.request_command(request));
+        let coupon = match CouponPlan::decide(engine, request, &placement, &metadata, attempt).await
+        {
+            Ok(coupon) => coupon,
+            Err(NoCoupon::Retry) => return Settled::Retry,
+            Err(NoCoupon::Failed(e)) => return Settled::Done(Ran::Unrecorded(Err(e))),
+            Err(NoCoupon::Refused(cause)) => {
+                return self
+                    .reject_for_coupon(
+                        claim, booking_id, &booking, sequence, requested, cause, &metadata,
+                    )
+                    .await;
+            }
+        };
+        let mut held_commands = vec![requested.clone()];
+        held_commands.extend(coupon.as_ref().map(|c| c.apply.clone()));
+        held_commands.push(BookingCommand::MarkHeld { hold_expires_at });
         let plans = BookingPlan::decide(
             engine,
             booking_id,
             &booking,
             sequence,
-            vec![
-                requested.clone(),
-                BookingCommand::MarkHeld { hold_expires_at },
-            ],
+            held_commands,
             &metadata,
         )
         .and_then(|held| {
@@ -264,7 +275,14 @@ impl PlaceBooking<'_> {
             Ok(p) => p,
             Err(e) => return Settled::Done(Ran::Unrecorded(Err(e))),
         };
-        let totals = placement.totals();
+        let mut totals = placement.totals();
+        if let Some(coupon) = &coupon {
+            totals.discount = coupon.discount;
+            totals.total = match totals.subtotal.checked_sub(&coupon.discount) {
+                Ok(total) => total,
+                Err(e) => return Settled::Done(Ran::Unrecorded(Err(EngineError::internal(e)))),
+            };
+        }
         let placed = PlacedBooking {
             booking_id,
             status: BookingStatus::Held,
@@ -292,12 +310,17 @@ impl PlaceBooking<'_> {
                 (stream, Err::<PlacedBooking, _>(cause))
             }
         };
-        let accepted_stream = held.stream.clone();
+        let mut accepted_streams: Vec<StreamAppend> = held.stream.iter().cloned().collect();
+        let mut tags = vec![held.tag()];
+        if let Some(coupon) = &coupon {
+            accepted_streams.push(coupon.stream.clone());
+            tags.push(coupon.tag());
+        }
         let accepted_answer = placed.clone();
         let attach = attachment(
             claim,
-            vec![held.tag()],
-            move || (accepted_stream.clone(), Ok(accepted_answer.clone())),
+            tags,
+            move || (accepted_streams.clone(), Ok(accepted_answer.clone())),
             rejected.clone(),
         );
         let answer = engine
@@ -310,6 +333,16 @@ impl PlaceBooking<'_> {
                 attach,
             )
             .await;
+        match (&answer, &coupon) {
+            (Ok(_), Some(coupon)) => coupon.remember(engine),
+            (Err(DispatchError::Conflict { .. }), Some(coupon)) => {
+                engine
+                    .commands
+                    .coupons
+                    .forget(&coupon.campaign_id.to_string());
+            }
+            _ => {}
+        }
         // The rejected booking's state, for the cache.
         let refused_plan = match &answer {
             Err(DispatchError::Rejected(e)) => {
@@ -333,6 +366,55 @@ impl PlaceBooking<'_> {
             |position| Ok(PlacedBooking { position, ..placed }),
             |e| Err(EngineError::from(e)),
         )
+    }
+}
+
+impl PlaceBooking<'_> {
+    /// The coupon was refused: the booking commits `Requested` + `Rejected` with the refusal as
+    /// the key's answer, and no hold is taken.
+    #[allow(clippy::too_many_arguments)]
+    async fn reject_for_coupon(
+        &self,
+        claim: &Claim,
+        booking_id: BookingId,
+        booking: &Booking,
+        sequence: usize,
+        requested: BookingCommand,
+        cause: EngineError,
+        metadata: &std::collections::HashMap<String, String>,
+    ) -> Settled<PlacedBooking> {
+        let engine = self.engine();
+        let prepared = BookingPlan::decide(
+            engine,
+            booking_id,
+            booking,
+            sequence,
+            vec![requested],
+            metadata,
+        )
+        .and_then(|requested_only| {
+            reject_alone(engine, claim, &requested_only, cause.clone(), metadata)
+        });
+        let (plan, commit) = match prepared {
+            Ok(c) => c,
+            Err(e) => return Settled::Done(Ran::Unrecorded(Err(e))),
+        };
+        match engine.store.commit(&commit).await {
+            Ok(_) => {
+                plan.remember(engine);
+                Settled::Done(Ran::Recorded(Err(cause)))
+            }
+            Err(holdfast_eventstore::CommitError::KeysTaken { .. }) => Settled::Done(Ran::Replay),
+            Err(holdfast_eventstore::CommitError::Conflict { .. }) => {
+                engine.commands.bookings.forget(&booking_id.to_string());
+                Settled::Retry
+            }
+            Err(e) if e.is_transient() => Settled::Done(Ran::Unrecorded(Err(EngineError::new(
+                ErrorCode::Unavailable,
+                "the event store is unavailable; retry",
+            )))),
+            Err(e) => Settled::Done(Ran::Unrecorded(Err(EngineError::internal(e)))),
+        }
     }
 }
 
@@ -741,4 +823,169 @@ where
             "a committed command left no answer",
         ))),
     }
+}
+
+/// A placement's coupon, decided on the campaign as cached (the commit guards its sequence).
+#[derive(Clone)]
+struct CouponPlan {
+    campaign_id: holdfast_domain::common::CampaignId,
+    state: holdfast_domain::coupon::CouponCampaign,
+    sequence: usize,
+    stream: StreamAppend,
+    apply: BookingCommand,
+    discount: holdfast_domain::common::Money,
+}
+
+/// Why a coupon plan was not made.
+enum NoCoupon {
+    /// Refused on a state that may be stale: load again and retry.
+    Retry,
+    /// Refused (a final answer: the booking is rejected with it).
+    Refused(EngineError),
+    /// Failed transiently or unexpectedly.
+    Failed(EngineError),
+}
+
+impl CouponPlan {
+    fn tag(&self) -> String {
+        format!("campaign\0{}", self.campaign_id)
+    }
+
+    /// `RedeemCoupon` (after `ClaimCoupon` when the guest holds no unused claim) on the
+    /// campaign, and the booking's `ApplyCoupon` with the discount it gives.
+    async fn decide(
+        engine: &Engine,
+        request: &PlaceBookingRequest,
+        placement: &super::place_booking::Placement,
+        metadata: &std::collections::HashMap<String, String>,
+        attempt: u32,
+    ) -> Result<Option<Self>, NoCoupon> {
+        use holdfast_domain::coupon::{CouponCampaign, CouponCommand, CouponError};
+        let Some(campaign_id) = request.coupon else {
+            return Ok(None);
+        };
+        let id = campaign_id.to_string();
+        let coupons = &engine.commands.coupons;
+        if attempt > 0 {
+            coupons.forget(&id);
+        }
+        let (campaign, sequence) = coupons
+            .cached(&id)
+            .await
+            .map_err(|e| NoCoupon::Failed(EngineError::from(e)))?;
+        let refused = |e: EngineError| {
+            if attempt == 0 {
+                NoCoupon::Retry
+            } else {
+                NoCoupon::Refused(e)
+            }
+        };
+        let Some(terms) = campaign.campaign() else {
+            return Err(refused(EngineError::from(CouponError::NotCreated)));
+        };
+        if terms.tenant_id != placement.tenant_id() {
+            return Err(NoCoupon::Refused(EngineError::from(
+                CouponError::NotApplicableToListing {
+                    listing_id: request.listing_id,
+                },
+            )));
+        }
+        let code = holdfast_domain::booking::Label::parse(terms.terms.code.as_str())
+            .map_err(|e| NoCoupon::Failed(EngineError::internal(e)))?;
+        let redeem = CouponCommand::RedeemCoupon {
+            guest_id: request.guest,
+            booking_id: placement.booking_id(),
+            listing_id: request.listing_id,
+            subtotal: placement.totals().subtotal,
+        };
+        let commands = match campaign.decide(redeem.clone(), &engine.services) {
+            Err(CouponError::NoUnusedClaim { .. }) => vec![
+                CouponCommand::ClaimCoupon {
+                    guest_id: request.guest,
+                },
+                redeem,
+            ],
+            _ => vec![redeem],
+        };
+        let mut state: CouponCampaign = campaign.clone();
+        let mut events = Vec::new();
+        for command in commands {
+            let decided = state
+                .decide(command, &engine.services)
+                .map_err(|e| refused(EngineError::from(e)))?;
+            for event in decided {
+                let serialized =
+                    serialize::<CouponCampaign>(&id, sequence + events.len() + 1, &event, metadata)
+                        .map_err(|e| NoCoupon::Failed(EngineError::from(e)))?;
+                events.push(serialized);
+                cqrs_es::Aggregate::apply(&mut state, event);
+            }
+        }
+        let discount = state
+            .redemptions()
+            .get(&placement.booking_id())
+            .map(|r| r.discount)
+            .ok_or_else(|| NoCoupon::Failed(EngineError::internal("redemption missing")))?;
+        if events.is_empty() {
+            // Redeemed for this booking already (an earlier version's half-way placement):
+            // the multi-step process resumes such bookings.
+            return Err(NoCoupon::Failed(EngineError::new(
+                ErrorCode::Conflict,
+                "this coupon was redeemed for the booking already; retry",
+            )));
+        }
+        Ok(Some(Self {
+            campaign_id,
+            state,
+            sequence,
+            stream: StreamAppend {
+                aggregate_type: <CouponCampaign as cqrs_es::Aggregate>::TYPE.to_owned(),
+                aggregate_id: id,
+                events,
+                snapshot: None,
+            },
+            apply: BookingCommand::ApplyCoupon {
+                campaign_id,
+                code,
+                discount,
+            },
+            discount,
+        }))
+    }
+
+    fn remember(&self, engine: &Engine) {
+        engine.commands.coupons.remember(
+            &self.campaign_id.to_string(),
+            self.state.clone(),
+            self.sequence + self.stream.events.len(),
+        );
+    }
+}
+
+/// Commits the booking `Requested` + `Rejected` (the coupon was refused) with the refusal as
+/// the key's answer: no hold is taken.
+fn reject_alone(
+    engine: &Engine,
+    claim: &Claim,
+    requested: &BookingPlan,
+    cause: EngineError,
+    metadata: &std::collections::HashMap<String, String>,
+) -> Result<(BookingPlan, holdfast_eventstore::Commit), EngineError> {
+    let reason = super::place_booking::rejection_reason(&cause);
+    let (plan, stream) = decide_more(
+        &engine.services,
+        requested,
+        BookingCommand::RejectBooking { reason },
+        metadata,
+    )?;
+    let stream = stream.ok_or_else(|| EngineError::internal("a rejection wrote nothing"))?;
+    let mut record = claim.record(&Err::<PlacedBooking, _>(cause))?;
+    record.written = vec![(0, stream.events.len() - 1)];
+    Ok((
+        plan,
+        holdfast_eventstore::Commit {
+            streams: vec![stream],
+            records: vec![record],
+        },
+    ))
 }

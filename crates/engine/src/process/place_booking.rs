@@ -1,5 +1,7 @@
-//! Placing a booking: a process across the listing, the inventory, the booking and a coupon
-//! campaign, with compensation — not one transaction.
+//! Placing a booking step by step, with compensation: the process the one-commit placement
+//! ([`super::one_commit`]) falls back to for a booking an earlier version left `Requested`
+//! half-way, and which answers a repeat from the booking's state. It also holds the policy
+//! check, the pricing and the booking id every placement uses.
 //!
 //! 1. Load the listing from the event store (state, policy, tenant); it must be published.
 //! 2. Load the inventory (it must be the listing's) for prices.
@@ -130,6 +132,16 @@ impl Placement {
                 .filter(|s| self.inventory.slots().contains_key(s)),
         );
         slots
+    }
+
+    /// The booking.
+    pub(super) fn booking_id(&self) -> BookingId {
+        self.booking_id
+    }
+
+    /// The listing's business.
+    pub(super) fn tenant_id(&self) -> holdfast_domain::common::TenantId {
+        self.listing.tenant_id
     }
 
     /// The totals before any coupon.
