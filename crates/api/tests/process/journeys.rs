@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use crate::fixtures::*;
 use crate::support::{guest, operator, spawn_app};
 use crate::{
-    assert_no_overbooking, booking_mutation, calendar_shows, holds_released, inventory, pay,
-    pay_by_webhook, try_booking_mutation,
+    assert_no_overbooking, booking_mutation, calendar_shows, concert_under, holds_released,
+    inventory, pay, pay_by_webhook, try_booking_mutation,
 };
 use holdfast_testkit::graphql::CREATE_CAMPAIGN;
 
@@ -252,17 +252,7 @@ async fn restaurant_waitlist_offers_a_cancelled_table_and_passes_an_ignored_offe
 async fn concert_hold_expires_with_no_request_and_the_tickets_return_to_the_calendar() {
     let app = spawn_app().await;
     let worker = app.start_worker();
-    let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory_id = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-03-01", "2030-03-02", &[]),
-        100,
-        88_000,
-    )
-    .await;
+    let (listing, inventory_id, _) = concert_under(&app, event_policy(), 100, 88_000).await;
     let (_, g) = guest();
     let placed = booking_mutation(
         &app,
@@ -308,19 +298,9 @@ async fn concert_hold_expires_with_no_request_and_the_tickets_return_to_the_cale
 async fn check_in_and_no_show_follow_the_policys_no_show_rule_and_the_share_is_refunded() {
     let app = spawn_app().await;
     let worker = app.start_worker();
-    let (_, op) = operator();
     let mut policy = event_policy();
     policy["noShowRefundBp"] = json!(2000);
-    let listing = published_listing(&app, &op, policy).await;
-    let inventory_id = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-03-01", "2030-03-02", &[]),
-        10,
-        50_000,
-    )
-    .await;
+    let (listing, inventory_id, op) = concert_under(&app, policy, 10, 50_000).await;
     let event = json!({"listingId": listing, "inventoryId": inventory_id,
                        "eventDate": "2030-03-01", "partySize": 1});
     let (_, arrives) = guest();

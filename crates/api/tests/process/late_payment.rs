@@ -9,23 +9,12 @@ use holdfast_engine::process::booking_id_for;
 use serde_json::{Value, json};
 
 use crate::fixtures::*;
-use crate::support::{TestApp, guest, operator, spawn_app};
+use crate::support::{TestApp, guest, spawn_app};
 use crate::{assert_no_overbooking, booking_mutation, inventory, pay};
 
 /// An event listing with `capacity` tickets on 1 March; returns (listing, inventory, operator).
 async fn concert(app: &TestApp, capacity: u32) -> (String, String, String) {
-    let (_, op) = operator();
-    let listing = published_listing(app, &op, event_policy()).await;
-    let inventory_id = stocked_inventory(
-        app,
-        &op,
-        &listing,
-        ("2030-03-01", "2030-03-02", &[]),
-        capacity,
-        30_000,
-    )
-    .await;
-    (listing, inventory_id, op)
+    crate::concert_under(app, event_policy(), capacity, 30_000).await
 }
 
 async fn place(app: &TestApp, token: &str, listing: &str, inventory: &str) -> Value {

@@ -25,6 +25,28 @@ use serde_json::{Value, json};
 use crate::fixtures::key;
 use crate::support::TestApp;
 
+/// A published listing under `policy` (a new operator's) with `capacity` tickets at `price`
+/// (KRW) on 1 March 2030; returns (listing, inventory, the operator's token).
+pub async fn concert_under(
+    app: &TestApp,
+    policy: Value,
+    capacity: u32,
+    price: i64,
+) -> (String, String, String) {
+    let (_, op) = crate::support::operator();
+    let listing = crate::fixtures::published_listing(app, &op, policy).await;
+    let inventory_id = crate::fixtures::stocked_inventory(
+        app,
+        &op,
+        &listing,
+        ("2030-03-01", "2030-03-02", &[]),
+        capacity,
+        price,
+    )
+    .await;
+    (listing, inventory_id, op)
+}
+
 /// The fields every booking mutation here selects.
 pub const BOOKING_FIELDS: &str = "bookingId status holdExpiresAt totals { currency subtotalMinor discountMinor totalMinor } consistencyToken";
 

@@ -17,8 +17,8 @@ use holdfast_domain::services::Clock as _;
 use serde_json::json;
 
 use crate::fixtures::*;
-use crate::support::{TestApp, guest, operator, spawn_app};
-use crate::{booking_mutation, inventory};
+use crate::support::{TestApp, guest, spawn_app};
+use crate::{booking_mutation, concert_under, inventory};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -111,17 +111,7 @@ async fn holds(app: &TestApp, inventory_id: &str) -> usize {
 #[tokio::test]
 async fn a_placement_killed_after_its_hold_and_coupon_leaves_nothing_taken_after_the_expiry() {
     let app = spawn_app().await;
-    let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory_id = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-03-01", "2030-03-02", &[]),
-        5,
-        30_000,
-    )
-    .await;
+    let (listing, inventory_id, op) = concert_under(&app, event_policy(), 5, 30_000).await;
     // A campaign that does not give coupons back on cancellation: a placement that never
     // finished did not use its coupon, so it comes back all the same.
     let campaign = app
@@ -208,17 +198,7 @@ async fn calendar_available(app: &TestApp, inventory_id: &str, n: u32) {
 #[tokio::test]
 async fn a_restarted_worker_expires_the_holds_that_fell_due_while_it_was_down() {
     let app = spawn_app().await;
-    let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory_id = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-03-01", "2030-03-02", &[]),
-        5,
-        30_000,
-    )
-    .await;
+    let (listing, inventory_id, _) = concert_under(&app, event_policy(), 5, 30_000).await;
     let worker = app.start_worker();
     let (_, g) = guest();
     let placed = booking_mutation(
@@ -291,17 +271,7 @@ async fn one_worker_is_active_per_event_store_and_a_standby_takes_over() {
 #[tokio::test]
 async fn the_worker_expires_holds_on_the_embedded_default_too() {
     let app = crate::support::spawn_embedded_app().await;
-    let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory_id = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-03-01", "2030-03-02", &[]),
-        3,
-        30_000,
-    )
-    .await;
+    let (listing, inventory_id, _) = concert_under(&app, event_policy(), 3, 30_000).await;
     let worker = app.start_worker();
     let (_, g) = guest();
     let placed = booking_mutation(
@@ -326,17 +296,7 @@ async fn the_worker_expires_holds_on_the_embedded_default_too() {
 async fn a_cancellation_retried_after_it_stopped_half_way_gives_the_units_back() {
     // No worker: the retry alone must finish the job.
     let app = spawn_app().await;
-    let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory_id = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-03-01", "2030-03-02", &[]),
-        2,
-        30_000,
-    )
-    .await;
+    let (listing, inventory_id, op) = concert_under(&app, event_policy(), 2, 30_000).await;
     let (_, g) = guest();
     let ticket = json!({"listingId": listing, "inventoryId": inventory_id,
                         "eventDate": "2030-03-01", "partySize": 1});
@@ -377,4 +337,73 @@ async fn a_cancellation_retried_after_it_stopped_half_way_gives_the_units_back()
     }
     let inv = inventory(&app, &inventory_id).await;
     assert_eq!((inv.holds().len(), inv.allocations().len()), (0, 0));
+}
+
+#[tokio::test]
+async fn a_worker_step_that_failed_is_retried_while_the_domain_clock_stands_still() {
+    let app = spawn_app().await;
+    let pool = app.engine.store.pg_pool().expect("a Postgres app").clone();
+    // Refunds cannot be written until the trigger goes: the worker's refund step fails.
+    sqlx::raw_sql(
+        "CREATE FUNCTION refuse_refunds() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'refunds are refused by this test'; END $$;
+         CREATE TRIGGER refuse_refunds BEFORE INSERT ON events FOR EACH ROW
+           WHEN (NEW.event_type = 'BookingRefunded') EXECUTE FUNCTION refuse_refunds();",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let worker = app.start_worker();
+    let mut policy = event_policy();
+    policy["noShowRefundBp"] = json!(2000);
+    let (listing, inventory_id, op) = concert_under(&app, policy, 10, 50_000).await;
+    let (_, stays_home) = guest();
+    let absent = booking_mutation(
+        &app,
+        &stays_home,
+        "placeBooking",
+        json!({"listingId": listing, "inventoryId": inventory_id,
+               "eventDate": "2030-03-01", "partySize": 1}),
+    )
+    .await;
+    crate::pay(&app, &op, &absent, "pi_absent").await;
+    app.clock.set(at("2030-03-01T10:30:00Z"));
+    let marked = booking_mutation(
+        &app,
+        &op,
+        "markNoShow",
+        json!({"bookingId": absent["bookingId"]}),
+    )
+    .await;
+    assert_eq!(marked["status"], "NO_SHOW");
+
+    // The refund step fails and is rescheduled...
+    let mut status = worker.watch();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        status.wait_for(|s| s.retries >= 1),
+    )
+    .await
+    .expect("the worker never tried (and failed) to refund")
+    .unwrap();
+    let id = absent["bookingId"].as_str().unwrap();
+    let booking: holdfast_domain::booking::Booking =
+        holdfast_engine::process::load(&app.engine.store, id)
+            .await
+            .unwrap();
+    assert!(booking.refunds().is_empty(), "{booking:#?}");
+
+    // ...and once the store takes refunds again, it is retried after `retry_after` of
+    // wall-clock time, though the domain clock has not moved since.
+    sqlx::raw_sql("DROP TRIGGER refuse_refunds ON events")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let booking = app
+        .booking_when(id, "refunded", |b| !b.refunds().is_empty())
+        .await;
+    assert_eq!(booking.refunds()[0].amount.amount_minor, 10_000);
+    assert_eq!(booking.refunds().len(), 1);
+    assert!(worker.status().retries >= 1);
+    worker.stop().await;
 }

@@ -8,24 +8,16 @@ use holdfast_domain::booking::{Booking, BookingStatus};
 use serde_json::json;
 
 use crate::fixtures::*;
-use crate::support::{guest, operator, spawn_app};
-use crate::{assert_no_overbooking, booking_mutation, inventory, pay, try_booking_mutation};
+use crate::support::{guest, spawn_app};
+use crate::{
+    assert_no_overbooking, booking_mutation, concert_under, inventory, pay, try_booking_mutation,
+};
 
 #[tokio::test]
 async fn a_storm_of_bookings_expiries_cancellations_and_offers_keeps_every_unit_accounted_for() {
     let app = spawn_app().await;
     let worker = app.start_worker();
-    let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory_id = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-03-01", "2030-03-02", &[]),
-        10,
-        30_000,
-    )
-    .await;
+    let (listing, inventory_id, op) = concert_under(&app, event_policy(), 10, 30_000).await;
     let ticket = json!({"listingId": listing, "inventoryId": inventory_id,
                         "eventDate": "2030-03-01", "partySize": 1});
 

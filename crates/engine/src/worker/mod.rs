@@ -22,7 +22,7 @@ mod waitlist;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use holdfast_domain::common::InventoryId;
+use holdfast_domain::common::{BookingId, InventoryId};
 use holdfast_eventstore::{EventLog, Position, Tailer, TailerOptions};
 use holdfast_projections::runtime::backoff::{Backoff, is_stopped, sleep_unless_stopped};
 use holdfast_projections::runtime::{Lease, Waiting};
@@ -40,7 +40,9 @@ pub const LEASE: &str = "booking-worker";
 pub struct WorkerOptions {
     /// How often deadlines are compared with the clock when the log is quiet.
     pub tick: Duration,
-    /// When a rule failed transiently (the store did not answer), how long until it runs again.
+    /// When a rule failed transiently (the store did not answer, a write conflicted), how long
+    /// until it runs again — wall-clock time, not the domain clock, so that a retry happens
+    /// even while the domain clock stands still (a test clock, a clock set by an operator).
     pub retry_after: chrono::Duration,
     /// How long a `Requested` booking that never held anything may stay so before it is
     /// rejected as abandoned.
@@ -186,6 +188,11 @@ async fn active(
         },
     );
     let mut inventory_retries: BTreeMap<InventoryId, tokio::time::Instant> = BTreeMap::new();
+    let mut booking_retries: BTreeMap<BookingId, tokio::time::Instant> = BTreeMap::new();
+    let retry_wait = options
+        .retry_after
+        .to_std()
+        .unwrap_or(Duration::from_secs(5));
     let mut caught_up = false;
     let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(5));
     let mut lease_checked = tokio::time::Instant::now();
@@ -232,6 +239,9 @@ async fn active(
         }
         let now = state.services.clock.now();
         tracker.release_due(now);
+        for id in take_due(&mut booking_retries) {
+            tracker.recheck_booking(id);
+        }
         let mut passes = 0u64;
         let mut retries = 0u64;
         for id in tracker.take_dirty_bookings() {
@@ -239,21 +249,13 @@ async fn active(
             if let Err(e) = rules.booking(&mut tracker, id).await {
                 retries += 1;
                 tracing::warn!(booking_id = %id, error = ?e, "booking worker step failed; retrying later");
-                let at = now.checked_add_signed(options.retry_after).unwrap_or(now);
-                tracker.recheck_at(id, at);
+                booking_retries.insert(id, tokio::time::Instant::now() + retry_wait);
             }
             if is_stopped(stop) {
                 break;
             }
         }
-        let ready = tokio::time::Instant::now();
-        let due: Vec<InventoryId> = inventory_retries
-            .iter()
-            .filter(|(_, at)| **at <= ready)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
-            inventory_retries.remove(&id);
+        for id in take_due(&mut inventory_retries) {
             tracker.recheck_inventory(id);
         }
         for inventory in tracker.take_dirty_inventories() {
@@ -261,11 +263,7 @@ async fn active(
             if let Err(e) = rules.waitlist(&mut tracker, inventory).await {
                 retries += 1;
                 tracing::warn!(inventory_id = %inventory, error = ?e, "waitlist pass failed; retrying later");
-                let wait = options
-                    .retry_after
-                    .to_std()
-                    .unwrap_or(Duration::from_secs(5));
-                inventory_retries.insert(inventory, ready + wait);
+                inventory_retries.insert(inventory, tokio::time::Instant::now() + retry_wait);
             }
             if is_stopped(stop) {
                 break;
@@ -279,4 +277,18 @@ async fn active(
             s.tracked = tracker.sizes();
         });
     }
+}
+
+/// The keys whose retry time has come (removed from `retries`).
+fn take_due<K: Ord + Copy>(retries: &mut BTreeMap<K, tokio::time::Instant>) -> Vec<K> {
+    let ready = tokio::time::Instant::now();
+    let due: Vec<K> = retries
+        .iter()
+        .filter(|(_, at)| **at <= ready)
+        .map(|(id, _)| *id)
+        .collect();
+    for id in &due {
+        retries.remove(id);
+    }
+    due
 }

@@ -333,10 +333,15 @@ impl Tracker {
         self.due.first().map(|(at, _)| *at)
     }
 
-    /// Schedules a fresh look at a booking at `at` (a retry after a transient failure, or a
-    /// deadline found when its aggregate was read).
+    /// Schedules a fresh look at a booking when the domain clock reaches `at` (a deadline found
+    /// when its aggregate was read).
     pub fn recheck_at(&mut self, id: BookingId, at: DateTime<Utc>) {
         self.due.insert((at, id));
+    }
+
+    /// Schedules a fresh look at a booking now (a retry after a transient failure).
+    pub fn recheck_booking(&mut self, id: BookingId) {
+        self.dirty_bookings.insert(id);
     }
 
     /// Schedules a fresh look at an inventory's waitlist (after a transient failure).
