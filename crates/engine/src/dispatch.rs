@@ -382,6 +382,9 @@ struct Plan {
     stream_owner: Vec<Option<usize>>,
     /// The command owning each record.
     record_owner: Vec<usize>,
+    /// The records of commands that succeeded writing nothing (a no-op): their token is the
+    /// aggregate's head, looked up before the commit.
+    needs_head: Vec<usize>,
 }
 
 /// Takes the next batch off `queue`: up to `max` commands in arrival order, skipping (and
@@ -465,13 +468,27 @@ where
                     break;
                 }
             };
-            let plan = match plan::<A>(id, &decided) {
+            let mut plan = match plan::<A>(id, &decided) {
                 Ok(plan) => plan,
                 Err(e) => {
                     fill(&mut answers, &e);
                     break;
                 }
             };
+            // A record of a command that wrote nothing (a no-op, a refusal) stores the token
+            // its answer gets: the aggregate's head, so that a replay answers the same token.
+            if !plan.needs_head.is_empty() {
+                let head = match self.store.last_position(A::TYPE, id).await {
+                    Ok(head) => head,
+                    Err(e) => {
+                        fill(&mut answers, &DispatchError::Unavailable(e.to_string()));
+                        break;
+                    }
+                };
+                for &i in &plan.needs_head {
+                    plan.commit.records[i].position = head;
+                }
+            }
             match self.store.commit(&plan.commit).await {
                 Ok(committed) => {
                     if !decided.events.is_empty() {
@@ -798,6 +815,7 @@ fn plan<A: Aggregate>(id: &str, decided: &Decided<A>) -> Result<Plan, DispatchEr
     let mut commit = Commit::default();
     let mut stream_owner = Vec::new();
     let mut record_owner = Vec::new();
+    let mut needs_head = Vec::new();
     let own_stream = !decided.events.is_empty();
     if own_stream {
         commit.streams.push(StreamAppend {
@@ -833,6 +851,12 @@ fn plan<A: Aggregate>(id: &str, decided: &Decided<A>) -> Result<Plan, DispatchEr
         }
         if let Some(record) = &attached.record {
             let mut record = record.clone();
+            if written.is_empty()
+                && record.position.is_none()
+                && matches!(decided.outcomes[owner], Some(Ok(_)))
+            {
+                needs_head.push(commit.records.len());
+            }
             record.written = written;
             commit.records.push(record);
             record_owner.push(owner);
@@ -842,6 +866,7 @@ fn plan<A: Aggregate>(id: &str, decided: &Decided<A>) -> Result<Plan, DispatchEr
         commit,
         stream_owner,
         record_owner,
+        needs_head,
     })
 }
 

@@ -1,15 +1,19 @@
 //! One commit per mutation: a placement, a payment confirmation and a cancellation each write
 //! the booking's events, the inventory's event and the idempotency record in **one**
 //! transaction (read back from the log's `tx_id` and the key row's `xmin`), a storm's
-//! placements share transactions, and a confirmation racing a cancellation leaves the booking
-//! and the inventory agreeing.
+//! placements share transactions, a confirmation racing a cancellation leaves the booking
+//! and the inventory agreeing, and every operator and waitlist mutation commits its events
+//! with its key once (a refusal: its key alone), a repeat answering the first answer.
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::fixtures::*;
 use crate::support::{TestApp, error_code, guest, operator, spawn_app};
 use futures::future::join_all;
-use holdfast_testkit::graphql::{CANCEL_BOOKING, CONFIRM_PAYMENT};
+use holdfast_testkit::graphql::{
+    CANCEL_BOOKING, CONFIRM_PAYMENT, CREATE_CAMPAIGN, CREATE_LISTING, DEFINE_INVENTORY, PUBLISH,
+    SET_CAPACITY,
+};
 use serde_json::{Value, json};
 
 /// The transactions (`tx_id`) that wrote aggregate `id`'s events, by event type.
@@ -372,4 +376,107 @@ async fn a_placement_with_a_coupon_commits_the_redemption_with_the_hold_or_nothi
     .await
     .unwrap();
     assert_eq!(types, ["BookingRequested", "BookingRejected"]);
+}
+
+/// The transactions that wrote events with idempotency key `key` (in their metadata).
+async fn key_event_writers(app: &TestApp, key: &str) -> BTreeSet<u64> {
+    let pool = app.engine.store.pg_pool().unwrap();
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT tx_id::text FROM events WHERE metadata->>'idempotency_key' = $1")
+            .bind(key)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    rows.iter().map(|(tx,)| low_half(tx)).collect()
+}
+
+/// Sends `query` with key `k` twice; the answers must be equal. Returns the first.
+async fn twice(app: &TestApp, token: &str, query: &str, k: &str, mut variables: Value) -> Value {
+    variables["key"] = json!(k);
+    let first = app.graphql(Some(token), query, variables.clone()).await;
+    let again = app.graphql(Some(token), query, variables).await;
+    assert_eq!(again, first, "a repeat of {k} answered differently");
+    first
+}
+
+#[tokio::test]
+async fn operator_and_waitlist_mutations_commit_their_events_with_their_key_once() {
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let (_, g) = guest();
+    let ks: Vec<String> = (0..8).map(|_| key()).collect();
+    let created = twice(
+        &app,
+        &op,
+        CREATE_LISTING,
+        &ks[0],
+        json!({"input": listing_input("One commit", event_policy())}),
+    )
+    .await;
+    let listing = created["data"]["createListing"]["listingId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    twice(&app, &op, PUBLISH, &ks[1], json!({"id": listing})).await;
+    let defined = twice(
+        &app,
+        &op,
+        DEFINE_INVENTORY,
+        &ks[2],
+        json!({"input": {"listingId": listing, "name": "Hall", "currency": "KRW"}}),
+    )
+    .await;
+    let inventory = defined["data"]["defineInventory"]["inventoryId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    twice(
+        &app,
+        &op,
+        SET_CAPACITY,
+        &ks[3],
+        json!({"input": {"inventoryId": inventory,
+                         "selection": {"from": "2030-02-01", "to": "2030-02-02"}, "capacity": 5}}),
+    )
+    .await;
+    twice(
+        &app,
+        &op,
+        CREATE_CAMPAIGN,
+        &ks[4],
+        json!({"input": {"code": "ONCE", "discount": {"fixed": {"amountMinor": 100, "currency": "KRW"}},
+                         "validFrom": "2030-01-01T00:00:00Z", "validUntil": "2030-03-01T00:00:00Z",
+                         "totalQuantity": 3}}),
+    )
+    .await;
+    let waiting = twice(
+        &app,
+        &g,
+        "mutation($key: String!, $input: JoinWaitlistInput!) {
+           joinWaitlist(idempotencyKey: $key, input: $input) { bookingId status consistencyToken } }",
+        &ks[5],
+        json!({"input": {"listingId": listing, "inventoryId": inventory,
+                         "wanted": {"from": "2030-02-01", "to": "2030-02-02"}, "partySize": 1}}),
+    )
+    .await;
+    assert_eq!(waiting["data"]["joinWaitlist"]["status"], "WAITLISTED");
+    let archive = "mutation($key: String!, $id: ID!) {
+        archiveListing(idempotencyKey: $key, listingId: $id) { listingId status } }";
+    let archived = twice(&app, &op, archive, &ks[6], json!({"id": listing})).await;
+    assert_eq!(archived["data"]["archiveListing"]["status"], "ARCHIVED");
+    // A refusal (publishing an archived listing) is recorded with its key, and nothing else.
+    let refused = twice(&app, &op, PUBLISH, &ks[7], json!({"id": listing})).await;
+    assert_eq!(error_code(&refused), Some("INVALID_STATE"), "{refused}");
+    assert!(key_event_writers(&app, &ks[7]).await.is_empty());
+    key_writer(&app, &ks[7]).await;
+
+    for k in &ks[..7] {
+        let writers = key_event_writers(&app, k).await;
+        assert_eq!(writers.len(), 1, "{k}: events written by {writers:?}");
+        assert_eq!(
+            writers.into_iter().next(),
+            Some(key_writer(&app, k).await),
+            "{k}: the key row was not written by its events' transaction"
+        );
+    }
 }

@@ -12,7 +12,7 @@ use holdfast_domain::listing::Listing;
 use holdfast_eventstore::Position;
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, claim, once};
+use super::{Caller, claim, once, once_on};
 use crate::error::ApiError;
 use crate::schema::inputs::booking::{
     BookingRefInput, CancelBookingInput, ConfirmPaymentInput, JoinWaitlistInput, MarkNoShowInput,
@@ -127,21 +127,19 @@ async fn own(caller: &Caller<'_>, id: BookingId) -> Result<Booking, ApiError> {
     Ok(booking)
 }
 
-async fn command(
+/// Sends the command `check` gives (after its reads and checks) to booking `id`, once per
+/// key, in one commit with the key's record.
+async fn on_booking(
+    ctx: &Context<'_>,
     caller: &Caller<'_>,
     id: BookingId,
-    command: BookingCommand,
+    check: impl std::future::Future<Output = Result<BookingCommand, ApiError>>,
 ) -> Result<BookingPayload, ApiError> {
-    let committed = caller
-        .state
-        .commands
-        .bookings
-        .execute(&id.to_string(), command, caller.metadata())
-        .await?;
-    Ok(from_booking(
-        &existing(caller, id).await?,
-        committed.position,
-    ))
+    let bookings = &caller.state.commands.bookings;
+    once_on(ctx, caller, bookings, id.to_string(), check, |b| {
+        Ok(from_booking(b, None))
+    })
+    .await
 }
 
 /// Booking mutations.
@@ -247,11 +245,11 @@ impl BookingMutation {
         let caller = Caller::new(ctx, &idempotency_key)?;
         caller.require_operator()?;
         let id = input.parse()?;
-        Ok(once(ctx, &caller, async {
+        let check = async {
             operated(&caller, id).await?;
-            command(&caller, id, BookingCommand::CheckIn { opens_at: None }).await
-        })
-        .await?)
+            Ok(BookingCommand::CheckIn { opens_at: None })
+        };
+        Ok(on_booking(ctx, &caller, id, check).await?)
     }
 
     /// Marks a confirmed booking as a no-show (operators), once its start has passed. The share
@@ -266,7 +264,7 @@ impl BookingMutation {
         let caller = Caller::new(ctx, &idempotency_key)?;
         caller.require_operator()?;
         let (id, refund_bp) = input.parse()?;
-        Ok(once(ctx, &caller, async {
+        let check = async {
             let booking = operated(&caller, id).await?;
             let no_show_refund_bp = match refund_bp {
                 Some(bp) => bp,
@@ -278,14 +276,9 @@ impl BookingMutation {
                         .map_or(0, |l| l.policy.rules().no_show_refund_bp)
                 }
             };
-            command(
-                &caller,
-                id,
-                BookingCommand::MarkNoShow { no_show_refund_bp },
-            )
-            .await
-        })
-        .await?)
+            Ok(BookingCommand::MarkNoShow { no_show_refund_bp })
+        };
+        Ok(on_booking(ctx, &caller, id, check).await?)
     }
 
     /// Joins the waitlist of a published listing (guests).
@@ -299,7 +292,7 @@ impl BookingMutation {
         let guest_id = caller.require_guest()?;
         let ask = input.parse()?;
         let id = BookingId(caller.derived_id("waitlist"));
-        Ok(once(ctx, &caller, async {
+        let check = async {
             let listing: Listing = current(caller.state, &ask.listing_id.to_string()).await?;
             let listing = listing
                 .state()
@@ -317,9 +310,9 @@ impl BookingMutation {
                 time: ask.time,
                 slot_count: ask.slot_count,
             };
-            command(&caller, id, BookingCommand::JoinWaitlist(join)).await
-        })
-        .await?)
+            Ok(BookingCommand::JoinWaitlist(join))
+        };
+        Ok(on_booking(ctx, &caller, id, check).await?)
     }
 
     /// Accepts a waitlist offer (the guest): holds the offered slots, then `HELD`.
@@ -352,10 +345,10 @@ impl BookingMutation {
         let caller = Caller::new(ctx, &idempotency_key)?;
         caller.require_guest()?;
         let id = input.parse()?;
-        Ok(once(ctx, &caller, async {
+        let check = async {
             own(&caller, id).await?;
-            command(&caller, id, BookingCommand::DeclineOffer).await
-        })
-        .await?)
+            Ok(BookingCommand::DeclineOffer)
+        };
+        Ok(on_booking(ctx, &caller, id, check).await?)
     }
 }

@@ -7,11 +7,11 @@ use holdfast_domain::coupon::{CouponCampaign, CouponCommand};
 use holdfast_eventstore::Position;
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, claim, once};
+use super::{Caller, claim, once_on};
 use crate::error::{ApiError, EngineError, ErrorCode};
 use crate::schema::inputs::coupon::{CampaignRefInput, CreateCampaignInput};
 use holdfast_engine::consistency;
-use holdfast_engine::idempotency::{Ran, Tokened, run_claimed};
+use holdfast_engine::idempotency::{Ran, run_claimed};
 use holdfast_engine::process::one_commit::dispatch_once;
 use holdfast_engine::process::{current, store_error};
 
@@ -44,20 +44,6 @@ async fn campaign(caller: &Caller<'_>, id: CampaignId) -> Result<CouponCampaign,
     Ok(campaign)
 }
 
-async fn execute(
-    caller: &Caller<'_>,
-    id: CampaignId,
-    command: CouponCommand,
-) -> Result<CampaignPayload, ApiError> {
-    let committed = caller
-        .state
-        .commands
-        .coupons
-        .execute(&id.to_string(), command, caller.metadata())
-        .await?;
-    payload(caller, id, committed.position).await
-}
-
 async fn payload(
     caller: &Caller<'_>,
     id: CampaignId,
@@ -81,21 +67,6 @@ fn payload_of(
         claimed: after.claimed(),
         remaining: after.remaining(),
         consistency_token: consistency::token(position),
-    }
-}
-
-impl Tokened for CampaignPayload {
-    fn token(&self) -> Option<Position> {
-        self.consistency_token
-            .as_deref()
-            .and_then(|t| t.parse().ok())
-    }
-
-    fn with_token(self, token: Option<Position>) -> Self {
-        Self {
-            consistency_token: consistency::token(token),
-            ..self
-        }
     }
 }
 
@@ -161,7 +132,16 @@ impl CouponMutation {
             tenant_id,
             terms,
         };
-        Ok(once(ctx, &caller, execute(&caller, id, command)).await?)
+        let coupons = &caller.state.commands.coupons;
+        Ok(once_on(
+            ctx,
+            &caller,
+            coupons,
+            id.to_string(),
+            async { Ok(command) },
+            move |c| Ok(payload_of(id, c, None)),
+        )
+        .await?)
     }
 
     /// Ends a campaign (no more claims; claims already made stay redeemable).
@@ -174,14 +154,20 @@ impl CouponMutation {
         let caller = Caller::new(ctx, &idempotency_key)?;
         caller.require_operator()?;
         let id = input.parse()?;
-        Ok(once(ctx, &caller, async {
+        let check = async {
             let existing = campaign(&caller, id).await?;
             if let Some(c) = existing.campaign() {
                 caller.authorize(c.tenant_id)?;
             }
-            execute(&caller, id, CouponCommand::EndCampaign).await
-        })
-        .await?)
+            Ok(CouponCommand::EndCampaign)
+        };
+        let coupons = &caller.state.commands.coupons;
+        Ok(
+            once_on(ctx, &caller, coupons, id.to_string(), check, move |c| {
+                Ok(payload_of(id, c, None))
+            })
+            .await?,
+        )
     }
 
     /// Claims one coupon of a campaign (guests), first come, first served.

@@ -6,12 +6,11 @@ use holdfast_domain::inventory::{Inventory, InventoryCommand};
 use holdfast_domain::listing::Listing;
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, once};
-use crate::error::ApiError;
+use super::{Caller, once_on};
+use crate::error::{ApiError, EngineError};
 use crate::schema::inputs::inventory::{
     DefineInventoryInput, SetCapacityInput, SetPriceInput, SlotsInput,
 };
-use holdfast_engine::consistency;
 use holdfast_engine::process::current;
 
 /// What an inventory mutation did.
@@ -29,29 +28,40 @@ pub struct InventoryPayload {
 #[derive(Default)]
 pub struct InventoryMutation;
 
-/// Sends `command` to an existing inventory the caller operates.
+/// The payload of an inventory mutation, from the inventory's state after it (the token is
+/// the commit's, filled in by [`once_on`]).
+fn payload_of(id: InventoryId, inventory: &Inventory) -> Result<InventoryPayload, EngineError> {
+    let def = inventory
+        .definition()
+        .ok_or_else(|| EngineError::not_found("inventory"))?;
+    Ok(InventoryPayload {
+        inventory_id: ID(id.to_string()),
+        listing_id: ID(def.listing_id.to_string()),
+        consistency_token: None,
+    })
+}
+
+/// Sends `command` to an existing inventory the caller operates, once per key, in one commit.
 async fn on_inventory(
+    ctx: &Context<'_>,
     caller: &Caller<'_>,
     id: InventoryId,
     command: InventoryCommand,
 ) -> Result<InventoryPayload, ApiError> {
-    caller.require_operator()?;
-    let inventory: Inventory = current(caller.state, &id.to_string()).await?;
-    let def = inventory
-        .definition()
-        .ok_or_else(|| ApiError::not_found("inventory"))?;
-    caller.authorize(def.tenant_id)?;
-    let committed = caller
-        .state
-        .commands
-        .inventories
-        .execute(&id.to_string(), command, caller.metadata())
-        .await?;
-    Ok(InventoryPayload {
-        inventory_id: ID(id.to_string()),
-        listing_id: ID(def.listing_id.to_string()),
-        consistency_token: consistency::token(committed.position),
+    let check = async {
+        caller.require_operator()?;
+        let inventory: Inventory = current(caller.state, &id.to_string()).await?;
+        let def = inventory
+            .definition()
+            .ok_or_else(|| ApiError::not_found("inventory"))?;
+        caller.authorize(def.tenant_id)?;
+        Ok(command)
+    };
+    let inventories = &caller.state.commands.inventories;
+    once_on(ctx, caller, inventories, id.to_string(), check, move |i| {
+        payload_of(id, i)
     })
+    .await
 }
 
 #[Object]
@@ -67,36 +77,28 @@ impl InventoryMutation {
         caller.require_operator()?;
         let (listing_id, name, currency) = input.parse()?;
         let id = InventoryId(caller.derived_id("inventory"));
-        Ok(once::<_, ApiError, _>(ctx, &caller, async {
+        let check = async {
             let listing: Listing = current(caller.state, &listing_id.to_string()).await?;
             let tenant_id = listing
                 .state()
                 .ok_or_else(|| ApiError::not_found("listing"))?
                 .tenant_id;
             caller.authorize(tenant_id)?;
-            let committed = caller
-                .state
-                .commands
-                .inventories
-                .execute(
-                    &id.to_string(),
-                    InventoryCommand::DefineInventory {
-                        inventory_id: id,
-                        tenant_id,
-                        listing_id,
-                        name,
-                        currency,
-                    },
-                    caller.metadata(),
-                )
-                .await?;
-            Ok(InventoryPayload {
-                inventory_id: ID(id.to_string()),
-                listing_id: ID(listing_id.to_string()),
-                consistency_token: consistency::token(committed.position),
+            Ok(InventoryCommand::DefineInventory {
+                inventory_id: id,
+                tenant_id,
+                listing_id,
+                name,
+                currency,
             })
-        })
-        .await?)
+        };
+        let inventories = &caller.state.commands.inventories;
+        Ok(
+            once_on(ctx, &caller, inventories, id.to_string(), check, move |i| {
+                payload_of(id, i)
+            })
+            .await?,
+        )
     }
 
     /// Sets the capacity of slots (creating them); never below what is taken.
@@ -113,7 +115,7 @@ impl InventoryMutation {
             selection,
             capacity,
         };
-        Ok(once(ctx, &caller, on_inventory(&caller, id, command)).await?)
+        Ok(on_inventory(ctx, &caller, id, command).await?)
     }
 
     /// Sets the unit price of existing slots.
@@ -127,7 +129,7 @@ impl InventoryMutation {
         caller.require_operator()?;
         let (id, selection, price) = input.parse()?;
         let command = InventoryCommand::SetPrice { selection, price };
-        Ok(once(ctx, &caller, on_inventory(&caller, id, command)).await?)
+        Ok(on_inventory(ctx, &caller, id, command).await?)
     }
 
     /// Stops new holds on slots (existing holds and allocations stay).
@@ -141,7 +143,7 @@ impl InventoryMutation {
         caller.require_operator()?;
         let (id, selection) = input.parse()?;
         let command = InventoryCommand::CloseSlots { selection };
-        Ok(once(ctx, &caller, on_inventory(&caller, id, command)).await?)
+        Ok(on_inventory(ctx, &caller, id, command).await?)
     }
 
     /// Accepts holds again on slots.
@@ -155,6 +157,6 @@ impl InventoryMutation {
         caller.require_operator()?;
         let (id, selection) = input.parse()?;
         let command = InventoryCommand::OpenSlots { selection };
-        Ok(once(ctx, &caller, on_inventory(&caller, id, command)).await?)
+        Ok(on_inventory(ctx, &caller, id, command).await?)
     }
 }

@@ -5,14 +5,13 @@ use holdfast_domain::common::ListingId;
 use holdfast_domain::listing::{Listing, ListingCommand};
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, once};
-use crate::error::ApiError;
+use super::{Caller, once_on};
+use crate::error::{ApiError, EngineError};
 use crate::schema::inputs::listing::{
     CreateListingInput, UpdateListingDetailsInput, suspension_reason,
 };
 use crate::schema::inputs::parse_id;
 use crate::schema::inputs::policy::BookingPolicyInput;
-use holdfast_engine::consistency;
 use holdfast_engine::process::current;
 
 /// What a listing mutation did.
@@ -36,43 +35,42 @@ fn listing_id(id: &ID) -> Result<ListingId, ApiError> {
     parse_id("listingId", id, ListingId::parse)
 }
 
-async fn payload(
-    caller: &Caller<'_>,
-    id: ListingId,
-    position: Option<holdfast_eventstore::Position>,
-) -> Result<ListingPayload, ApiError> {
-    let listing: Listing = current(caller.state, &id.to_string()).await?;
+/// The payload of a listing mutation, from the listing's state after it (the token is the
+/// commit's, filled in by [`once_on`]).
+fn payload_of(id: ListingId, listing: &Listing) -> Result<ListingPayload, EngineError> {
     let state = listing
         .state()
-        .ok_or_else(|| ApiError::not_found("listing"))?;
+        .ok_or_else(|| EngineError::not_found("listing"))?;
     Ok(ListingPayload {
         listing_id: ID(id.to_string()),
         status: state.status.into(),
         policy_version: state.policy.version(),
-        consistency_token: consistency::token(position),
+        consistency_token: None,
     })
 }
 
-/// Sends `command` to an existing listing the caller operates.
+/// Sends `command` to an existing listing the caller operates, once per key, in one commit.
 async fn on_listing(
+    ctx: &Context<'_>,
     caller: &Caller<'_>,
     id: ListingId,
     command: ListingCommand,
 ) -> Result<ListingPayload, ApiError> {
-    caller.require_operator()?;
-    let listing: Listing = current(caller.state, &id.to_string()).await?;
-    let tenant = listing
-        .state()
-        .ok_or_else(|| ApiError::not_found("listing"))?
-        .tenant_id;
-    caller.authorize(tenant)?;
-    let committed = caller
-        .state
-        .commands
-        .listings
-        .execute(&id.to_string(), command, caller.metadata())
-        .await?;
-    payload(caller, id, committed.position).await
+    let check = async {
+        caller.require_operator()?;
+        let listing: Listing = current(caller.state, &id.to_string()).await?;
+        let tenant = listing
+            .state()
+            .ok_or_else(|| ApiError::not_found("listing"))?
+            .tenant_id;
+        caller.authorize(tenant)?;
+        Ok(command)
+    };
+    let listings = &caller.state.commands.listings;
+    once_on(ctx, caller, listings, id.to_string(), check, move |l| {
+        payload_of(id, l)
+    })
+    .await
 }
 
 #[Object]
@@ -92,19 +90,16 @@ impl ListingMutation {
         let mut command = new.command;
         command.listing_id = id;
         command.tenant_id = tenant;
-        Ok(once(ctx, &caller, async {
-            let committed = caller
-                .state
-                .commands
-                .listings
-                .execute(
-                    &id.to_string(),
-                    ListingCommand::CreateListing(Box::new(command)),
-                    caller.metadata(),
-                )
-                .await?;
-            payload(&caller, id, committed.position).await
-        })
+        let command = ListingCommand::CreateListing(Box::new(command));
+        let listings = &caller.state.commands.listings;
+        Ok(once_on(
+            ctx,
+            &caller,
+            listings,
+            id.to_string(),
+            async { Ok(command) },
+            move |l| payload_of(id, l),
+        )
         .await?)
     }
 
@@ -118,15 +113,8 @@ impl ListingMutation {
         let caller = Caller::new(ctx, &idempotency_key)?;
         caller.require_operator()?;
         let (id, update) = input.parse()?;
-        Ok(once(ctx, &caller, async {
-            on_listing(
-                &caller,
-                id,
-                ListingCommand::UpdateListingDetails(Box::new(update)),
-            )
-            .await
-        })
-        .await?)
+        let command = ListingCommand::UpdateListingDetails(Box::new(update));
+        Ok(on_listing(ctx, &caller, id, command).await?)
     }
 
     /// Replaces a listing's booking policy (its version goes up by one).
@@ -141,10 +129,8 @@ impl ListingMutation {
         caller.require_operator()?;
         let id = listing_id_arg(&listing_id)?;
         let policy = Box::new(policy.parse("policy")?);
-        Ok(once(ctx, &caller, async {
-            on_listing(&caller, id, ListingCommand::ChangeBookingPolicy { policy }).await
-        })
-        .await?)
+        let command = ListingCommand::ChangeBookingPolicy { policy };
+        Ok(on_listing(ctx, &caller, id, command).await?)
     }
 
     /// Draft → Published.
@@ -211,9 +197,6 @@ impl ListingMutation {
         let caller = Caller::new(ctx, &idempotency_key)?;
         caller.require_operator()?;
         let id = listing_id_arg(&listing_id)?;
-        Ok(once(ctx, &caller, async {
-            on_listing(&caller, id, command).await
-        })
-        .await?)
+        Ok(on_listing(ctx, &caller, id, command).await?)
     }
 }

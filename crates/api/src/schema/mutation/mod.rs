@@ -5,7 +5,11 @@
 //!    (a guest on an operator mutation is `FORBIDDEN`);
 //! 2. parses its input into domain newtypes at the edge (`INVALID_INPUT` naming the field);
 //! 3. runs **once per idempotency key** ([`holdfast_engine::idempotency`]): the key is scoped to the
-//!    caller, and the request hash covers the field name and every argument but the key;
+//!    caller, and the request hash covers the field name and every argument but the key. A
+//!    command commits its events and the key's record (hash, answer, token) in **one
+//!    transaction** ([`once_on`]; placement, payment and cancellation through the booking
+//!    process' one-commit steps); only `acceptOffer` and `retryNotification` still write the
+//!    key before they run and the answer after ([`once`]);
 //! 4. authorises against the aggregate's tenant, read from the event store: an operator of
 //!    another tenant is `FORBIDDEN`; an aggregate that does not exist is `NOT_FOUND`;
 //! 5. returns a payload with the ids, the new status where relevant, and `consistencyToken`
@@ -36,8 +40,11 @@ use super::context::{authenticated, state};
 use crate::error::{ApiError, EngineError};
 use holdfast_engine::Engine;
 use holdfast_engine::Principal;
-use holdfast_engine::idempotency::{self, Claim, IdempotencyKey, IdempotencyStore};
+use holdfast_engine::idempotency::{
+    self, Claim, IdempotencyKey, IdempotencyStore, Ran, Tokened, run_claimed,
+};
 use holdfast_engine::ids::derived_ulid;
+use holdfast_engine::process::one_commit::dispatch_once;
 
 pub use booking::BookingMutation;
 pub use coupon::CouponMutation;
@@ -162,7 +169,89 @@ pub fn claim(ctx: &Context<'_>, caller: &Caller<'_>) -> Result<Claim, ApiError> 
     })
 }
 
-/// Runs `request` once per `(caller, key)` (see [`holdfast_engine::idempotency`]).
+/// Runs one command once per `(caller, key)` in **one commit**: the command's events and the
+/// key's record (request hash and answer) go into the aggregate's group-commit batch together
+/// (see [`holdfast_engine::process::one_commit::dispatch_once`]).
+///
+/// `command` first reads what it needs and checks the caller (authorization, `NOT_FOUND`),
+/// then gives the command to send to aggregate `id`; a refusal there is recorded alone. The
+/// answer is `answer(state after the command)`, or the command's refusal. A repeat of the key
+/// re-runs `command`, finds the key taken when it commits, writes nothing, and answers the
+/// first answer with its first token. A client that gives up mid-way leaves no half-done
+/// key behind: the command commits with its record or not at all.
+pub async fn once_on<A, T, F>(
+    ctx: &Context<'_>,
+    caller: &Caller<'_>,
+    dispatcher: &holdfast_engine::dispatch::Dispatcher<A>,
+    id: String,
+    command: F,
+    answer: impl Fn(&A) -> Result<T, EngineError> + Send + Sync + 'static,
+) -> Result<T, ApiError>
+where
+    A: holdfast_domain::Decide + 'static,
+    A::Command: Clone + Send + Sync + 'static,
+    A::Error: Clone + Send + 'static,
+    A::Services: Send + Sync + 'static,
+    EngineError: From<A::Error> + From<holdfast_engine::dispatch::DispatchError<A::Error>>,
+    T: Tokened + Clone + Send + 'static,
+    F: Future<Output = Result<A::Command, ApiError>>,
+{
+    let claim = claim(ctx, caller)?;
+    let ran = async {
+        let command = match command.await {
+            Ok(command) => command,
+            Err(e) => return Ran::Unrecorded(Err(e.0)),
+        };
+        dispatch_once(
+            dispatcher,
+            &id,
+            command,
+            caller.metadata(),
+            &claim,
+            move |state: &A, outcome| {
+                Some(match outcome {
+                    Ok(()) => answer(state),
+                    Err(e) => Err(EngineError::from(e.clone())),
+                })
+            },
+        )
+        .await
+    };
+    run_claimed(&caller.state.store, &claim, ran)
+        .await
+        .map_err(ApiError)
+}
+
+/// [`Tokened`] for payloads whose token is their `consistency_token` field.
+macro_rules! tokened {
+    ($($payload:ty),+ $(,)?) => {$(
+        impl holdfast_engine::idempotency::Tokened for $payload {
+            fn token(&self) -> Option<holdfast_eventstore::Position> {
+                self.consistency_token
+                    .as_deref()
+                    .and_then(|t| t.parse().ok())
+            }
+
+            fn with_token(self, token: Option<holdfast_eventstore::Position>) -> Self {
+                Self {
+                    consistency_token: holdfast_engine::consistency::token(token),
+                    ..self
+                }
+            }
+        }
+    )+};
+}
+
+tokened!(
+    listing::ListingPayload,
+    inventory::InventoryPayload,
+    coupon::CampaignPayload,
+    booking::BookingPayload,
+);
+
+/// Runs `request` once per `(caller, key)` with the key's row written before it runs and its
+/// answer after (three commits; see [`holdfast_engine::idempotency::run`]). Only for what is
+/// not a command of an aggregate (retrying a notification); commands use [`once_on`].
 pub async fn once<T, E, F>(
     ctx: &Context<'_>,
     caller: &Caller<'_>,
