@@ -236,6 +236,8 @@ async fn restaurant_waitlist_offers_a_cancelled_table_and_passes_an_ignored_offe
     let accepted =
         booking_mutation(&app, &third, "acceptOffer", json!({"bookingId": third_id})).await;
     assert_eq!(accepted["status"], "HELD");
+    // The offer held the table: accepting it is one commit with its key.
+    crate::assert_committed_with_its_key(&app, &third_id, "BookingOfferAccepted").await;
     let confirmed = pay(&app, &op, &accepted, "pi_third").await;
     assert_eq!(confirmed["status"], "CONFIRMED");
     let inv = inventory(&app, &inventory_id).await;

@@ -47,6 +47,32 @@ pub async fn concert_under(
     (listing, inventory_id, op)
 }
 
+/// Asserts that the `event_type` event of aggregate `id` was written by the same transaction
+/// as the idempotency key row of the request that wrote it (one commit per mutation).
+pub async fn assert_committed_with_its_key(app: &TestApp, id: &str, event_type: &str) {
+    let pool = app.engine.store.pg_pool().unwrap();
+    let (tx, key): (String, String) = sqlx::query_as(
+        "SELECT tx_id::text, metadata->>'idempotency_key' FROM events
+          WHERE aggregate_id = $1 AND event_type = $2",
+    )
+    .bind(id)
+    .bind(event_type)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let (xmin,): (String,) =
+        sqlx::query_as("SELECT xmin::text FROM idempotency_keys WHERE key = $1")
+            .bind(&key)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        tx.parse::<u64>().unwrap() & 0xffff_ffff,
+        xmin.parse::<u64>().unwrap(),
+        "{event_type} of {id} and its key {key} were committed apart"
+    );
+}
+
 /// The fields every booking mutation here selects.
 pub const BOOKING_FIELDS: &str = "bookingId status holdExpiresAt totals { currency subtotalMinor discountMinor totalMinor } consistencyToken";
 

@@ -226,6 +226,27 @@ impl<'a> BookingSteps<'a> {
         })
     }
 
+    /// What accepting `booking`'s offer needs: when its hold expires (the listing's policy from
+    /// now), and whether the inventory holds its units already. The worker holds the units
+    /// when it makes the offer; an offer made without a hold (before offers held) gets its
+    /// hold when accepted, which is the capacity check.
+    pub(crate) async fn offer_terms(
+        &self,
+        booking: &Booking,
+    ) -> Result<(chrono::DateTime<chrono::Utc>, bool), EngineError> {
+        let listing: Listing = current(self.state, &booking.keys().listing_id.to_string()).await?;
+        let listing = listing
+            .state()
+            .ok_or_else(|| EngineError::not_found("listing"))?;
+        let now = self.state.services.clock.now();
+        let inventory: Inventory =
+            current(self.state, &booking.keys().inventory_id.to_string()).await?;
+        Ok((
+            listing.policy.hold_expires_at(now),
+            inventory.holds().contains_key(&booking.keys().booking_id),
+        ))
+    }
+
     /// Accepts a waitlist offer: holds the offered slots, then moves the booking to `Held`.
     pub async fn accept_offer(&self, id: BookingId) -> Result<StepResult, EngineError> {
         let booking = self.booking(id).await?;
@@ -237,18 +258,9 @@ impl<'a> BookingSteps<'a> {
                 booking,
             });
         }
-        let listing: Listing = current(self.state, &booking.keys().listing_id.to_string()).await?;
-        let listing = listing
-            .state()
-            .ok_or_else(|| EngineError::not_found("listing"))?;
-        let now = self.state.services.clock.now();
-        let hold_expires_at = listing.policy.hold_expires_at(now);
-        // The worker holds the units when it makes the offer; an offer made without a hold
-        // (before offers held) gets its hold now, which is the capacity check.
-        let inventory: Inventory =
-            current(self.state, &booking.keys().inventory_id.to_string()).await?;
+        let (hold_expires_at, held) = self.offer_terms(&booking).await?;
         let mut position = None;
-        if !inventory.holds().contains_key(&id) {
+        if !held {
             position = self
                 .on_inventory(
                     &booking,

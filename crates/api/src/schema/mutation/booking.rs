@@ -12,7 +12,7 @@ use holdfast_domain::listing::Listing;
 use holdfast_eventstore::Position;
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, claim, once, once_on};
+use super::{Caller, claim, once_on};
 use crate::error::ApiError;
 use crate::schema::inputs::booking::{
     BookingRefInput, CancelBookingInput, ConfirmPaymentInput, JoinWaitlistInput, MarkNoShowInput,
@@ -325,14 +325,13 @@ impl BookingMutation {
         let caller = Caller::new(ctx, &idempotency_key)?;
         caller.require_guest()?;
         let id = input.parse()?;
-        Ok(once(ctx, &caller, async {
-            own(&caller, id).await?;
-            BookingSteps::new(caller.state, caller.metadata())
-                .accept_offer(id)
-                .await
-                .map(BookingPayload::from)
-        })
-        .await?)
+        own(&caller, id).await?;
+        let claim = claim(ctx, &caller)?;
+        let step = BookingSteps::new(caller.state, caller.metadata())
+            .accept_offer_once(id, &claim)
+            .await
+            .map_err(ApiError)?;
+        Ok(BookingPayload::from(step))
     }
 
     /// Declines a waitlist offer (the guest): `CANCELLED`.

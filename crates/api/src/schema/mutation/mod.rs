@@ -8,8 +8,9 @@
 //!    caller, and the request hash covers the field name and every argument but the key. A
 //!    command commits its events and the key's record (hash, answer, token) in **one
 //!    transaction** ([`once_on`]; placement, payment and cancellation through the booking
-//!    process' one-commit steps); only `acceptOffer` and `retryNotification` still write the
-//!    key before they run and the answer after ([`once`]);
+//!    process' one-commit steps; `acceptOffer` too, but for an offer made before offers held
+//!    its units). Only `retryNotification`, which is no aggregate's command, writes the key
+//!    before it runs and the answer after ([`once`]);
 //! 4. authorises against the aggregate's tenant, read from the event store: an operator of
 //!    another tenant is `FORBIDDEN`; an aggregate that does not exist is `NOT_FOUND`;
 //! 5. returns a payload with the ids, the new status where relevant, and `consistencyToken`

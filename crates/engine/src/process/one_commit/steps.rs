@@ -214,6 +214,37 @@ impl BookingSteps<'_> {
         )
     }
 
+    /// [`BookingSteps::accept_offer`] in one commit with its idempotency record: the worker
+    /// held the offer's units when it made the offer, so accepting is the booking's command
+    /// alone. An offer made before offers held (no hold yet), or a booking already held (a
+    /// repeat under another key), takes the multi-step path and records its answer after.
+    pub async fn accept_offer_once(
+        &self,
+        id: BookingId,
+        claim: &Claim,
+    ) -> Result<StepResult, EngineError> {
+        let ran = async {
+            let booking = match booking_for(self.engine(), id, 0).await {
+                Ok((booking, _)) => booking,
+                Err(e) => return Ran::Unrecorded(Err(e)),
+            };
+            if booking.status() == Some(BookingStatus::Offered) {
+                match self.offer_terms(&booking).await {
+                    Ok((hold_expires_at, true)) => {
+                        let accept = BookingCommand::AcceptOffer { hold_expires_at };
+                        if let Settled::Done(ran) = self.booking_alone(id, accept, claim).await {
+                            return ran;
+                        }
+                    }
+                    Ok((_, false)) => {}
+                    Err(e) => return Ran::Unrecorded(Err(e)),
+                }
+            }
+            Ran::Unrecorded(self.accept_offer(id).await)
+        };
+        self.once(claim, ran).await
+    }
+
     /// A booking command alone, with the request's record, through the booking's dispatcher.
     async fn booking_alone(
         &self,
