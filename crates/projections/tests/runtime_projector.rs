@@ -43,7 +43,7 @@ fn spawn(h: &Harness, store: Arc<dyn ReadStore>, generation: u32) -> Running {
 /// Runs a projector on `store` until it has applied `last`, then stops it.
 async fn run_to(h: &Harness, store: Arc<dyn ReadStore>, generation: u32, last: Position) {
     let mut running = spawn(h, store, generation);
-    wait_status(&mut running.status, "catch-up", |s| s.position >= last).await;
+    wait_status(&mut running.status, "catch-up", |s| s.checkpoint >= last).await;
     running.stop.send_replace(true);
     running.task.await.unwrap().unwrap();
 }
@@ -57,7 +57,7 @@ async fn single_pass_matches_a_recompute(h: Harness) {
     let memory: Arc<dyn ReadStore> = h.read_store().await;
     let mut running = spawn(&h, memory.clone(), 1);
     let status = wait_status(&mut running.status, "caught up and idle", |s| {
-        s.position == last && s.state == ProjectorState::Waiting
+        s.position == last && s.checkpoint == last && s.state == ProjectorState::Waiting
     })
     .await;
     assert_eq!(status.generation, Some(1));
@@ -416,4 +416,41 @@ async fn lag_keeps_growing_while_the_read_store_is_unreachable() {
     .await
     .unwrap();
     assert_eq!((report.checked, report.differences), (3 + 75, vec![]));
+}
+
+/// Readers see a batch as soon as its items are written: the checkpoint is saved beside the
+/// batches, so a checkpoint store that keeps failing holds back the checkpoint (what a restart
+/// resumes from), not what readers see; once it answers again, the newest position is saved.
+async fn readers_see_batches_before_their_checkpoint_is_saved(h: Harness) {
+    h.write("v", 3, 30).await;
+    let events = h.events(30).await;
+    let last = events.last().unwrap().position;
+    let memory: Arc<dyn ReadStore> = h.read_store().await;
+    let faulty = Arc::new(FaultyStore::new(memory.clone()));
+    faulty.fail_checkpoints.store(usize::MAX, Ordering::SeqCst);
+    let mut running = spawn(&h, faulty.clone(), 1);
+    let seen = wait_status(&mut running.status, "applied", |s| s.position == last).await;
+    let t = TableRef::new(TABLE, 1);
+    assert_eq!(seen.checkpoint, Position::START);
+    assert_eq!(memory.checkpoint(t).await.unwrap(), None);
+    assert_eq!(scan(memory.as_ref(), t).await.len(), 3 + 30);
+
+    faulty.fail_checkpoints.store(0, Ordering::SeqCst);
+    wait_status(&mut running.status, "checkpointed", |s| {
+        s.checkpoint == last
+    })
+    .await;
+    assert_eq!(memory.checkpoint(t).await.unwrap(), Some(last));
+    running.stop.send_replace(true);
+    running.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn readers_see_batches_before_their_checkpoint_is_saved_on_postgres() {
+    readers_see_batches_before_their_checkpoint_is_saved(Harness::postgres().await).await;
+}
+
+#[tokio::test]
+async fn readers_see_batches_before_their_checkpoint_is_saved_on_sqlite() {
+    readers_see_batches_before_their_checkpoint_is_saved(Harness::sqlite().await).await;
 }

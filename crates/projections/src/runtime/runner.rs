@@ -118,6 +118,9 @@ enum Served {
     LeaseLost,
 }
 
+/// How long the last checkpoint save of a generation (when stopping or switching) is retried.
+const LAST_SAVE_TIMEOUT: Duration = Duration::from_secs(5);
+
 enum Next {
     Stopped,
     Switch,
@@ -328,6 +331,7 @@ impl Projector {
             s.generation = generation;
             if let Some(position) = checkpoint {
                 s.position = position;
+                s.checkpoint = position;
             }
         });
     }
@@ -430,7 +434,105 @@ impl Projector {
         status.send_modify(|s| {
             s.generation = Some(generation);
             s.position = start;
+            s.checkpoint = start;
         });
+        // Checkpoints are saved beside the batches, not between them: a batch's position is
+        // published to readers (`status.position`, what consistency waits watch) as soon as
+        // its items are written, and the saver writes the newest applied position while the
+        // next batch is read and applied (several batches applied during one save: one save).
+        let (applied, to_save) = watch::channel(start);
+        let saver = self.save_checkpoints(tref, start, to_save, status, stop.clone());
+        let batches = async {
+            let next = self
+                .serve_batches(tref, start, lease, status, stop, &applied)
+                .await;
+            drop(applied);
+            next
+        };
+        tokio::pin!(saver, batches);
+        tokio::select! {
+            next = &mut batches => {
+                // Let the saver write the last applied position, then stop.
+                let saved = saver.await;
+                match (next, saved) {
+                    (Err(e), _) => Err(e),
+                    (Ok(next), Ok(())) => Ok(next),
+                    (Ok(_), Err(e)) if self.generation_gone(&e) => Ok(Some(Next::Switch)),
+                    (Ok(_), Err(e)) => Err(e),
+                }
+            }
+            saved = &mut saver => match saved {
+                Err(e) if self.generation_gone(&e) => Ok(Some(Next::Switch)),
+                Err(e) => Err(e),
+                // Stopped while saving: the batches stop at their next check.
+                Ok(()) => batches.await,
+            },
+        }
+    }
+
+    /// Saves the newest position `applied` says, whenever it moves, until its sender is gone
+    /// (then once more, the last one). Transient failures are retried (until stopped).
+    async fn save_checkpoints(
+        &self,
+        tref: TableRef,
+        start: Position,
+        mut applied: watch::Receiver<Position>,
+        status: &watch::Sender<ProjectorStatus>,
+        mut stop: watch::Receiver<bool>,
+    ) -> Result<(), ProjectorError> {
+        // What the channel started with: the batches may have moved it on before this first
+        // runs, so it is not read from the channel.
+        let mut saved = start;
+        let mut open = true;
+        loop {
+            let target = *applied.borrow_and_update();
+            if target > saved {
+                if open {
+                    let done = self
+                        .store_retry(status, &mut stop, || {
+                            self.store.save_checkpoint(tref, target)
+                        })
+                        .await?;
+                    if done.is_none() {
+                        return Ok(());
+                    }
+                } else {
+                    // The last save, when the batches are over (also when stopping): retried
+                    // for a while even when stopping, so that a restart resumes from here.
+                    let (_keep, mut never) = watch::channel(false);
+                    let last = self.store_retry(status, &mut never, || {
+                        self.store.save_checkpoint(tref, target)
+                    });
+                    match tokio::time::timeout(LAST_SAVE_TIMEOUT, last).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => return Err(e),
+                        Err(_) => {
+                            tracing::warn!(table = %tref.table, "could not save the last checkpoint in time");
+                            return Ok(());
+                        }
+                    }
+                }
+                saved = target;
+                status.send_modify(|s| s.checkpoint = s.checkpoint.max(target));
+            }
+            if !open {
+                return Ok(());
+            }
+            open = applied.changed().await.is_ok();
+        }
+    }
+
+    /// Reads, plans and applies batches from `start`, publishing each applied position.
+    async fn serve_batches(
+        &self,
+        tref: TableRef,
+        start: Position,
+        lease: &mut Option<Lease>,
+        status: &watch::Sender<ProjectorStatus>,
+        stop: &mut watch::Receiver<bool>,
+        published: &watch::Sender<Position>,
+    ) -> Result<Option<Next>, ProjectorError> {
+        let (table, generation) = (tref.table, tref.generation);
         let options = self.options;
         let mut tailer = Tailer::new(
             self.log.clone(),
@@ -527,15 +629,7 @@ impl Projector {
                 }
                 Err(e) => return Err(self.store_error(e)),
             }
-            match self
-                .store_retry(status, stop, || self.store.save_checkpoint(tref, last))
-                .await
-            {
-                Ok(Some(())) => {}
-                Ok(None) => return Ok(Some(Next::Stopped)),
-                Err(e) if self.generation_gone(&e) => return Ok(Some(Next::Switch)),
-                Err(e) => return Err(e),
-            }
+            published.send_replace(last);
             let full = batch.len() >= options.batch_size;
             status.send_modify(|s| {
                 s.position = last;

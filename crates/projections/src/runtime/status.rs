@@ -42,8 +42,12 @@ pub struct ProjectorStatus {
     pub table: Table,
     /// The generation it writes (`None` until resolved).
     pub generation: Option<u32>,
-    /// Everything up to here is applied (and checkpointed).
+    /// Everything up to here is applied: readers see it (a standby: the active instance's
+    /// saved checkpoint).
     pub position: Position,
+    /// Everything up to here is also checkpointed (a restart resumes after it); behind
+    /// `position` by the save under way, at most.
+    pub checkpoint: Position,
     /// The last readable event of the log, when last measured.
     pub head: Position,
     /// Events between `position` and `head`, approximately. Postgres: counted in the log (at most
@@ -68,6 +72,7 @@ impl ProjectorStatus {
             table,
             generation: None,
             position: Position::START,
+            checkpoint: Position::START,
             head: Position::START,
             lag_events: 0,
             lag_seconds: 0.0,
