@@ -313,6 +313,16 @@ where
         }
     }
 
+    /// The cached state of aggregate `id` if it is at `sequence` or later (no read; `None`
+    /// otherwise). For a follower of the log that has seen the aggregate's events up to
+    /// `sequence`: such a state reflects everything it saw.
+    pub fn cached_at_least(&self, id: &str, sequence: usize) -> Option<A> {
+        self.inner
+            .cached(id)
+            .filter(|entry| entry.sequence >= sequence)
+            .map(|entry| entry.aggregate.clone())
+    }
+
     /// The state of aggregate `id` and its sequence, without a read when it is not cached: the
     /// cached state, or a new aggregate at sequence 0. Only for decisions whose commit is guarded
     /// by that sequence (an [`Attached`] stream): if the guess was wrong, the commit conflicts.

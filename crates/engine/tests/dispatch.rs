@@ -362,3 +362,27 @@ async fn a_cached_aggregate_decides_on_what_another_node_appended() {
     );
     assert_eq!(held_on_slot(&store, &id).await, 3);
 }
+
+#[tokio::test]
+async fn a_cached_state_is_given_without_a_read_only_when_it_is_recent_enough() {
+    let store = store().await;
+    let a = dispatcher(&store, 10);
+    let b = dispatcher(&store, 10);
+    let id = inventory_with_capacity(&a, 3).await;
+    a.execute(&id, hold(), HashMap::new()).await.unwrap();
+    let (_, at) = a.cached(&id).await.unwrap();
+    // What `a` wrote itself: cached at its last sequence.
+    let cached = a
+        .cached_at_least(&id, at)
+        .expect("cached at its own sequence");
+    assert_eq!(cached.holds().len(), 1);
+    assert!(a.cached_at_least(&id, at + 1).is_none());
+    // `b` appends behind `a`'s back: `a`'s cache is not recent enough for what a follower of
+    // the log has seen since, and `b` (which never loaded it) has nothing cached.
+    b.execute(&id, hold(), HashMap::new()).await.unwrap();
+    assert!(a.cached_at_least(&id, at + 1).is_none());
+    let (_, b_at) = b.cached(&id).await.unwrap();
+    assert_eq!(b_at, at + 1);
+    assert_eq!(b.cached_at_least(&id, at + 1).unwrap().holds().len(), 2);
+    assert!(dispatcher(&store, 10).cached_at_least(&id, 0).is_none());
+}

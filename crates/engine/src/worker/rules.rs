@@ -125,7 +125,17 @@ impl Rules<'_> {
         tracker: &mut Tracker,
         id: BookingId,
     ) -> Result<(), EngineError> {
-        let booking: Booking = current(self.state, &id.to_string()).await?;
+        // The engine's cached state when it is at least as recent as the last event the
+        // tracker folded (this node placed or changed the booking: no read), else a read.
+        let key = id.to_string();
+        let cached = tracker.booking(&id).and_then(|b| {
+            let sequence = usize::try_from(b.sequence).ok()?;
+            self.state.commands.bookings.cached_at_least(&key, sequence)
+        });
+        let booking: Booking = match cached {
+            Some(booking) => booking,
+            None => current(self.state, &key).await?,
+        };
         let now = self.now();
         let hold_expiry = tracker.hold(&id).and_then(|h| h.expires_at);
         let Some(status) = booking.status() else {

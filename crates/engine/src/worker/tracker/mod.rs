@@ -31,6 +31,9 @@ pub struct TrackedBooking {
     pub due: Option<DateTime<Utc>>,
     /// Whether money may still be owed back or a late payment rechecked.
     pub money_open: bool,
+    /// The sequence of its last event seen: a state at least this recent (the engine's cache)
+    /// reflects everything the tracker knows; anything newer comes through the log.
+    pub sequence: u64,
 }
 
 /// A hold or allocation the inventory still has for a booking.
@@ -72,7 +75,7 @@ impl Tracker {
         let kind = event.aggregate_type.as_str();
         if kind == Booking::TYPE {
             let e: BookingEvent = serde_json::from_value(event.payload.clone())?;
-            self.apply_booking(event.position, &e);
+            self.apply_booking(event.position, event.sequence, &e);
         } else if kind == Inventory::TYPE {
             let e: InventoryEvent = serde_json::from_value(event.payload.clone())?;
             self.apply_inventory(&e);
@@ -83,7 +86,7 @@ impl Tracker {
         Ok(())
     }
 
-    fn apply_booking(&mut self, position: Position, event: &BookingEvent) {
+    fn apply_booking(&mut self, position: Position, sequence: u64, event: &BookingEvent) {
         use BookingEvent::*;
         let keys = *event.keys();
         let id = keys.booking_id;
@@ -101,7 +104,9 @@ impl Tracker {
             listing_id: keys.listing_id,
             due: None,
             money_open: false,
+            sequence,
         });
+        entry.sequence = entry.sequence.max(sequence);
         let mut due = entry.due;
         match event {
             BookingRequested { requested_at, .. } => {
