@@ -258,6 +258,58 @@ async fn malformed_commits_are_refused_before_writing(h: Harness) {
     assert_eq!(last(&h.store, "Booking", &a).await, 0);
 }
 
+/// The raw read (for exports) gives the same events as the log, in the same order, with the
+/// payload and metadata as the JSON the log parses.
+async fn the_raw_read_gives_the_log_as_stored_text(h: Harness) {
+    let a = id("raw");
+    let b = id("raw");
+    let commit = Commit {
+        streams: vec![stream("Booking", &a, 0, 3), stream("Inventory", &b, 0, 2)],
+        records: Vec::new(),
+    };
+    h.store.commit(&commit).await.unwrap();
+    let log = h.store.log();
+    let (mut parsed, mut raw) = (Vec::new(), Vec::new());
+    let mut after = holdfast_eventstore::Position::START;
+    loop {
+        let batch = log.read(after, 2).await.unwrap();
+        let Some(last) = batch.last() else { break };
+        after = last.position;
+        parsed.extend(batch);
+    }
+    let mut after = holdfast_eventstore::Position::START;
+    loop {
+        let batch = h.store.read_raw(after, 2).await.unwrap();
+        let Some(last) = batch.last() else { break };
+        after = last.position;
+        raw.extend(batch);
+    }
+    assert_eq!(raw.len(), parsed.len());
+    assert!(raw.len() >= 5);
+    for (r, p) in raw.iter().zip(&parsed) {
+        assert_eq!(
+            (
+                r.position,
+                &r.aggregate_type,
+                &r.aggregate_id,
+                r.sequence,
+                &r.event_type
+            ),
+            (
+                p.position,
+                &p.aggregate_type,
+                &p.aggregate_id,
+                p.sequence,
+                &p.event_type
+            )
+        );
+        assert_eq!(r.recorded_at, p.recorded_at);
+        let payload: serde_json::Value = serde_json::from_str(r.payload.get()).unwrap();
+        let metadata: serde_json::Value = serde_json::from_str(r.metadata.get()).unwrap();
+        assert_eq!((payload, metadata), (p.payload.clone(), p.metadata.clone()));
+    }
+}
+
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
         mod postgres {
@@ -285,4 +337,5 @@ contract!(
     racing_commits_on_a_shared_stream_have_exactly_one_winner,
     a_taken_key_fails_the_commit_and_is_named_and_an_expired_one_is_replaced,
     malformed_commits_are_refused_before_writing,
+    the_raw_read_gives_the_log_as_stored_text,
 );

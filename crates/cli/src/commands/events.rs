@@ -23,7 +23,9 @@ use holdfast_domain::booking::Booking;
 use holdfast_domain::coupon::CouponCampaign;
 use holdfast_domain::inventory::Inventory;
 use holdfast_domain::listing::Listing;
-use holdfast_eventstore::{EventStore, Position, StoredEvent, StoredEventRecord, format_instant};
+use holdfast_eventstore::{
+    EventStore, Position, RawEvent, StoredEvent, StoredEventRecord, format_instant,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -182,15 +184,40 @@ pub const READ_BATCH: usize = 5_000;
 /// once it is done (for progress reporting).
 pub async fn for_each_batch(
     store: &EventStore,
-    mut each: impl FnMut(&StoredEvent) -> anyhow::Result<()>,
-    mut after_batch: impl FnMut(usize),
+    each: impl FnMut(&StoredEvent) -> anyhow::Result<()>,
+    after_batch: impl FnMut(usize),
 ) -> anyhow::Result<()> {
     let log = store.log();
+    pipelined(
+        move |after| {
+            let log = log.clone();
+            async move { log.read(after, READ_BATCH).await }
+        },
+        |e: &StoredEvent| e.position,
+        each,
+        after_batch,
+    )
+    .await
+}
+
+/// Reads batches with `read(after)` on a task of its own (one batch ahead) while `each` is
+/// called on every row of the previous one, and `after_batch` after each batch.
+async fn pipelined<T, R, Fut>(
+    read: R,
+    position: fn(&T) -> Position,
+    mut each: impl FnMut(&T) -> anyhow::Result<()>,
+    mut after_batch: impl FnMut(usize),
+) -> anyhow::Result<()>
+where
+    T: Send + 'static,
+    R: Fn(Position) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Vec<T>, holdfast_eventstore::EventStoreError>> + Send,
+{
     let (tx, mut rx) = tokio::sync::mpsc::channel(2);
     let reader = tokio::spawn(async move {
         let mut after = Position::START;
         loop {
-            let batch = match log.read(after, READ_BATCH).await {
+            let batch = match read(after).await {
                 Ok(batch) => batch,
                 Err(e) => {
                     let _ = tx.send(Err(e)).await;
@@ -200,7 +227,7 @@ pub async fn for_each_batch(
             let Some(last) = batch.last() else {
                 return;
             };
-            after = last.position;
+            after = position(last);
             if tx.send(Ok(batch)).await.is_err() {
                 return;
             }
@@ -209,8 +236,8 @@ pub async fn for_each_batch(
     let result = async {
         while let Some(batch) = rx.recv().await {
             let batch = batch?;
-            for event in &batch {
-                each(event)?;
+            for row in &batch {
+                each(row)?;
             }
             after_batch(batch.len());
         }
@@ -239,8 +266,8 @@ struct JsonRow<'a> {
     sequence: u64,
     event_type: &'a str,
     event_version: &'a str,
-    payload: &'a serde_json::Value,
-    metadata: &'a serde_json::Value,
+    payload: &'a serde_json::value::RawValue,
+    metadata: &'a serde_json::value::RawValue,
 }
 
 /// Where export rows go (both buffer, so rows stream out as they are written).
@@ -277,8 +304,14 @@ async fn export(store: &EventStore, args: ExportArgs) -> anyhow::Result<()> {
     };
     let type_name = args.aggregate_type.map(AggregateKind::type_name);
     let written = std::cell::Cell::new(0u64);
-    for_each_batch(
-        store,
+    // Payload and metadata as stored text, written as they are (never parsed into a tree).
+    let raw_store = store.clone();
+    pipelined(
+        move |after| {
+            let store = raw_store.clone();
+            async move { store.read_raw(after, READ_BATCH).await }
+        },
+        |e: &RawEvent| e.position,
         |e| {
             let keep = type_name.is_none_or(|t| e.aggregate_type == t)
                 && args.id.as_deref().is_none_or(|id| e.aggregate_id == id)
@@ -310,8 +343,8 @@ async fn export(store: &EventStore, args: ExportArgs) -> anyhow::Result<()> {
                         &row.sequence.to_string(),
                         row.event_type,
                         row.event_version,
-                        &row.payload.to_string(),
-                        &row.metadata.to_string(),
+                        row.payload.get(),
+                        row.metadata.get(),
                     ])?;
                 }
                 Sink::Jsonl(out) => {
