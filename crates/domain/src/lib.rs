@@ -30,6 +30,7 @@ pub mod inventory;
 pub mod listing;
 pub mod policy;
 pub mod services;
+pub mod tenant;
 pub mod testing;
 
 pub use decide::Decide;

@@ -84,6 +84,14 @@ ulid_id!(
     /// A guest (the subject of a guest token).
     GuestId, "guest"
 );
+ulid_id!(
+    /// A person's account (operators and owners of businesses; the subject of their tokens).
+    AccountId, "account"
+);
+ulid_id!(
+    /// An invitation to join a business.
+    InvitationId, "invitation"
+);
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,11 @@
 pub mod ids;
 pub mod money;
 pub mod slot;
+pub(crate) mod text;
 
-pub use ids::{BookingId, CampaignId, GuestId, InventoryId, ListingId, TenantId};
+pub use ids::{
+    AccountId, BookingId, CampaignId, GuestId, InventoryId, InvitationId, ListingId, TenantId,
+};
 pub use money::{Currency, Money, MoneyError};
 pub use slot::{DateRange, Slot, SlotError};
 pub mod cancellation;

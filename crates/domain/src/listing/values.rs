@@ -1,8 +1,6 @@
 //! The validated values a listing is made of: name, category, tags, description, location, time
 //! zone. Each parses from raw input and cannot exist invalid; deserialising validates again.
 
-use std::fmt;
-
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -25,44 +23,11 @@ fn check_text(s: &str, max: usize, allow_empty: bool, multiline: bool) -> Result
     Ok(())
 }
 
-macro_rules! text_newtype {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// The text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = ListingError;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::parse(&value)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> Self {
-                value.0
-            }
-        }
-    };
-}
+use crate::common::text::text_newtype;
 
 text_newtype!(
     /// A listing's name: trimmed, 1..=120 characters, no control characters.
-    ListingName
+    ListingName, ListingError
 );
 
 impl ListingName {
@@ -80,7 +45,7 @@ impl ListingName {
 
 text_newtype!(
     /// A search tag: trimmed, lower-cased, 1..=40 characters, no control characters.
-    Tag
+    Tag, ListingError
 );
 
 impl Tag {
@@ -103,7 +68,7 @@ impl Tag {
 text_newtype!(
     /// A free-text description: at most 10 000 characters (may be empty; line breaks and tabs
     /// allowed, other control characters not).
-    Description
+    Description, ListingError
 );
 
 impl Description {
@@ -125,7 +90,7 @@ impl Description {
 
 text_newtype!(
     /// Why a listing was suspended: trimmed, 1..=500 characters.
-    SuspensionReason
+    SuspensionReason, ListingError
 );
 
 impl SuspensionReason {
