@@ -1,7 +1,20 @@
-//! Authentication: JWT bearer tokens (HS256 with a shared secret, or RS256 verified with a public
-//! key) carrying a role: `guest` (the subject is the guest id), `operator` (of one tenant), or
-//! `admin`. No token means [`Principal::Anonymous`], which may read public data only.
-//! Authorisation decisions live with the resolvers; this module only says who is asking.
+//! Authentication: JWT bearer tokens carrying a role: `guest` (the subject is the guest id),
+//! `operator` (of one tenant), or `admin`. No token means [`Principal::Anonymous`], which may
+//! read public data only. Authorisation decisions live with the resolvers; this module only
+//! says who is asking.
+//!
+//! Tokens are verified one of three ways ([`AuthConfig`]):
+//! - **HS256** with a shared secret: Holdfast's own tokens (the embedded identity provider,
+//!   `holdfast token`);
+//! - **RS256** with one PEM public key;
+//! - **an outside identity provider** ([`OutsideProvider`]): its keys from a JWKS (a file, or
+//!   a URL re-read every [`JWKS_REFRESH`]), the key picked by the token's `kid`, its issuer and
+//!   audience checked, and its claims mapped to our roles ([`ClaimMapping`]): a role claim
+//!   (a string or a list, at a dotted path such as `realm_access.roles`) whose values name
+//!   admins and operators, a tenant claim for operators, and anyone else a guest whose guest
+//!   id is derived from the issuer and subject (stable across sign-ins).
+
+use std::sync::{Arc, RwLock};
 
 use chrono::Utc;
 use holdfast_domain::common::{GuestId, TenantId};
@@ -64,6 +77,57 @@ pub enum AuthConfig {
     Hs256(Secret),
     /// RS256 with a PEM public key.
     Rs256PublicKeyPem(String),
+    /// An outside identity provider's tokens.
+    Outside(Box<OutsideProvider>),
+}
+
+/// How often a JWKS URL is read again (keys rotate).
+pub const JWKS_REFRESH: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Where an outside provider's keys are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JwksSource {
+    /// A JWKS file.
+    File(std::path::PathBuf),
+    /// A JWKS URL (`https://…/.well-known/jwks.json`).
+    Url(String),
+}
+
+/// How an outside provider's claims become our roles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimMapping {
+    /// The claim naming roles: a string or a list of strings, at a dotted path.
+    pub role_claim: String,
+    /// The claim with an operator's tenant id (a dotted path).
+    pub tenant_claim: String,
+    /// Role values that make an admin.
+    pub admin_roles: Vec<String>,
+    /// Role values that make an operator (of the tenant claim's tenant).
+    pub operator_roles: Vec<String>,
+}
+
+impl Default for ClaimMapping {
+    fn default() -> Self {
+        Self {
+            role_claim: "role".into(),
+            tenant_claim: "tenant".into(),
+            admin_roles: vec!["admin".into()],
+            operator_roles: vec!["operator".into()],
+        }
+    }
+}
+
+/// An outside identity provider whose tokens the API trusts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutsideProvider {
+    /// Its keys.
+    pub jwks: JwksSource,
+    /// The `iss` its tokens must carry.
+    pub issuer: String,
+    /// The `aud` its tokens must carry (this API).
+    pub audience: String,
+    /// How its claims map to roles.
+    pub claims: ClaimMapping,
 }
 
 /// Why the token configuration could not be read.
@@ -151,11 +215,99 @@ impl AuthConfig {
 #[error("invalid JWT key: {0}")]
 pub struct KeyError(String);
 
+/// Keys by id, with the algorithm each verifies.
+type KeySet = std::collections::HashMap<String, (DecodingKey, Algorithm)>;
+
+#[derive(Clone)]
+enum Keys {
+    One(DecodingKey),
+    Set {
+        keys: Arc<RwLock<KeySet>>,
+        provider: Arc<OutsideProvider>,
+    },
+}
+
 /// Verifies bearer tokens.
 #[derive(Clone)]
 pub struct Authenticator {
-    key: DecodingKey,
+    keys: Keys,
     validation: Validation,
+}
+
+/// The keys of a JWKS document usable for verifying signatures: asymmetric keys with a `kid`
+/// (a symmetric key in a public key set is refused: it would let anyone who can read the set
+/// sign tokens), each with its algorithm (its `alg`, else RS256 for RSA, ES256/ES384 for EC
+/// P-256/P-384, EdDSA for OKP).
+///
+/// # Errors
+///
+/// [`KeyError`] when the document is not a JWKS or has no usable key.
+pub fn jwks_keys(document: &[u8]) -> Result<KeySet, KeyError> {
+    use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
+    let set: JwkSet =
+        serde_json::from_slice(document).map_err(|e| KeyError(format!("not a JWKS: {e}")))?;
+    let mut keys = KeySet::new();
+    for jwk in &set.keys {
+        let Some(kid) = &jwk.common.key_id else {
+            continue;
+        };
+        let inferred = match &jwk.algorithm {
+            AlgorithmParameters::RSA(_) => Some(Algorithm::RS256),
+            AlgorithmParameters::EllipticCurve(ec) => match ec.curve {
+                EllipticCurve::P256 => Some(Algorithm::ES256),
+                EllipticCurve::P384 => Some(Algorithm::ES384),
+                _ => None,
+            },
+            AlgorithmParameters::OctetKeyPair(_) => Some(Algorithm::EdDSA),
+            _ => None,
+        };
+        if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
+            continue;
+        }
+        let algorithm = match jwk.common.key_algorithm {
+            Some(alg) => Algorithm::try_from(alg).ok(),
+            None => inferred,
+        };
+        let Some(algorithm) = algorithm
+            .filter(|a| !matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
+        else {
+            continue;
+        };
+        if let Ok(key) = DecodingKey::from_jwk(jwk) {
+            keys.insert(kid.clone(), (key, algorithm));
+        }
+    }
+    if keys.is_empty() {
+        return Err(KeyError(
+            "the JWKS has no usable signing key (with a kid)".into(),
+        ));
+    }
+    Ok(keys)
+}
+
+async fn read_jwks(source: &JwksSource) -> Result<KeySet, KeyError> {
+    let document = match source {
+        JwksSource::File(path) => tokio::fs::read(path)
+            .await
+            .map_err(|e| KeyError(format!("cannot read {}: {e}", path.display())))?,
+        JwksSource::Url(url) => {
+            let response = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .map_err(|e| KeyError(e.to_string()))?
+                .get(url)
+                .send()
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .map_err(|e| KeyError(format!("cannot fetch the JWKS {url}: {e}")))?;
+            response
+                .bytes()
+                .await
+                .map_err(|e| KeyError(format!("cannot fetch the JWKS {url}: {e}")))?
+                .to_vec()
+        }
+    };
+    jwks_keys(&document)
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -167,10 +319,67 @@ impl std::fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
+    /// An authenticator for `config`, reading an outside provider's JWKS (file or URL).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError`].
+    pub async fn connect(config: &AuthConfig) -> Result<Self, KeyError> {
+        match config {
+            AuthConfig::Outside(provider) => {
+                let keys = read_jwks(&provider.jwks).await?;
+                Ok(Self::outside(provider, keys))
+            }
+            other => Self::new(other),
+        }
+    }
+
+    fn outside(provider: &OutsideProvider, keys: KeySet) -> Self {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = 30;
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        validation.set_issuer(&[&provider.issuer]);
+        validation.set_audience(&[&provider.audience]);
+        Self {
+            keys: Keys::Set {
+                keys: Arc::new(RwLock::new(keys)),
+                provider: Arc::new(provider.clone()),
+            },
+            validation,
+        }
+    }
+
+    /// Reads an outside provider's JWKS again (keys rotate); how many keys it has now. A
+    /// failed read keeps the keys it had. `Ok(0)` for the other configurations.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError`].
+    pub async fn refresh(&self) -> Result<usize, KeyError> {
+        let Keys::Set { keys, provider } = &self.keys else {
+            return Ok(0);
+        };
+        let fresh = read_jwks(&provider.jwks).await?;
+        let n = fresh.len();
+        *keys.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(n)
+    }
+
     /// An authenticator for `config`. Only the configured algorithm is accepted (so `alg: none`
-    /// and algorithm-confusion tokens are refused).
+    /// and algorithm-confusion tokens are refused). An outside provider's JWKS is read from
+    /// its file here (a URL needs [`Authenticator::connect`]).
     pub fn new(config: &AuthConfig) -> Result<Self, KeyError> {
         let (key, algorithm) = match config {
+            AuthConfig::Outside(provider) => {
+                let JwksSource::File(path) = &provider.jwks else {
+                    return Err(KeyError(
+                        "a JWKS URL is read with Authenticator::connect".into(),
+                    ));
+                };
+                let document = std::fs::read(path)
+                    .map_err(|e| KeyError(format!("cannot read {}: {e}", path.display())))?;
+                return Ok(Self::outside(provider, jwks_keys(&document)?));
+            }
             AuthConfig::Hs256(secret) => {
                 if secret.expose().len() < 16 {
                     return Err(KeyError("an HS256 secret needs at least 16 bytes".into()));
@@ -185,7 +394,10 @@ impl Authenticator {
         let mut validation = Validation::new(algorithm);
         validation.leeway = 30;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        Ok(Self { key, validation })
+        Ok(Self {
+            keys: Keys::One(key),
+            validation,
+        })
     }
 
     /// The principal of an `Authorization` header value (`None` = anonymous).
@@ -209,24 +421,108 @@ impl Authenticator {
         // The header first: an unknown algorithm (`none`) or one other than the configured one
         // is refused before any claim is read.
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Malformed)?;
-        if !self.validation.algorithms.contains(&header.alg) {
-            return Err(AuthError::InvalidSignature);
-        }
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(
-            |e| match e.kind() {
-                ErrorKind::ExpiredSignature => AuthError::Expired,
-                ErrorKind::InvalidSignature
-                | ErrorKind::InvalidAlgorithm
-                | ErrorKind::InvalidAlgorithmName
-                | ErrorKind::InvalidKeyFormat => AuthError::InvalidSignature,
-                ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
-                    AuthError::InvalidClaims("missing or ill-typed claims")
+        match &self.keys {
+            Keys::One(key) => {
+                if !self.validation.algorithms.contains(&header.alg) {
+                    return Err(AuthError::InvalidSignature);
                 }
-                _ => AuthError::Malformed,
-            },
-        )?;
-        principal(data.claims)
+                let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
+                    .map_err(refusal)?;
+                principal(data.claims)
+            }
+            Keys::Set { keys, provider } => {
+                let kid = header.kid.as_deref().ok_or(AuthError::InvalidSignature)?;
+                let (key, algorithm) = keys
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(kid)
+                    .cloned()
+                    .ok_or(AuthError::InvalidSignature)?;
+                // The key's algorithm only (no confusion with another, or with HMAC).
+                if header.alg != algorithm {
+                    return Err(AuthError::InvalidSignature);
+                }
+                let mut validation = self.validation.clone();
+                validation.algorithms = vec![algorithm];
+                let data = jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
+                    .map_err(refusal)?;
+                outside_principal(provider, &data.claims)
+            }
+        }
     }
+}
+
+fn refusal(e: jsonwebtoken::errors::Error) -> AuthError {
+    match e.kind() {
+        ErrorKind::ExpiredSignature => AuthError::Expired,
+        ErrorKind::InvalidSignature
+        | ErrorKind::InvalidAlgorithm
+        | ErrorKind::InvalidAlgorithmName
+        | ErrorKind::InvalidKeyFormat => AuthError::InvalidSignature,
+        ErrorKind::InvalidIssuer => AuthError::InvalidClaims("the token's issuer is not trusted"),
+        ErrorKind::InvalidAudience => AuthError::InvalidClaims("the token is not for this API"),
+        ErrorKind::ImmatureSignature => AuthError::InvalidClaims("the token is not valid yet"),
+        ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
+            AuthError::InvalidClaims("missing or ill-typed claims")
+        }
+        _ => AuthError::Malformed,
+    }
+}
+
+/// The value at a dotted `path` of `claims`.
+fn claim<'a>(claims: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    path.split('.')
+        .try_fold(claims, |value, part| value.get(part))
+}
+
+/// Our principal for an outside provider's verified claims (see [`ClaimMapping`]).
+fn outside_principal(
+    provider: &OutsideProvider,
+    claims: &serde_json::Value,
+) -> Result<Principal, AuthError> {
+    let sub = claims
+        .get("sub")
+        .and_then(serde_json::Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or(AuthError::InvalidClaims("the token has no subject"))?;
+    let mapping = &provider.claims;
+    let roles: Vec<&str> = match claim(claims, &mapping.role_claim) {
+        Some(serde_json::Value::String(role)) => vec![role.as_str()],
+        Some(serde_json::Value::Array(list)) => {
+            list.iter().filter_map(serde_json::Value::as_str).collect()
+        }
+        _ => Vec::new(),
+    };
+    let has = |names: &[String]| roles.iter().any(|r| names.iter().any(|n| n == r));
+    if has(&mapping.admin_roles) {
+        return Ok(Principal::Admin {
+            sub: format!("{}|{sub}", provider.issuer),
+        });
+    }
+    if has(&mapping.operator_roles) {
+        let tenant = claim(claims, &mapping.tenant_claim)
+            .and_then(serde_json::Value::as_str)
+            .ok_or(AuthError::InvalidClaims("an operator token needs a tenant"))?;
+        let tenant = TenantId::parse(tenant)
+            .map_err(|_| AuthError::InvalidClaims("the tenant must be a tenant id (a ULID)"))?;
+        return Ok(Principal::Operator {
+            tenant,
+            sub: format!("{}|{sub}", provider.issuer),
+        });
+    }
+    Ok(Principal::Guest {
+        guest: outside_guest(&provider.issuer, sub),
+    })
+}
+
+/// The guest id of an outside provider's subject: the same for every token of that person.
+pub fn outside_guest(issuer: &str, sub: &str) -> GuestId {
+    GuestId(holdfast_engine::ids::derived_ulid(&[
+        b"outside-guest\0",
+        issuer.as_bytes(),
+        b"\0",
+        sub.as_bytes(),
+    ]))
 }
 
 fn principal(claims: Claims) -> Result<Principal, AuthError> {

@@ -12,8 +12,11 @@ use holdfast_domain::coupon::CouponError;
 use holdfast_domain::inventory::InventoryError;
 use holdfast_domain::listing::ListingError;
 use holdfast_domain::policy::{PolicyError, PolicyViolation};
+use holdfast_domain::tenant::TenantError;
+use holdfast_engine::accounts::AccountError;
 use holdfast_engine::dispatch::DispatchError;
 use holdfast_engine::notify::NotifyError;
+use holdfast_engine::profiles::ProfileError;
 use holdfast_projections::models::QueryError;
 
 pub use holdfast_engine::{EngineError, ErrorCode};
@@ -112,7 +115,27 @@ through_engine!(
     ListingError,
     QueryError,
     NotifyError,
+    AccountError,
+    ProfileError,
+    TenantError,
 );
+
+/// `result.or_api()?`: a library error to an [`ApiError`] (keeping its code) before `?` —
+/// where `?` alone would take async-graphql's blanket conversion of anything `Display`, which
+/// drops the code.
+pub trait OrApi<T> {
+    /// The result with its error as an [`ApiError`].
+    fn or_api(self) -> Result<T, ApiError>;
+}
+
+impl<T, E> OrApi<T> for Result<T, E>
+where
+    ApiError: From<E>,
+{
+    fn or_api(self) -> Result<T, ApiError> {
+        self.map_err(ApiError::from)
+    }
+}
 
 impl<E> From<DispatchError<E>> for ApiError
 where

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod error;
 mod health;
 mod http;
+pub mod identity;
 pub mod metrics;
 pub mod schema;
 mod state;
@@ -47,7 +48,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// to [`MAX_BODY_BYTES`].
 pub fn app(state: AppState) -> Router {
     let graphql = http::GraphqlState {
-        schema: schema::build(state.engine.clone()),
+        schema: schema::build_with(state.engine.clone(), state.identity.clone()),
         app: state.clone(),
     };
     Router::new()

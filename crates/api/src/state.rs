@@ -6,6 +6,7 @@ use std::sync::Arc;
 use holdfast_engine::Engine;
 
 use crate::auth::Authenticator;
+use crate::identity::Identity;
 
 /// Shared state of the routes. Cheap to clone.
 #[derive(Clone)]
@@ -14,6 +15,8 @@ pub struct AppState {
     pub engine: Engine,
     /// Verifies bearer tokens.
     pub auth: Arc<Authenticator>,
+    /// The embedded identity provider (`None`: an outside provider signs people in).
+    pub identity: Option<Arc<Identity>>,
 }
 
 impl AppState {
@@ -22,6 +25,13 @@ impl AppState {
         Self {
             engine,
             auth: Arc::new(auth),
+            identity: None,
         }
+    }
+
+    /// These routes, signing people up and in with `identity`.
+    pub fn with_identity(mut self, identity: Arc<Identity>) -> Self {
+        self.identity = Some(identity);
+        self
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use holdfast_api::auth::{AuthConfig, Authenticator};
+use holdfast_api::auth::{AuthConfig, ClaimMapping, JwksSource, OutsideProvider};
 use holdfast_engine::notify::{OutboxOptions, Sink, WebhookSink};
 use holdfast_engine::payments::PaymentsWebhook;
 use holdfast_engine::{OutboxSettings, ReadSide, ReadSideSettings, Secret};
@@ -100,23 +100,75 @@ pub struct AuthArgs {
         conflicts_with = "jwt_secret"
     )]
     pub jwt_public_key_file: Option<PathBuf>,
+    /// An outside identity provider: its JWKS file (with --jwt-issuer and --jwt-audience).
+    #[arg(long, env = "HOLDFAST_JWKS_FILE", conflicts_with_all = ["jwt_secret", "jwt_public_key_file", "jwks_url"], requires_all = ["jwt_issuer", "jwt_audience"])]
+    pub jwks_file: Option<PathBuf>,
+    /// An outside identity provider: its JWKS URL, read again every 5 minutes.
+    #[arg(long, env = "HOLDFAST_JWKS_URL", conflicts_with_all = ["jwt_secret", "jwt_public_key_file"], requires_all = ["jwt_issuer", "jwt_audience"])]
+    pub jwks_url: Option<String>,
+    /// The `iss` the outside provider's tokens carry.
+    #[arg(long, env = "HOLDFAST_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// The `aud` the outside provider's tokens carry for this API.
+    #[arg(long, env = "HOLDFAST_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// The claim naming roles in the outside provider's tokens (a dotted path, e.g.
+    /// `realm_access.roles`; a string or a list).
+    #[arg(long, env = "HOLDFAST_JWT_ROLE_CLAIM", default_value = "role")]
+    pub jwt_role_claim: String,
+    /// The claim with an operator's tenant id.
+    #[arg(long, env = "HOLDFAST_JWT_TENANT_CLAIM", default_value = "tenant")]
+    pub jwt_tenant_claim: String,
+    /// Role values that make an admin (comma-separated).
+    #[arg(
+        long,
+        env = "HOLDFAST_JWT_ADMIN_ROLES",
+        default_value = "admin",
+        value_delimiter = ','
+    )]
+    pub jwt_admin_roles: Vec<String>,
+    /// Role values that make an operator (comma-separated).
+    #[arg(
+        long,
+        env = "HOLDFAST_JWT_OPERATOR_ROLES",
+        default_value = "operator",
+        value_delimiter = ','
+    )]
+    pub jwt_operator_roles: Vec<String>,
 }
 
 impl AuthArgs {
-    /// The configured authenticator. With no setting, the embedded default (SQLite) uses a
-    /// development secret kept beside its database (created on first use; `holdfast token`
-    /// reads it too); a Postgres deployment must configure one.
+    /// The configured verification. An outside provider's JWKS (file or URL) when given;
+    /// else an HS256 secret or an RS256 key; with no setting, the embedded default (SQLite)
+    /// uses a development secret kept beside its database (created on first use; `holdfast
+    /// token` reads it too); a Postgres deployment must configure one.
     pub fn config(&self, store: &StoreArgs) -> anyhow::Result<AuthConfig> {
+        let jwks = match (&self.jwks_file, &self.jwks_url) {
+            (Some(file), _) => Some(JwksSource::File(file.clone())),
+            (None, Some(url)) => Some(JwksSource::Url(url.clone())),
+            (None, None) => None,
+        };
+        if let Some(jwks) = jwks {
+            let (Some(issuer), Some(audience)) = (&self.jwt_issuer, &self.jwt_audience) else {
+                anyhow::bail!("an outside identity provider needs --jwt-issuer and --jwt-audience");
+            };
+            return Ok(AuthConfig::Outside(Box::new(OutsideProvider {
+                jwks,
+                issuer: issuer.clone(),
+                audience: audience.clone(),
+                claims: ClaimMapping {
+                    role_claim: self.jwt_role_claim.clone(),
+                    tenant_claim: self.jwt_tenant_claim.clone(),
+                    admin_roles: self.jwt_admin_roles.clone(),
+                    operator_roles: self.jwt_operator_roles.clone(),
+                },
+            })));
+        }
         Ok(AuthConfig::resolve(
             self.jwt_secret.as_deref(),
             self.jwt_public_key_file.as_deref(),
             &store.database_url,
         )?)
-    }
-
-    /// The authenticator for [`Self::config`].
-    pub fn authenticator(&self, store: &StoreArgs) -> anyhow::Result<Authenticator> {
-        Ok(Authenticator::new(&self.config(store)?)?)
     }
 }
 

@@ -26,6 +26,7 @@ pub mod booking;
 pub mod common;
 pub mod coupon;
 pub mod decide;
+pub mod guest;
 pub mod inventory;
 pub mod listing;
 pub mod policy;

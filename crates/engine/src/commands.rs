@@ -6,6 +6,7 @@ use holdfast_domain::coupon::CouponCampaign;
 use holdfast_domain::inventory::Inventory;
 use holdfast_domain::listing::Listing;
 use holdfast_domain::services::DomainServices;
+use holdfast_domain::tenant::Tenant;
 use holdfast_eventstore::EventStore;
 
 use crate::dispatch::{DispatchOptions, Dispatcher};
@@ -23,6 +24,8 @@ pub struct Commands {
     pub bookings: Dispatcher<Booking>,
     /// Coupon campaigns (snapshotted: hot campaigns get thousands of claims).
     pub coupons: Dispatcher<CouponCampaign>,
+    /// Businesses.
+    pub tenants: Dispatcher<Tenant>,
 }
 
 impl Commands {
@@ -38,6 +41,7 @@ impl Commands {
             inventories: Dispatcher::new(store, services.clone(), snapshotted),
             bookings: Dispatcher::new(store, services.clone(), plain),
             coupons: Dispatcher::new(store, services.clone(), snapshotted),
+            tenants: Dispatcher::new(store, services.clone(), plain),
         }
     }
 }

@@ -112,6 +112,8 @@ pub struct Engine {
     pub feed: ChangeFeed,
     /// How payment reports are verified (`None`: the webhook is disabled).
     pub payments_webhook: Option<Arc<PaymentsWebhook>>,
+    /// Guests' contact details (erasable; never in the log).
+    pub profiles: crate::profiles::Profiles,
     running: Arc<Mutex<Running>>,
 }
 
@@ -182,6 +184,7 @@ impl Engine {
             feed: ChangeFeed::new(store.clone()),
             aliases: Arc::new(AliasCache::default()),
             payments_webhook: payments_webhook.map(Arc::new),
+            profiles: crate::profiles::Profiles::new(&store),
             store,
             read_side,
             projections,
@@ -195,6 +198,22 @@ impl Engine {
     pub fn with_payments_webhook(mut self, config: PaymentsWebhook) -> Self {
         self.payments_webhook = Some(Arc::new(config));
         self
+    }
+
+    /// Forgets a guest (their request, or an admin's): their profile, account, sessions,
+    /// links and queued messages are deleted ([`crate::accounts::forget_guest`]). Their
+    /// bookings stay, naming only the guest id. Returns whether anything was kept about them.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::accounts::AccountError::Store`].
+    pub async fn forget_guest(
+        &self,
+        guest: holdfast_domain::common::GuestId,
+    ) -> Result<bool, crate::accounts::AccountError> {
+        let forgotten = crate::accounts::forget_guest(self.store.db(), guest).await?;
+        tracing::info!(%guest, forgotten, "forgot a guest");
+        Ok(forgotten)
     }
 
     fn running(&self) -> std::sync::MutexGuard<'_, Running> {

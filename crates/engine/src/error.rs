@@ -285,6 +285,36 @@ impl From<ListingError> for EngineError {
     }
 }
 
+impl From<holdfast_domain::tenant::TenantError> for EngineError {
+    fn from(e: holdfast_domain::tenant::TenantError) -> Self {
+        use holdfast_domain::tenant::TenantError as E;
+        let code = match &e {
+            E::NotOnboarded | E::NoSuchInvitation { .. } => ErrorCode::NotFound,
+            E::AlreadyOnboarded | E::AlreadyAMember | E::InvitationIdTaken { .. } => {
+                ErrorCode::AlreadyExists
+            }
+            E::NotAnOwner { .. } | E::NotAMember { .. } | E::WrongInvitationToken { .. } => {
+                ErrorCode::Forbidden
+            }
+            E::Suspended
+            | E::NotSuspended { .. }
+            | E::AlreadySuspended { .. }
+            | E::AlreadyInvited { .. }
+            | E::InvitationClosed { .. }
+            | E::InvitationExpired { .. }
+            | E::LastOwner => ErrorCode::InvalidState,
+            E::InvalidReason | E::InvalidExpiry => ErrorCode::InvalidInput,
+        };
+        Self::rejected(code, &e)
+    }
+}
+
+impl From<holdfast_domain::tenant::ValueError> for EngineError {
+    fn from(e: holdfast_domain::tenant::ValueError) -> Self {
+        Self::rejected(ErrorCode::InvalidInput, &e)
+    }
+}
+
 impl<E> From<DispatchError<E>> for EngineError
 where
     E: std::error::Error,

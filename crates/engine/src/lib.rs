@@ -18,6 +18,7 @@
 //! - [`error`]: [`EngineError`] and its stable [`ErrorCode`]s; [`principal`]: who is asking;
 //!   [`secret`]: key material that never prints; [`fixtures`]: the demo businesses.
 
+pub mod accounts;
 mod commands;
 pub mod consistency;
 pub mod dispatch;
@@ -31,10 +32,12 @@ pub mod notify;
 pub mod payments;
 mod principal;
 pub mod process;
+pub mod profiles;
 pub mod read_models;
 mod read_side;
 mod secret;
 pub mod signature;
+pub mod tenants;
 pub mod worker;
 
 pub use commands::Commands;

@@ -23,22 +23,26 @@ use holdfast_engine::{Engine, Principal};
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     query::service::ServiceQuery,
+    query::account::AccountQuery,
     query::listing::ListingQuery,
     query::inventory::InventoryQuery,
     query::booking::BookingQuery,
     query::coupon::CouponQuery,
     query::admin::AdminQuery,
     query::notification::NotificationQuery,
+    query::tenant::TenantQuery,
 );
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
+    mutation::AccountMutation,
     mutation::ListingMutation,
     mutation::InventoryMutation,
     mutation::BookingMutation,
     mutation::CouponMutation,
     mutation::NotificationMutation,
+    mutation::TenantMutation,
 );
 
 /// The subscription root (graphql-ws at `/graphql/ws`).
@@ -60,16 +64,29 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 /// The schema over `engine` (whose change feed subscriptions follow, and whose alias cache
 /// reads use).
 pub fn build(engine: Engine) -> AppSchema {
-    Schema::build(
+    build_with(engine, None)
+}
+
+/// The schema over `engine`, signing people up and in with `identity` (`None`: those
+/// mutations answer `INVALID_STATE`).
+pub fn build_with(
+    engine: Engine,
+    identity: Option<std::sync::Arc<crate::identity::Identity>>,
+) -> AppSchema {
+    let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
-    )
-    .data(engine)
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
-    .extension(error_codes::ErrorCodes)
-    .finish()
+    );
+    if let Some(identity) = identity {
+        builder = builder.data(identity);
+    }
+    builder
+        .data(engine)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .extension(error_codes::ErrorCodes)
+        .finish()
 }
 
 /// The schema's SDL (what `schema.graphql` must contain).

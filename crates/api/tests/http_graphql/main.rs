@@ -1,8 +1,10 @@
 //! GraphQL over HTTP on the real server: GET for queries only (a mutation is a 405), POST as
 //! JSON only (415 otherwise), no batching, a 1 MiB body limit (413), depth and complexity
 //! limits that answer with GraphQL errors (never a 5xx), GraphiQL at `/`; the server's clock
-//! and version; bearer tokens (a bad one is `UNAUTHENTICATED`, never a 5xx; RS256 keys).
+//! and version; bearer tokens (a bad one is `UNAUTHENTICATED`, never a 5xx; RS256 keys; an
+//! outside identity provider's JWKS, `outside`).
 
+mod outside;
 mod spec;
 #[path = "../support/mod.rs"]
 mod support;
@@ -473,4 +475,24 @@ fn rs256_tokens_verify_with_the_public_key_only() {
         .unwrap();
     assert!(auth.verify(&confused).is_err());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A listing input (for tests that create one).
+pub(crate) fn listing_input() -> Value {
+    json!({
+        "name": "Outside Bingsu",
+        "category": "RESTAURANT",
+        "tags": ["bingsu"],
+        "description": "Shaved ice.",
+        "location": {"address": "1 Myeongdong-gil, Seoul", "regionCode": "KR-11",
+                     "latitude": 37.5636, "longitude": 126.9869},
+        "timeZone": "Asia/Seoul",
+        "displayPrice": {"amountMinor": 12000, "currency": "KRW"},
+        "policy": {
+            "slotKind": {"datedEvent": {"startsAt": "19:00"}},
+            "partySize": {"min": 1, "max": 10},
+            "maxAdvanceDays": 365,
+            "holdDurationMinutes": 15
+        }
+    })
 }

@@ -10,6 +10,9 @@
 //! - `lifecycle`: every mutation's success path;
 //! - `one_commit`: a mutation is one transaction (events of both aggregates and the key);
 //! - `embedded`: the same on SQLite and in-memory read models;
+//! - `accounts`: sign-up, sign-in, lockout, refresh rotation, reset, hostile input;
+//! - `businesses`: onboarding, invitations, membership, suspension;
+//! - `profiles`: who sees a guest's profile, and forgetting a guest;
 //! - `auth`: every refusal (anonymous, guest on operator mutations, other tenant, other guest).
 
 #[path = "../support/mod.rs"]
@@ -17,7 +20,9 @@ mod support;
 
 mod fixtures;
 
+mod accounts;
 mod auth;
+mod businesses;
 mod compensation;
 mod embedded;
 mod hostile;
@@ -25,5 +30,6 @@ mod idempotency;
 mod lifecycle;
 mod one_commit;
 mod policy;
+mod profiles;
 mod retries;
 mod storm;

@@ -531,3 +531,70 @@ async fn the_processs_own_events_reach_the_receiver_offer_and_expiry_included() 
     outbox.stop().await.unwrap();
     worker.stop().await;
 }
+
+#[tokio::test]
+async fn operators_see_the_guest_beside_their_notifications_and_no_one_else_does() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(0).await;
+    let outbox = start(&app, &receiver, options(3));
+    let (tenant, op, listing, inventory) = venue(&app).await;
+    let signed_up = app
+        .ok(
+            None,
+            "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
+            json!({"input": {"email": "mia@example.com", "password": "correct horse battery",
+                             "name": "Mia Kim", "language": "EN"}}),
+        )
+        .await;
+    let mia = signed_up["signUp"]["accessToken"].as_str().unwrap();
+    let booked = app
+        .ok(
+            Some(mia),
+            PLACE_BOOKING,
+            json!({"key": key(), "input": {"listingId": listing, "inventoryId": inventory,
+                   "eventDate": "2030-02-01", "partySize": 2}}),
+        )
+        .await;
+    let booking = booked["placeBooking"]["bookingId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    confirm(&app, &op, &booking).await;
+    eventually("the confirmation is delivered", || async {
+        webhook_rows(&app)
+            .await
+            .iter()
+            .any(|d| d.booking_id == booking && d.status == DeliveryStatus::Delivered)
+    })
+    .await;
+    const LIST: &str = r#"query($tenant: ID) {
+      notificationDeliveries(tenantId: $tenant, first: 50) {
+        edges { node { kind bookingId payload guest { name email } } } } }"#;
+    // The business's operator (and an admin): the guest beside the booking's notification;
+    // the account's verification message is no business's and is not listed to operators.
+    for who in [op.clone(), admin()] {
+        let data = app.ok(Some(&who), LIST, json!({"tenant": tenant})).await;
+        let edges = data["notificationDeliveries"]["edges"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert!(!edges.is_empty(), "{data}");
+        for edge in &edges {
+            assert_eq!(edge["node"]["bookingId"], booking.as_str(), "{edge}");
+            assert_eq!(edge["node"]["guest"]["name"], "Mia Kim", "{edge}");
+            assert_ne!(edge["node"]["kind"], "VERIFY_EMAIL");
+        }
+    }
+    // The delivery itself carries no personal data: the name is read when asked.
+    let rows = webhook_rows(&app).await;
+    assert!(rows.iter().all(|d| !d.payload.to_string().contains("Mia")));
+    for row in &rows {
+        let body = receiver.body(&row.notification_id).unwrap_or_default();
+        assert!(!body.to_string().contains("Mia"), "{body}");
+    }
+    // Another business's operator sees none of it.
+    let (_, other) = operator();
+    let data = app.ok(Some(&other), LIST, json!({})).await;
+    assert_eq!(data["notificationDeliveries"]["edges"], json!([]));
+    outbox.stop().await.unwrap();
+}

@@ -93,7 +93,10 @@ pub async fn serve(engine: Engine, clock: FixedClock, sqlite: Option<TestSqlite>
     let auth = Authenticator::new(&AuthConfig::Hs256(Secret::new(SECRET))).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(AppState::new(engine.clone(), auth));
+    let identity =
+        holdfast_api::identity::Identity::hs256(&engine.store, &Secret::new(SECRET), &base)
+            .unwrap();
+    let router = app(AppState::new(engine.clone(), auth).with_identity(identity));
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     TestApp {
         base,

@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// `holdfast worker` elsewhere).
     #[arg(long, env = "HOLDFAST_NO_WORKERS")]
     no_workers: bool,
+    /// The site's public address: links in account messages (e-mail verification, password
+    /// reset) start with it. Default: `http://<listen address>`.
+    #[arg(long, env = "HOLDFAST_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Do not load the built-in demo fixtures into an empty embedded (SQLite) event store.
     #[arg(long, env = "HOLDFAST_NO_DEMO")]
     no_demo: bool,
@@ -42,7 +46,23 @@ pub struct ServeArgs {
 
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let authenticator = args.auth.authenticator(&args.store)?;
+    let auth_config = args.auth.config(&args.store)?;
+    let authenticator = holdfast_api::auth::Authenticator::connect(&auth_config).await?;
+    if matches!(auth_config, holdfast_api::auth::AuthConfig::Outside(_)) {
+        // The outside provider's keys rotate: read its JWKS again now and then.
+        let refreshing = authenticator.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(holdfast_api::auth::JWKS_REFRESH).await;
+                match refreshing.refresh().await {
+                    Ok(keys) => tracing::debug!(keys, "read the identity provider's keys"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read the identity provider's keys; keeping the last ones")
+                    }
+                }
+            }
+        });
+    }
     // Projectors, the booking worker (expiries, waitlist offers, late payments, refunds) and
     // the notifications outbox run here unless `--no-workers` leaves them to `holdfast
     // worker`. The in-memory read side is rebuilt from the log at every start; DynamoDB
@@ -93,7 +113,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // The one line a script (or a test) waits for.
     let shutdown = shutdown_signal();
     println!("Holdfast listening on http://{address}");
-    let served = axum::serve(listener, app(AppState::new(engine.clone(), authenticator)))
+    let mut state = AppState::new(engine.clone(), authenticator);
+    // Accounts are kept here when this deployment signs its own tokens (HS256); with an
+    // outside identity provider's key, that provider signs people in.
+    if let holdfast_api::auth::AuthConfig::Hs256(secret) = &auth_config {
+        let public_url = args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        state = state.with_identity(holdfast_api::identity::Identity::hs256(
+            &engine.store,
+            secret,
+            public_url,
+        )?);
+    }
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await
         .context("the HTTP server failed");

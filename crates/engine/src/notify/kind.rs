@@ -52,11 +52,18 @@ pub enum NotificationKind {
     Rejected,
     /// A payment arrived that can no longer confirm the booking (a refund is due).
     LatePayment,
+    /// An account's e-mail verification link (no source event: see
+    /// [`super::store::OutboxStore::enqueue_message`]).
+    VerifyEmail,
+    /// An account's password reset link (no source event).
+    ResetPassword,
+    /// An invitation to join a business (no source event: the link carries a secret).
+    Invitation,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 10] = [
         Self::Confirmed,
         Self::Cancelled,
         Self::Offered,
@@ -64,6 +71,9 @@ impl NotificationKind {
         Self::Refunded,
         Self::Rejected,
         Self::LatePayment,
+        Self::VerifyEmail,
+        Self::ResetPassword,
+        Self::Invitation,
     ];
 
     /// The wire name (`late_payment`).
@@ -76,6 +86,9 @@ impl NotificationKind {
             Self::Refunded => "refunded",
             Self::Rejected => "rejected",
             Self::LatePayment => "late_payment",
+            Self::VerifyEmail => "verify_email",
+            Self::ResetPassword => "reset_password",
+            Self::Invitation => "invitation",
         }
     }
 }

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use super::NotifyError;
 use super::kind::{Notification, NotificationKind};
+use super::sink::LOG_SINK;
 
 /// Where a delivery stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -310,6 +311,53 @@ impl OutboxStore {
         }
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    /// Queues a message that no event gives (a verification, reset or invitation link): one
+    /// pending delivery per sink any outbox has registered, and the log sink, at log position
+    /// 0.0, with no tenant or booking (so operators never list it), carrying the `account_id`
+    /// it goes to, if any (so forgetting the account deletes it). Returns the notification id.
+    pub async fn enqueue_message(
+        &self,
+        account_id: Option<&str>,
+        kind: NotificationKind,
+        payload: Value,
+        now: DateTime<Utc>,
+    ) -> Result<String, NotifyError> {
+        const INSERT: &str = "INSERT INTO notification_deliveries
+             (sink, notification_id, tenant_id, booking_id, kind, payload, status, attempts,
+              next_attempt_at, created_at, log_tx, log_index, account_id)
+             VALUES ($1, $2, '', '', $3, $4, 'pending', 0, $5, $5, 0, 0, $6)";
+        let id = format!("{}:{}", kind.as_str(), ulid::Ulid::new());
+        let mut sinks: Vec<String> = self.cursors().await?.into_keys().collect();
+        if !sinks.iter().any(|s| s == LOG_SINK) {
+            sinks.push(LOG_SINK.to_owned());
+        }
+        let mut payload = payload;
+        if let Value::Object(map) = &mut payload {
+            map.insert("id".into(), Value::String(id.clone()));
+            map.insert("kind".into(), Value::String(kind.as_str().into()));
+            if let Some(account) = account_id {
+                map.insert("account_id".into(), Value::String(account.into()));
+            }
+        }
+        let mut tx = self.db.begin().await?;
+        for sink in sinks {
+            tx.execute(
+                INSERT,
+                &[
+                    Arg::Text(sink),
+                    Arg::Text(id.clone()),
+                    Arg::Text(kind.as_str().to_owned()),
+                    Arg::Json(payload.clone()),
+                    Arg::At(now),
+                    Arg::TextOrNull(account_id.map(str::to_owned)),
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Up to `limit` pending deliveries of `sinks` due at `now`, earliest first.

@@ -4,6 +4,7 @@
 //! check, the pricing and the booking id every placement uses.
 //!
 //! 1. Load the listing from the event store (state, policy, tenant); it must be published.
+//!    Its business must not be suspended (`INVALID_STATE`).
 //! 2. Load the inventory (it must be the listing's) for prices.
 //! 3. If the policy caps a guest's active bookings, count them in the `bookings` read model.
 //!    **Eventually consistent**: two concurrent requests of one guest may both pass the cap
@@ -297,6 +298,19 @@ impl<'a> PlaceBooking<'a> {
             .filter(|l| l.status.is_bookable())
             .cloned()
             .ok_or_else(|| EngineError::not_found("listing"))?;
+        // A suspended business takes no bookings (a business that never onboarded here — a
+        // tenant an outside provider's tokens name — is active).
+        let business: holdfast_domain::tenant::Tenant =
+            super::recent(self.state, &listing.tenant_id.to_string()).await?;
+        if business
+            .state()
+            .is_some_and(|b| b.status == holdfast_domain::tenant::TenantStatus::Suspended)
+        {
+            return Err(EngineError::new(
+                crate::error::ErrorCode::InvalidState,
+                "this business is suspended and takes no bookings",
+            ));
+        }
         let inventory: Inventory =
             super::recent(self.state, &request.inventory_id.to_string()).await?;
         match inventory.definition() {

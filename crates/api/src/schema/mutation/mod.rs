@@ -21,11 +21,13 @@
 //! recorded (a crash mid-way) re-creates nothing on retry: the domain sees the same id and
 //! treats an identical create as a no-op.
 
+pub mod account;
 pub mod booking;
 pub mod coupon;
 pub mod inventory;
 pub mod listing;
 pub mod notification;
+pub mod tenant;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -47,11 +49,13 @@ use holdfast_engine::idempotency::{
 use holdfast_engine::ids::derived_ulid;
 use holdfast_engine::process::one_commit::dispatch_once;
 
+pub use account::AccountMutation;
 pub use booking::BookingMutation;
 pub use coupon::CouponMutation;
 pub use inventory::InventoryMutation;
 pub use listing::ListingMutation;
 pub use notification::NotificationMutation;
+pub use tenant::TenantMutation;
 
 /// The name of the argument every mutation takes.
 pub const KEY_ARGUMENT: &str = "idempotencyKey";
@@ -248,6 +252,7 @@ tokened!(
     inventory::InventoryPayload,
     coupon::CampaignPayload,
     booking::BookingPayload,
+    tenant::BusinessPayload,
 );
 
 /// Runs `request` once per `(caller, key)` with the key's row written before it runs and its

@@ -47,8 +47,15 @@ impl NotificationMutation {
             let Some(first) = known.first() else {
                 return Err(ApiError::not_found("notification"));
             };
-            let tenant = TenantId::parse(&first.tenant_id).map_err(ApiError::internal)?;
-            caller.authorize(tenant)?;
+            if first.tenant_id.is_empty() {
+                // A message to an account (no business's): admins only.
+                if !caller.principal.is_admin() {
+                    return Err(ApiError::forbidden());
+                }
+            } else {
+                let tenant = TenantId::parse(&first.tenant_id).map_err(ApiError::internal)?;
+                caller.authorize(tenant)?;
+            }
             let retried = outbox
                 .retry(&notification_id, sink.as_deref(), caller.now())
                 .await?;

@@ -13,9 +13,10 @@ use holdfast_domain::common::{BookingId, GuestId, TenantId};
 use holdfast_projections::models::bookings::{booking, bookings_by_guest, day_sheet};
 use holdfast_projections::store::Table;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, OrApi};
 use crate::schema::context::authenticated;
-use crate::schema::context::read;
+use crate::schema::context::{read, state};
+use crate::schema::types::account::GuestProfileGql;
 use crate::schema::types::booking::{Booking, DaySheetEntry};
 use crate::schema::types::{Date, connection_complexity, page_size, parse_id};
 use holdfast_engine::Principal;
@@ -53,7 +54,14 @@ impl BookingQuery {
         if !(principal.is_guest_or_admin(guest) || principal.operates(tenant)) {
             return Err(ApiError::not_found("booking").into());
         }
-        Ok(view.into())
+        let mut booking = Booking::from(view);
+        booking.guest = state(ctx)
+            .profiles
+            .get(guest)
+            .await
+            .or_api()?
+            .map(Into::into);
+        Ok(booking)
     }
 
     /// The calling guest's bookings, newest first (guests only).
@@ -68,6 +76,7 @@ impl BookingQuery {
         let Principal::Guest { guest } = authenticated(ctx)? else {
             return Err(ApiError::forbidden().into());
         };
+        let guest_id = guest;
         let first = page_size(first)?;
         let guest = guest.to_string();
         let guest = guest.as_str();
@@ -82,6 +91,13 @@ impl BookingQuery {
         )
         .await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        // Their own profile, beside each of their bookings.
+        let profile: Option<GuestProfileGql> = state(ctx)
+            .profiles
+            .get(*guest_id)
+            .await
+            .or_api()?
+            .map(Into::into);
         let last = page.items.len().saturating_sub(1);
         for (i, view) in page.items.into_iter().enumerate() {
             // The read model's cursor is the by-guest sort key, `<created at, µs>#<booking id>`;
@@ -95,9 +111,9 @@ impl BookingQuery {
                 ),
                 (_, None) => return Err(ApiError::internal("booking without created_at").into()),
             };
-            connection
-                .edges
-                .push(Edge::new(cursor, Booking::from(view)));
+            let mut booking = Booking::from(view);
+            booking.guest.clone_from(&profile);
+            connection.edges.push(Edge::new(cursor, booking));
         }
         Ok(connection)
     }
@@ -125,6 +141,23 @@ impl BookingQuery {
             |store, table| async move { day_sheet(store.as_ref(), table, tenant, date.0).await },
         )
         .await?;
-        Ok(entries.into_iter().map(DaySheetEntry::from).collect())
+        // The guests' contact details, in one read (operators of this business only: checked
+        // above).
+        let guests: Vec<GuestId> = entries
+            .iter()
+            .filter_map(|e| GuestId::parse(&e.guest_id).ok())
+            .collect();
+        let profiles = state(ctx).profiles.many(&guests).await.or_api()?;
+        Ok(entries
+            .into_iter()
+            .map(|e| {
+                let profile = GuestId::parse(&e.guest_id)
+                    .ok()
+                    .and_then(|g| profiles.get(&g).cloned());
+                let mut entry = DaySheetEntry::from(e);
+                entry.guest = profile.map(Into::into);
+                entry
+            })
+            .collect())
     }
 }

@@ -1,5 +1,6 @@
 //! Query fields, one module per aggregate.
 
+pub mod account;
 pub mod admin;
 pub mod booking;
 pub mod coupon;
@@ -7,3 +8,4 @@ pub mod inventory;
 pub mod listing;
 pub mod notification;
 pub mod service;
+pub mod tenant;

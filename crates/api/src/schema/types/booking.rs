@@ -10,6 +10,7 @@ use holdfast_domain::booking::{
 use holdfast_projections::models::bookings::{BookingView, DaySheetEntry as DayEntry};
 use serde::{Deserialize, Serialize};
 
+use super::account::GuestProfileGql;
 use super::money::Money;
 
 /// Where a booking is in its life.
@@ -272,6 +273,9 @@ pub struct Booking {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// When the guest checked in.
     pub checked_in_at: Option<DateTime<Utc>>,
+    /// The guest's contact details: for the guest, an operator of the booking's business and
+    /// admins; null for a guest with no profile (or one who was forgotten).
+    pub guest: Option<GuestProfileGql>,
 }
 
 impl From<BookingView> for Booking {
@@ -303,6 +307,7 @@ impl From<BookingView> for Booking {
             confirmed_at: b.confirmed_at,
             cancelled_at: b.cancelled_at,
             checked_in_at: b.checked_in_at,
+            guest: None,
         }
     }
 }
@@ -330,6 +335,9 @@ pub struct DaySheetEntry {
     pub quantity: Option<u32>,
     /// Start instant, when known.
     pub starts_at: Option<DateTime<Utc>>,
+    /// The guest's contact details (null for a guest with no profile, or one who was
+    /// forgotten).
+    pub guest: Option<GuestProfileGql>,
 }
 
 impl From<DayEntry> for DaySheetEntry {
@@ -345,6 +353,7 @@ impl From<DayEntry> for DaySheetEntry {
             party_size: e.party_size,
             quantity: e.quantity,
             starts_at: e.starts_at,
+            guest: None,
         }
     }
 }

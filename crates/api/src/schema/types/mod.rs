@@ -7,6 +7,7 @@
 //! - Here: the `Date` scalar (`YYYY-MM-DD`), page sizes of connections ([`page_size`]) and id
 //!   parsing ([`parse_id`]): a bad value is `INVALID_INPUT`.
 
+pub mod account;
 pub mod booking;
 pub mod calendar;
 pub mod coupon;

@@ -57,6 +57,12 @@ pub enum NotificationKindGql {
     Rejected,
     /// A payment arrived that can no longer confirm the booking.
     LatePayment,
+    /// An account's e-mail verification link.
+    VerifyEmail,
+    /// An account's password reset link.
+    ResetPassword,
+    /// An invitation to join a business.
+    Invitation,
 }
 
 impl From<NotificationKind> for NotificationKindGql {
@@ -69,12 +75,16 @@ impl From<NotificationKind> for NotificationKindGql {
             NotificationKind::Refunded => Self::Refunded,
             NotificationKind::Rejected => Self::Rejected,
             NotificationKind::LatePayment => Self::LatePayment,
+            NotificationKind::VerifyEmail => Self::VerifyEmail,
+            NotificationKind::ResetPassword => Self::ResetPassword,
+            NotificationKind::Invitation => Self::Invitation,
         }
     }
 }
 
 /// One notification's delivery to one sink.
 #[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+#[graphql(complex)]
 pub struct NotificationDelivery {
     /// The sink: `log`, or `webhook:<host>/<hash of its URL>`.
     pub sink: String,
@@ -102,6 +112,40 @@ pub struct NotificationDelivery {
     pub position: String,
     /// The JSON sent.
     pub payload: Json<serde_json::Value>,
+}
+
+#[async_graphql::ComplexObject]
+impl NotificationDelivery {
+    /// The booking guest's contact details, read when asked (never stored with the delivery):
+    /// for operators of the booking's business and admins; null for anyone else, for messages
+    /// that are no booking's, and for a guest with no profile or one who was forgotten.
+    async fn guest(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<super::account::GuestProfileGql>> {
+        let Ok(tenant) = holdfast_domain::common::TenantId::parse(&self.tenant_id) else {
+            return Ok(None);
+        };
+        if !crate::schema::context::principal(ctx).operates(tenant) {
+            return Ok(None);
+        }
+        let Some(guest) = self
+            .payload
+            .0
+            .get("guest_id")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|g| holdfast_domain::common::GuestId::parse(g).ok())
+        else {
+            return Ok(None);
+        };
+        use crate::error::OrApi;
+        Ok(crate::schema::context::state(ctx)
+            .profiles
+            .get(guest)
+            .await
+            .or_api()?
+            .map(Into::into))
+    }
 }
 
 impl From<Delivery> for NotificationDelivery {
