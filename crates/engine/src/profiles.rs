@@ -113,7 +113,7 @@ impl ProfileInput {
 }
 
 /// A given text with content, trimmed (`None` for absent or blank).
-fn blank(value: Option<&str>) -> Option<&str> {
+pub(crate) fn blank(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 

@@ -79,3 +79,94 @@ fn store(e: holdfast_eventstore::EventStoreError) -> EngineError {
     tracing::warn!(error = %e, "tenant slugs");
     EngineError::new(ErrorCode::Unavailable, "the store is unavailable; retry")
 }
+
+/// How guests reach a business.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contact {
+    /// Its contact address (normalised).
+    pub email: Option<String>,
+    /// Its contact phone.
+    pub phone: Option<holdfast_domain::guest::Phone>,
+}
+
+impl Contact {
+    /// A contact from given text (blank is none).
+    ///
+    /// # Errors
+    ///
+    /// `INVALID_INPUT` naming `contactEmail` or `contactPhone`.
+    pub fn parse(email: Option<&str>, phone: Option<&str>) -> Result<Self, EngineError> {
+        Ok(Self {
+            email: crate::profiles::blank(email)
+                .map(crate::accounts::normalise_email)
+                .transpose()
+                .map_err(|e| EngineError::invalid(format!("input.contactEmail: {e}")))?,
+            phone: crate::profiles::blank(phone)
+                .map(holdfast_domain::guest::Phone::parse)
+                .transpose()
+                .map_err(|e| EngineError::invalid(format!("input.contactPhone: {e}")))?,
+        })
+    }
+}
+
+/// Sets a business's contact (replacing it; an empty one deletes it).
+///
+/// # Errors
+///
+/// `UNAVAILABLE` when the store fails.
+pub async fn set_contact(
+    db: &Db,
+    tenant: TenantId,
+    contact: &Contact,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    if contact.email.is_none() && contact.phone.is_none() {
+        db.execute(
+            "DELETE FROM tenant_contacts WHERE tenant_id = $1",
+            &[tenant.to_string().into()],
+        )
+        .await
+        .map_err(store)?;
+        return Ok(());
+    }
+    db.execute(
+        "INSERT INTO tenant_contacts (tenant_id, email, phone, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id) DO UPDATE SET email = excluded.email, phone = excluded.phone,
+           updated_at = excluded.updated_at",
+        &[
+            tenant.to_string().into(),
+            Arg::TextOrNull(contact.email.clone()),
+            Arg::TextOrNull(contact.phone.as_ref().map(|p| p.as_str().to_owned())),
+            Arg::At(now),
+        ],
+    )
+    .await
+    .map_err(store)?;
+    Ok(())
+}
+
+/// A business's contact (empty when it gave none).
+///
+/// # Errors
+///
+/// `UNAVAILABLE` when the store fails.
+pub async fn contact(db: &Db, tenant: TenantId) -> Result<Contact, EngineError> {
+    let row: Option<(Option<String>, Option<String>)> = db
+        .fetch_optional_as(
+            "SELECT email, phone FROM tenant_contacts WHERE tenant_id = $1",
+            &[tenant.to_string().into()],
+        )
+        .await
+        .map_err(store)?;
+    let Some((email, phone)) = row else {
+        return Ok(Contact::default());
+    };
+    Ok(Contact {
+        email,
+        phone: phone
+            .as_deref()
+            .map(holdfast_domain::guest::Phone::parse)
+            .transpose()
+            .map_err(EngineError::internal)?,
+    })
+}

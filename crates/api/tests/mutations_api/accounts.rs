@@ -204,6 +204,28 @@ async fn hostile_sign_ups_are_refused_naming_the_field_and_keep_nothing() {
         )
         .await;
     assert_eq!(error_code(&answer), Some("INVALID_INPUT"), "{answer}");
+    // Hostile sign-ins: one answer, whatever is wrong (a 100,000-character password is not
+    // hashed; a malformed address is just a wrong one).
+    let reference = app
+        .graphql(
+            None,
+            SIGN_IN,
+            json!({"email": "taken@example.com", "password": "wrong password!!"}),
+        )
+        .await;
+    for (email, password) in [
+        ("taken@example.com".to_owned(), "p".repeat(100_000)),
+        ("a".repeat(10_000), PASSWORD.to_owned()),
+        ("not-an-address".to_owned(), PASSWORD.to_owned()),
+        ("taken@example.com\u{0}".to_owned(), PASSWORD.to_owned()),
+        (String::new(), String::new()),
+    ] {
+        let answer = app
+            .graphql(None, SIGN_IN, json!({"email": email, "password": password}))
+            .await;
+        assert_eq!(answer["errors"], reference["errors"], "{answer}");
+    }
+    assert_eq!(error_code(&reference), Some("UNAUTHENTICATED"));
     // Only the first account, its profile and its one link exist.
     let pool = pg(&app).await;
     for (table, n) in [("accounts", 1), ("guest_profiles", 1), ("account_links", 1)] {

@@ -20,11 +20,13 @@ const ACCEPT: &str = "mutation($key: String!, $t: ID!, $i: ID!, $tok: String!) {
 const REMOVE: &str = "mutation($key: String!, $t: ID!, $a: ID!) {
     removeMember(idempotencyKey: $key, tenantId: $t, accountId: $a) { members } }";
 const BUSINESS: &str = "query($s: String) { business(slug: $s) {
-    tenantId name slug timeZone currency brandColour status members { accountId role } } }";
+    tenantId name slug timeZone currency brandColour status contactEmail contactPhone
+    members { accountId role } } }";
 
 fn onboarding(slug: &str) -> Value {
     json!({"name": "Snowflake Bingsu", "slug": slug, "timeZone": "Asia/Seoul",
-           "currency": "KRW", "brandColour": "#1A73E8"})
+           "currency": "KRW", "brandColour": "#1A73E8",
+           "contactEmail": "Hello@Snowflake.example", "contactPhone": "02-123-4567"})
 }
 
 async fn onboard(app: &TestApp, token: &str, slug: &str) -> Value {
@@ -80,6 +82,8 @@ async fn a_business_onboards_itself_and_its_owner_invites_an_operator() {
     assert_eq!(public["timeZone"], "Asia/Seoul");
     assert_eq!(public["brandColour"], "#1a73e8");
     assert_eq!(public["members"], json!([]));
+    assert_eq!(public["contactEmail"], "hello@snowflake.example");
+    assert_eq!(public["contactPhone"], "021234567");
 
     // The owner signs in for the business: an operator's session of our own tokens, which
     // every tenant-scoped mutation takes.
@@ -266,7 +270,7 @@ async fn one_slug_one_business_even_when_many_race_for_it() {
             .graphql(
                 Some(token),
                 "mutation($key: String!, $t: ID!) { updateBusiness(idempotencyKey: $key,
-                   tenantId: $t, input: {slug: \"cool-slug\"}) { slug } }",
+                   tenantId: $t, input: {slug: \"cool-slug\", contactPhone: \"\"}) { slug } }",
                 json!({"key": key(), "t": owner}),
             )
             .await;
@@ -279,6 +283,16 @@ async fn one_slug_one_business_even_when_many_race_for_it() {
         }
     }
     assert!(moved);
+    let moved_to = app.ok(None, BUSINESS, json!({"s": "cool-slug"})).await;
+    assert_eq!(
+        moved_to["business"]["contactPhone"],
+        Value::Null,
+        "{moved_to}"
+    );
+    assert_eq!(
+        moved_to["business"]["contactEmail"],
+        "hello@snowflake.example"
+    );
     let gone = app.graphql(None, BUSINESS, json!({"s": "hot-slug"})).await;
     assert_eq!(error_code(&gone), Some("NOT_FOUND"), "{gone}");
     let other = sign_up(&app, "late@example.com", "Late").await;
@@ -302,6 +316,8 @@ async fn bad_onboarding_input_is_refused_naming_the_field_and_claims_nothing() {
         ("currency", json!("₩")),
         ("currency", json!("KRWW")),
         ("brandColour", json!("blue")),
+        ("contactEmail", json!("hello@")),
+        ("contactPhone", json!("call us")),
     ] {
         let mut input = onboarding("good-slug");
         input[field] = value;

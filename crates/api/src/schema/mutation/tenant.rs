@@ -92,6 +92,10 @@ pub struct OnboardBusinessInput {
     pub brand_colour: Option<String>,
     /// A logo (an uploaded image's reference).
     pub logo: Option<String>,
+    /// The address guests reach the business at.
+    pub contact_email: Option<String>,
+    /// The phone guests reach the business at.
+    pub contact_phone: Option<String>,
 }
 
 /// What `updateBusiness` changes (omitted fields stay).
@@ -109,6 +113,10 @@ pub struct UpdateBusinessInput {
     pub brand_colour: Option<String>,
     /// A new logo.
     pub logo: Option<String>,
+    /// A new contact address (empty: none).
+    pub contact_email: Option<String>,
+    /// A new contact phone (empty: none).
+    pub contact_phone: Option<String>,
 }
 
 fn field<T, E: std::fmt::Display>(name: &str, parsed: Result<T, E>) -> Result<T, ApiError> {
@@ -206,6 +214,11 @@ impl TenantMutation {
         let identity = identity(ctx)?;
         let owner = own_account(ctx, identity).await?;
         let slug = field("input.slug", Slug::parse(&input.slug))?;
+        let contact = tenants::Contact::parse(
+            input.contact_email.as_deref(),
+            input.contact_phone.as_deref(),
+        )
+        .or_api()?;
         let command = Onboard {
             tenant_id: TenantId(caller.derived_id("tenant")),
             name: field("input.name", BusinessName::parse(&input.name))?,
@@ -230,7 +243,11 @@ impl TenantMutation {
             move |t| payload_of(tenant, t, None),
         )
         .await;
-        if done.is_err() {
+        if done.is_ok() {
+            tenants::set_contact(db, tenant, &contact, caller.now())
+                .await
+                .or_api()?;
+        } else {
             // Refused (or not done): give the slug back unless the business exists with it.
             let now = caller
                 .state
@@ -303,6 +320,26 @@ impl TenantMutation {
             },
         };
         let db = caller.state.store.db();
+        let contact = if input.contact_email.is_some() || input.contact_phone.is_some() {
+            let current = tenants::contact(db, tenant).await.or_api()?;
+            let given = tenants::Contact::parse(
+                input.contact_email.as_deref(),
+                input.contact_phone.as_deref(),
+            )
+            .or_api()?;
+            Some(tenants::Contact {
+                email: match &input.contact_email {
+                    Some(_) => given.email,
+                    None => current.email,
+                },
+                phone: match &input.contact_phone {
+                    Some(_) => given.phone,
+                    None => current.phone,
+                },
+            })
+        } else {
+            None
+        };
         let new_slug = update.slug.clone().filter(|s| *s != old_slug);
         if let Some(slug) = &new_slug {
             tenants::claim_slug(db, slug, tenant, caller.now())
@@ -333,6 +370,11 @@ impl TenantMutation {
             } else {
                 tenants::release_slug(db, slug, tenant).await.or_api()?;
             }
+        }
+        if let (Ok(_), Some(contact)) = (&done, &contact) {
+            tenants::set_contact(db, tenant, contact, caller.now())
+                .await
+                .or_api()?;
         }
         Ok(done?)
     }

@@ -42,6 +42,10 @@ pub struct Business {
     pub logo: Option<String>,
     /// Whether it takes bookings.
     pub status: BusinessStatus,
+    /// The address guests reach it at.
+    pub contact_email: Option<String>,
+    /// The phone guests reach it at.
+    pub contact_phone: Option<String>,
     /// Its members (its owners and admins see them; empty for anyone else).
     pub members: Vec<BusinessMember>,
 }
@@ -93,7 +97,10 @@ impl TenantQuery {
                 }
                 _ => false,
             };
+        let contact = tenants::contact(engine.store.db(), tenant).await.or_api()?;
         Ok(Business {
+            contact_email: contact.email,
+            contact_phone: contact.phone.map(|p| p.as_str().to_owned()),
             tenant_id: ID(tenant.to_string()),
             name: state.name.as_str().to_owned(),
             slug: state.slug.as_str().to_owned(),
