@@ -400,6 +400,20 @@ async fn a_suspended_business_takes_no_bookings_and_keeps_its_data() {
         .as_str()
         .unwrap()
         .to_owned();
+    // A waitlisted guest, offered a date before the suspension.
+    let (_, waiting) = guest();
+    let wanted = json!({"listingId": listing, "inventoryId": inventory,
+                        "wanted": {"from": "2030-02-01", "to": "2030-02-02"}, "partySize": 1});
+    let join = "mutation($key: String!, $input: JoinWaitlistInput!) {
+        joinWaitlist(idempotencyKey: $key, input: $input) { bookingId status } }";
+    let joined = app
+        .ok(Some(&waiting), join, json!({"key": key(), "input": wanted}))
+        .await;
+    let entry = joined["joinWaitlist"]["bookingId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    offer(&app, &entry).await;
 
     let suspend = "mutation($key: String!, $t: ID!, $r: String!) {
         suspendBusiness(idempotencyKey: $key, tenantId: $t, reason: $r) { status } }";
@@ -427,12 +441,23 @@ async fn a_suspended_business_takes_no_bookings_and_keeps_its_data() {
             .unwrap()
             .contains("suspended")
     );
+    let (_, late) = guest();
+    let refused = app
+        .graphql(Some(&late), join, json!({"key": key(), "input": wanted}))
+        .await;
+    assert_eq!(error_code(&refused), Some("INVALID_STATE"), "{refused}");
+    let accept = "mutation($key: String!, $id: ID!) {
+        acceptOffer(idempotencyKey: $key, input: {bookingId: $id}) { status } }";
+    let refused = app
+        .graphql(Some(&waiting), accept, json!({"key": key(), "id": entry}))
+        .await;
+    assert_eq!(error_code(&refused), Some("INVALID_STATE"), "{refused}");
     // Its data stays: the booking reads, the public page says suspended.
     let seen = app
         .ok(
             Some(&op),
-            "query($id: ID!) { booking(id: $id) { id status } }",
-            json!({"id": booking}),
+            "query($id: ID!, $c: String) { booking(id: $id, consistencyToken: $c) { id status } }",
+            json!({"id": booking, "c": before["data"]["placeBooking"]["consistencyToken"]}),
         )
         .await;
     assert_eq!(seen["booking"]["id"], booking.as_str());
@@ -447,4 +472,36 @@ async fn a_suspended_business_takes_no_bookings_and_keeps_its_data() {
     .await;
     let after = place(g).await;
     assert_eq!(error_code(&after), None, "{after}");
+    let accepted = app
+        .ok(Some(&waiting), accept, json!({"key": key(), "id": entry}))
+        .await;
+    assert_eq!(accepted["acceptOffer"]["status"], "HELD");
+}
+
+/// The waitlist process's offer of 2030-02-01 at 30,000 KRW to `entry` (as the worker makes it).
+async fn offer(app: &TestApp, entry: &str) {
+    use holdfast_domain::booking::{BookingCommand, OfferSlot, PricedLine, Quantity};
+    use holdfast_domain::common::{CancellationPolicy, Currency, Money, Slot};
+    let krw = Currency::parse("KRW").unwrap();
+    let slot = Slot::parse("2030-02-01").unwrap();
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let offer = OfferSlot {
+        slots: vec![slot],
+        lines: vec![PricedLine {
+            slot,
+            unit_price: Money::new(30_000, krw),
+            quantity: Quantity::parse(1).unwrap(),
+            amount: Money::new(30_000, krw),
+        }],
+        starts_at: at("2030-02-01T10:00:00Z"),
+        ends_at: at("2030-02-01T15:00:00Z"),
+        cancellation: CancellationPolicy::non_refundable(),
+        offer_expires_at: at("2030-01-08T09:00:00Z"),
+    };
+    app.engine
+        .commands
+        .bookings
+        .execute(entry, BookingCommand::OfferSlot(offer), Default::default())
+        .await
+        .unwrap();
 }

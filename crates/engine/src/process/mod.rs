@@ -100,6 +100,31 @@ where
 
 pub use place_booking::{PlaceBooking, PlaceBookingRequest, PlacedBooking, booking_id_for};
 
+/// `INVALID_STATE` when `tenant`'s business is suspended: it takes no bookings (placements,
+/// waitlist entries, accepted offers). A business that never onboarded here (a tenant an
+/// outside provider's tokens name) is open. Read through the tenants' cache, fresh within
+/// [`READ_FRESHNESS`].
+///
+/// # Errors
+///
+/// `INVALID_STATE`, or the store's error.
+pub async fn ensure_taking_bookings(
+    state: &Engine,
+    tenant: holdfast_domain::common::TenantId,
+) -> Result<(), EngineError> {
+    let business: holdfast_domain::tenant::Tenant = recent(state, &tenant.to_string()).await?;
+    if business
+        .state()
+        .is_some_and(|b| b.status == holdfast_domain::tenant::TenantStatus::Suspended)
+    {
+        return Err(EngineError::new(
+            crate::error::ErrorCode::InvalidState,
+            "this business is suspended and takes no bookings",
+        ));
+    }
+    Ok(())
+}
+
 /// The current state of aggregate `A` with id `id` (the default state when it has no event).
 pub async fn load<A: Aggregate>(store: &EventStore, id: &str) -> Result<A, EngineError> {
     PersistedEventStore::<_, A>::new_event_store(store.repository())

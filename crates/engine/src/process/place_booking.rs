@@ -298,19 +298,7 @@ impl<'a> PlaceBooking<'a> {
             .filter(|l| l.status.is_bookable())
             .cloned()
             .ok_or_else(|| EngineError::not_found("listing"))?;
-        // A suspended business takes no bookings (a business that never onboarded here — a
-        // tenant an outside provider's tokens name — is active).
-        let business: holdfast_domain::tenant::Tenant =
-            super::recent(self.state, &listing.tenant_id.to_string()).await?;
-        if business
-            .state()
-            .is_some_and(|b| b.status == holdfast_domain::tenant::TenantStatus::Suspended)
-        {
-            return Err(EngineError::new(
-                crate::error::ErrorCode::InvalidState,
-                "this business is suspended and takes no bookings",
-            ));
-        }
+        super::ensure_taking_bookings(self.state, listing.tenant_id).await?;
         let inventory: Inventory =
             super::recent(self.state, &request.inventory_id.to_string()).await?;
         match inventory.definition() {

@@ -298,6 +298,8 @@ impl BookingMutation {
                 .state()
                 .filter(|l| l.status.is_bookable())
                 .ok_or_else(|| ApiError::not_found("listing"))?;
+            holdfast_engine::process::ensure_taking_bookings(caller.state, listing.tenant_id)
+                .await?;
             let join = JoinWaitlist {
                 booking_id: id,
                 tenant_id: listing.tenant_id,

@@ -228,6 +228,12 @@ impl BookingSteps<'_> {
                 Ok((booking, _)) => booking,
                 Err(e) => return Ran::Unrecorded(Err(e)),
             };
+            if let Err(e) =
+                crate::process::ensure_taking_bookings(self.engine(), booking.keys().tenant_id)
+                    .await
+            {
+                return Ran::Unrecorded(Err(e));
+            }
             if booking.status() == Some(BookingStatus::Offered) {
                 match self.offer_terms(&booking).await {
                     Ok((hold_expires_at, true)) => {
