@@ -106,6 +106,7 @@ ensure_dynamodb() {
 # schemathesis (PyPI) for the reliability suite's fuzz scenario, in a venv under the cache dir
 # (never the repository). Pinned: its reports and checks API change between minor versions.
 SCHEMATHESIS_VERSION="4.32.5"
+AIOSMTPD_VERSION="1.4.6"
 
 ensure_schemathesis() {
   local venv="$HOLDFAST_CACHE_DIR/schemathesis-venv"
@@ -116,6 +117,19 @@ ensure_schemathesis() {
     "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
   fi
   export HOLDFAST_SCHEMATHESIS="$venv/bin/schemathesis"
+}
+
+# aiosmtpd: a real SMTP server the e-mail tests start on loopback (one per test, each with its
+# own maildir). Installed into a venv in the cache; HOLDFAST_TEST_AIOSMTPD names its python.
+ensure_aiosmtpd() {
+  local venv="$HOLDFAST_CACHE_DIR/aiosmtpd-venv"
+  if ! "$venv/bin/python" -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
+    command -v python3 >/dev/null || { _as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive _as_root apt-get install -y -qq python3 python3-venv >/dev/null; }
+    say "installing aiosmtpd $AIOSMTPD_VERSION into $venv"
+    python3 -m venv "$venv" || { _as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive _as_root apt-get install -y -qq python3-venv >/dev/null; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION" >&2
+  fi
+  export HOLDFAST_TEST_AIOSMTPD="$venv/bin/python"
 }
 
 drop_test_databases() {

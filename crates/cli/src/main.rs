@@ -49,7 +49,7 @@ struct Cli {
 enum Command {
     /// Run the server: with no configuration, on the embedded default (a SQLite event store
     /// under ./data and in-memory read models) at http://127.0.0.1:8080.
-    Serve(commands::serve::ServeArgs),
+    Serve(Box<commands::serve::ServeArgs>),
     /// Apply the event store's schema migrations and exit.
     Migrate(commands::migrate::MigrateArgs),
     /// Operate the DynamoDB read models: status, rebuild, verify.
@@ -120,7 +120,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => commands::serve::run(args).await,
+            Command::Serve(args) => commands::serve::run(*args).await,
             Command::Migrate(args) => commands::migrate::run(args).await,
             Command::Projections(args) => commands::projections::run(args).await,
             Command::Token(args) => commands::token::run(args).await,

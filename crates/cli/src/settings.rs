@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use holdfast_api::auth::{AuthConfig, ClaimMapping, JwksSource, OutsideProvider};
-use holdfast_engine::notify::{OutboxOptions, Sink, WebhookSink};
+use holdfast_engine::notify::{EmailSink, OutboxOptions, Sink, WebhookSink};
 use holdfast_engine::payments::PaymentsWebhook;
 use holdfast_engine::{OutboxSettings, ReadSide, ReadSideSettings, Secret};
 use holdfast_eventstore::EventStore;
@@ -205,9 +205,21 @@ pub struct NotifyArgs {
         default_value_t = 3_600_000
     )]
     pub notify_retry_cap_ms: u64,
-    /// Timeout of one webhook attempt, in milliseconds.
+    /// Timeout of one webhook or SMTP attempt, in milliseconds.
     #[arg(long, env = "HOLDFAST_NOTIFY_TIMEOUT_MS", default_value_t = 10_000)]
     pub notify_timeout_ms: u64,
+    /// E-mail guests through this SMTP server: `smtp://host:25` (plain, a local relay),
+    /// `smtps://user:pass@host:465`, `smtp://user:pass@host:587?tls=required` (STARTTLS).
+    #[arg(
+        long,
+        env = "HOLDFAST_SMTP_URL",
+        hide_env_values = true,
+        requires = "smtp_from"
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of e-mails (`Snowflake Bookings <bookings@example.com>`).
+    #[arg(long, env = "HOLDFAST_SMTP_FROM")]
+    pub smtp_from: Option<String>,
 }
 
 impl NotifyArgs {
@@ -234,6 +246,12 @@ impl NotifyArgs {
                 let sink = WebhookSink::new(url, Secret::new(secret.as_bytes()), timeout)?;
                 sinks.push(Sink::Webhook(sink));
             }
+        }
+        if let Some(url) = &self.smtp_url {
+            let Some(from) = &self.smtp_from else {
+                bail!("--smtp-url needs a sender: set HOLDFAST_SMTP_FROM (--smtp-from)");
+            };
+            sinks.push(Sink::Email(EmailSink::new(url, from, timeout)?));
         }
         if self.notify_max_attempts == 0 {
             bail!("--notify-max-attempts must be at least 1");

@@ -14,6 +14,7 @@
 pub mod dedicated;
 pub mod graphql;
 pub mod process;
+pub mod smtp;
 
 use std::sync::Once;
 

@@ -6,6 +6,8 @@
 //! - `outbox`: a receiver failing 3 times then succeeding gets each notification exactly once;
 //!   dead-lettering, operator visibility and retry; restarts and a second instance send nothing
 //!   twice; the embedded shape (SQLite); with the booking worker, the offer and its expiry.
+//! - `email`: e-mail through a real SMTP server on loopback, in the guest's language, once
+//!   each, across a refusing server and a restart mid-send.
 //! - `store_contract`: the outbox and replay tables behave the same on Postgres and SQLite.
 
 #[path = "../support/mod.rs"]
@@ -16,6 +18,7 @@ mod fixtures;
 
 mod receiver;
 
+mod email;
 mod outbox;
 mod payments_webhook;
 mod store_contract;

@@ -11,13 +11,16 @@
 //! Operators see deliveries through GraphQL (`notificationDeliveries`, `retryNotification`)
 //! and the CLI (`holdfast notifications list|retry`).
 
+pub mod email;
 pub mod kind;
+pub mod messages;
 pub mod outbox;
 pub mod sink;
 pub mod store;
 
 use holdfast_eventstore::EventStoreError;
 
+pub use email::EmailSink;
 pub use kind::{Notification, NotificationKind};
 pub use outbox::{Outbox, OutboxHandle, OutboxOptions, OutboxState, OutboxStatus, StartAt};
 pub use sink::{Sink, WebhookSink};

@@ -446,7 +446,7 @@ impl Outbox {
         };
         let attempts = delivery.attempts + 1;
         let sink_name = sink.name().to_owned();
-        match sink.deliver(&delivery, self.now()).await {
+        match sink.deliver(&delivery, self.now(), &self.store).await {
             Ok(()) => {
                 outbox
                     .delivered(
@@ -498,6 +498,8 @@ impl Outbox {
 fn sink_kind(name: &str) -> &'static str {
     if name.starts_with("webhook:") {
         "webhook"
+    } else if name == super::email::EMAIL_SINK {
+        "email"
     } else {
         "log"
     }

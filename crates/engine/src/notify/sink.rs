@@ -90,6 +90,8 @@ pub enum Sink {
     Log,
     /// A signed HTTP POST.
     Webhook(WebhookSink),
+    /// E-mail to the guest (or account) over SMTP ([`super::email`]).
+    Email(super::email::EmailSink),
 }
 
 impl Sink {
@@ -98,12 +100,19 @@ impl Sink {
         match self {
             Sink::Log => LOG_SINK,
             Sink::Webhook(w) => &w.name,
+            Sink::Email(_) => super::email::EMAIL_SINK,
         }
     }
 
     /// One attempt to deliver; `Err` says why it failed.
-    pub async fn deliver(&self, delivery: &Delivery, now: DateTime<Utc>) -> Result<(), String> {
+    pub async fn deliver(
+        &self,
+        delivery: &Delivery,
+        now: DateTime<Utc>,
+        store: &holdfast_eventstore::EventStore,
+    ) -> Result<(), String> {
         match self {
+            Sink::Email(email) => email.deliver(delivery, store).await,
             Sink::Log => {
                 tracing::info!(
                     target: LOG_TARGET,

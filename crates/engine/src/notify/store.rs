@@ -327,7 +327,10 @@ impl OutboxStore {
         const INSERT: &str = "INSERT INTO notification_deliveries
              (sink, notification_id, tenant_id, booking_id, kind, payload, status, attempts,
               next_attempt_at, created_at, log_tx, log_index, account_id)
-             VALUES ($1, $2, '', '', $3, $4, 'pending', 0, $5, $5, 0, 0, $6)";
+             VALUES ($1, $2, '', '', $3, $4, 'pending', 0, $7, $5, 0, 0, $6)";
+        // Due at once by whichever clock the outbox reads (an application clock set ahead,
+        // as tests do, must not leave it waiting).
+        let due = now.min(Utc::now());
         let id = format!("{}:{}", kind.as_str(), ulid::Ulid::new());
         let mut sinks: Vec<String> = self.cursors().await?.into_keys().collect();
         if !sinks.iter().any(|s| s == LOG_SINK) {
@@ -352,6 +355,7 @@ impl OutboxStore {
                     Arg::Json(payload.clone()),
                     Arg::At(now),
                     Arg::TextOrNull(account_id.map(str::to_owned)),
+                    Arg::At(due),
                 ],
             )
             .await?;

@@ -1,0 +1,303 @@
+//! E-mail to guests through a real SMTP server on loopback (aiosmtpd): each notification once,
+//! in the guest's language, with the listing's local date and time and the amounts; account
+//! links to the account's address; nothing for a guest with no address; nothing lost or
+//! repeated while the SMTP server refuses for a while or the outbox restarts mid-send.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use holdfast_engine::notify::{
+    DeliveryFilter, DeliveryStatus, EmailSink, Outbox, OutboxHandle, OutboxOptions, OutboxStore,
+    Sink, StartAt,
+};
+use holdfast_testkit::smtp::{Received, SmtpServer};
+use serde_json::json;
+
+use crate::fixtures::{PLACE_BOOKING, event_policy, key, published_listing, stocked_inventory};
+use crate::support::{TestApp, guest, operator, spawn_app};
+
+const FROM: &str = "Snowflake Bookings <bookings@snowflake.example>";
+
+fn options() -> OutboxOptions {
+    OutboxOptions {
+        max_attempts: 50,
+        retry_base: Duration::from_millis(20),
+        retry_cap: Duration::from_millis(200),
+        poll_interval: Duration::from_millis(50),
+        lease_retry: Duration::from_millis(100),
+        new_sinks_start: StartAt::Beginning,
+        ..OutboxOptions::default()
+    }
+}
+
+/// An outbox with the e-mail sink, once it has registered the sink (account messages go to
+/// the sinks registered when they are queued).
+async fn start(app: &TestApp, smtp: &SmtpServer) -> OutboxHandle {
+    let sink = EmailSink::new(&smtp.url(), FROM, Duration::from_secs(5)).unwrap();
+    let handle = Outbox::new(app.engine.store.clone(), vec![Sink::Email(sink)], options()).start();
+    let store = OutboxStore::new(&app.engine.store);
+    for _ in 0..200 {
+        if store.cursors().await.unwrap().contains_key("email") {
+            return handle;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the outbox never registered the e-mail sink");
+}
+
+async fn sign_up(app: &TestApp, email: &str, name: &str, language: &str) -> String {
+    app.ok(
+        None,
+        "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
+        json!({"input": {"email": email, "password": "correct horse battery", "name": name,
+                         "language": language}}),
+    )
+    .await["signUp"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A business selling "Snowflake Bingsu" (Asia/Seoul, 19:00 on 2030-02-01, 30,000 KRW).
+async fn venue(app: &TestApp) -> (String, String, String) {
+    let (_, op) = operator();
+    let listing = published_listing(app, &op, event_policy()).await;
+    let inventory = stocked_inventory(
+        app,
+        &op,
+        &listing,
+        ("2030-02-01", "2030-02-02", &[]),
+        50,
+        30_000,
+    )
+    .await;
+    (op, listing, inventory)
+}
+
+async fn book(app: &TestApp, token: &str, listing: &str, inventory: &str) -> String {
+    app.ok(
+        Some(token),
+        PLACE_BOOKING,
+        json!({"key": key(), "input": {"listingId": listing, "inventoryId": inventory,
+               "eventDate": "2030-02-01", "partySize": 2}}),
+    )
+    .await["placeBooking"]["bookingId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn confirm(app: &TestApp, op: &str, booking: &str) {
+    let data = app
+        .ok(
+            Some(op),
+            "mutation($key: String!, $input: ConfirmPaymentInput!) { confirmPayment(idempotencyKey: $key, input: $input) { status } }",
+            json!({"key": key(), "input": {"bookingId": booking, "provider": "stripe",
+                   "reference": format!("pi_{booking}"),
+                   "amount": {"amountMinor": 30_000, "currency": "KRW"}}}),
+        )
+        .await;
+    assert_eq!(data["confirmPayment"]["status"], "CONFIRMED");
+}
+
+/// Waits until there are `expected` e-mail deliveries, all delivered; returns how many there
+/// are then.
+async fn all_sent(app: &TestApp, expected: usize) -> usize {
+    let store = OutboxStore::new(&app.engine.store);
+    for _ in 0..100 {
+        let rows = store
+            .list(
+                &DeliveryFilter {
+                    sink: Some("email".into()),
+                    ..DeliveryFilter::default()
+                },
+                None,
+                1000,
+            )
+            .await
+            .unwrap();
+        if rows.len() >= expected && rows.iter().all(|d| d.status == DeliveryStatus::Delivered) {
+            return rows.len();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows = store
+        .list(&DeliveryFilter::default(), None, 1000)
+        .await
+        .unwrap();
+    panic!("e-mail deliveries not all delivered within 60 s: {rows:#?}");
+}
+
+fn to<'a>(messages: &'a [Received], address: &str) -> Vec<&'a Received> {
+    messages.iter().filter(|m| m.to == address).collect()
+}
+
+#[tokio::test]
+async fn each_guest_gets_each_message_once_in_their_language_with_local_times_and_amounts() {
+    let app = spawn_app().await;
+    let smtp = SmtpServer::start();
+    let outbox = start(&app, &smtp).await;
+    let (op, listing, inventory) = venue(&app).await;
+    let mia = sign_up(&app, "mia@example.com", "김민지", "KO").await;
+    let ola = sign_up(&app, "ola@example.com", "Ola Nordmann", "EN").await;
+    let paid = book(&app, &mia, &listing, &inventory).await;
+    confirm(&app, &op, &paid).await;
+    let cancelled = book(&app, &ola, &listing, &inventory).await;
+    app.ok(
+        Some(&ola),
+        "mutation($key: String!, $id: ID!) { cancelBooking(idempotencyKey: $key, input: {bookingId: $id}) { status } }",
+        json!({"key": key(), "id": cancelled}),
+    )
+    .await;
+    // A guest with no profile (a token `holdfast token` minted): nothing to send to.
+    let (_, anonymous) = guest();
+    let theirs = book(&app, &anonymous, &listing, &inventory).await;
+    confirm(&app, &op, &theirs).await;
+
+    let deliveries = all_sent(&app, 5).await;
+    let got = smtp.wait_for(4).await;
+    // Two verifications, Mia's confirmation, Ola's cancellation — and nothing else (the
+    // profile-less guest's confirmation was nothing to send, yet counts as delivered).
+    assert_eq!(got.len(), 4, "{got:#?}");
+    assert_eq!(
+        deliveries,
+        4 + 1,
+        "one delivery per notification of a booking or account"
+    );
+    let ids: HashSet<&str> = got.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids.len(), 4, "each message once");
+    assert!(got.iter().all(|m| m.from == "bookings@snowflake.example"));
+    assert!(got.iter().all(|m| m.rcpt_to == m.to), "{got:#?}");
+
+    let mias = to(&got, "mia@example.com");
+    assert_eq!(mias.len(), 2, "{mias:#?}");
+    assert_eq!(mias[0].subject, "Holdfast 이메일 주소를 확인해 주세요");
+    assert!(
+        mias[0].body.contains("/account/verify-email?token="),
+        "{}",
+        mias[0].body
+    );
+    assert!(mias[0].body.contains("72시간"), "{}", mias[0].body);
+    assert_eq!(
+        mias[1].subject,
+        "[Snowflake Bingsu] 예약이 확정되었습니다 — 2030년 2월 1일 (금) 19:00"
+    );
+    for line in [
+        "김민지님",
+        "일시: 2030년 2월 1일 (금) 19:00",
+        "인원: 2명",
+        "결제 금액: 30,000원",
+    ] {
+        assert!(mias[1].body.contains(line), "{line}: {}", mias[1].body);
+    }
+    assert!(mias[1].body.contains(&paid));
+    assert!(
+        mias[1].message_id.starts_with(&paid),
+        "{}",
+        mias[1].message_id
+    );
+
+    let olas = to(&got, "ola@example.com");
+    assert_eq!(olas.len(), 2, "{olas:#?}");
+    assert_eq!(olas[0].subject, "Confirm your e-mail address for Holdfast");
+    assert_eq!(
+        olas[1].subject,
+        "[Snowflake Bingsu] Your booking is cancelled — Fri 1 Feb 2030, 19:00"
+    );
+    assert!(
+        olas[1].body.contains("Hello Ola Nordmann"),
+        "{}",
+        olas[1].body
+    );
+    assert!(
+        olas[1].body.contains("No refund is due."),
+        "{}",
+        olas[1].body
+    );
+    // No one got another guest's message.
+    assert!(!olas.iter().any(|m| m.body.contains("김민지")));
+    assert!(!mias.iter().any(|m| m.body.contains(&cancelled)));
+    outbox.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refusing_smtp_server_and_a_restart_mid_send_lose_nothing_and_repeat_nothing() {
+    let app = spawn_app().await;
+    let mut smtp = SmtpServer::refusing();
+    let outbox = start(&app, &smtp).await;
+    let (op, listing, inventory) = venue(&app).await;
+    let mut bookings = Vec::new();
+    for i in 0..4 {
+        let token = sign_up(&app, &format!("guest{i}@example.com"), "Guest", "EN").await;
+        let booking = book(&app, &token, &listing, &inventory).await;
+        confirm(&app, &op, &booking).await;
+        bookings.push(booking);
+    }
+    // The server refuses: attempts fail and are retried, nothing is lost.
+    let store = OutboxStore::new(&app.engine.store);
+    for _ in 0..200 {
+        let rows = store
+            .list(&DeliveryFilter::default(), None, 1000)
+            .await
+            .unwrap();
+        let failed = rows
+            .iter()
+            .filter(|d| d.sink == "email" && d.attempts >= 2)
+            .count();
+        if failed >= 8 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let rows = store
+        .list(&DeliveryFilter::default(), None, 1000)
+        .await
+        .unwrap();
+    let email: Vec<_> = rows.iter().filter(|d| d.sink == "email").collect();
+    assert_eq!(email.len(), 8, "4 verifications and 4 confirmations");
+    assert!(
+        email.iter().all(|d| d.status == DeliveryStatus::Pending),
+        "{email:#?}"
+    );
+    assert!(
+        email
+            .iter()
+            .any(|d| d.last_error.as_deref().is_some_and(|e| e.contains("SMTP"))),
+        "{email:#?}"
+    );
+    assert!(smtp.messages().is_empty());
+    // The server comes back; the outbox stops as soon as the first message arrives (mid-send),
+    // and another starts.
+    smtp.listen();
+    smtp.wait_for(1).await;
+    outbox.stop().await.unwrap();
+    let again = start(&app, &smtp).await;
+    let sent = all_sent(&app, 8).await;
+    assert_eq!(sent, 8);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = smtp.messages();
+    assert_eq!(got.len(), 8, "{got:#?}");
+    let ids: HashSet<&str> = got.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids.len(), 8, "each message exactly once");
+    for (i, booking) in bookings.iter().enumerate() {
+        let theirs = to(&got, &format!("guest{i}@example.com"));
+        assert_eq!(theirs.len(), 2, "{theirs:#?}");
+        // After retries the two may arrive in either order.
+        let confirmed = theirs
+            .iter()
+            .find(|m| m.subject.contains("Your booking is confirmed"))
+            .unwrap_or_else(|| panic!("{theirs:#?}"));
+        assert!(confirmed.body.contains(booking.as_str()));
+        assert!(
+            confirmed.body.contains("Paid: KRW 30,000"),
+            "{}",
+            confirmed.body
+        );
+        assert!(
+            theirs
+                .iter()
+                .any(|m| m.subject == "Confirm your e-mail address for Holdfast")
+        );
+    }
+    again.stop().await.unwrap();
+}

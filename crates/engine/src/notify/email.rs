@@ -1,0 +1,242 @@
+//! The e-mail sink (`email`): each notification as a message in the guest's language
+//! ([`super::messages`]) over SMTP (`lettre`), to the address it is for, read **when it is
+//! sent** — never stored with the delivery:
+//!
+//! - a booking's notification: the guest's profile address (its language, its name), the
+//!   listing's name and time zone;
+//! - a verification or reset link: the account's address;
+//! - an invitation: the address it was sent to (`invitation_addresses`).
+//!
+//! No address (a guest with no profile or no e-mail, a forgotten guest) is nothing to send: the
+//! delivery counts as done. The `Message-ID` is derived from the notification id
+//! (`<notification id>@holdfast>`), so a receiver can drop a repeat. An SMTP error (refused
+//! connection, a 4xx or 5xx answer, a timeout) is a failed attempt: the outbox retries with
+//! backoff and dead-letters after its maximum, as for webhooks.
+
+use std::time::Duration;
+
+use holdfast_domain::common::GuestId;
+use holdfast_domain::guest::Language;
+use holdfast_domain::listing::Listing;
+use holdfast_eventstore::EventStore;
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde_json::{Value, json};
+
+use super::NotifyError;
+use super::kind::NotificationKind;
+use super::messages::{self, Rendered};
+use super::store::Delivery;
+use crate::profiles::Profiles;
+
+/// The e-mail sink's name.
+pub const EMAIL_SINK: &str = "email";
+
+/// An SMTP sink.
+#[derive(Clone)]
+pub struct EmailSink {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    server: String,
+}
+
+impl std::fmt::Debug for EmailSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailSink")
+            .field("server", &self.server)
+            .field("from", &self.from.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a notification becomes for the e-mail sink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    /// A message to send.
+    Send {
+        /// The address.
+        to: String,
+        /// The message.
+        message: Rendered,
+        /// Its language.
+        language: Language,
+    },
+    /// Nothing to send, and why.
+    Nothing(&'static str),
+}
+
+impl EmailSink {
+    /// A sink sending through `smtp_url` (`smtp://host:port` — plain, for a local relay;
+    /// `smtps://` — TLS; `smtp://…?tls=required` — STARTTLS; user and password in the URL) as
+    /// `from` (`Name <address>` or an address), giving up on an attempt after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`NotifyError::InvalidSink`].
+    pub fn new(smtp_url: &str, from: &str, timeout: Duration) -> Result<Self, NotifyError> {
+        let invalid = |what: &str, e: &dyn std::fmt::Display| {
+            NotifyError::InvalidSink(format!("{what}: {e}"))
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|e| invalid("--smtp-url", &e))?
+            .timeout(Some(timeout))
+            .build();
+        let from: Mailbox = from.parse().map_err(|e| invalid("--smtp-from", &e))?;
+        let server = smtp_url
+            .split('@')
+            .next_back()
+            .unwrap_or(smtp_url)
+            .trim_start_matches("smtp://")
+            .trim_start_matches("smtps://")
+            .to_owned();
+        Ok(Self {
+            transport,
+            from,
+            server,
+        })
+    }
+
+    /// One attempt to send `delivery`; `Err` says why it failed.
+    pub async fn deliver(&self, delivery: &Delivery, store: &EventStore) -> Result<(), String> {
+        let outgoing = outgoing(delivery, store).await?;
+        let Outgoing::Send { to, message, .. } = outgoing else {
+            return Ok(());
+        };
+        let to: Mailbox = match to.parse() {
+            Ok(to) => to,
+            // An address we cannot write to is nothing to retry.
+            Err(_) => return Ok(()),
+        };
+        let id = delivery.notification_id.replace(':', ".");
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(message.subject)
+            .message_id(Some(format!("<{id}@holdfast>")))
+            .header(ContentType::TEXT_PLAIN)
+            .body(message.body)
+            .map_err(|e| e.to_string())?;
+        self.transport
+            .send(email)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("SMTP: {e}"))
+    }
+}
+
+async fn text(store: &EventStore, sql: &str, id: &str) -> Result<Option<String>, String> {
+    let row: Option<(String,)> = store
+        .db()
+        .fetch_optional_as(sql, &[id.into()])
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(row.map(|(t,)| t))
+}
+
+fn language_of(payload: &Value) -> Language {
+    payload
+        .get("language")
+        .and_then(Value::as_str)
+        .and_then(|l| Language::parse(l).ok())
+        .unwrap_or_default()
+}
+
+/// What `delivery` becomes: its recipient and message, read now (see the module docs).
+///
+/// # Errors
+///
+/// A store error (the attempt fails and is retried).
+pub async fn outgoing(delivery: &Delivery, store: &EventStore) -> Result<Outgoing, String> {
+    let payload = &delivery.payload;
+    let field = |k: &str| payload.get(k).and_then(Value::as_str).unwrap_or_default();
+    match delivery.kind {
+        NotificationKind::VerifyEmail | NotificationKind::ResetPassword => {
+            let Some(to) = text(
+                store,
+                "SELECT email FROM accounts WHERE account_id = $1",
+                field("account_id"),
+            )
+            .await?
+            else {
+                return Ok(Outgoing::Nothing("the account is gone"));
+            };
+            let language = language_of(payload);
+            let name = delivery.kind.as_str();
+            let context = json!({
+                "link": field("link"),
+                "hours": payload.get("expires_in_minutes").and_then(Value::as_i64).unwrap_or(0) / 60,
+                "minutes": payload.get("expires_in_minutes").and_then(Value::as_i64).unwrap_or(0),
+            });
+            let message = messages::render(name, language, &context)?;
+            Ok(Outgoing::Send {
+                to,
+                message,
+                language,
+            })
+        }
+        NotificationKind::Invitation => {
+            let Some(to) = text(
+                store,
+                "SELECT email FROM invitation_addresses WHERE invitation_id = $1",
+                field("invitation_id"),
+            )
+            .await?
+            else {
+                return Ok(Outgoing::Nothing("the invitation is accepted or revoked"));
+            };
+            let language = language_of(payload);
+            let deadline = payload
+                .get("expires_at")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .chars()
+                .take(10)
+                .collect::<String>();
+            let context = json!({"business": payload.get("business").cloned().unwrap_or(Value::Null),
+                                 "link": field("link"), "deadline": deadline});
+            let message = messages::render("invitation", language, &context)?;
+            Ok(Outgoing::Send {
+                to,
+                message,
+                language,
+            })
+        }
+        _ => {
+            let Ok(guest) = GuestId::parse(field("guest_id")) else {
+                return Ok(Outgoing::Nothing("no guest"));
+            };
+            let Some(profile) = Profiles::new(store)
+                .get(guest)
+                .await
+                .map_err(|e| e.to_string())?
+            else {
+                return Ok(Outgoing::Nothing("the guest has no profile"));
+            };
+            let Some(to) = profile.email.clone() else {
+                return Ok(Outgoing::Nothing("the guest has no e-mail address"));
+            };
+            let listing: Listing = crate::process::load(store, field("listing_id"))
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            let Some(listing) = listing.state() else {
+                return Ok(Outgoing::Nothing("no such listing"));
+            };
+            let language = profile.language;
+            let Some((name, context)) = messages::booking_message(
+                payload,
+                listing.details.name.as_str(),
+                listing.details.time_zone,
+                profile.name.as_str(),
+                language,
+            ) else {
+                return Ok(Outgoing::Nothing("no message for this kind"));
+            };
+            let message = messages::render(&name, language, &context)?;
+            Ok(Outgoing::Send {
+                to,
+                message,
+                language,
+            })
+        }
+    }
+}
