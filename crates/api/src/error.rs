@@ -118,6 +118,7 @@ through_engine!(
     AccountError,
     ProfileError,
     TenantError,
+    holdfast_engine::notify::preferences::PreferenceError,
 );
 
 /// `result.or_api()?`: a library error to an [`ApiError`] (keeping its code) before `?` —

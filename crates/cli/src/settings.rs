@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use holdfast_api::auth::{AuthConfig, ClaimMapping, JwksSource, OutsideProvider};
-use holdfast_engine::notify::{EmailSink, OutboxOptions, Sink, WebhookSink};
+use holdfast_engine::notify::{EmailSink, OutboxOptions, Sink, SmsSink, WebhookSink};
 use holdfast_engine::payments::PaymentsWebhook;
 use holdfast_engine::{OutboxSettings, ReadSide, ReadSideSettings, Secret};
 use holdfast_eventstore::EventStore;
@@ -220,6 +220,12 @@ pub struct NotifyArgs {
     /// The sender of e-mails (`Snowflake Bookings <bookings@example.com>`).
     #[arg(long, env = "HOLDFAST_SMTP_FROM")]
     pub smtp_from: Option<String>,
+    /// Text guests through this SMS provider API (a JSON POST; see the README).
+    #[arg(long, env = "HOLDFAST_SMS_URL", requires = "sms_token")]
+    pub sms_url: Option<String>,
+    /// The SMS provider's bearer token.
+    #[arg(long, env = "HOLDFAST_SMS_TOKEN", hide_env_values = true)]
+    pub sms_token: Option<String>,
 }
 
 impl NotifyArgs {
@@ -252,6 +258,16 @@ impl NotifyArgs {
                 bail!("--smtp-url needs a sender: set HOLDFAST_SMTP_FROM (--smtp-from)");
             };
             sinks.push(Sink::Email(EmailSink::new(url, from, timeout)?));
+        }
+        if let Some(url) = &self.sms_url {
+            let Some(token) = &self.sms_token else {
+                bail!("--sms-url needs a token: set HOLDFAST_SMS_TOKEN (--sms-token)");
+            };
+            sinks.push(Sink::Sms(SmsSink::new(
+                url,
+                Secret::new(token.as_bytes()),
+                timeout,
+            )?));
         }
         if self.notify_max_attempts == 0 {
             bail!("--notify-max-attempts must be at least 1");

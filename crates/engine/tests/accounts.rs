@@ -689,6 +689,54 @@ async fn forgetting_a_guest_deletes_every_row_about_them(h: Harness) {
     assert!(!forget_guest(h.store.db(), GuestId::new()).await.unwrap());
 }
 
+async fn opt_outs_turn_off_optional_kinds_only(h: Harness) {
+    use holdfast_engine::notify::preferences::{OptOuts, PreferenceError};
+    let opt_outs = OptOuts::new(&h.store);
+    let (mia, ola) = (GuestId::new(), GuestId::new());
+    for kind in NotificationKind::ALL {
+        assert!(opt_outs.wants(mia, kind).await.unwrap(), "{kind}");
+    }
+    for kind in [
+        NotificationKind::Confirmed,
+        NotificationKind::Cancelled,
+        NotificationKind::Refunded,
+        NotificationKind::Rejected,
+        NotificationKind::LatePayment,
+        NotificationKind::VerifyEmail,
+    ] {
+        assert_eq!(
+            opt_outs.set(mia, kind, false, now()).await,
+            Err(PreferenceError::Required(kind.as_str()))
+        );
+        assert!(opt_outs.wants(mia, kind).await.unwrap());
+    }
+    for kind in NotificationKind::OPTIONAL {
+        opt_outs.set(mia, kind, false, now()).await.unwrap();
+        // Twice is the same.
+        opt_outs.set(mia, kind, false, now()).await.unwrap();
+        assert!(!opt_outs.wants(mia, kind).await.unwrap());
+        assert!(
+            opt_outs.wants(ola, kind).await.unwrap(),
+            "another guest's is theirs"
+        );
+    }
+    assert_eq!(opt_outs.off(mia).await.unwrap().len(), 3);
+    opt_outs
+        .set(mia, NotificationKind::Waitlisted, true, now())
+        .await
+        .unwrap();
+    assert!(
+        opt_outs
+            .wants(mia, NotificationKind::Waitlisted)
+            .await
+            .unwrap()
+    );
+    assert_eq!(opt_outs.off(mia).await.unwrap().len(), 2);
+    // Forgetting the guest forgets their choices too.
+    forget_guest(h.store.db(), mia).await.unwrap();
+    assert_eq!(opt_outs.off(mia).await.unwrap(), vec![]);
+}
+
 #[test]
 fn locks_double_from_thirty_seconds_to_an_hour() {
     assert_eq!(lock_for(0), None);
@@ -759,4 +807,5 @@ on_both!(
     an_operator_session_keeps_its_business_across_refreshes,
     profiles_are_checked_kept_and_read_in_bulk,
     forgetting_a_guest_deletes_every_row_about_them,
+    opt_outs_turn_off_optional_kinds_only,
 );

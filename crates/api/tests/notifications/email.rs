@@ -34,15 +34,20 @@ fn options() -> OutboxOptions {
 /// the sinks registered when they are queued).
 async fn start(app: &TestApp, smtp: &SmtpServer) -> OutboxHandle {
     let sink = EmailSink::new(&smtp.url(), FROM, Duration::from_secs(5)).unwrap();
-    let handle = Outbox::new(app.engine.store.clone(), vec![Sink::Email(sink)], options()).start();
+    start_with(app, Sink::Email(sink)).await
+}
+
+async fn start_with(app: &TestApp, sink: Sink) -> OutboxHandle {
+    let name = sink.name().to_owned();
+    let handle = Outbox::new(app.engine.store.clone(), vec![sink], options()).start();
     let store = OutboxStore::new(&app.engine.store);
     for _ in 0..200 {
-        if store.cursors().await.unwrap().contains_key("email") {
+        if store.cursors().await.unwrap().contains_key(&name) {
             return handle;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("the outbox never registered the e-mail sink");
+    panic!("the outbox never registered the {name} sink");
 }
 
 async fn sign_up(app: &TestApp, email: &str, name: &str, language: &str) -> String {
@@ -300,4 +305,271 @@ async fn a_refusing_smtp_server_and_a_restart_mid_send_lose_nothing_and_repeat_n
         );
     }
     again.stop().await.unwrap();
+}
+
+const PREFERENCES: &str = "{ myNotificationPreferences { kind optional enabled } }";
+const SET_PREFERENCE: &str = "mutation($k: NotificationKind!, $e: Boolean!) {
+    setNotificationPreference(kind: $k, enabled: $e) { kind optional enabled } }";
+
+async fn join_waitlist(app: &TestApp, token: &str, listing: &str, inventory: &str) -> String {
+    app.ok(
+        Some(token),
+        "mutation($key: String!, $input: JoinWaitlistInput!) { joinWaitlist(idempotencyKey: $key, input: $input) { bookingId } }",
+        json!({"key": key(), "input": {"listingId": listing, "inventoryId": inventory,
+               "wanted": {"from": "2030-02-01", "to": "2030-02-02"}, "partySize": 2}}),
+    )
+    .await["joinWaitlist"]["bookingId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_guest_turns_optional_kinds_off_and_gets_none_of_them_but_never_loses_a_required_one() {
+    let app = spawn_app().await;
+    let smtp = SmtpServer::start();
+    let outbox = start(&app, &smtp).await;
+    let (op, listing, inventory) = venue(&app).await;
+    let mia = sign_up(&app, "mia@example.com", "Mia", "EN").await;
+    let ola = sign_up(&app, "ola@example.com", "Ola", "EN").await;
+    // Every booking kind is listed; the ones a booking needs cannot be turned off.
+    let all = app.ok(Some(&mia), PREFERENCES, json!({})).await["myNotificationPreferences"].clone();
+    let listed: Vec<(&str, bool, bool)> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["kind"].as_str().unwrap(),
+                p["optional"].as_bool().unwrap(),
+                p["enabled"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(listed.contains(&("CONFIRMED", false, true)), "{listed:?}");
+    assert!(listed.contains(&("WAITLISTED", true, true)), "{listed:?}");
+    assert!(!listed.iter().any(|(k, _, _)| *k == "VERIFY_EMAIL"));
+    for required in ["CONFIRMED", "CANCELLED", "REFUNDED"] {
+        let refused = app
+            .graphql(
+                Some(&mia),
+                SET_PREFERENCE,
+                json!({"k": required, "e": false}),
+            )
+            .await;
+        assert_eq!(
+            crate::support::error_code(&refused),
+            Some("INVALID_INPUT"),
+            "{refused}"
+        );
+    }
+    let forbidden = app
+        .graphql(
+            Some(&op),
+            SET_PREFERENCE,
+            json!({"k": "WAITLISTED", "e": false}),
+        )
+        .await;
+    assert_eq!(crate::support::error_code(&forbidden), Some("FORBIDDEN"));
+    let now = app
+        .ok(
+            Some(&mia),
+            SET_PREFERENCE,
+            json!({"k": "WAITLISTED", "e": false}),
+        )
+        .await["setNotificationPreference"]
+        .clone();
+    assert!(
+        now.as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["kind"] == "WAITLISTED" && p["enabled"] == false),
+        "{now}"
+    );
+    // Both join a waitlist, and Mia books and is confirmed (required: she gets it).
+    join_waitlist(&app, &mia, &listing, &inventory).await;
+    let olas_entry = join_waitlist(&app, &ola, &listing, &inventory).await;
+    let paid = book(&app, &mia, &listing, &inventory).await;
+    confirm(&app, &op, &paid).await;
+    // 2 verifications + 2 waitlisted + 1 confirmed deliveries; Mia's waitlisted sends nothing.
+    assert_eq!(all_sent(&app, 5).await, 5);
+    let got = smtp.wait_for(4).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = if smtp.messages().len() > got.len() {
+        smtp.messages()
+    } else {
+        got
+    };
+    assert_eq!(got.len(), 4, "{got:#?}");
+    let mias = to(&got, "mia@example.com");
+    assert!(
+        !mias.iter().any(|m| m.subject.contains("waitlist")),
+        "{mias:#?}"
+    );
+    assert!(
+        mias.iter()
+            .any(|m| m.subject.contains("Your booking is confirmed"))
+    );
+    let olas = to(&got, "ola@example.com");
+    let waitlisted = olas
+        .iter()
+        .find(|m| m.subject == "[Snowflake Bingsu] You are on the waitlist")
+        .unwrap_or_else(|| panic!("{olas:#?}"));
+    assert!(
+        waitlisted.body.contains("(1 Feb, 2 guests)"),
+        "{}",
+        waitlisted.body
+    );
+    assert!(waitlisted.body.contains(&olas_entry));
+    // Turned back on: listed as enabled again.
+    let back = app
+        .ok(
+            Some(&mia),
+            SET_PREFERENCE,
+            json!({"k": "WAITLISTED", "e": true}),
+        )
+        .await["setNotificationPreference"]
+        .clone();
+    assert!(
+        back.as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["enabled"] == true),
+        "{back}"
+    );
+    outbox.stop().await.unwrap();
+}
+
+/// A local SMS provider: records each accepted request by its idempotency key; fails the
+/// first `fail_first` requests with a 503.
+mod provider {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use axum::http::{HeaderMap, StatusCode};
+    use serde_json::Value;
+
+    #[derive(Clone, Default)]
+    pub struct Provider {
+        pub accepted: Arc<Mutex<HashMap<String, Vec<Value>>>>,
+        pub requests: Arc<Mutex<u32>>,
+        pub fail_first: u32,
+    }
+
+    impl Provider {
+        pub async fn start(fail_first: u32) -> (Self, String) {
+            let provider = Self {
+                fail_first,
+                ..Self::default()
+            };
+            let state = provider.clone();
+            let app = axum::Router::new().route(
+                "/messages",
+                axum::routing::post(
+                    move |headers: HeaderMap, axum::Json(body): axum::Json<Value>| {
+                        let state = state.clone();
+                        async move {
+                            if headers.get("authorization").and_then(|v| v.to_str().ok())
+                                != Some("Bearer sms-test-token")
+                            {
+                                return StatusCode::UNAUTHORIZED;
+                            }
+                            let n = {
+                                let mut requests = state.requests.lock().unwrap();
+                                *requests += 1;
+                                *requests
+                            };
+                            if n <= state.fail_first {
+                                return StatusCode::SERVICE_UNAVAILABLE;
+                            }
+                            let key = headers
+                                .get("idempotency-key")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default()
+                                .to_owned();
+                            state
+                                .accepted
+                                .lock()
+                                .unwrap()
+                                .entry(key)
+                                .or_default()
+                                .push(body);
+                            StatusCode::ACCEPTED
+                        }
+                    },
+                ),
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/messages", listener.local_addr().unwrap());
+            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            (provider, url)
+        }
+    }
+}
+
+#[tokio::test]
+async fn guests_with_a_phone_get_one_text_each_through_the_sms_provider() {
+    use holdfast_engine::notify::SmsSink;
+    let app = spawn_app().await;
+    let (provider, url) = provider::Provider::start(2).await;
+    let sink = SmsSink::new(
+        &url,
+        holdfast_api::auth::Secret::new("sms-test-token"),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let outbox = start_with(&app, Sink::Sms(sink)).await;
+    let (op, listing, inventory) = venue(&app).await;
+    let mia = app
+        .ok(
+            None,
+            "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
+            json!({"input": {"email": "mia@example.com", "password": "correct horse battery",
+                             "name": "김민지", "phone": "+82 10-1234-5678", "language": "KO"}}),
+        )
+        .await["signUp"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let no_phone = sign_up(&app, "ola@example.com", "Ola", "EN").await;
+    let mine = book(&app, &mia, &listing, &inventory).await;
+    confirm(&app, &op, &mine).await;
+    let theirs = book(&app, &no_phone, &listing, &inventory).await;
+    confirm(&app, &op, &theirs).await;
+    let store = OutboxStore::new(&app.engine.store);
+    for _ in 0..600 {
+        let rows = store
+            .list(
+                &DeliveryFilter {
+                    sink: Some("sms".into()),
+                    ..DeliveryFilter::default()
+                },
+                None,
+                100,
+            )
+            .await
+            .unwrap();
+        // Two verifications (no SMS's: delivered as nothing) and two confirmations.
+        if rows.len() == 4 && rows.iter().all(|d| d.status == DeliveryStatus::Delivered) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let accepted = provider.accepted.lock().unwrap().clone();
+    assert_eq!(accepted.len(), 1, "{accepted:#?}");
+    let (key, bodies) = accepted.iter().next().unwrap();
+    assert_eq!(bodies.len(), 1, "sent once");
+    assert!(key.starts_with(&mine), "{key}");
+    assert_eq!(bodies[0]["to"], "+821012345678");
+    assert_eq!(bodies[0]["language"], "ko");
+    assert_eq!(
+        bodies[0]["text"],
+        "[Snowflake Bingsu] 예약이 확정되었습니다 — 2030년 2월 1일 (금) 19:00"
+    );
+    assert!(
+        *provider.requests.lock().unwrap() >= 3,
+        "two refusals, then the send"
+    );
+    outbox.stop().await.unwrap();
 }

@@ -501,8 +501,9 @@ async fn the_processs_own_events_reach_the_receiver_offer_and_expiry_included() 
         (&first_id, "cancelled"),
         (&second_id, "offered"),
         (&second_id, "expired"),
+        (&second_id, "waitlisted"),
     ];
-    eventually("the four notifications enqueued", || async {
+    eventually("the five notifications enqueued", || async {
         let rows = webhook_rows(&app).await;
         wanted.iter().all(|(b, k)| {
             rows.iter()
@@ -522,6 +523,11 @@ async fn the_processs_own_events_reach_the_receiver_offer_and_expiry_included() 
     assert_eq!(offer["data"]["totals"]["total"]["amount_minor"], 50_000);
     let expired = receiver.body(&ids[3]).unwrap();
     assert_eq!(expired["data"]["what"], "offer");
+    let waitlisted = receiver.body(&ids[4]).unwrap();
+    assert_eq!(waitlisted["data"]["wanted_from"], "2030-02-01");
+    assert_eq!(waitlisted["data"]["wanted_to"], "2030-02-01");
+    assert_eq!(waitlisted["data"]["time"], "19:00");
+    assert_eq!(waitlisted["data"]["party_size"], 4);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
         receiver.acks().values().all(|n| *n == 1),

@@ -26,8 +26,9 @@ use serde_json::{Value, json};
 use super::NotifyError;
 use super::kind::NotificationKind;
 use super::messages::{self, Rendered};
+use super::preferences::OptOuts;
 use super::store::Delivery;
-use crate::profiles::Profiles;
+use crate::profiles::{GuestProfile, Profiles};
 
 /// The e-mail sink's name.
 pub const EMAIL_SINK: &str = "email";
@@ -201,42 +202,66 @@ pub async fn outgoing(delivery: &Delivery, store: &EventStore) -> Result<Outgoin
                 language,
             })
         }
-        _ => {
-            let Ok(guest) = GuestId::parse(field("guest_id")) else {
-                return Ok(Outgoing::Nothing("no guest"));
-            };
-            let Some(profile) = Profiles::new(store)
-                .get(guest)
-                .await
-                .map_err(|e| e.to_string())?
-            else {
-                return Ok(Outgoing::Nothing("the guest has no profile"));
-            };
-            let Some(to) = profile.email.clone() else {
-                return Ok(Outgoing::Nothing("the guest has no e-mail address"));
-            };
-            let listing: Listing = crate::process::load(store, field("listing_id"))
-                .await
-                .map_err(|e| format!("{e:?}"))?;
-            let Some(listing) = listing.state() else {
-                return Ok(Outgoing::Nothing("no such listing"));
-            };
-            let language = profile.language;
-            let Some((name, context)) = messages::booking_message(
-                payload,
-                listing.details.name.as_str(),
-                listing.details.time_zone,
-                profile.name.as_str(),
-                language,
-            ) else {
-                return Ok(Outgoing::Nothing("no message for this kind"));
-            };
-            let message = messages::render(&name, language, &context)?;
-            Ok(Outgoing::Send {
-                to,
-                message,
-                language,
-            })
-        }
+        _ => match guest_message(delivery, store).await? {
+            Ok((profile, message)) => match profile.email {
+                Some(to) => Ok(Outgoing::Send {
+                    to,
+                    message,
+                    language: profile.language,
+                }),
+                None => Ok(Outgoing::Nothing("the guest has no e-mail address")),
+            },
+            Err(why) => Ok(Outgoing::Nothing(why)),
+        },
     }
+}
+
+/// A booking notification's guest and message, read now: `Ok(Err(why))` when there is nothing
+/// to send (no guest, no profile, the guest turned the kind off, no such listing, a kind with
+/// no message). Shared by the guest-facing sinks.
+///
+/// # Errors
+///
+/// A store error (the attempt fails and is retried).
+pub async fn guest_message(
+    delivery: &Delivery,
+    store: &EventStore,
+) -> Result<Result<(GuestProfile, Rendered), &'static str>, String> {
+    let payload = &delivery.payload;
+    let field = |k: &str| payload.get(k).and_then(Value::as_str).unwrap_or_default();
+    let Ok(guest) = GuestId::parse(field("guest_id")) else {
+        return Ok(Err("no guest"));
+    };
+    let Some(profile) = Profiles::new(store)
+        .get(guest)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(Err("the guest has no profile"));
+    };
+    if !OptOuts::new(store)
+        .wants(guest, delivery.kind)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        return Ok(Err("the guest turned this kind off"));
+    }
+    let listing: Listing = crate::process::load(store, field("listing_id"))
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let Some(listing) = listing.state() else {
+        return Ok(Err("no such listing"));
+    };
+    let language = profile.language;
+    let Some((name, context)) = messages::booking_message(
+        payload,
+        listing.details.name.as_str(),
+        listing.details.time_zone,
+        profile.name.as_str(),
+        language,
+    ) else {
+        return Ok(Err("no message for this kind"));
+    };
+    let message = messages::render(&name, language, &context)?;
+    Ok(Ok((profile, message)))
 }

@@ -9,6 +9,7 @@
 //! | `refunded` | `BookingRefunded` |
 //! | `rejected` | `BookingRejected` |
 //! | `late_payment` | `BookingLatePaymentReceived` |
+//! | `waitlisted` | `BookingWaitlisted` (`data.wanted_from`, `data.wanted_to`: local dates) |
 //!
 //! A notification's id is its source event's stable id, `<booking id>:<sequence>`: the same
 //! event always gives the same id, which is what receivers deduplicate on
@@ -52,6 +53,8 @@ pub enum NotificationKind {
     Rejected,
     /// A payment arrived that can no longer confirm the booking (a refund is due).
     LatePayment,
+    /// A guest joined a waitlist.
+    Waitlisted,
     /// An account's e-mail verification link (no source event: see
     /// [`super::store::OutboxStore::enqueue_message`]).
     VerifyEmail,
@@ -63,7 +66,7 @@ pub enum NotificationKind {
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 10] = [
+    pub const ALL: [NotificationKind; 11] = [
         Self::Confirmed,
         Self::Cancelled,
         Self::Offered,
@@ -71,6 +74,7 @@ impl NotificationKind {
         Self::Refunded,
         Self::Rejected,
         Self::LatePayment,
+        Self::Waitlisted,
         Self::VerifyEmail,
         Self::ResetPassword,
         Self::Invitation,
@@ -86,10 +90,31 @@ impl NotificationKind {
             Self::Refunded => "refunded",
             Self::Rejected => "rejected",
             Self::LatePayment => "late_payment",
+            Self::Waitlisted => "waitlisted",
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::Invitation => "invitation",
         }
+    }
+}
+
+impl NotificationKind {
+    /// The kinds a guest may turn off: what a booking does not need to reach them (a
+    /// confirmation, a cancellation, a rejection, money moving always do; so do account
+    /// messages).
+    pub const OPTIONAL: [NotificationKind; 3] = [Self::Waitlisted, Self::Offered, Self::Expired];
+
+    /// Whether a guest may turn this kind off.
+    pub fn optional(self) -> bool {
+        Self::OPTIONAL.contains(&self)
+    }
+
+    /// Whether this is a message to an account rather than about a booking.
+    pub fn is_account_message(self) -> bool {
+        matches!(
+            self,
+            Self::VerifyEmail | Self::ResetPassword | Self::Invitation
+        )
     }
 }
 
@@ -264,6 +289,20 @@ pub fn from_event(event: &StoredEvent) -> Result<Option<Notification>, NotifyErr
             received_at,
             json!({"payment": value(payment), "booking_status": value(status),
                    "refund_due": value(refund_due), "total_paid": value(total_paid)}),
+        ),
+        E::BookingWaitlisted {
+            party_size,
+            wanted,
+            time,
+            waitlisted_at,
+            ..
+        } => (
+            K::Waitlisted,
+            waitlisted_at,
+            json!({"wanted_from": wanted.from.to_string(),
+                   "wanted_to": wanted.to.pred_opt().unwrap_or(wanted.to).to_string(),
+                   "time": time.map(|t| t.format("%H:%M").to_string()),
+                   "party_size": party_size.get()}),
         ),
         _ => return Ok(None),
     };

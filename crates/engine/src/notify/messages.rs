@@ -171,7 +171,8 @@ pub fn booking_message(
             Some("offer") => "expired_offer",
             _ => "expired_hold",
         },
-        "confirmed" | "cancelled" | "offered" | "refunded" | "rejected" | "late_payment" => kind,
+        "confirmed" | "cancelled" | "offered" | "refunded" | "rejected" | "late_payment"
+        | "waitlisted" => kind,
         _ => return None,
     };
     let mut context: HashMap<&str, Value> = HashMap::new();
@@ -222,7 +223,36 @@ pub fn booking_message(
         amount("total_refunded").map_or(Value::Null, Value::from),
     );
     context.insert("reason", data.get("reason").cloned().unwrap_or(Value::Null));
+    context.insert(
+        "wanted",
+        wanted(&data, language).map_or(Value::Null, Value::from),
+    );
     Some((name.to_owned(), serde_json::to_value(context).ok()?))
+}
+
+/// A waitlist entry's wanted dates (and time) as a person reads them: `2월 1일–2월 3일 19:00`,
+/// `1 Feb–3 Feb 19:00` (one date alone when they are the same).
+fn wanted(data: &Value, language: Language) -> Option<String> {
+    let date = |key: &str| {
+        data.get(key)
+            .and_then(Value::as_str)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    };
+    let (from, to) = (date("wanted_from")?, date("wanted_to")?);
+    let show = |d: chrono::NaiveDate| match language {
+        Language::Ko => format!("{}월 {}일", d.month(), d.day()),
+        Language::En => d.format("%-d %b").to_string(),
+    };
+    let mut text = if from == to {
+        show(from)
+    } else {
+        format!("{}–{}", show(from), show(to))
+    };
+    if let Some(time) = data.get("time").and_then(Value::as_str) {
+        text.push(' ');
+        text.push_str(time);
+    }
+    Some(text)
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ pub mod email;
 pub mod kind;
 pub mod messages;
 pub mod outbox;
+pub mod preferences;
 pub mod sink;
+pub mod sms;
 pub mod store;
 
 use holdfast_eventstore::EventStoreError;
@@ -24,6 +26,7 @@ pub use email::EmailSink;
 pub use kind::{Notification, NotificationKind};
 pub use outbox::{Outbox, OutboxHandle, OutboxOptions, OutboxState, OutboxStatus, StartAt};
 pub use sink::{Sink, WebhookSink};
+pub use sms::SmsSink;
 pub use store::{Delivery, DeliveryFilter, DeliveryStatus, ListCursor, OutboxStore};
 
 /// What can go wrong in the outbox.

@@ -500,6 +500,8 @@ fn sink_kind(name: &str) -> &'static str {
         "webhook"
     } else if name == super::email::EMAIL_SINK {
         "email"
+    } else if name == super::sms::SMS_SINK {
+        "sms"
     } else {
         "log"
     }

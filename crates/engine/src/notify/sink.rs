@@ -92,6 +92,8 @@ pub enum Sink {
     Webhook(WebhookSink),
     /// E-mail to the guest (or account) over SMTP ([`super::email`]).
     Email(super::email::EmailSink),
+    /// A text message to the guest through a provider's HTTP API ([`super::sms`]).
+    Sms(super::sms::SmsSink),
 }
 
 impl Sink {
@@ -101,6 +103,7 @@ impl Sink {
             Sink::Log => LOG_SINK,
             Sink::Webhook(w) => &w.name,
             Sink::Email(_) => super::email::EMAIL_SINK,
+            Sink::Sms(_) => super::sms::SMS_SINK,
         }
     }
 
@@ -113,6 +116,7 @@ impl Sink {
     ) -> Result<(), String> {
         match self {
             Sink::Email(email) => email.deliver(delivery, store).await,
+            Sink::Sms(sms) => sms.deliver(delivery, store).await,
             Sink::Log => {
                 tracing::info!(
                     target: LOG_TARGET,

@@ -393,6 +393,31 @@ impl AccountMutation {
         Ok(kept.into())
     }
 
+    /// Turns one kind of notification on or off for the calling guest (e-mail and SMS; guests
+    /// only). `INVALID_INPUT` to turn off a kind a booking needs (confirmed, cancelled,
+    /// rejected, refunded, late payment). Returns every preference.
+    async fn set_notification_preference(
+        &self,
+        ctx: &Context<'_>,
+        kind: crate::schema::types::notification::NotificationKindGql,
+        enabled: bool,
+    ) -> async_graphql::Result<Vec<crate::schema::types::account::NotificationPreference>> {
+        let Principal::Guest { guest } = authenticated(ctx)? else {
+            return Err(ApiError::forbidden().into());
+        };
+        let kind = NotificationKind::from(kind);
+        if kind.is_account_message() {
+            return Err(ApiError::invalid("kind: not a booking's notification").into());
+        }
+        let opt_outs = holdfast_engine::notify::preferences::OptOuts::new(&state(ctx).store);
+        opt_outs
+            .set(*guest, kind, enabled, now(ctx))
+            .await
+            .or_api()?;
+        let off = opt_outs.off(*guest).await.or_api()?;
+        Ok(crate::schema::types::account::preferences(&off))
+    }
+
     /// Forgets a guest: their profile, account, sessions and queued messages are deleted;
     /// their bookings stay, naming no one. The guest themselves or an admin (`FORBIDDEN` for
     /// anyone else). `true` when something was kept about them.

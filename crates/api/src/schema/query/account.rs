@@ -57,6 +57,21 @@ impl AccountQuery {
         })
     }
 
+    /// The calling guest's notification preferences (guests only).
+    async fn my_notification_preferences(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::schema::types::account::NotificationPreference>> {
+        let Principal::Guest { guest } = authenticated(ctx)? else {
+            return Err(ApiError::forbidden().into());
+        };
+        let off = holdfast_engine::notify::preferences::OptOuts::new(&state(ctx).store)
+            .off(*guest)
+            .await
+            .or_api()?;
+        Ok(crate::schema::types::account::preferences(&off))
+    }
+
     /// A guest's profile: the guest themselves or an admin (`NOT_FOUND` for anyone else, as
     /// for a guest with no profile).
     async fn guest_profile(&self, ctx: &Context<'_>, guest_id: ID) -> Result<GuestProfileGql> {

@@ -156,3 +156,29 @@ pub struct Me {
     /// Their contact details.
     pub profile: Option<GuestProfileGql>,
 }
+
+/// Whether a guest gets one kind of notification by e-mail and SMS.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct NotificationPreference {
+    /// The kind.
+    pub kind: crate::schema::types::notification::NotificationKindGql,
+    /// Whether the guest may turn it off (a booking needs the others).
+    pub optional: bool,
+    /// Whether the guest gets it.
+    pub enabled: bool,
+}
+
+/// A guest's preferences, every booking kind, given what they turned off.
+pub fn preferences(
+    off: &[holdfast_engine::notify::NotificationKind],
+) -> Vec<NotificationPreference> {
+    holdfast_engine::notify::NotificationKind::ALL
+        .into_iter()
+        .filter(|k| !k.is_account_message())
+        .map(|k| NotificationPreference {
+            kind: k.into(),
+            optional: k.optional(),
+            enabled: !off.contains(&k),
+        })
+        .collect()
+}

@@ -57,12 +57,23 @@ pub enum NotificationKindGql {
     Rejected,
     /// A payment arrived that can no longer confirm the booking.
     LatePayment,
+    /// A guest joined a waitlist.
+    Waitlisted,
     /// An account's e-mail verification link.
     VerifyEmail,
     /// An account's password reset link.
     ResetPassword,
     /// An invitation to join a business.
     Invitation,
+}
+
+impl From<NotificationKindGql> for NotificationKind {
+    fn from(k: NotificationKindGql) -> Self {
+        NotificationKind::ALL
+            .into_iter()
+            .find(|n| NotificationKindGql::from(*n) == k)
+            .expect("every GraphQL kind is a kind")
+    }
 }
 
 impl From<NotificationKind> for NotificationKindGql {
@@ -75,6 +86,7 @@ impl From<NotificationKind> for NotificationKindGql {
             NotificationKind::Refunded => Self::Refunded,
             NotificationKind::Rejected => Self::Rejected,
             NotificationKind::LatePayment => Self::LatePayment,
+            NotificationKind::Waitlisted => Self::Waitlisted,
             NotificationKind::VerifyEmail => Self::VerifyEmail,
             NotificationKind::ResetPassword => Self::ResetPassword,
             NotificationKind::Invitation => Self::Invitation,
