@@ -93,6 +93,23 @@ async fn signing_up_sends_a_verification_link_through_the_outbox() {
         "{payload}"
     );
     assert_eq!(payload["language"], "en");
+    // An admin listing deliveries sees the message, not its one-time link.
+    let listed = app
+        .ok(
+            Some(&crate::support::admin()),
+            "{ notificationDeliveries(first: 20) { edges { node { kind payload } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = listed["notificationDeliveries"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!nodes.is_empty(), "{listed}");
+    for node in &nodes {
+        assert_eq!(node["node"]["kind"], "VERIFY_EMAIL");
+        assert!(!node.to_string().contains(token_of(&links[0].1)), "{node}");
+    }
     let verify = "mutation($t: String!) { verifyEmail(token: $t) }";
     let token = token_of(&links[0].1);
     assert_eq!(

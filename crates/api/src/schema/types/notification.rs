@@ -175,7 +175,19 @@ impl From<Delivery> for NotificationDelivery {
             created_at: d.created_at,
             delivered_at: d.delivered_at,
             position: d.position.to_string(),
-            payload: Json(d.payload),
+            payload: Json(shown(d.kind, d.payload)),
         }
     }
+}
+
+/// What a listing shows of a payload: a message to an account carries a one-time link, which
+/// only its addressee may see (an admin listing deliveries could otherwise take over the
+/// account); the link is hidden, the rest shown.
+fn shown(kind: NotificationKind, mut payload: serde_json::Value) -> serde_json::Value {
+    if kind.is_account_message()
+        && let Some(link) = payload.get_mut("link")
+    {
+        *link = serde_json::Value::String("(hidden: a one-time link)".into());
+    }
+    payload
 }
