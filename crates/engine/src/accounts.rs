@@ -265,12 +265,18 @@ async fn blocking<T: Send + 'static>(
         .map_err(AccountError::store)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+fn token_digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn token_digest(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+/// The SHA-256 of a one-time token, as events carry it (an invitation's token).
+pub fn secret_digest(token: &str) -> Digest {
+    Digest::parse(&token_digest(token)).expect("64 hex digits")
+}
+
+/// A fresh one-time token: 32 random bytes (OS random), hex.
+pub fn new_token() -> String {
+    hex::encode(random_bytes())
 }
 
 /// How long an address stays locked after `failures` failures in a row: none for the first
@@ -396,7 +402,7 @@ impl Accounts {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.expose())
             .expect("HMAC takes a key of any length");
         mac.update(email.as_bytes());
-        Digest::parse(&hex(&mac.finalize().into_bytes())).expect("64 hex digits")
+        Digest::parse(&hex::encode(mac.finalize().into_bytes())).expect("64 hex digits")
     }
 
     /// Creates an account (and the guest id its bookings will carry).
@@ -576,7 +582,7 @@ impl Accounts {
         tenant: Option<TenantId>,
         now: DateTime<Utc>,
     ) -> Result<RefreshToken, AccountError> {
-        let family = hex(&random_bytes());
+        let family = new_token();
         self.issue(account, family, tenant, now).await
     }
 
@@ -587,7 +593,7 @@ impl Accounts {
         tenant: Option<TenantId>,
         now: DateTime<Utc>,
     ) -> Result<RefreshToken, AccountError> {
-        let token = hex(&random_bytes());
+        let token = new_token();
         let expires_at = now + Duration::days(REFRESH_LIFETIME_DAYS);
         self.db
             .execute(
@@ -733,7 +739,7 @@ impl Accounts {
         purpose: LinkPurpose,
         now: DateTime<Utc>,
     ) -> Result<String, AccountError> {
-        let token = hex(&random_bytes());
+        let token = new_token();
         self.db
             .execute(
                 INSERT_LINK,

@@ -13,14 +13,13 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Duration, Utc};
 use holdfast_domain::common::{AccountId, Currency, InvitationId, TenantId};
 use holdfast_domain::tenant::{
-    Branding, BusinessName, Digest, HexColour, InviteOperator, LogoRef, Onboard, ProfileUpdate,
-    Role, Slug, Tenant, TenantCommand, TenantStatus, parse_time_zone,
+    Branding, BusinessName, HexColour, InviteOperator, LogoRef, Onboard, ProfileUpdate, Role, Slug,
+    Tenant, TenantCommand, TenantStatus, parse_time_zone,
 };
 use holdfast_engine::notify::{NotificationKind, OutboxStore};
 use holdfast_engine::{EngineError, Principal, tenants};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest as _, Sha256};
 
 use super::account::{identity, own_account};
 use super::{Caller, once_on};
@@ -132,14 +131,6 @@ fn branding(colour: Option<&str>, logo: Option<&str>) -> Result<Branding, ApiErr
             .map(|l| field("input.logo", LogoRef::parse(l)))
             .transpose()?,
     })
-}
-
-fn hex_digest(text: &str) -> Digest {
-    let hex: String = Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Digest::parse(&hex).expect("64 hex digits")
 }
 
 fn payload_of(
@@ -397,20 +388,15 @@ impl TenantMutation {
         let address = holdfast_engine::accounts::normalise_email(&email)
             .map_err(|e| ApiError::invalid(format!("email: {e}")))?;
         let invitation = InvitationId(caller.derived_id("invitation"));
-        // The token is derived from a secret-free id only if the key repeats: a retry of the
-        // same key re-sends the same invitation id, so the token is random per attempt and
-        // only the committed one's digest is kept.
-        let token = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
+        // A fresh token per attempt: a retry of the key answers the first invitation, and only
+        // the committed token's digest is kept (the link is sent only for that one, below).
+        let token = holdfast_engine::accounts::new_token();
         let expires_at: DateTime<Utc> = caller.now() + Duration::days(INVITATION_DAYS);
         let command = TenantCommand::Invite(Box::new(InviteOperator {
             invitation_id: invitation,
             email: identity.accounts.email_digest(&address),
             role: role.into(),
-            token: hex_digest(&token),
+            token: holdfast_engine::accounts::secret_digest(&token),
             expires_at,
             invited_by: by,
         }));
@@ -427,7 +413,7 @@ impl TenantMutation {
         let kept = business
             .state()
             .and_then(|s| s.invitations.get(&invitation))
-            .is_some_and(|i| i.token == hex_digest(&token));
+            .is_some_and(|i| i.token == holdfast_engine::accounts::secret_digest(&token));
         if kept {
             caller
                 .state
@@ -482,7 +468,7 @@ impl TenantMutation {
         let account = own_account(ctx, identity).await?;
         let command = TenantCommand::AcceptInvitation {
             invitation_id: invitation,
-            token: hex_digest(&token),
+            token: holdfast_engine::accounts::secret_digest(&token),
             email: identity.accounts.email_digest(&account.email),
             account: account.id,
         };
