@@ -172,6 +172,33 @@ impl AuthArgs {
     }
 }
 
+/// The booking worker's reminders (`serve`, `worker`).
+#[derive(Args, Clone, Debug)]
+pub struct ReminderArgs {
+    /// Remind guests this many minutes before a confirmed booking starts (0: never). A booking
+    /// confirmed inside that window gets no reminder.
+    #[arg(long, env = "HOLDFAST_REMINDER_MINUTES", default_value_t = 24 * 60)]
+    pub reminder_minutes: u32,
+    /// Warn guests this many minutes before an unpaid hold runs out (0: never). A hold shorter
+    /// than that gets no warning.
+    #[arg(long, env = "HOLDFAST_HOLD_WARNING_MINUTES", default_value_t = 5)]
+    pub hold_warning_minutes: u32,
+}
+
+impl ReminderArgs {
+    /// The booking worker these flags configure.
+    pub fn worker(&self) -> holdfast_engine::worker::WorkerOptions {
+        let lead = |minutes: u32| (minutes > 0).then(|| chrono::Duration::minutes(minutes.into()));
+        holdfast_engine::worker::WorkerOptions {
+            reminders: holdfast_engine::worker::Reminders {
+                before_start: lead(self.reminder_minutes),
+                before_hold_expiry: lead(self.hold_warning_minutes),
+            },
+            ..Default::default()
+        }
+    }
+}
+
 /// The notifications outbox (`serve`, `worker`): the log sink is always on; webhooks are added
 /// with `--notify-webhook`.
 #[derive(Args, Clone, Debug)]

@@ -261,7 +261,9 @@ impl From<BookingError> for EngineError {
             | E::TooEarlyForNoShow { .. }
             | E::AlreadyOffered { .. }
             | E::OfferExpired { .. }
-            | E::OfferNotExpiredYet { .. } => ErrorCode::InvalidState,
+            | E::OfferNotExpiredYet { .. }
+            | E::NotRemindable { .. }
+            | E::ReminderTooLate { .. } => ErrorCode::InvalidState,
             _ => ErrorCode::InvalidInput,
         };
         Self::rejected(code, &e)

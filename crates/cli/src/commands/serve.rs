@@ -9,11 +9,12 @@ use anyhow::Context;
 use clap::Args;
 use holdfast_api::{AppState, app, metrics};
 use holdfast_domain::services::DomainServices;
-use holdfast_engine::worker::WorkerOptions;
 use holdfast_engine::{Engine, EngineSettings};
 use holdfast_projections::runtime::ProjectorOptions;
 
-use crate::settings::{AuthArgs, NotifyArgs, PaymentsWebhookArgs, ReadSideArgs, StoreArgs};
+use crate::settings::{
+    AuthArgs, NotifyArgs, PaymentsWebhookArgs, ReadSideArgs, ReminderArgs, StoreArgs,
+};
 
 /// Arguments of `holdfast serve`.
 #[derive(Args)]
@@ -40,6 +41,8 @@ pub struct ServeArgs {
     no_demo: bool,
     #[command(flatten)]
     notify: NotifyArgs,
+    #[command(flatten)]
+    reminders: ReminderArgs,
     #[command(flatten)]
     payments_webhook: PaymentsWebhookArgs,
 }
@@ -77,7 +80,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         // store that has been used, never a production (Postgres) store.
         demo_fixtures: !args.no_demo,
         projectors: workers.then(ProjectorOptions::default),
-        worker: workers.then(WorkerOptions::default),
+        worker: workers.then(|| args.reminders.worker()),
         outbox: if workers {
             args.notify.settings()?
         } else {

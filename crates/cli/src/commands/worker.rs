@@ -7,12 +7,11 @@
 use anyhow::bail;
 use clap::Args;
 use holdfast_domain::services::DomainServices;
-use holdfast_engine::worker::WorkerOptions;
 use holdfast_engine::{Engine, EngineSettings};
 use holdfast_projections::runtime::ProjectorOptions;
 
 use super::serve::shutdown_signal;
-use crate::settings::{NotifyArgs, ReadSideArgs, StoreArgs};
+use crate::settings::{NotifyArgs, ReadSideArgs, ReminderArgs, StoreArgs};
 
 /// Arguments of `holdfast worker`.
 #[derive(Args)]
@@ -23,6 +22,8 @@ pub struct WorkerArgs {
     read_side: ReadSideArgs,
     #[command(flatten)]
     notify: NotifyArgs,
+    #[command(flatten)]
+    reminders: ReminderArgs,
 }
 
 /// Runs the projectors, the booking worker and the outbox until a shutdown signal.
@@ -38,7 +39,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         services: DomainServices::system(),
         demo_fixtures: false,
         projectors: Some(ProjectorOptions::default()),
-        worker: Some(WorkerOptions::default()),
+        worker: Some(args.reminders.worker()),
         outbox: args.notify.settings()?,
         payments_webhook: None,
     })

@@ -13,7 +13,7 @@ use super::events::BookingEvent;
 use super::status::BookingStatus;
 use super::values::{
     AppliedCoupon, BookingKeys, Cancellation, CancellationReason, CancelledBy, PartySize, Payment,
-    PricedLine, Quantity, Refund, RejectionReason, StatusChange, Totals,
+    PricedLine, Quantity, Refund, RejectionReason, Reminder, StatusChange, Totals,
 };
 use crate::common::{CancellationPolicy, Currency, DateRange, Money, Slot};
 use crate::services::DomainServices;
@@ -49,6 +49,8 @@ pub struct Booking {
     pub(super) cancellation: Option<Cancellation>,
     pub(super) no_show_refund_bp: Option<u32>,
     pub(super) history: Vec<StatusChange>,
+    #[serde(default)]
+    pub(super) reminded: Vec<(Reminder, DateTime<Utc>)>,
 }
 
 impl Booking {
@@ -161,6 +163,32 @@ impl Booking {
     /// Every status change with its instant, oldest first.
     pub fn history(&self) -> &[StatusChange] {
         &self.history
+    }
+
+    /// When the guest was sent `reminder`, if they were.
+    pub fn reminded_at(&self, reminder: Reminder) -> Option<DateTime<Utc>> {
+        self.reminded
+            .iter()
+            .find(|(r, _)| *r == reminder)
+            .map(|(_, at)| *at)
+    }
+
+    /// When the booking became Confirmed (the last time, if ever).
+    pub fn confirmed_at(&self) -> Option<DateTime<Utc>> {
+        self.history
+            .iter()
+            .rev()
+            .find(|c| c.to == BookingStatus::Confirmed)
+            .map(|c| c.at)
+    }
+
+    /// When the booking became Held (the last time, if ever).
+    pub fn held_at(&self) -> Option<DateTime<Utc>> {
+        self.history
+            .iter()
+            .rev()
+            .find(|c| c.to == BookingStatus::Held)
+            .map(|c| c.at)
     }
 
     fn move_to(&mut self, to: BookingStatus, at: DateTime<Utc>) {
@@ -356,6 +384,13 @@ impl Aggregate for Booking {
             }
             BookingOfferExpired { expired_at, .. } => {
                 self.move_to(BookingStatus::Expired, expired_at);
+            }
+            BookingReminded {
+                reminder,
+                reminded_at,
+                ..
+            } => {
+                self.reminded.push((reminder, reminded_at));
             }
         }
     }

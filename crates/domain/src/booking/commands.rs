@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::values::{
     CancellationReason, CancelledBy, Label, PartySize, PricedLine, Quantity, RejectionReason,
+    Reminder,
 };
 use crate::common::{
     BookingId, CampaignId, CancellationPolicy, DateRange, GuestId, InventoryId, ListingId, Money,
@@ -162,6 +163,13 @@ pub enum BookingCommand {
     DeclineOffer,
     /// Offered → Expired, once the clock has reached the offer expiry.
     ExpireOffer,
+    /// Record that the guest is being reminded (status unchanged): `Upcoming` while Confirmed
+    /// and before the start, `HoldExpiring` while Held and before the hold runs out. Once per
+    /// booking and kind; a repeat is a no-op. The worker decides when (its configured leads).
+    Remind {
+        /// Which reminder.
+        reminder: Reminder,
+    },
 }
 
 impl BookingCommand {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveTime, Utc};
 
 use super::status::BookingStatus;
-use super::values::{Label, Quantity};
+use super::values::{Label, Quantity, Reminder};
 use crate::common::{BookingId, CampaignId, Currency, DateRange, Money, Slot};
 
 /// A refused booking command.
@@ -278,6 +278,23 @@ pub enum BookingError {
     OfferExpired {
         /// The offer's expiry.
         expired_at: DateTime<Utc>,
+    },
+    /// A reminder for a booking not in the status it is for (`Upcoming` needs Confirmed,
+    /// `HoldExpiring` needs Held).
+    #[error("no {reminder} reminder for a booking that is {status}")]
+    NotRemindable {
+        /// The reminder.
+        reminder: Reminder,
+        /// The booking's status.
+        status: BookingStatus,
+    },
+    /// A reminder once its deadline (the start, the hold's expiry) has passed.
+    #[error("too late for the {reminder} reminder: its deadline was {deadline}")]
+    ReminderTooLate {
+        /// The reminder.
+        reminder: Reminder,
+        /// The start or the hold's expiry.
+        deadline: DateTime<Utc>,
     },
     /// `ExpireOffer` before the offer's expiry.
     #[error("the offer only expires at {expires_at}")]

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::status::BookingStatus;
 use super::values::{
     AppliedCoupon, BookingKeys, Cancellation, PartySize, Payment, PricedLine, Quantity, Refund,
-    RejectionReason, Totals,
+    RejectionReason, Reminder, Totals,
 };
 use crate::common::{CancellationPolicy, DateRange, Money, Slot};
 
@@ -281,6 +281,23 @@ pub enum BookingEvent {
         /// `Expired`.
         status: BookingStatus,
     },
+    /// The guest is reminded of a deadline ahead (the notification outbox sends it).
+    BookingReminded {
+        /// Ids.
+        booking: BookingKeys,
+        /// Which reminder.
+        reminder: Reminder,
+        /// How many guests.
+        party_size: PartySize,
+        /// What the booking costs (paid for `Upcoming`, to pay for `HoldExpiring`).
+        total: Money,
+        /// Start instant.
+        starts_at: DateTime<Utc>,
+        /// The hold's expiry, for `HoldExpiring`.
+        hold_expires_at: Option<DateTime<Utc>>,
+        /// When.
+        reminded_at: DateTime<Utc>,
+    },
 }
 
 impl BookingEvent {
@@ -304,6 +321,7 @@ impl BookingEvent {
             Self::BookingOfferAccepted { .. } => "BookingOfferAccepted",
             Self::BookingOfferDeclined { .. } => "BookingOfferDeclined",
             Self::BookingOfferExpired { .. } => "BookingOfferExpired",
+            Self::BookingReminded { .. } => "BookingReminded",
         }
     }
 
@@ -326,7 +344,8 @@ impl BookingEvent {
             | Self::BookingOffered { booking, .. }
             | Self::BookingOfferAccepted { booking, .. }
             | Self::BookingOfferDeclined { booking, .. }
-            | Self::BookingOfferExpired { booking, .. } => booking,
+            | Self::BookingOfferExpired { booking, .. }
+            | Self::BookingReminded { booking, .. } => booking,
         }
     }
 }

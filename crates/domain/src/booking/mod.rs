@@ -20,6 +20,9 @@
 //!   hold event whatever the path.
 //! - **Check-in** opens at the caller's `opens_at`, or [`DEFAULT_CHECK_IN_LEAD`] (12 h) before
 //!   the start, and closes at the end.
+//! - **Reminders** (`Remind`): the booking worker's "starts soon" and "hold runs out soon"
+//!   messages are facts of the booking (`BookingReminded`), so each is sent at most once per
+//!   booking, whatever restarts the worker goes through.
 //! - **Repeats** of what already happened return no events; conflicting repeats are errors.
 //!   Every command in a terminal status is either such a no-op, a late payment / refund
 //!   record, or refused with [`BookingError::IllegalTransition`] (coupon and refund commands,
@@ -46,5 +49,6 @@ pub use events::BookingEvent;
 pub use status::BookingStatus;
 pub use values::{
     AppliedCoupon, BookingKeys, BookingValueError, Cancellation, CancellationReason, CancelledBy,
-    Label, PartySize, Payment, PricedLine, Quantity, Refund, RejectionReason, StatusChange, Totals,
+    Label, PartySize, Payment, PricedLine, Quantity, Refund, RejectionReason, Reminder,
+    StatusChange, Totals,
 };

@@ -307,6 +307,34 @@ pub enum RejectionReason {
     Abandoned,
 }
 
+/// A message the booking worker sends a guest ahead of a deadline, at most once per booking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Reminder {
+    /// A confirmed booking starts soon.
+    Upcoming,
+    /// An unpaid hold runs out soon.
+    HoldExpiring,
+}
+
+impl Reminder {
+    /// The status a booking must be in for this reminder.
+    pub fn status(self) -> BookingStatus {
+        match self {
+            Self::Upcoming => BookingStatus::Confirmed,
+            Self::HoldExpiring => BookingStatus::Held,
+        }
+    }
+}
+
+impl std::fmt::Display for Reminder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Upcoming => "upcoming",
+            Self::HoldExpiring => "hold-expiring",
+        })
+    }
+}
+
 /// A cancellation record.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Cancellation {

@@ -10,6 +10,8 @@
 //! | `rejected` | `BookingRejected` |
 //! | `late_payment` | `BookingLatePaymentReceived` |
 //! | `waitlisted` | `BookingWaitlisted` (`data.wanted_from`, `data.wanted_to`: local dates) |
+//! | `reminder` | `BookingReminded` (`Upcoming`): the booking starts soon |
+//! | `hold_expiring` | `BookingReminded` (`HoldExpiring`): an unpaid hold runs out soon |
 //!
 //! A notification's id is its source event's stable id, `<booking id>:<sequence>`: the same
 //! event always gives the same id, which is what receivers deduplicate on
@@ -29,7 +31,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use cqrs_es::Aggregate;
-use holdfast_domain::booking::{Booking, BookingEvent, BookingKeys};
+use holdfast_domain::booking::{Booking, BookingEvent, BookingKeys, Reminder};
 use holdfast_eventstore::{Position, StoredEvent};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -55,6 +57,10 @@ pub enum NotificationKind {
     LatePayment,
     /// A guest joined a waitlist.
     Waitlisted,
+    /// A confirmed booking starts soon (the worker's reminder).
+    Reminder,
+    /// An unpaid hold runs out soon.
+    HoldExpiring,
     /// An account's e-mail verification link (no source event: see
     /// [`super::store::OutboxStore::enqueue_message`]).
     VerifyEmail,
@@ -66,7 +72,7 @@ pub enum NotificationKind {
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 11] = [
+    pub const ALL: [NotificationKind; 13] = [
         Self::Confirmed,
         Self::Cancelled,
         Self::Offered,
@@ -75,6 +81,8 @@ impl NotificationKind {
         Self::Rejected,
         Self::LatePayment,
         Self::Waitlisted,
+        Self::Reminder,
+        Self::HoldExpiring,
         Self::VerifyEmail,
         Self::ResetPassword,
         Self::Invitation,
@@ -91,6 +99,8 @@ impl NotificationKind {
             Self::Rejected => "rejected",
             Self::LatePayment => "late_payment",
             Self::Waitlisted => "waitlisted",
+            Self::Reminder => "reminder",
+            Self::HoldExpiring => "hold_expiring",
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::Invitation => "invitation",
@@ -102,7 +112,13 @@ impl NotificationKind {
     /// The kinds a guest may turn off: what a booking does not need to reach them (a
     /// confirmation, a cancellation, a rejection, money moving always do; so do account
     /// messages).
-    pub const OPTIONAL: [NotificationKind; 3] = [Self::Waitlisted, Self::Offered, Self::Expired];
+    pub const OPTIONAL: [NotificationKind; 5] = [
+        Self::Waitlisted,
+        Self::Offered,
+        Self::Expired,
+        Self::Reminder,
+        Self::HoldExpiring,
+    ];
 
     /// Whether a guest may turn this kind off.
     pub fn optional(self) -> bool {
@@ -303,6 +319,24 @@ pub fn from_event(event: &StoredEvent) -> Result<Option<Notification>, NotifyErr
                    "wanted_to": wanted.to.pred_opt().unwrap_or(wanted.to).to_string(),
                    "time": time.map(|t| t.format("%H:%M").to_string()),
                    "party_size": party_size.get()}),
+        ),
+        E::BookingReminded {
+            reminder,
+            party_size,
+            total,
+            starts_at,
+            hold_expires_at,
+            reminded_at,
+            ..
+        } => (
+            match reminder {
+                Reminder::Upcoming => K::Reminder,
+                Reminder::HoldExpiring => K::HoldExpiring,
+            },
+            reminded_at,
+            json!({"starts_at": instant(starts_at), "party_size": party_size.get(),
+                   "total": value(total),
+                   "expires_at": hold_expires_at.as_ref().map(instant)}),
         ),
         _ => return Ok(None),
     };

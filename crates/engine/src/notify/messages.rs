@@ -42,10 +42,17 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-/// The `== name` sections of a template file: (name, subject, body).
+/// The `== name` sections of a template file (a line starting `== ` opens one): (name,
+/// subject, body).
 fn sections(text: &str) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
-    for section in text.split("== ").filter(|s| !s.trim().is_empty()) {
+    let starts = text
+        .match_indices("== ")
+        .map(|(i, _)| i)
+        .filter(|i| *i == 0 || text.as_bytes()[i - 1] == b'\n');
+    let starts: Vec<usize> = starts.chain(std::iter::once(text.len())).collect();
+    for pair in starts.windows(2) {
+        let section = &text[pair[0] + 3..pair[1]];
         let mut lines = section.splitn(3, '\n');
         let name = lines.next().unwrap_or_default().trim().to_owned();
         let subject = lines.next().unwrap_or_default().trim().to_owned();
@@ -172,7 +179,7 @@ pub fn booking_message(
             _ => "expired_hold",
         },
         "confirmed" | "cancelled" | "offered" | "refunded" | "rejected" | "late_payment"
-        | "waitlisted" => kind,
+        | "waitlisted" | "reminder" | "hold_expiring" => kind,
         _ => return None,
     };
     let mut context: HashMap<&str, Value> = HashMap::new();
@@ -198,6 +205,7 @@ pub fn booking_message(
     let total = data
         .get("totals")
         .and_then(|t| t.get("total"))
+        .or(data.get("total"))
         .and_then(|v| money_value(v, language));
     context.insert("total", total.map_or(Value::Null, Value::from));
     context.insert(
@@ -222,7 +230,14 @@ pub fn booking_message(
         "refunded",
         amount("total_refunded").map_or(Value::Null, Value::from),
     );
-    context.insert("reason", data.get("reason").cloned().unwrap_or(Value::Null));
+    // A rejection's reason is `{"code": "SoldOut", …}`: the templates say it in words.
+    context.insert(
+        "reason",
+        data.get("reason")
+            .and_then(|r| r.get("code"))
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
     context.insert(
         "wanted",
         wanted(&data, language).map_or(Value::Null, Value::from),
@@ -292,6 +307,35 @@ mod tests {
     }
 
     #[test]
+    fn reminders_say_when_and_the_hold_warning_says_until_when_and_how_much() {
+        let seoul: Tz = "Asia/Seoul".parse().unwrap();
+        let reminder = json!({"kind": "reminder", "booking_id": "01B",
+            "data": {"starts_at": "2030-02-01T10:00:00Z", "party_size": 4,
+                     "total": {"amount_minor": 30000, "currency": "KRW"}, "expires_at": null}});
+        let (name, context) =
+            booking_message(&reminder, "눈꽃 빙수", seoul, "김민지", Language::Ko).unwrap();
+        let m = render(&name, Language::Ko, &context).unwrap();
+        assert_eq!(
+            m.subject,
+            "[눈꽃 빙수] 예약 일정 안내 — 2030년 2월 1일 (금) 19:00"
+        );
+        assert!(m.body.contains("인원: 4명"), "{}", m.body);
+        let warning = json!({"kind": "hold_expiring", "booking_id": "01B",
+            "data": {"starts_at": "2030-02-01T10:00:00Z", "party_size": 4,
+                     "total": {"amount_minor": 1250, "currency": "EUR"},
+                     "expires_at": "2030-01-20T03:15:00Z"}});
+        let (name, context) =
+            booking_message(&warning, "Snowflake", seoul, "Mia", Language::En).unwrap();
+        let m = render(&name, Language::En, &context).unwrap();
+        assert_eq!(
+            m.subject,
+            "[Snowflake] Pay by Sun 20 Jan 2030, 12:15 to keep your booking"
+        );
+        assert!(m.body.contains("To pay: EUR 12.50"), "{}", m.body);
+        assert!(m.body.contains("(Fri 1 Feb 2030, 19:00)"), "{}", m.body);
+    }
+
+    #[test]
     fn times_are_the_listings_local_times() {
         let at = DateTime::parse_from_rfc3339("2030-02-01T10:00:00Z")
             .unwrap()
@@ -337,6 +381,20 @@ mod tests {
         let m = render(&name, Language::En, &context).unwrap();
         assert!(m.body.contains("No refund is due."), "{}", m.body);
         assert_eq!(m.subject, "[Snowflake] Your booking is cancelled");
+        let rejected = json!({"kind": "rejected", "booking_id": "01B",
+            "data": {"reason": {"code": "SoldOut"}}});
+        let (name, context) =
+            booking_message(&rejected, "Snowflake", seoul, "Mia", Language::En).unwrap();
+        let m = render(&name, Language::En, &context).unwrap();
+        assert!(
+            m.body.contains("could not be completed: it is sold out."),
+            "{}",
+            m.body
+        );
+        let (name, context) =
+            booking_message(&rejected, "눈꽃 빙수", seoul, "김민지", Language::Ko).unwrap();
+        let m = render(&name, Language::Ko, &context).unwrap();
+        assert!(m.body.contains("자리가 모두 찼습니다."), "{}", m.body);
         assert!(
             booking_message(
                 &json!({"kind": "verify_email"}),

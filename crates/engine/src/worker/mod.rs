@@ -12,6 +12,11 @@
 //! Deadlines are read from the domain clock every `tick` (250 ms by default), so an expiry is
 //! acted on within a tick of falling due, and within a restart's replay after downtime.
 //!
+//! It also sends the reminders (`BookingCommand::Remind`, recorded as `BookingReminded` and
+//! sent by the notifications outbox): a configurable time before a confirmed booking starts
+//! (default 24 h) and before an unpaid hold runs out (default 5 min). Being facts in the
+//! booking's stream, they go out once, across restarts and failovers.
+//!
 //! One active worker per event store: it holds the `booking-worker` lease (a Postgres advisory
 //! lock; in-process on SQLite); a standby retries until the holder goes away.
 
@@ -30,7 +35,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::Engine;
-pub use tracker::Tracker;
+pub use tracker::{Reminders, Tracker};
 
 /// The lease the active worker holds.
 pub const LEASE: &str = "booking-worker";
@@ -47,6 +52,8 @@ pub struct WorkerOptions {
     /// How long a `Requested` booking that never held anything may stay so before it is
     /// rejected as abandoned.
     pub abandon_after: chrono::Duration,
+    /// When guests are reminded of a start and of a hold about to run out.
+    pub reminders: Reminders,
     /// How often a standby tries to take the lease.
     pub lease_retry: Duration,
     /// Events read per batch.
@@ -59,6 +66,7 @@ impl Default for WorkerOptions {
             tick: Duration::from_millis(250),
             retry_after: chrono::Duration::seconds(5),
             abandon_after: chrono::Duration::hours(1),
+            reminders: Reminders::default_leads(),
             lease_retry: Duration::from_secs(2),
             batch_size: 1_000,
         }
@@ -172,8 +180,9 @@ async fn active(
     let rules = rules::Rules {
         state,
         abandon_after: options.abandon_after,
+        reminders: options.reminders,
     };
-    let mut tracker = Tracker::new(options.abandon_after);
+    let mut tracker = Tracker::new(options.abandon_after).with_reminders(options.reminders);
     // The projectors' shared reader when they run here: one log query per wake-up for all.
     let log: std::sync::Arc<dyn EventLog> = match &state.projections {
         Some(runtime) => runtime.shared_log(),

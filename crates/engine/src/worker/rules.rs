@@ -7,6 +7,9 @@
 //!    `Waitlisted`: the process stopped half-way) past the hold's expiry → the hold is released
 //!    and a `Requested` booking rejected as `Abandoned`; a `Requested` booking that never held
 //!    anything is rejected as `Abandoned` after [`super::WorkerOptions::abandon_after`].
+//!    Before that, **reminders**: a `Held` booking inside its hold-warning window gets
+//!    `Remind(HoldExpiring)`, a `Confirmed` one inside its reminder window
+//!    `Remind(Upcoming)` (see [`super::Reminders`]; the aggregate keeps each to once).
 //! 2. **Inventory**: an `Expired`, `Cancelled` or `Rejected` booking whose hold or allocation
 //!    the inventory still has gets it released.
 //! 3. **Coupons**: the redemption of a booking that never went through (rejected, expired,
@@ -25,14 +28,15 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use holdfast_domain::booking::{
-    Booking, BookingCommand, BookingStatus, CancellationReason, CancelledBy, Label, RejectionReason,
+    Booking, BookingCommand, BookingStatus, CancellationReason, CancelledBy, Label,
+    RejectionReason, Reminder,
 };
 use holdfast_domain::common::{BookingId, Money};
 use holdfast_domain::coupon::CouponCommand;
 use holdfast_domain::inventory::{InventoryCommand, ReleaseReason};
 use holdfast_domain::listing::Listing;
 
-use super::tracker::Tracker;
+use super::tracker::{Reminders, Tracker};
 use crate::Engine;
 use crate::error::{EngineError, ErrorCode};
 use crate::idempotency::is_final;
@@ -55,6 +59,7 @@ fn label(s: &str) -> Result<Label, EngineError> {
 pub(super) struct Rules<'a> {
     pub(super) state: &'a Engine,
     pub(super) abandon_after: chrono::Duration,
+    pub(super) reminders: Reminders,
 }
 
 impl Rules<'_> {
@@ -154,7 +159,13 @@ impl Rules<'_> {
                         .await?;
                     tracing::info!(booking_id = %id, "hold expired");
                 }
-                Some(at) => tracker.recheck_at(id, at),
+                Some(at) => {
+                    let lead = self.reminders.before_hold_expiry;
+                    let since = booking.held_at().unwrap_or(at);
+                    self.remind(tracker, &booking, Reminder::HoldExpiring, lead, since, at)
+                        .await?;
+                    tracker.recheck_at(id, at);
+                }
                 None => {}
             },
             BookingStatus::Offered => match booking.offer_expires_at() {
@@ -178,11 +189,53 @@ impl Rules<'_> {
                 };
                 self.release(tracker, id, reason).await?;
             }
-            BookingStatus::Confirmed | BookingStatus::CheckedIn | BookingStatus::NoShow => {}
+            BookingStatus::Confirmed => {
+                if let (Some(start), Some(since)) = (booking.starts_at(), booking.confirmed_at()) {
+                    let lead = self.reminders.before_start;
+                    self.remind(tracker, &booking, Reminder::Upcoming, lead, since, start)
+                        .await?;
+                }
+            }
+            BookingStatus::CheckedIn | BookingStatus::NoShow => {}
         }
         self.coupon(tracker, &booking).await?;
         self.money(tracker, &booking).await?;
         tracker.forget_if_finished(&id);
+        Ok(())
+    }
+
+    /// Sends `reminder` once its window (`lead` before `deadline`) has opened, if it opened
+    /// after `since` (the booking became Held or Confirmed inside it: no reminder) and none
+    /// was sent; schedules a look when it opens otherwise. A refusal (too late, the booking
+    /// moved on) is final: nothing to send.
+    async fn remind(
+        &self,
+        tracker: &mut Tracker,
+        booking: &Booking,
+        reminder: Reminder,
+        lead: Option<chrono::Duration>,
+        since: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let id = booking.keys().booking_id;
+        if booking.reminded_at(reminder).is_some() {
+            return Ok(());
+        }
+        let Some(opens) = Reminders::due(lead, since, deadline) else {
+            return Ok(());
+        };
+        let now = self.now();
+        if now < opens {
+            tracker.recheck_at(id, opens);
+        } else if now < deadline {
+            let step = match reminder {
+                Reminder::Upcoming => "remind",
+                Reminder::HoldExpiring => "warn-hold",
+            };
+            self.final_ok(self.on_booking(id, step, BookingCommand::Remind { reminder }))
+                .await?;
+            tracing::info!(booking_id = %id, %reminder, "guest reminded");
+        }
         Ok(())
     }
 

@@ -59,6 +59,10 @@ pub enum NotificationKindGql {
     LatePayment,
     /// A guest joined a waitlist.
     Waitlisted,
+    /// A confirmed booking starts soon (sent a configurable time before the start).
+    Reminder,
+    /// An unpaid hold runs out soon.
+    HoldExpiring,
     /// An account's e-mail verification link.
     VerifyEmail,
     /// An account's password reset link.
@@ -87,6 +91,8 @@ impl From<NotificationKind> for NotificationKindGql {
             NotificationKind::Rejected => Self::Rejected,
             NotificationKind::LatePayment => Self::LatePayment,
             NotificationKind::Waitlisted => Self::Waitlisted,
+            NotificationKind::Reminder => Self::Reminder,
+            NotificationKind::HoldExpiring => Self::HoldExpiring,
             NotificationKind::VerifyEmail => Self::VerifyEmail,
             NotificationKind::ResetPassword => Self::ResetPassword,
             NotificationKind::Invitation => Self::Invitation,

@@ -4,7 +4,8 @@
 //! - `placement.rs`: request, hold, coupon, rejection, hold expiry;
 //! - `payment.rs`: payments (confirming and late) and refunds;
 //! - `lifecycle.rs`: cancellation, check-in, no-show;
-//! - `waitlist.rs`: joining the waitlist, offers.
+//! - `waitlist.rs`: joining the waitlist, offers;
+//! - `reminders.rs`: the reminders the worker sends ahead of a start or a hold's expiry.
 //!
 //! Idempotency: a command repeating what already happened (same request, same hold expiry,
 //! same payment or refund reference, a second cancel/check-in/expiry) returns no events; a
@@ -13,6 +14,7 @@
 mod lifecycle;
 mod payment;
 mod placement;
+mod reminders;
 mod waitlist;
 
 pub use lifecycle::DEFAULT_CHECK_IN_LEAD;
@@ -74,6 +76,7 @@ impl Decide for Booking {
             }
             BookingCommand::DeclineOffer => self.decline_offer(now),
             BookingCommand::ExpireOffer => self.expire_offer(now),
+            BookingCommand::Remind { reminder } => self.remind(reminder, now),
         }
     }
 }

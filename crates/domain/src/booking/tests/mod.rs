@@ -5,6 +5,7 @@ mod lifecycle;
 mod payment;
 mod placement;
 mod properties;
+mod reminders;
 mod serde_shapes;
 mod transitions;
 mod waitlist;

@@ -65,6 +65,9 @@ enum Op {
     },
     Decline,
     ExpireOffer,
+    Remind {
+        upcoming: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -87,6 +90,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (-10i64..120).prop_map(|minutes| Op::Accept { minutes }),
         1 => Just(Op::Decline),
         1 => Just(Op::ExpireOffer),
+        1 => any::<bool>().prop_map(|upcoming| Op::Remind { upcoming }),
     ]
 }
 
@@ -213,6 +217,13 @@ fn command(op: &Op, booking: &Booking, now: DateTime<Utc>) -> Option<BookingComm
         },
         Op::Decline => BookingCommand::DeclineOffer,
         Op::ExpireOffer => BookingCommand::ExpireOffer,
+        Op::Remind { upcoming } => BookingCommand::Remind {
+            reminder: if upcoming {
+                Reminder::Upcoming
+            } else {
+                Reminder::HoldExpiring
+            },
+        },
     })
 }
 
@@ -243,6 +254,19 @@ fn check_invariants(
     prop_assert!(refunded >= 0 && due >= 0);
     for pair in booking.history().windows(2) {
         prop_assert_eq!(pair[1].from, Some(pair[0].to));
+    }
+    // Each reminder at most once, and before its deadline.
+    for reminder in [Reminder::Upcoming, Reminder::HoldExpiring] {
+        let times: Vec<_> = booking
+            .reminded
+            .iter()
+            .filter(|(r, _)| *r == reminder)
+            .collect();
+        prop_assert!(times.len() <= 1, "{reminder} sent {} times", times.len());
+    }
+    if let (Some(at), Some(start)) = (booking.reminded_at(Reminder::Upcoming), booking.starts_at())
+    {
+        prop_assert!(at < start, "reminded at {at}, after the start {start}");
     }
     Ok(())
 }
@@ -321,7 +345,7 @@ fn the_generated_sequences_reach_every_event() {
             seen.insert(event.name());
         }
     }
-    assert_eq!(seen.len(), 17, "reached only {seen:?}");
+    assert_eq!(seen.len(), 18, "reached only {seen:?}");
 }
 
 proptest! {

@@ -93,6 +93,15 @@ fn every_event() -> Vec<BookingEvent> {
             expired_at: offer_expiry(),
             status: Expired,
         },
+        BookingEvent::BookingReminded {
+            booking: keys(),
+            reminder: Reminder::HoldExpiring,
+            party_size: PartySize::parse(2).unwrap(),
+            total: eur(30_000),
+            starts_at: t(STARTS),
+            hold_expires_at: Some(hold_expiry()),
+            reminded_at: now(),
+        },
     ];
     // A time-slot booking, so `"2026-12-24T18:30"` slots are covered too.
     if let BookingEvent::BookingWaitlisted { time, .. } = &mut events[12] {
@@ -105,7 +114,7 @@ fn every_event() -> Vec<BookingEvent> {
 fn every_event_round_trips_through_json() {
     let events = every_event();
     let names: std::collections::BTreeSet<_> = events.iter().map(|e| e.name()).collect();
-    assert_eq!(names.len(), 17, "one of each kind");
+    assert_eq!(names.len(), 18, "one of each kind");
     for event in events {
         let json = serde_json::to_string(&event).unwrap();
         let back: BookingEvent = serde_json::from_str(&json).unwrap();
@@ -144,6 +153,41 @@ fn booking_confirmed_json_shape_is_pinned() {
             },
             "confirmed_at": "2026-12-01T10:00:00Z",
             "status": "Confirmed"
+        }
+    });
+    assert_eq!(serde_json::to_value(&event).unwrap(), expected);
+    assert_eq!(
+        serde_json::from_value::<BookingEvent>(expected).unwrap(),
+        event
+    );
+}
+
+#[test]
+fn booking_reminded_json_shape_is_pinned() {
+    let event = BookingEvent::BookingReminded {
+        booking: keys(),
+        reminder: Reminder::Upcoming,
+        party_size: PartySize::parse(2).unwrap(),
+        total: eur(30_000),
+        starts_at: t(STARTS),
+        hold_expires_at: None,
+        reminded_at: t("2026-12-23T14:00:00Z"),
+    };
+    let expected = json!({
+        "BookingReminded": {
+            "booking": {
+                "booking_id": "01JF0000000000000000000001",
+                "tenant_id": "01JF0000000000000000000002",
+                "listing_id": "01JF0000000000000000000003",
+                "inventory_id": "01JF0000000000000000000004",
+                "guest_id": "01JF0000000000000000000005"
+            },
+            "reminder": "Upcoming",
+            "party_size": 2,
+            "total": {"amount_minor": 30000, "currency": "EUR"},
+            "starts_at": "2026-12-24T14:00:00Z",
+            "hold_expires_at": null,
+            "reminded_at": "2026-12-23T14:00:00Z"
         }
     });
     assert_eq!(serde_json::to_value(&event).unwrap(), expected);

@@ -74,6 +74,12 @@ fn one_of_each() -> Vec<(&'static str, BookingCommand)> {
         ),
         ("DeclineOffer", BookingCommand::DeclineOffer),
         ("ExpireOffer", BookingCommand::ExpireOffer),
+        (
+            "Remind",
+            BookingCommand::Remind {
+                reminder: Reminder::Upcoming,
+            },
+        ),
     ]
 }
 
@@ -277,6 +283,14 @@ fn every_command_in_every_terminal_status_is_a_no_op_a_money_record_or_refused()
                 ),
                 ("RecordRefund", None, Ok(events)) => assert!(
                     matches!(events.as_slice(), [BookingEvent::BookingRefunded { .. }]),
+                    "{ctx}"
+                ),
+                ("Remind", None, Err(e)) => assert_eq!(
+                    e,
+                    BookingError::NotRemindable {
+                        reminder: Reminder::Upcoming,
+                        status
+                    },
                     "{ctx}"
                 ),
                 ("RecordRefund", None, Err(e)) => assert!(

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use cqrs_es::Aggregate;
-use holdfast_domain::booking::{Booking, BookingEvent, BookingStatus};
+use holdfast_domain::booking::{Booking, BookingEvent, BookingStatus, Reminder};
 use holdfast_domain::common::{BookingId, CampaignId, InventoryId, ListingId};
 use holdfast_domain::coupon::{CouponCampaign, CouponEvent};
 use holdfast_domain::inventory::{Inventory, InventoryEvent};
@@ -26,8 +26,8 @@ pub struct TrackedBooking {
     pub inventory_id: InventoryId,
     /// Its listing.
     pub listing_id: ListingId,
-    /// When the next deadline of the booking falls (hold or offer expiry, or the abandonment
-    /// of a request that never held), if any.
+    /// When the next deadline of the booking falls (hold or offer expiry, the abandonment of
+    /// a request that never held, a reminder to send), if any.
     pub due: Option<DateTime<Utc>>,
     /// Whether money may still be owed back or a late payment rechecked.
     pub money_open: bool,
@@ -57,6 +57,39 @@ pub struct Tracker {
     dirty_bookings: BTreeSet<BookingId>,
     dirty_inventories: BTreeSet<InventoryId>,
     abandon_after: Duration,
+    reminders: Reminders,
+}
+
+/// When the worker reminds guests: how long before a confirmed booking's start, and before an
+/// unpaid hold runs out (`None`: never). A booking confirmed (or held) already inside the
+/// window gets no reminder: the confirmation (or the payment page) just told the guest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reminders {
+    /// Lead before the start (`Reminder::Upcoming`).
+    pub before_start: Option<Duration>,
+    /// Lead before a hold's expiry (`Reminder::HoldExpiring`).
+    pub before_hold_expiry: Option<Duration>,
+}
+
+impl Reminders {
+    /// 24 hours before the start, 5 minutes before a hold runs out.
+    pub fn default_leads() -> Self {
+        Self {
+            before_start: Some(Duration::hours(24)),
+            before_hold_expiry: Some(Duration::minutes(5)),
+        }
+    }
+
+    /// When to remind of a deadline `deadline` that became known at `since` with `lead`
+    /// configured: `deadline − lead`, unless that is not after `since`.
+    pub fn due(
+        lead: Option<Duration>,
+        since: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let at = deadline.checked_sub_signed(lead?)?;
+        (at > since).then_some(at)
+    }
 }
 
 impl Tracker {
@@ -67,6 +100,12 @@ impl Tracker {
             abandon_after,
             ..Self::default()
         }
+    }
+
+    /// The same, scheduling reminders as `reminders` says.
+    pub fn with_reminders(mut self, reminders: Reminders) -> Self {
+        self.reminders = reminders;
+        self
     }
 
     /// Folds one event from the log (events of other aggregates are ignored; an event that
@@ -114,14 +153,38 @@ impl Tracker {
                 due = requested_at.checked_add_signed(self.abandon_after);
             }
             BookingHeld {
-                hold_expires_at, ..
+                hold_expires_at,
+                held_at,
+                ..
             } => {
                 entry.status = BookingStatus::Held;
-                due = Some(*hold_expires_at);
+                let warning = Reminders::due(
+                    self.reminders.before_hold_expiry,
+                    *held_at,
+                    *hold_expires_at,
+                );
+                due = Some(warning.unwrap_or(*hold_expires_at));
             }
-            BookingConfirmed { .. } => {
+            BookingConfirmed {
+                starts_at,
+                confirmed_at,
+                ..
+            } => {
                 entry.status = BookingStatus::Confirmed;
-                due = None;
+                due = Reminders::due(self.reminders.before_start, *confirmed_at, *starts_at);
+            }
+            BookingReminded {
+                reminder,
+                hold_expires_at,
+                ..
+            } => {
+                due = match reminder {
+                    Reminder::Upcoming => None,
+                    Reminder::HoldExpiring if entry.status == BookingStatus::Held => {
+                        *hold_expires_at
+                    }
+                    Reminder::HoldExpiring => due,
+                };
             }
             BookingRejected { .. } => {
                 entry.status = BookingStatus::Rejected;

@@ -248,3 +248,95 @@ fn events_of_other_aggregates_are_ignored_and_bad_payloads_reported() {
     assert!(tracker.apply(&bad).is_err());
     assert_eq!(tracker.sizes(), [0, 0, 0, 0, 0]);
 }
+
+#[test]
+fn reminders_fall_due_their_lead_before_the_deadline_unless_the_window_was_already_open() {
+    use holdfast_domain::booking::{Label, Reminder};
+    let reminders = Reminders {
+        before_start: Some(Duration::hours(24)),
+        before_hold_expiry: Some(Duration::minutes(5)),
+    };
+    let mut log = Log::new();
+    let mut tracker = Tracker::new(Duration::hours(1)).with_reminders(reminders);
+    let id = BookingId::new();
+    let mut booking = Booking::default();
+    let events = log.booking(&mut booking, log.request(id));
+    fold(&mut tracker, &events);
+    // Held for 15 minutes: the warning falls due 5 minutes before the expiry.
+    let held = log.booking(
+        &mut booking,
+        BookingCommand::MarkHeld {
+            hold_expires_at: at("2030-01-01T09:15:00Z"),
+        },
+    );
+    fold(&mut tracker, &held);
+    assert_eq!(tracker.next_due(), Some(at("2030-01-01T09:10:00Z")));
+    // Warned: the expiry itself is next.
+    log.clock.set(at("2030-01-01T09:10:00Z"));
+    let warned = log.booking(
+        &mut booking,
+        BookingCommand::Remind {
+            reminder: Reminder::HoldExpiring,
+        },
+    );
+    fold(&mut tracker, &warned);
+    tracker.release_due(at("2030-01-01T09:10:00Z"));
+    assert_eq!(tracker.next_due(), Some(at("2030-01-01T09:15:00Z")));
+    // Paid: the reminder falls due 24 hours before the start (1 March, 10:00 UTC).
+    let amount = booking.totals().unwrap().total;
+    let paid = log.booking(
+        &mut booking,
+        BookingCommand::ConfirmPayment {
+            provider: Label::parse("card").unwrap(),
+            reference: Label::parse("p1").unwrap(),
+            amount,
+            paid_at: at("2030-01-01T09:11:00Z"),
+        },
+    );
+    fold(&mut tracker, &paid);
+    assert_eq!(tracker.next_due(), Some(at("2030-02-28T10:00:00Z")));
+    log.clock.set(at("2030-02-28T10:00:00Z"));
+    let reminded = log.booking(
+        &mut booking,
+        BookingCommand::Remind {
+            reminder: Reminder::Upcoming,
+        },
+    );
+    fold(&mut tracker, &reminded);
+    assert_eq!(tracker.next_due(), None);
+
+    // Booked inside both windows (a 4-minute hold, confirmed 2 hours before the start):
+    // nothing to remind of, the hold's expiry is the only deadline.
+    let mut late = Booking::default();
+    let other = BookingId::new();
+    let mut tracker = Tracker::new(Duration::hours(1)).with_reminders(reminders);
+    log.clock.set(at("2030-03-01T08:00:00Z"));
+    let events = log.booking(&mut late, log.request(other));
+    fold(&mut tracker, &events);
+    let held = log.booking(
+        &mut late,
+        BookingCommand::MarkHeld {
+            hold_expires_at: at("2030-03-01T08:04:00Z"),
+        },
+    );
+    fold(&mut tracker, &held);
+    assert_eq!(tracker.next_due(), Some(at("2030-03-01T08:04:00Z")));
+    let paid = log.booking(
+        &mut late,
+        BookingCommand::ConfirmPayment {
+            provider: Label::parse("card").unwrap(),
+            reference: Label::parse("p2").unwrap(),
+            amount,
+            paid_at: at("2030-03-01T08:01:00Z"),
+        },
+    );
+    fold(&mut tracker, &paid);
+    assert_eq!(tracker.next_due(), None);
+
+    // Without reminders configured, a confirmed booking has no deadline at all.
+    let mut plain = Tracker::new(Duration::hours(1));
+    fold(&mut plain, &events);
+    fold(&mut plain, &held);
+    fold(&mut plain, &paid);
+    assert_eq!(plain.next_due(), None);
+}

@@ -1,7 +1,7 @@
 //! [`BookingsProjection`]: booking events → the booking document and its day-sheet entry.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use holdfast_domain::booking::{BookingEvent, BookingKeys, BookingStatus};
+use holdfast_domain::booking::{BookingEvent, BookingKeys, BookingStatus, Reminder};
 use holdfast_domain::common::Slot;
 use holdfast_eventstore::StoredEvent;
 use serde::Serialize;
@@ -379,6 +379,17 @@ impl Projection for BookingsProjection {
                     .set("expired_at", instant(expired_at))
                     .status(*status)
                     .slots(slots, false);
+            }
+            BookingEvent::BookingReminded {
+                reminder,
+                reminded_at,
+                ..
+            } => {
+                let field = match reminder {
+                    Reminder::Upcoming => "reminded_at",
+                    Reminder::HoldExpiring => "hold_warned_at",
+                };
+                p.set(field, instant(reminded_at));
             }
         }
         Ok(p.finish())
