@@ -341,3 +341,39 @@ impl PaymentsWebhookArgs {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::ReminderArgs;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        reminders: ReminderArgs,
+    }
+
+    #[test]
+    fn reminders_default_to_a_day_and_five_minutes_and_zero_turns_them_off() {
+        let defaults = Cli::parse_from(["holdfast"]).reminders.worker().reminders;
+        assert_eq!(defaults.before_start, Some(chrono::Duration::hours(24)));
+        assert_eq!(
+            defaults.before_hold_expiry,
+            Some(chrono::Duration::minutes(5))
+        );
+        let set = Cli::parse_from([
+            "holdfast",
+            "--reminder-minutes",
+            "180",
+            "--hold-warning-minutes",
+            "0",
+        ])
+        .reminders
+        .worker()
+        .reminders;
+        assert_eq!(set.before_start, Some(chrono::Duration::hours(3)));
+        assert_eq!(set.before_hold_expiry, None);
+        assert!(Cli::try_parse_from(["holdfast", "--reminder-minutes", "-1"]).is_err());
+    }
+}

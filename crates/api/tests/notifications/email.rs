@@ -32,7 +32,7 @@ fn options() -> OutboxOptions {
 
 /// An outbox with the e-mail sink, once it has registered the sink (account messages go to
 /// the sinks registered when they are queued).
-async fn start(app: &TestApp, smtp: &SmtpServer) -> OutboxHandle {
+pub(crate) async fn start(app: &TestApp, smtp: &SmtpServer) -> OutboxHandle {
     let sink = EmailSink::new(&smtp.url(), FROM, Duration::from_secs(5)).unwrap();
     start_with(app, Sink::Email(sink)).await
 }
@@ -50,7 +50,7 @@ async fn start_with(app: &TestApp, sink: Sink) -> OutboxHandle {
     panic!("the outbox never registered the {name} sink");
 }
 
-async fn sign_up(app: &TestApp, email: &str, name: &str, language: &str) -> String {
+pub(crate) async fn sign_up(app: &TestApp, email: &str, name: &str, language: &str) -> String {
     app.ok(
         None,
         "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
@@ -64,7 +64,7 @@ async fn sign_up(app: &TestApp, email: &str, name: &str, language: &str) -> Stri
 }
 
 /// A business selling "Snowflake Bingsu" (Asia/Seoul, 19:00 on 2030-02-01, 30,000 KRW).
-async fn venue(app: &TestApp) -> (String, String, String) {
+pub(crate) async fn venue(app: &TestApp) -> (String, String, String) {
     let (_, op) = operator();
     let listing = published_listing(app, &op, event_policy()).await;
     let inventory = stocked_inventory(
@@ -79,7 +79,7 @@ async fn venue(app: &TestApp) -> (String, String, String) {
     (op, listing, inventory)
 }
 
-async fn book(app: &TestApp, token: &str, listing: &str, inventory: &str) -> String {
+pub(crate) async fn book(app: &TestApp, token: &str, listing: &str, inventory: &str) -> String {
     app.ok(
         Some(token),
         PLACE_BOOKING,
@@ -92,7 +92,7 @@ async fn book(app: &TestApp, token: &str, listing: &str, inventory: &str) -> Str
         .to_owned()
 }
 
-async fn confirm(app: &TestApp, op: &str, booking: &str) {
+pub(crate) async fn confirm(app: &TestApp, op: &str, booking: &str) {
     let data = app
         .ok(
             Some(op),
@@ -107,7 +107,7 @@ async fn confirm(app: &TestApp, op: &str, booking: &str) {
 
 /// Waits until there are `expected` e-mail deliveries, all delivered; returns how many there
 /// are then.
-async fn all_sent(app: &TestApp, expected: usize) -> usize {
+pub(crate) async fn all_sent(app: &TestApp, expected: usize) -> usize {
     let store = OutboxStore::new(&app.engine.store);
     for _ in 0..100 {
         let rows = store
@@ -133,7 +133,7 @@ async fn all_sent(app: &TestApp, expected: usize) -> usize {
     panic!("e-mail deliveries not all delivered within 60 s: {rows:#?}");
 }
 
-fn to<'a>(messages: &'a [Received], address: &str) -> Vec<&'a Received> {
+pub(crate) fn to<'a>(messages: &'a [Received], address: &str) -> Vec<&'a Received> {
     messages.iter().filter(|m| m.to == address).collect()
 }
 
@@ -308,7 +308,7 @@ async fn a_refusing_smtp_server_and_a_restart_mid_send_lose_nothing_and_repeat_n
 }
 
 const PREFERENCES: &str = "{ myNotificationPreferences { kind optional enabled } }";
-const SET_PREFERENCE: &str = "mutation($k: NotificationKind!, $e: Boolean!) {
+pub(crate) const SET_PREFERENCE: &str = "mutation($k: NotificationKind!, $e: Boolean!) {
     setNotificationPreference(kind: $k, enabled: $e) { kind optional enabled } }";
 
 async fn join_waitlist(app: &TestApp, token: &str, listing: &str, inventory: &str) -> String {

@@ -8,6 +8,8 @@
 //!   twice; the embedded shape (SQLite); with the booking worker, the offer and its expiry.
 //! - `email`: e-mail through a real SMTP server on loopback, in the guest's language, once
 //!   each, across a refusing server and a restart mid-send.
+//! - `reminders`: the booking worker's reminder before the start and warning before a hold
+//!   runs out, by e-mail, once each across worker restarts; opt-outs honoured.
 //! - `store_contract`: the outbox and replay tables behave the same on Postgres and SQLite.
 
 #[path = "../support/mod.rs"]
@@ -21,4 +23,5 @@ mod receiver;
 mod email;
 mod outbox;
 mod payments_webhook;
+mod reminders;
 mod store_contract;

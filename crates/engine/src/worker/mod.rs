@@ -88,6 +88,9 @@ pub struct WorkerStatus {
     pub retries: u64,
     /// Tracked bookings, holds, redemptions, waiting entries and deadlines.
     pub tracked: [usize; 5],
+    /// Rounds done since it took the lease (one per tick or batch, after the rules ran on
+    /// what was due): a round that began after a change has seen it.
+    pub rounds: u64,
 }
 
 /// A running worker.
@@ -284,6 +287,7 @@ async fn active(
             s.passes += passes;
             s.retries += retries;
             s.tracked = tracker.sizes();
+            s.rounds += 1;
         });
     }
 }
