@@ -511,31 +511,60 @@ mod provider {
 async fn guests_with_a_phone_get_one_text_each_through_the_sms_provider() {
     use holdfast_engine::notify::SmsSink;
     let app = spawn_app().await;
+    // The provider refuses the first two requests (503), then accepts.
     let (provider, url) = provider::Provider::start(2).await;
-    let sink = SmsSink::new(
-        &url,
-        holdfast_api::auth::Secret::new("sms-test-token"),
-        Duration::from_secs(5),
-    )
-    .unwrap();
-    let outbox = start_with(&app, Sink::Sms(sink)).await;
-    let (op, listing, inventory) = venue(&app).await;
-    let mia = app
-        .ok(
-            None,
-            "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
-            json!({"input": {"email": "mia@example.com", "password": "correct horse battery",
-                             "name": "김민지", "phone": "+82 10-1234-5678", "language": "KO"}}),
+    let sms = || {
+        Sink::Sms(
+            SmsSink::new(
+                &url,
+                holdfast_api::auth::Secret::new("sms-test-token"),
+                Duration::from_secs(5),
+            )
+            .unwrap(),
         )
-        .await["signUp"]["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    };
+    let outbox = start_with(&app, sms()).await;
+    let (op, listing, inventory) = venue(&app).await;
+    let with_phone = |email: &str, name: &str, phone: &str, language: &str| {
+        json!({"input": {"email": email, "password": "correct horse battery",
+                         "name": name, "phone": phone, "language": language}})
+    };
+    let mut guests = Vec::new();
+    for (email, name, phone, language) in [
+        ("mia@example.com", "김민지", "+82 10-1234-5678", "KO"),
+        ("kai@example.com", "Kai", "+44 7700 900123", "EN"),
+        ("lee@example.com", "이서준", "010-9876-5432", "KO"),
+    ] {
+        let token = app
+            .ok(
+                None,
+                "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
+                with_phone(email, name, phone, language),
+            )
+            .await["signUp"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        guests.push(token);
+    }
     let no_phone = sign_up(&app, "ola@example.com", "Ola", "EN").await;
-    let mine = book(&app, &mia, &listing, &inventory).await;
-    confirm(&app, &op, &mine).await;
+    let mut mine = Vec::new();
+    for token in &guests {
+        let booking = book(&app, token, &listing, &inventory).await;
+        confirm(&app, &op, &booking).await;
+        mine.push(booking);
+    }
     let theirs = book(&app, &no_phone, &listing, &inventory).await;
     confirm(&app, &op, &theirs).await;
+    // The outbox stops as soon as the provider took the first text (mid-send), another starts.
+    for _ in 0..600 {
+        if !provider.accepted.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    outbox.stop().await.unwrap();
+    let outbox = start_with(&app, sms()).await;
     let store = OutboxStore::new(&app.engine.store);
     for _ in 0..600 {
         let rows = store
@@ -549,27 +578,47 @@ async fn guests_with_a_phone_get_one_text_each_through_the_sms_provider() {
             )
             .await
             .unwrap();
-        // Two verifications (no SMS's: delivered as nothing) and two confirmations.
-        if rows.len() == 4 && rows.iter().all(|d| d.status == DeliveryStatus::Delivered) {
+        // Four verifications (no SMS's: delivered as nothing) and four confirmations.
+        if rows.len() == 8 && rows.iter().all(|d| d.status == DeliveryStatus::Delivered) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let accepted = provider.accepted.lock().unwrap().clone();
-    assert_eq!(accepted.len(), 1, "{accepted:#?}");
-    let (key, bodies) = accepted.iter().next().unwrap();
-    assert_eq!(bodies.len(), 1, "sent once");
-    assert!(key.starts_with(&mine), "{key}");
-    assert_eq!(bodies[0]["to"], "+821012345678");
-    assert_eq!(bodies[0]["language"], "ko");
+    // One text per booking with a phone: a send repeated across the restart carries the same
+    // idempotency key and the same text, which the provider sends once.
+    assert_eq!(accepted.len(), 3, "{accepted:#?}");
+    for bodies in accepted.values() {
+        assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{bodies:#?}");
+    }
+    let text_for = |booking: &str| {
+        let (_, bodies) = accepted
+            .iter()
+            .find(|(key, _)| key.starts_with(booking))
+            .unwrap_or_else(|| panic!("no text for {booking}: {accepted:#?}"));
+        bodies[0].clone()
+    };
+    let mias = text_for(&mine[0]);
+    assert_eq!(mias["to"], "+821012345678");
+    assert_eq!(mias["language"], "ko");
     assert_eq!(
-        bodies[0]["text"],
+        mias["text"],
         "[Snowflake Bingsu] 예약이 확정되었습니다 — 2030년 2월 1일 (금) 19:00"
     );
+    let kais = text_for(&mine[1]);
+    assert_eq!(kais["to"], "+447700900123");
+    assert_eq!(
+        kais["text"],
+        "[Snowflake Bingsu] Your booking is confirmed — Fri 1 Feb 2030, 19:00"
+    );
+    // A national number is passed on as typed (digits only): the provider's own country
+    // applies, as Korean providers expect `010…`.
+    assert_eq!(text_for(&mine[2])["to"], "01098765432");
+    assert!(!accepted.keys().any(|k| k.starts_with(&theirs)));
     assert!(
-        *provider.requests.lock().unwrap() >= 3,
-        "two refusals, then the send"
+        *provider.requests.lock().unwrap() >= 5,
+        "two refusals, then the sends"
     );
     outbox.stop().await.unwrap();
 }
