@@ -185,6 +185,12 @@ pub struct ListingDocument {
     /// The description's first characters.
     #[serde(default)]
     pub description_excerpt: String,
+    /// The whole description (empty until a read model built before it was kept is rebuilt).
+    #[serde(default)]
+    pub description: String,
+    /// The booking policy as the domain stores it (`None` until such a read model is rebuilt).
+    #[serde(default)]
+    pub policy: Option<Value>,
     /// Postal address.
     pub address: String,
     /// Region code.

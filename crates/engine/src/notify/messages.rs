@@ -245,6 +245,82 @@ pub fn booking_message(
     Some((name.to_owned(), serde_json::to_value(context).ok()?))
 }
 
+/// A refund share in basis points as people write it: `100%`, `50%`, `12.5%`.
+fn percent(bp: u32) -> String {
+    if bp.is_multiple_of(100) {
+        format!("{}%", bp / 100)
+    } else {
+        let text = format!("{:.2}", f64::from(bp) / 100.0);
+        format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
+/// A notice as people say it: whole days when it is a multiple of 24 hours.
+fn notice(hours: u32, language: Language) -> String {
+    match (language, hours) {
+        (Language::Ko, h) if h > 0 && h % 24 == 0 => format!("이용 {}일 전까지", h / 24),
+        (Language::Ko, 0) => "이용 시작 전까지".to_owned(),
+        (Language::Ko, h) => format!("이용 {h}시간 전까지"),
+        (Language::En, 0) => "up to the start".to_owned(),
+        (Language::En, 24) => "at least 1 day before the start".to_owned(),
+        (Language::En, h) if h % 24 == 0 => format!("at least {} days before the start", h / 24),
+        (Language::En, 1) => "at least 1 hour before the start".to_owned(),
+        (Language::En, h) => format!("at least {h} hours before the start"),
+    }
+}
+
+/// A booking's cancellation terms in words, from its refund tiers (longest notice first): what
+/// a guest agrees to before booking.
+pub fn cancellation_terms(
+    policy: &holdfast_domain::common::CancellationPolicy,
+    language: Language,
+) -> String {
+    let tiers = policy.tiers();
+    if tiers.iter().all(|t| t.refund_bp == 0) {
+        return match language {
+            Language::Ko => "취소하면 환불되지 않습니다.".to_owned(),
+            Language::En => "Cancelling gives no refund.".to_owned(),
+        };
+    }
+    let parts: Vec<String> = tiers
+        .iter()
+        .map(|t| {
+            let when = notice(t.min_notice_hours, language);
+            match (language, t.refund_bp) {
+                (Language::Ko, 10_000) => format!("{when} 취소하면 전액 환불"),
+                (Language::Ko, bp) => format!("{when} 취소하면 {} 환불", percent(bp)),
+                (Language::En, 10_000) => format!("a full refund when cancelled {when}"),
+                (Language::En, bp) => format!("{} back when cancelled {when}", percent(bp)),
+            }
+        })
+        .collect();
+    let last_is_start = tiers.last().is_some_and(|t| t.min_notice_hours == 0);
+    match language {
+        Language::Ko => {
+            let mut text = parts.join(", ");
+            if !last_is_start {
+                text.push_str(", 그 이후에는 환불되지 않습니다.");
+            } else {
+                text.push_str("됩니다.");
+            }
+            text
+        }
+        Language::En => {
+            let mut text = parts.join("; ");
+            if !last_is_start {
+                text.push_str("; no refund after that.");
+            } else {
+                text.push('.');
+            }
+            let mut chars = text.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
 /// A waitlist entry's wanted dates (and time) as a person reads them: `2월 1일–2월 3일 19:00`,
 /// `1 Feb–3 Feb 19:00` (one date alone when they are the same).
 fn wanted(data: &Value, language: Language) -> Option<String> {
@@ -333,6 +409,53 @@ mod tests {
         );
         assert!(m.body.contains("To pay: EUR 12.50"), "{}", m.body);
         assert!(m.body.contains("(Fri 1 Feb 2030, 19:00)"), "{}", m.body);
+    }
+
+    #[test]
+    fn cancellation_terms_read_as_sentences() {
+        use holdfast_domain::common::{CancellationPolicy, RefundTier};
+        let tiers = |t: &[(u32, u32)]| {
+            CancellationPolicy::new(
+                t.iter()
+                    .map(|&(min_notice_hours, refund_bp)| RefundTier {
+                        min_notice_hours,
+                        refund_bp,
+                    })
+                    .collect(),
+            )
+            .unwrap()
+        };
+        let hotel = tiers(&[(72, 10_000), (24, 5_000)]);
+        assert_eq!(
+            cancellation_terms(&hotel, Language::En),
+            "A full refund when cancelled at least 3 days before the start; 50% back when \
+             cancelled at least 1 day before the start; no refund after that."
+        );
+        assert_eq!(
+            cancellation_terms(&hotel, Language::Ko),
+            "이용 3일 전까지 취소하면 전액 환불, 이용 1일 전까지 취소하면 50% 환불, 그 이후에는 \
+             환불되지 않습니다."
+        );
+        let flexible = tiers(&[(2, 10_000), (0, 1_250)]);
+        assert_eq!(
+            cancellation_terms(&flexible, Language::En),
+            "A full refund when cancelled at least 2 hours before the start; 12.5% back when \
+             cancelled up to the start."
+        );
+        assert_eq!(
+            cancellation_terms(&flexible, Language::Ko),
+            "이용 2시간 전까지 취소하면 전액 환불, 이용 시작 전까지 취소하면 12.5% 환불됩니다."
+        );
+        for none in [CancellationPolicy::non_refundable(), tiers(&[(48, 0)])] {
+            assert_eq!(
+                cancellation_terms(&none, Language::En),
+                "Cancelling gives no refund."
+            );
+            assert_eq!(
+                cancellation_terms(&none, Language::Ko),
+                "취소하면 환불되지 않습니다."
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The booking policy as input: every rule of `holdfast_domain::policy::PolicySpec`, validated
 //! by `BookingPolicy::new` after the edge has parsed dates, times and numbers.
 
-use async_graphql::{Enum, InputObject, OneofObject};
-use chrono::{Duration, Weekday};
+use async_graphql::{InputObject, OneofObject};
+use chrono::Duration;
 use holdfast_domain::common::{CancellationPolicy, RefundTier};
 use holdfast_domain::policy::{
     BookingPolicy, ClosedDays, PartySizeRange, PolicySpec, SlotKind, WindowOpening,
@@ -58,38 +58,8 @@ pub struct WindowOpeningInput {
     pub at: String,
 }
 
-/// A day of the week.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum WeekdayInput {
-    /// Monday.
-    Monday,
-    /// Tuesday.
-    Tuesday,
-    /// Wednesday.
-    Wednesday,
-    /// Thursday.
-    Thursday,
-    /// Friday.
-    Friday,
-    /// Saturday.
-    Saturday,
-    /// Sunday.
-    Sunday,
-}
-
-impl From<WeekdayInput> for Weekday {
-    fn from(w: WeekdayInput) -> Self {
-        match w {
-            WeekdayInput::Monday => Weekday::Mon,
-            WeekdayInput::Tuesday => Weekday::Tue,
-            WeekdayInput::Wednesday => Weekday::Wed,
-            WeekdayInput::Thursday => Weekday::Thu,
-            WeekdayInput::Friday => Weekday::Fri,
-            WeekdayInput::Saturday => Weekday::Sat,
-            WeekdayInput::Sunday => Weekday::Sun,
-        }
-    }
-}
+/// Days of the week are the one `Weekday` enum, in and out.
+pub use crate::schema::types::policy::Weekday as WeekdayInput;
 
 /// Closed days: weekdays every week, plus specific dates.
 #[derive(InputObject, Clone, Debug, Default)]

@@ -103,6 +103,12 @@ pub struct Listing {
     pub tags: Vec<String>,
     /// The description's first characters.
     pub description_excerpt: String,
+    /// The whole description (plain text, line breaks kept).
+    pub description: String,
+    /// The booking rules and refund tiers the guest agrees to by booking (null only in a read
+    /// model built before policies were kept there, until `holdfast projections rebuild
+    /// search`).
+    pub booking_policy: Option<super::policy::BookingPolicy>,
     /// Postal address.
     pub address: String,
     /// ISO 3166 region code (`KR-11`).
@@ -127,6 +133,20 @@ pub struct Listing {
     pub inventory_ids: Vec<ID>,
 }
 
+/// The policy kept in the read model, as the domain stores it.
+fn policy(
+    value: Option<serde_json::Value>,
+) -> Result<Option<super::policy::BookingPolicy>, ApiError> {
+    value
+        .filter(|v| !v.is_null())
+        .map(|v| {
+            serde_json::from_value::<holdfast_domain::policy::BookingPolicy>(v)
+                .map(Into::into)
+                .map_err(|e| ApiError::internal(format!("read model policy: {e}")))
+        })
+        .transpose()
+}
+
 impl Listing {
     /// From the listing's search document.
     pub fn from_document(d: ListingDocument) -> Result<Self, ApiError> {
@@ -139,6 +159,8 @@ impl Listing {
             name: d.name,
             tags: d.tags,
             description_excerpt: d.description_excerpt,
+            description: d.description,
+            booking_policy: policy(d.policy)?,
             address: d.address,
             region: d.region,
             lat: d.lat_e7 as f64 / 1e7,
@@ -162,6 +184,8 @@ impl Listing {
             name: h.name,
             tags: h.tags,
             description_excerpt: h.description_excerpt,
+            description: h.description,
+            booking_policy: policy(h.policy)?,
             address: h.address,
             region: h.region,
             lat: h.lat,

@@ -15,6 +15,7 @@ pub mod event;
 pub mod listing;
 pub mod money;
 pub mod notification;
+pub mod policy;
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::NaiveDate;

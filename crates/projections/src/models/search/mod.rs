@@ -40,9 +40,9 @@
 //! At most [`MAX_NAME_TOKENS`] name words and [`MAX_TAG_TOKENS`] tags are indexed (32 in all);
 //! every tag stays in the document.
 //!
-//! Other items: the document `listing#<id>` / `doc` (name, category, tags, description
-//! excerpt, address, region, coordinates, time zone, display price, status, party sizes and
-//! slot kind from the policy, name tokens) and, from `InventoryDefined`, one
+//! Other items: the document `listing#<id>` / `doc` (name, category, tags, description and
+//! its excerpt, address, region, coordinates, time zone, display price, status, party sizes and
+//! slot kind from the policy, the whole booking policy as the domain stores it, name tokens) and, from `InventoryDefined`, one
 //! `listing#<id>` / `inv#<inventory_id>` item per inventory (with its currency).
 
 mod geo;

@@ -149,6 +149,16 @@ impl Builder {
         self.doc("party_min", json!(rules.party_size.min()));
         self.doc("party_max", json!(rules.party_size.max()));
         self.doc("policy_version", json!(policy.version()));
+        // The whole policy, as the domain stores it: guests read what they agree to.
+        self.doc(
+            "policy",
+            serde_json::to_value(policy).unwrap_or(serde_json::Value::Null),
+        );
+    }
+
+    fn description(&mut self, description: &str) {
+        self.doc("description_excerpt", json!(excerpt(description)));
+        self.doc("description", json!(description));
     }
 
     /// Every index slot's key (all fixed, so status events can reach them).
@@ -223,7 +233,7 @@ fn listing_patches(event: ListingEvent) -> Vec<Patch> {
             b.name(name.as_str());
             b.category(category);
             b.tags(&tags);
-            b.doc("description_excerpt", json!(excerpt(description.as_str())));
+            b.description(description.as_str());
             b.location(&location);
             b.doc("time_zone", json!(time_zone.name()));
             b.doc("display_price", money(display_price));
@@ -253,7 +263,7 @@ fn listing_patches(event: ListingEvent) -> Vec<Patch> {
                 b.tags(&tags);
             }
             if let Some(description) = description {
-                b.doc("description_excerpt", json!(excerpt(description.as_str())));
+                b.description(description.as_str());
             }
             if let Some(location) = location {
                 b.location(&location);

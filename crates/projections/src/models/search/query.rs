@@ -95,6 +95,11 @@ pub struct SearchHit {
     pub tags: Vec<String>,
     /// The description's first characters.
     pub description_excerpt: String,
+    /// The whole description (empty in a read model built before it was kept: rebuild).
+    pub description: String,
+    /// The booking policy as the domain stores it (`None` in a read model built before it was
+    /// kept: rebuild).
+    pub policy: Option<Value>,
     /// Postal address.
     pub address: String,
     /// Region code.
@@ -142,6 +147,10 @@ struct Doc {
     tags: Vec<String>,
     #[serde(default)]
     description_excerpt: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    policy: Option<Value>,
     address: String,
     region: String,
     lat_e7: i64,
@@ -439,6 +448,8 @@ async fn verify(
         category: doc.category,
         tags: doc.tags,
         description_excerpt: doc.description_excerpt,
+        description: doc.description,
+        policy: doc.policy,
         address: doc.address,
         region: doc.region,
         lat,

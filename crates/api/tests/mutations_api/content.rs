@@ -1,0 +1,180 @@
+//! What guests read before booking: a listing's whole description and its booking policy —
+//! every rule, the refund tiers, the cancellation terms in words — read back exactly as the
+//! operator wrote them, after an update and a policy change, from `listing` and from `search`.
+
+use serde_json::{Value, json};
+
+use crate::fixtures::*;
+use crate::support::{guest, operator, spawn_app};
+
+const LISTING: &str = "query($id: ID!, $t: String) { listing(id: $id, consistencyToken: $t) {
+    description descriptionExcerpt
+    bookingPolicy { version slots { kind checkIn checkOut minutes firstStart lastStart startsAt }
+      opens { daysBefore at } minLeadMinutes maxAdvanceDays minStay maxStay
+      closedToArrival { weekdays dates } closedToDeparture { weekdays dates }
+      partyMin partyMax bufferMinutes blackout { from to } perGuestActiveCap
+      holdDurationMinutes offerDurationMinutes noShowRefundBp
+      cancellation { minNoticeHours refundBp }
+      en: cancellationTerms ko: cancellationTerms(language: KO) } } }";
+
+const UPDATE: &str = "mutation($key: String!, $input: UpdateListingDetailsInput!) {
+    updateListingDetails(idempotencyKey: $key, input: $input) { listingId consistencyToken } }";
+
+const CHANGE_POLICY: &str = "mutation($key: String!, $id: ID!, $policy: BookingPolicyInput!) {
+    changeBookingPolicy(idempotencyKey: $key, listingId: $id, policy: $policy) {
+      policyVersion consistencyToken } }";
+
+fn hotel_policy() -> Value {
+    json!({
+        "slotKind": {"night": {"checkIn": "15:00", "checkOut": "11:00"}},
+        "minLeadMinutes": 120,
+        "maxAdvanceDays": 300,
+        "minStay": 2,
+        "maxStay": 14,
+        "closedToArrival": {"weekdays": ["SUNDAY"], "dates": ["2030-12-24"]},
+        "partySize": {"min": 1, "max": 4},
+        "blackout": [{"from": "2030-08-01", "to": "2030-08-03"}],
+        "perGuestActiveCap": 2,
+        "holdDurationMinutes": 20,
+        "offerDurationMinutes": 720,
+        "noShowRefundBp": 2500,
+        "cancellation": [{"minNoticeHours": 24, "refundBp": 5000},
+                         {"minNoticeHours": 72, "refundBp": 10000}]
+    })
+}
+
+#[tokio::test]
+async fn guests_read_the_whole_description_and_the_policy_they_agree_to() {
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let listing = app
+        .ok(
+            Some(&op),
+            CREATE_LISTING,
+            json!({"key": key(), "input": listing_input("Snowflake Bingsu", event_policy())}),
+        )
+        .await["createListing"]["listingId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let published = app
+        .ok(Some(&op), PUBLISH, json!({"key": key(), "id": listing}))
+        .await["publishListing"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let read = |token: String| {
+        let app = &app;
+        let listing = listing.clone();
+        async move {
+            app.ok(None, LISTING, json!({"id": listing, "t": token}))
+                .await["listing"]
+                .clone()
+        }
+    };
+    let first = read(published).await;
+    assert_eq!(first["description"], "Shaved ice.");
+    let policy = &first["bookingPolicy"];
+    assert_eq!(policy["version"], 1);
+    assert_eq!(
+        policy["slots"],
+        json!({"kind": "DATED_EVENT", "checkIn": null, "checkOut": null, "minutes": null,
+               "firstStart": null, "lastStart": null, "startsAt": "19:00"})
+    );
+    assert_eq!(policy["cancellation"], json!([]));
+    assert_eq!(policy["en"], "Cancelling gives no refund.");
+    assert_eq!(policy["ko"], "취소하면 환불되지 않습니다.");
+
+    // A long description, line breaks and all, is kept whole (the excerpt is its start).
+    let long = format!("{}\n\n{}", "눈꽃 빙수 ".repeat(60), "Second paragraph.");
+    let t = app
+        .ok(
+            Some(&op),
+            UPDATE,
+            json!({"key": key(), "input": {"listingId": listing, "description": long}}),
+        )
+        .await["updateListingDetails"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = app
+        .ok(
+            Some(&op),
+            CHANGE_POLICY,
+            json!({"key": key(), "id": listing, "policy": hotel_policy()}),
+        )
+        .await["changeBookingPolicy"]["consistencyToken"]
+        .as_str()
+        .map_or(t, str::to_owned);
+    let l = read(t).await;
+    assert_eq!(l["description"], long.trim());
+    assert!(long.starts_with(l["descriptionExcerpt"].as_str().unwrap()));
+    assert!(l["descriptionExcerpt"].as_str().unwrap().chars().count() < long.chars().count());
+    let p = &l["bookingPolicy"];
+    assert_eq!(p["version"], 2);
+    assert_eq!(
+        p["slots"],
+        json!({"kind": "NIGHT", "checkIn": "15:00", "checkOut": "11:00", "minutes": null,
+               "firstStart": null, "lastStart": null, "startsAt": null})
+    );
+    assert_eq!(p["opens"], Value::Null);
+    assert_eq!(p["minLeadMinutes"], 120);
+    assert_eq!(p["maxAdvanceDays"], 300);
+    assert_eq!(
+        (p["minStay"].clone(), p["maxStay"].clone()),
+        (json!(2), json!(14))
+    );
+    assert_eq!(
+        p["closedToArrival"],
+        json!({"weekdays": ["SUNDAY"], "dates": ["2030-12-24"]})
+    );
+    assert_eq!(p["closedToDeparture"], json!({"weekdays": [], "dates": []}));
+    assert_eq!(
+        (p["partyMin"].clone(), p["partyMax"].clone()),
+        (json!(1), json!(4))
+    );
+    assert_eq!(
+        p["blackout"],
+        json!([{"from": "2030-08-01", "to": "2030-08-03"}])
+    );
+    assert_eq!(p["perGuestActiveCap"], 2);
+    assert_eq!(p["holdDurationMinutes"], 20);
+    assert_eq!(p["offerDurationMinutes"], 720);
+    assert_eq!(p["noShowRefundBp"], 2500);
+    // Longest notice first, whatever order they were given in.
+    assert_eq!(
+        p["cancellation"],
+        json!([{"minNoticeHours": 72, "refundBp": 10000}, {"minNoticeHours": 24, "refundBp": 5000}])
+    );
+    assert_eq!(
+        p["en"],
+        "A full refund when cancelled at least 3 days before the start; 50% back when cancelled \
+         at least 1 day before the start; no refund after that."
+    );
+    assert_eq!(
+        p["ko"],
+        "이용 3일 전까지 취소하면 전액 환불, 이용 1일 전까지 취소하면 50% 환불, 그 이후에는 환불되지 \
+         않습니다."
+    );
+
+    // A search hit carries the same (a guest comparing listings sees the terms).
+    let (_, token) = guest();
+    let hits = app
+        .ok(
+            Some(&token),
+            "query { search(region: \"KR-11\") { edges { node { id description
+               bookingPolicy { version cancellationTerms } } } } }",
+            json!({}),
+        )
+        .await["search"]["edges"]
+        .clone();
+    let hit = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["id"] == listing.as_str())
+        .unwrap_or_else(|| panic!("{hits}"));
+    assert_eq!(hit["node"]["description"], long.trim());
+    assert_eq!(hit["node"]["bookingPolicy"]["version"], 2);
+    assert_eq!(hit["node"]["bookingPolicy"]["cancellationTerms"], p["en"]);
+}
