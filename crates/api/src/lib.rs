@@ -13,6 +13,7 @@
 //! - [`webhooks`]: `POST /webhooks/payments`, mapped to [`holdfast_engine::payments`].
 
 pub mod auth;
+pub mod calendar;
 pub mod error;
 mod health;
 mod http;
@@ -42,6 +43,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// | `GET /healthz`, `GET /readyz` | liveness, readiness |
 /// | `GET /metrics` | Prometheus metrics |
 /// | `POST /webhooks/payments` | a payment provider's signed report ([`webhooks`]) |
+/// | `GET /calendar/<secret>.ics`, `GET /bookings/<id>/calendar.ics` | iCalendar feeds and one booking's `.ics` ([`calendar`]) |
 ///
 /// Every request is logged (a `tower-http` trace span), counted and timed (into the metrics
 /// recorder, once the binary installed it with [`metrics::install`]), and its body is limited
@@ -62,7 +64,13 @@ pub fn app(state: AppState) -> Router {
                 .route("/readyz", get(health::readyz))
                 .route("/metrics", get(metrics::render))
                 .route("/webhooks/payments", post(webhooks::payments))
-                .with_state(state.engine),
+                .with_state(state.engine.clone()),
+        )
+        .merge(
+            Router::new()
+                .route("/calendar/{file}", get(calendar::feed))
+                .route("/bookings/{id}/calendar.ics", get(calendar::booking_ics))
+                .with_state(state),
         )
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -19,6 +19,7 @@
 //!   [`secret`]: key material that never prints; [`fixtures`]: the demo businesses.
 
 pub mod accounts;
+pub mod calendar;
 mod commands;
 pub mod consistency;
 pub mod dispatch;

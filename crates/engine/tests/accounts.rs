@@ -781,6 +781,47 @@ fn digests_are_keyed_and_stable() {
     });
 }
 
+async fn calendar_feeds_are_one_per_subject_until_reset_or_forgotten(h: Harness) {
+    use holdfast_engine::calendar::{CalendarFeeds, FeedKind};
+    let feeds = CalendarFeeds::new(&h.store);
+    let mia = GuestId::new();
+    let subject = mia.to_string();
+    let first = feeds
+        .get_or_create(FeedKind::Guest, &mia.to_string(), "", now())
+        .await
+        .unwrap();
+    assert_eq!(first.token.len(), 64);
+    // Asked again, concurrently: one feed.
+    let again = futures::future::join_all(
+        (0..8).map(|_| feeds.get_or_create(FeedKind::Guest, &subject, "", now())),
+    )
+    .await;
+    assert!(
+        again
+            .iter()
+            .all(|f| f.as_ref().unwrap().token == first.token)
+    );
+    assert_eq!(feeds.find(&first.token).await.unwrap(), Some(first.clone()));
+    // An inventory with the same id text is another feed.
+    let inventory = feeds
+        .get_or_create(FeedKind::Inventory, &mia.to_string(), "t1", now())
+        .await
+        .unwrap();
+    assert_ne!(inventory.token, first.token);
+    assert_eq!(inventory.tenant_id, "t1");
+    // Reset: a new secret, the old one finds nothing.
+    let reset = feeds
+        .reset(FeedKind::Guest, &mia.to_string(), "", now())
+        .await
+        .unwrap();
+    assert_ne!(reset.token, first.token);
+    assert_eq!(feeds.find(&first.token).await.unwrap(), None);
+    // Forgetting the guest forgets their feed, not the inventory's.
+    forget_guest(h.store.db(), mia).await.unwrap();
+    assert_eq!(feeds.find(&reset.token).await.unwrap(), None);
+    assert!(feeds.find(&inventory.token).await.unwrap().is_some());
+}
+
 macro_rules! on_both {
     ($($test:ident),* $(,)?) => {
         mod postgres {
@@ -814,4 +855,5 @@ on_both!(
     profiles_are_checked_kept_and_read_in_bulk,
     forgetting_a_guest_deletes_every_row_about_them,
     opt_outs_turn_off_optional_kinds_only,
+    calendar_feeds_are_one_per_subject_until_reset_or_forgotten,
 );

@@ -23,6 +23,8 @@ pub struct Received {
     pub body: String,
     /// `Message-ID:` (without the angle brackets).
     pub message_id: String,
+    /// Attachments: file name, content type (`type/subtype`) and text.
+    pub attachments: Vec<(String, String, String)>,
 }
 
 /// An `aiosmtpd` process (or, before [`SmtpServer::listen`], a port nothing listens on: a
@@ -130,6 +132,7 @@ impl SmtpServer {
             .into_iter()
             .filter_map(|(_, path)| {
                 let bytes = std::fs::read(&path).ok()?;
+                use mail_parser::MimeHeaders;
                 let message = mail_parser::MessageParser::default().parse(&bytes)?;
                 let header = |name: &str| {
                     message
@@ -154,6 +157,22 @@ impl SmtpServer {
                     subject: message.subject().unwrap_or_default().to_owned(),
                     body: message.body_text(0).unwrap_or_default().into_owned(),
                     message_id: message.message_id().unwrap_or_default().to_owned(),
+                    attachments: message
+                        .attachments()
+                        .map(|part| {
+                            let kind = part
+                                .content_type()
+                                .map(|c| {
+                                    format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default())
+                                })
+                                .unwrap_or_default();
+                            (
+                                part.attachment_name().unwrap_or_default().to_owned(),
+                                kind,
+                                String::from_utf8_lossy(part.contents()).into_owned(),
+                            )
+                        })
+                        .collect(),
                 })
             })
             .collect()

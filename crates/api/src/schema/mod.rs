@@ -37,6 +37,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     mutation::AccountMutation,
+    mutation::CalendarMutation,
     mutation::ListingMutation,
     mutation::InventoryMutation,
     mutation::BookingMutation,

@@ -196,6 +196,22 @@ async fn each_guest_gets_each_message_once_in_their_language_with_local_times_an
         assert!(mias[1].body.contains(line), "{line}: {}", mias[1].body);
     }
     assert!(mias[1].body.contains(&paid));
+    // The confirmation carries the booking for the guest's calendar.
+    let [(name, kind, ics)] = mias[1].attachments.as_slice() else {
+        panic!("{:#?}", mias[1].attachments)
+    };
+    assert_eq!(
+        (name.as_str(), kind.as_str()),
+        ("booking.ics", "text/calendar")
+    );
+    for line in [
+        format!("UID:{paid}@holdfast"),
+        "DTSTART:20300201T100000Z".to_owned(),
+        "SUMMARY:Snowflake Bingsu".to_owned(),
+        "STATUS:CONFIRMED".to_owned(),
+    ] {
+        assert!(ics.contains(&line), "{line}: {ics}");
+    }
     assert!(
         mias[1].message_id.starts_with(&paid),
         "{}",

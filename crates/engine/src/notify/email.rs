@@ -3,7 +3,8 @@
 //! sent** — never stored with the delivery:
 //!
 //! - a booking's notification: the guest's profile address (its language, its name), the
-//!   listing's name and time zone;
+//!   listing's name and time zone; a confirmation also carries the booking as `booking.ics`
+//!   (iCalendar, [`crate::calendar`]);
 //! - a verification or reset link: the account's address;
 //! - an invitation: the address it was sent to (`invitation_addresses`).
 //!
@@ -19,7 +20,7 @@ use holdfast_domain::common::GuestId;
 use holdfast_domain::guest::Language;
 use holdfast_domain::listing::Listing;
 use holdfast_eventstore::EventStore;
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::{Value, json};
 
@@ -109,14 +110,27 @@ impl EmailSink {
             Err(_) => return Ok(()),
         };
         let id = delivery.notification_id.replace(':', ".");
-        let email = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(message.subject)
-            .message_id(Some(format!("<{id}@holdfast>")))
-            .header(ContentType::TEXT_PLAIN)
-            .body(message.body)
-            .map_err(|e| e.to_string())?;
+            .message_id(Some(format!("<{id}@holdfast>")));
+        let email = match message.calendar {
+            // A confirmation carries the booking as `booking.ics` (calendar apps offer to add it).
+            Some(calendar) => builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(message.body))
+                    .singlepart(
+                        Attachment::new("booking.ics".to_owned()).body(
+                            calendar,
+                            ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                                .map_err(|e| e.to_string())?,
+                        ),
+                    ),
+            ),
+            None => builder.header(ContentType::TEXT_PLAIN).body(message.body),
+        }
+        .map_err(|e| e.to_string())?;
         self.transport
             .send(email)
             .await
@@ -216,6 +230,41 @@ pub async fn outgoing(delivery: &Delivery, store: &EventStore) -> Result<Outgoin
     }
 }
 
+/// A confirmation's booking as an iCalendar document (stamped with the confirmation's instant,
+/// so a resend is the same document).
+fn confirmation_calendar(
+    payload: &Value,
+    listing: &holdfast_domain::listing::ListingState,
+    language: Language,
+) -> Option<String> {
+    let instant = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.to_utc())
+    };
+    let data = payload.get("data")?;
+    let entry = crate::calendar::Entry {
+        booking_id: payload.get("booking_id")?.as_str()?.to_owned(),
+        status: holdfast_domain::booking::BookingStatus::Confirmed,
+        starts_at: instant(data.get("starts_at"))?,
+        ends_at: instant(data.get("ends_at"))?,
+        party_size: data
+            .get("party_size")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok()),
+        listing: listing.details.name.as_str().to_owned(),
+        address: listing.details.location.address().to_owned(),
+        zone: listing.details.time_zone,
+    };
+    let stamp = instant(payload.get("occurred_at"))?;
+    Some(crate::calendar::render(
+        &entry.listing.clone(),
+        &[entry],
+        language,
+        stamp,
+    ))
+}
+
 /// A booking notification's guest and message, read now: `Ok(Err(why))` when there is nothing
 /// to send (no guest, no profile, the guest turned the kind off, no such listing, a kind with
 /// no message). Shared by the guest-facing sinks.
@@ -262,6 +311,9 @@ pub async fn guest_message(
     ) else {
         return Ok(Err("no message for this kind"));
     };
-    let message = messages::render(&name, language, &context)?;
+    let mut message = messages::render(&name, language, &context)?;
+    if delivery.kind == NotificationKind::Confirmed {
+        message.calendar = confirmation_calendar(payload, listing, language);
+    }
     Ok(Ok((profile, message)))
 }

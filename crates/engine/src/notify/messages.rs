@@ -23,6 +23,8 @@ pub struct Rendered {
     pub subject: String,
     /// The plain-text body.
     pub body: String,
+    /// The booking as an iCalendar document, to attach (a confirmation's).
+    pub calendar: Option<String>,
 }
 
 fn environment() -> &'static Environment<'static> {
@@ -82,6 +84,7 @@ pub fn render(name: &str, language: Language, context: &Value) -> Result<Rendere
     Ok(Rendered {
         subject: one("subject")?.trim().to_owned(),
         body: one("body")?,
+        calendar: None,
     })
 }
 

@@ -23,6 +23,7 @@
 
 pub mod account;
 pub mod booking;
+pub mod calendar;
 pub mod coupon;
 pub mod inventory;
 pub mod listing;
@@ -51,6 +52,7 @@ use holdfast_engine::process::one_commit::dispatch_once;
 
 pub use account::AccountMutation;
 pub use booking::BookingMutation;
+pub use calendar::CalendarMutation;
 pub use coupon::CouponMutation;
 pub use inventory::InventoryMutation;
 pub use listing::ListingMutation;

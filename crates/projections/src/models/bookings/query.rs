@@ -129,6 +129,9 @@ pub struct DaySheetEntry {
     /// Start instant, when known.
     #[serde(default)]
     pub starts_at: Option<DateTime<Utc>>,
+    /// End instant, when known.
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
 }
 
 /// A booking by id.
