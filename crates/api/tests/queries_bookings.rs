@@ -20,6 +20,12 @@ const MY_BOOKINGS: &str = "query($first: Int, $after: String, $t: String) {
   myBookings(first: $first, after: $after, consistencyToken: $t) {
     edges { cursor node { id status } } pageInfo { hasNextPage endCursor } } }";
 
+const MY_FILTERED: &str = "query($first: Int, $after: String, $when: BookingTime,
+    $cancelled: Boolean, $t: String) {
+  myBookings(first: $first, after: $after, when: $when, includeCancelled: $cancelled,
+             consistencyToken: $t) {
+    edges { cursor node { id status } } pageInfo { hasNextPage endCursor } } }";
+
 const DAY_SHEET: &str = "query($tenant: ID!, $date: Date!, $t: String) {
   daySheet(tenantId: $tenant, date: $date, consistencyToken: $t) {
     bookingId status firstSlot slots guestId partySize } }";
@@ -89,6 +95,98 @@ fn edge_ids(connection: &Value) -> Vec<String> {
         .iter()
         .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+#[tokio::test]
+async fn my_bookings_lists_upcoming_or_past_and_hides_cancelled_unless_asked() {
+    let app = spawn_app().await;
+    let (tenant, _) = operator();
+    let (guest_id, token) = guest();
+    let k = keys(tenant, &guest_id.to_string());
+    // Oldest first: over tomorrow (past once the clock moves), paid and upcoming, cancelled,
+    // requested and upcoming — a minute apart, so newest first is the reverse.
+    let mut ids = Vec::new();
+    for (slot, pay) in [
+        ("2030-01-08", true),
+        ("2030-02-10", true),
+        ("2030-02-11", false),
+        ("2030-02-12", false),
+    ] {
+        let (id, _) = request_booking(&app, k, &[slot]).await;
+        if pay {
+            hold_and_pay(&app, id, 10_000).await;
+        }
+        ids.push(id.to_string());
+        app.clock.advance(Duration::minutes(1));
+    }
+    let cancelled = app
+        .engine
+        .commands
+        .bookings
+        .execute(
+            &ids[2],
+            holdfast_domain::booking::BookingCommand::CancelBooking {
+                by: holdfast_domain::booking::CancelledBy::Guest,
+                reason: holdfast_domain::booking::CancellationReason::GuestRequest,
+            },
+            std::collections::HashMap::new(),
+        )
+        .await
+        .unwrap();
+    let t = holdfast_engine::consistency::token(cancelled.position).unwrap();
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2030-01-09T00:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    let list = |when: Option<&str>, cancelled: Option<bool>| {
+        let (app, token, t) = (&app, &token, &t);
+        let when = when.map(str::to_owned);
+        async move {
+            edge_ids(
+                &app.ok(
+                    Some(token),
+                    MY_FILTERED,
+                    json!({"when": when, "cancelled": cancelled, "t": t}),
+                )
+                .await["myBookings"],
+            )
+        }
+    };
+    let id = |i: usize| ids[i].clone();
+    assert_eq!(list(None, None).await, [id(3), id(1), id(0)]);
+    assert_eq!(list(Some("ANY"), Some(false)).await, [id(3), id(1), id(0)]);
+    assert_eq!(list(Some("UPCOMING"), None).await, [id(3), id(1)]);
+    assert_eq!(list(Some("PAST"), None).await, [id(0)]);
+    assert_eq!(list(None, Some(true)).await, [id(3), id(2), id(1), id(0)]);
+    assert_eq!(
+        list(Some("UPCOMING"), Some(true)).await,
+        [id(3), id(2), id(1)]
+    );
+
+    // One a page: each listed booking exactly once, the cancelled one skipped.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..5 {
+        let c = app
+            .ok(
+                Some(&token),
+                MY_FILTERED,
+                json!({"first": 1, "after": after, "t": t}),
+            )
+            .await["myBookings"]
+            .clone();
+        seen.extend(edge_ids(&c));
+        if c["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen, [id(3), id(1), id(0)]);
+    let bad = app
+        .graphql(Some(&token), MY_FILTERED, json!({"when": "SOON"}))
+        .await;
+    assert_eq!(error_code(&bad), Some("INVALID_INPUT"), "{bad}");
 }
 
 #[tokio::test]

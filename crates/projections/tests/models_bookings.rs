@@ -16,7 +16,8 @@ use holdfast_domain::common::{
 };
 use holdfast_projections::models::QueryError;
 use holdfast_projections::models::bookings::{
-    BookingsProjection, booking, bookings_by_guest, day_sheet,
+    BookingsProjection, MAX_EXAMINED, booking, bookings_by_guest, bookings_of_guest_where,
+    day_sheet,
 };
 use holdfast_projections::projection::Projection;
 use holdfast_projections::store::TableRef;
@@ -187,6 +188,58 @@ async fn a_guests_bookings_come_newest_first_each_exactly_once() {
         bookings_by_guest(&store, table, &guest, 3, Some("nonsense")).await,
         Err(QueryError::InvalidCursor(_))
     ));
+}
+
+#[tokio::test]
+async fn filtered_pages_list_each_kept_booking_once_even_past_the_examination_limit() {
+    // More bookings than one page examines, few of them kept: pages end early (maybe empty)
+    // but go on, and every kept booking is listed exactly once, newest first.
+    let mut log = Log::new(NOW);
+    let total = MAX_EXAMINED as u32 + 300;
+    let mut expected = Vec::new();
+    for n in 0..total {
+        log.set_now(&(at(NOW) + Duration::seconds(i64::from(n))).to_rfc3339());
+        let b = request(&mut log, n, 1, 1, &["2026-12-24"]);
+        if n % 600 == 0 || n == total - 1 {
+            expected.push(b.id.clone());
+        }
+    }
+    expected.reverse();
+    let keep: BTreeSet<String> = expected.iter().cloned().collect();
+    let (store, table) = projected(&log).await;
+    let guest = ulid(5, 1);
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    let mut early = false;
+    loop {
+        let page = bookings_of_guest_where(&store, table, &guest, 4, after.as_deref(), |b| {
+            keep.contains(&b.booking_id)
+        })
+        .await
+        .unwrap();
+        assert!(page.items.len() <= 4);
+        early |= page.items.len() < 4 && page.has_next_page;
+        pages += 1;
+        seen.extend(page.items.iter().map(|b| b.booking_id.clone()));
+        if !page.has_next_page {
+            break;
+        }
+        after = page.end_cursor;
+        assert!(after.is_some(), "a next page needs a cursor");
+        assert!(pages < 50, "pagination does not end");
+    }
+    assert_eq!(seen, expected);
+    assert!(early, "some page stopped at the examination limit");
+    // Keeping everything is the unfiltered listing.
+    let all = bookings_of_guest_where(&store, table, &guest, 5, None, |_| true)
+        .await
+        .unwrap();
+    let plain = bookings_by_guest(&store, table, &guest, 5, None)
+        .await
+        .unwrap();
+    assert_eq!(all, plain);
+    assert!(all.has_next_page && all.items.len() == 5);
 }
 
 #[tokio::test]

@@ -9,8 +9,11 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
+use holdfast_domain::booking::BookingStatus;
 use holdfast_domain::common::{BookingId, GuestId, TenantId};
-use holdfast_projections::models::bookings::{booking, bookings_by_guest, day_sheet};
+use holdfast_projections::models::bookings::{
+    BookingView, booking, bookings_of_guest_where, day_sheet,
+};
 use holdfast_projections::store::Table;
 
 use crate::error::{ApiError, OrApi};
@@ -23,6 +26,41 @@ use holdfast_engine::Principal;
 
 /// A page of bookings.
 pub type BookingConnection = Connection<String, Booking>;
+
+/// Which of a guest's bookings `myBookings` lists, by time.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BookingTime {
+    /// Every one.
+    #[default]
+    Any,
+    /// Not over yet: it ends after now (or has no slots yet: a waitlist entry).
+    Upcoming,
+    /// Over: it ended, or the guest did not come.
+    Past,
+}
+
+/// Whether `view` is listed for `when` (and, unless `include_cancelled`, whether it
+/// happened or may: cancelled, expired and rejected bookings are left out).
+fn listed(
+    view: &BookingView,
+    when: BookingTime,
+    include_cancelled: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let ended_without_happening = matches!(
+        view.status,
+        BookingStatus::Cancelled | BookingStatus::Expired | BookingStatus::Rejected
+    );
+    if ended_without_happening && !include_cancelled {
+        return false;
+    }
+    let upcoming = view.status != BookingStatus::NoShow && view.ends_at.is_none_or(|e| e > now);
+    match when {
+        BookingTime::Any => true,
+        BookingTime::Upcoming => upcoming,
+        BookingTime::Past => !upcoming,
+    }
+}
 
 /// Booking queries.
 #[derive(Default)]
@@ -64,13 +102,19 @@ impl BookingQuery {
         Ok(booking)
     }
 
-    /// The calling guest's bookings, newest first (guests only).
+    /// The calling guest's bookings, newest first (guests only): `when` `UPCOMING` or `PAST`
+    /// (default: both); cancelled, expired and rejected ones only with `includeCancelled`.
+    /// A page may hold fewer than `first` when many bookings were skipped (`hasNextPage`
+    /// says whether to go on).
     #[graphql(complexity = "connection_complexity(child_complexity, first)")]
+    #[allow(clippy::too_many_arguments)]
     async fn my_bookings(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        when: Option<BookingTime>,
+        include_cancelled: Option<bool>,
         consistency_token: Option<String>,
     ) -> Result<BookingConnection> {
         let Principal::Guest { guest } = authenticated(ctx)? else {
@@ -81,12 +125,17 @@ impl BookingQuery {
         let guest = guest.to_string();
         let guest = guest.as_str();
         let after_cursor = after.as_deref();
+        let (when, include_cancelled) = (when.unwrap_or_default(), include_cancelled == Some(true));
+        let now = state(ctx).services.clock.now();
         let page = read(
             ctx,
             Table::Bookings,
             consistency_token.as_deref(),
             |store, table| async move {
-                bookings_by_guest(store.as_ref(), table, guest, first, after_cursor).await
+                bookings_of_guest_where(store.as_ref(), table, guest, first, after_cursor, |v| {
+                    listed(v, when, include_cancelled, now)
+                })
+                .await
             },
         )
         .await?;

@@ -175,30 +175,72 @@ pub async fn bookings_by_guest(
     first: usize,
     after: Option<&str>,
 ) -> Result<BookingPage, QueryError> {
+    bookings_of_guest_where(store, table, guest_id, first, after, |_| true).await
+}
+
+/// The most bookings [`bookings_of_guest_where`] examines for one page: past it, the page ends
+/// early (fewer items, `has_next_page`, the cursor after the last one examined).
+pub const MAX_EXAMINED: usize = 1_000;
+
+/// Like [`bookings_by_guest`], keeping only the bookings `keep` accepts (the page may hold fewer
+/// than `first` when [`MAX_EXAMINED`] were examined; the next page goes on from there).
+pub async fn bookings_of_guest_where(
+    store: &dyn ReadStore,
+    table: TableRef,
+    guest_id: &str,
+    first: usize,
+    after: Option<&str>,
+    keep: impl Fn(&BookingView) -> bool,
+) -> Result<BookingPage, QueryError> {
     let first = first.clamp(1, MAX_PAGE);
     let mut query = KeyQuery {
         index: Index::Gsi1,
         pk: guest_partition(guest_id),
         sk: SortKey::All,
         ascending: false,
-        // One more than asked, to know whether a next page exists.
-        limit: first + 1,
+        // One more than asked, to know whether a next page exists (more when filtering).
+        limit: (first + 1).max(25),
         after: after.map(parse_cursor).transpose()?,
     };
-    let mut items: Vec<Item> = Vec::new();
-    loop {
+    let mut kept: Vec<(BookingView, Option<String>)> = Vec::new();
+    let mut examined = 0;
+    let mut last_examined: Option<String> = None;
+    let mut more = true;
+    'pages: loop {
         let page = store.query(table, &query).await?;
-        items.extend(page.items);
+        for item in &page.items {
+            examined += 1;
+            last_examined = cursor_of(item);
+            let view = item_as(item)?;
+            if keep(&view) {
+                kept.push((view, last_examined.clone()));
+                if kept.len() > first {
+                    break 'pages;
+                }
+            }
+            if examined >= MAX_EXAMINED {
+                // Whether anything follows is unknown without reading on: say there may be.
+                more = true;
+                break 'pages;
+            }
+        }
         match page.next {
-            Some(next) if items.len() <= first => query.after = Some(next),
-            _ => break,
+            Some(next) => query.after = Some(next),
+            None => {
+                more = false;
+                break;
+            }
         }
     }
-    let has_next_page = items.len() > first;
-    items.truncate(first);
-    let end_cursor = items.last().and_then(cursor_of);
+    let has_next_page = kept.len() > first || more;
+    kept.truncate(first);
+    let end_cursor = if kept.len() == first || !more {
+        kept.last().and_then(|(_, c)| c.clone())
+    } else {
+        last_examined
+    };
     Ok(BookingPage {
-        items: items.iter().map(item_as).collect::<Result<_, _>>()?,
+        items: kept.into_iter().map(|(v, _)| v).collect(),
         end_cursor,
         has_next_page,
     })
