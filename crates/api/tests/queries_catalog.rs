@@ -326,3 +326,130 @@ async fn catalog_authorisation_matrix() {
         }
     }
 }
+
+const BUSINESS_LISTINGS: &str = "query($tenant: ID!, $status: ListingStatus, $first: Int,
+    $after: String, $t: String) {
+  businessListings(tenantId: $tenant, status: $status, first: $first, after: $after,
+                   consistencyToken: $t) {
+    edges { cursor node { id name status inventoryIds bookingPolicy { version } } }
+    pageInfo { hasNextPage endCursor } } }";
+
+#[tokio::test]
+async fn a_business_lists_its_own_listings_of_every_status_and_no_one_else_does() {
+    let app = spawn_app().await;
+    let (tenant_a, op_a) = operator();
+    let (tenant_b, op_b) = operator();
+    let mut mine = Vec::new();
+    let mut token = String::new();
+    for (name, publish) in [
+        ("Open Dessert Bar", true),
+        ("Draft Dessert Bar", false),
+        ("Tea House", true),
+        ("Noodle Stand", true),
+    ] {
+        let (id, t) = create_listing(&app, NewListing::restaurant(tenant_a, name), publish).await;
+        mine.push(id.to_string());
+        token = t;
+    }
+    let (theirs, _) =
+        create_listing(&app, NewListing::restaurant(tenant_b, "Elsewhere"), true).await;
+    let (inventory, t) = define_inventory(
+        &app,
+        tenant_a,
+        ListingId::parse(&mine[2]).unwrap(),
+        "2030-02-01",
+        3,
+        4,
+    )
+    .await;
+    let _ = token;
+    mine.sort();
+    let list =
+        |who: String, status: Option<&'static str>, first: Option<i32>, after: Option<String>| {
+            let (app, t) = (&app, &t);
+            async move {
+                app.graphql(
+                    Some(&who),
+                    BUSINESS_LISTINGS,
+                    json!({"tenant": tenant_a.to_string(), "status": status, "first": first,
+                       "after": after, "t": t}),
+                )
+                .await
+            }
+        };
+    let all = list(op_a.clone(), None, None, None).await;
+    let listed: Vec<String> = all["data"]["businessListings"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{all}"))
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        listed, mine,
+        "every status, in id order, not the other business's"
+    );
+    assert!(!listed.contains(&theirs.to_string()));
+    let edges = all["data"]["businessListings"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let tea = edges
+        .iter()
+        .find(|e| e["node"]["name"] == "Tea House")
+        .unwrap();
+    assert_eq!(tea["node"]["inventoryIds"], json!([inventory.to_string()]));
+    assert_eq!(tea["node"]["bookingPolicy"]["version"], 1);
+    let drafts = list(op_a.clone(), Some("DRAFT"), None, None).await;
+    let drafts = drafts["data"]["businessListings"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(drafts.len(), 1);
+    assert_eq!(drafts[0]["node"]["name"], "Draft Dessert Bar");
+    // Two a page: each once.
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = list(op_a.clone(), None, Some(2), after.clone()).await;
+        let c = &page["data"]["businessListings"];
+        seen.extend(
+            c["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].as_str().unwrap().to_owned()),
+        );
+        if c["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        assert!(seen.len() <= mine.len(), "pagination does not end");
+    }
+    assert_eq!(seen, mine);
+    // Admins may; another business's operator and guests may not.
+    let as_admin = list(admin(), None, None, None).await;
+    assert_eq!(
+        as_admin["data"]["businessListings"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    let (_, g) = guest();
+    for who in [op_b, g] {
+        assert_eq!(
+            error_code(&list(who, None, None, None).await),
+            Some("FORBIDDEN")
+        );
+    }
+    let anonymous = app
+        .graphql(
+            None,
+            BUSINESS_LISTINGS,
+            json!({"tenant": tenant_a.to_string()}),
+        )
+        .await;
+    assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));
+    let bad = list(op_a, None, None, Some("not-a-listing".into())).await;
+    assert_eq!(error_code(&bad), Some("INVALID_INPUT"), "{bad}");
+}

@@ -257,3 +257,84 @@ pub async fn listing_document(
         d
     }))
 }
+
+/// A page of a business's listings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListingPage {
+    /// The listings, by id (creation order).
+    pub items: Vec<ListingDocument>,
+    /// The last listing's id: pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+    /// Whether more may follow.
+    pub has_next_page: bool,
+}
+
+/// A business's listings, every status (or only `status`: `draft`, `published`, …), by
+/// listing id, `first` after the listing `after`; each with its inventories.
+///
+/// # Errors
+///
+/// [`QueryError::InvalidCursor`] for an `after` that is no listing id; the store's errors.
+pub async fn listings_of_tenant(
+    store: &dyn ReadStore,
+    table: TableRef,
+    tenant_id: &str,
+    status: Option<&str>,
+    first: usize,
+    after: Option<&str>,
+) -> Result<ListingPage, QueryError> {
+    use holdfast_projections::models::search::tenant_partition;
+    use holdfast_projections::store::Index;
+    if let Some(id) = after
+        && (id.len() != 26 || !id.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        return Err(QueryError::InvalidCursor(id.chars().take(80).collect()));
+    }
+    let mut query = KeyQuery {
+        index: Index::Gsi1,
+        pk: tenant_partition(tenant_id),
+        // Ids are 26 characters of [0-9A-Z]: "<id> " sorts right after the id.
+        sk: match after {
+            Some(id) => SortKey::Between(format!("{id} "), "~".into()),
+            None => SortKey::All,
+        },
+        ascending: true,
+        limit: (first + 1).max(25),
+        after: None,
+    };
+    let mut docs: Vec<ListingDocument> = Vec::new();
+    'pages: loop {
+        let page = store.query(table, &query).await?;
+        for item in &page.items {
+            let value = Value::Object(item.attrs.clone().into_iter().collect());
+            let doc: ListingDocument =
+                serde_json::from_value(value).map_err(|e| QueryError::Corrupt {
+                    key: item.key.clone(),
+                    reason: e.to_string(),
+                })?;
+            if status.is_none_or(|s| s == doc.status) {
+                docs.push(doc);
+                if docs.len() > first {
+                    break 'pages;
+                }
+            }
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    let has_next_page = docs.len() > first;
+    docs.truncate(first);
+    // Each one's inventories (its own partition: one query each).
+    let mut items = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let id = doc.listing_id.clone();
+        items.push(listing_document(store, table, &id).await?.unwrap_or(doc));
+    }
+    Ok(ListingPage {
+        end_cursor: items.last().map(|d| d.listing_id.clone()),
+        items,
+        has_next_page,
+    })
+}

@@ -12,10 +12,10 @@ use holdfast_projections::store::Table;
 
 use crate::error::ApiError;
 use crate::schema::context::read;
-use crate::schema::context::{principal, state};
+use crate::schema::context::{authenticated, principal, state};
 use crate::schema::types::listing::{Listing, ListingCategory, ListingStatus, SearchEdgeFields};
 use crate::schema::types::{Date, connection_complexity, page_size, parse_id};
-use holdfast_engine::read_models::{listing_document, table_ref};
+use holdfast_engine::read_models::{listing_document, listings_of_tenant, table_ref};
 
 /// Around a point.
 #[derive(Clone, Copy, Debug, InputObject)]
@@ -163,6 +163,47 @@ impl ListingQuery {
                 cursor,
                 listing,
                 SearchEdgeFields { distance_km },
+            ));
+        }
+        Ok(connection)
+    }
+
+    /// A business's listings, every status (or only `status`), in creation order: for its
+    /// operators and admins (`FORBIDDEN` for anyone else).
+    #[graphql(complexity = "connection_complexity(child_complexity, first)")]
+    async fn business_listings(
+        &self,
+        ctx: &Context<'_>,
+        tenant_id: ID,
+        status: Option<ListingStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency_token: Option<String>,
+    ) -> Result<SearchConnection> {
+        let tenant = parse_id("tenantId", &tenant_id, TenantId::parse)?;
+        if !authenticated(ctx)?.operates(tenant) {
+            return Err(ApiError::forbidden().into());
+        }
+        let first = page_size(first)?;
+        let tenant = tenant.to_string();
+        let (tenant, after_id) = (tenant.as_str(), after.as_deref());
+        let status = status.map(ListingStatus::as_read_model);
+        let page = read(
+            ctx,
+            Table::Search,
+            consistency_token.as_deref(),
+            |store, table| async move {
+                listings_of_tenant(store.as_ref(), table, tenant, status, first, after_id).await
+            },
+        )
+        .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        for doc in page.items {
+            let listing = Listing::from_document(doc)?;
+            connection.edges.push(Edge::with_additional_fields(
+                listing.id.to_string(),
+                listing,
+                SearchEdgeFields { distance_km: None },
             ));
         }
         Ok(connection)

@@ -51,6 +51,16 @@ pub enum ListingStatus {
 }
 
 impl ListingStatus {
+    /// The read model's text for the status.
+    pub fn as_read_model(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Suspended => "suspended",
+            Self::Archived => "archived",
+        }
+    }
+
     fn parse(text: &str) -> Result<Self, ApiError> {
         Ok(match text {
             "draft" => Self::Draft,

@@ -42,7 +42,8 @@
 //!
 //! Other items: the document `listing#<id>` / `doc` (name, category, tags, description and
 //! its excerpt, address, region, coordinates, time zone, display price, status, party sizes and
-//! slot kind from the policy, the whole booking policy as the domain stores it, name tokens) and, from `InventoryDefined`, one
+//! slot kind from the policy, the whole booking policy as the domain stores it, name tokens;
+//! on gsi1 under `tenant#<tenant_id>` by listing id: a business's listings, every status) and, from `InventoryDefined`, one
 //! `listing#<id>` / `inv#<inventory_id>` item per inventory (with its currency).
 
 mod geo;
@@ -71,6 +72,11 @@ pub const COARSE_CELL: usize = 4;
 pub const CATEGORIES: [&str; 5] = ["accommodation", "restaurant", "event", "shop", "other"];
 /// The "any category" entry of the region index.
 pub const ANY_CATEGORY: &str = "*";
+
+/// A business's partition on gsi1: its listings' documents, every status, by listing id.
+pub fn tenant_partition(tenant_id: &str) -> String {
+    format!("tenant#{tenant_id}")
+}
 
 /// A listing's partition.
 pub fn listing_partition(listing_id: &str) -> String {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{
     ANY_CATEGORY, CATEGORIES, COARSE_CELL, FINE_CELL, MAX_NAME_TOKENS, MAX_TAG_TOKENS, geohash,
-    listing_partition, name_tokens,
+    listing_partition, name_tokens, tenant_partition,
 };
 use crate::models::{decode, money};
 use crate::projection::{Projection, ProjectionError};
@@ -230,6 +230,9 @@ fn listing_patches(event: ListingEvent) -> Vec<Patch> {
             let mut b = Builder::new(listing_id.to_string());
             b.doc("listing_id", json!(listing_id.to_string()));
             b.doc("tenant_id", json!(tenant_id.to_string()));
+            // The business's listings, every status, in creation order (`listings_of_tenant`).
+            b.doc(GSI1_PK, json!(tenant_partition(&tenant_id.to_string())));
+            b.doc(GSI1_SK, json!(listing_id.to_string()));
             b.name(name.as_str());
             b.category(category);
             b.tags(&tags);
