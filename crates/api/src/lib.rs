@@ -19,6 +19,7 @@ mod health;
 mod http;
 pub mod identity;
 pub mod metrics;
+mod operator;
 pub mod schema;
 mod state;
 mod webhooks;
@@ -43,6 +44,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// | `GET /healthz`, `GET /readyz` | liveness, readiness |
 /// | `GET /metrics` | Prometheus metrics |
 /// | `POST /webhooks/payments` | a payment provider's signed report ([`webhooks`]) |
+/// | `GET /operator/bookings.csv` | a business's bookings over dates as CSV ([`operator`]) |
 /// | `GET /calendar/<secret>.ics`, `GET /bookings/<id>/calendar.ics` | iCalendar feeds and one booking's `.ics` ([`calendar`]) |
 ///
 /// Every request is logged (a `tower-http` trace span), counted and timed (into the metrics
@@ -70,6 +72,7 @@ pub fn app(state: AppState) -> Router {
             Router::new()
                 .route("/calendar/{file}", get(calendar::feed))
                 .route("/bookings/{id}/calendar.ics", get(calendar::booking_ics))
+                .route("/operator/bookings.csv", get(operator::bookings_csv))
                 .with_state(state),
         )
         .layer(axum::middleware::from_fn(metrics::track))

@@ -416,3 +416,206 @@ async fn booking_queries_authorisation_matrix() {
         .await;
     assert_eq!(error_code(&r), Some("INVALID_INPUT"));
 }
+
+const BETWEEN: &str = "query($tenant: ID!, $from: Date!, $to: Date!, $status: [BookingStatus!],
+    $inventory: ID, $guest: ID, $first: Int, $after: String, $t: String) {
+  bookingsBetween(tenantId: $tenant, from: $from, to: $to, status: $status,
+                  inventoryId: $inventory, guestId: $guest, first: $first, after: $after,
+                  consistencyToken: $t) {
+    edges { cursor node { bookingId status firstSlot guestId startsAt endsAt } }
+    pageInfo { hasNextPage endCursor } } }";
+
+#[tokio::test]
+async fn an_operator_lists_bookings_over_dates_filtered_and_downloads_them_as_csv() {
+    let w = world().await;
+    let app = &w.app;
+    let tenant = w.tenant_a.to_string();
+    let between = |token: &str, vars: Value| {
+        let mut vars = vars;
+        vars["t"] = json!(w.token);
+        let token = token.to_owned();
+        async move { app.graphql(Some(&token), BETWEEN, vars).await }
+    };
+    let ids = |r: &Value| -> Vec<String> {
+        r["data"]["bookingsBetween"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .map(|e| e["node"]["bookingId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = between(
+        &w.op_a,
+        json!({"tenant": tenant, "from": "2030-02-09", "to": "2030-02-12"}),
+    )
+    .await;
+    let listed = ids(&all);
+    // Tenant A's six, as the day sheet of the 10th orders them; not tenant B's.
+    let sheet = app
+        .ok(
+            Some(&w.op_a),
+            DAY_SHEET,
+            json!({"tenant": tenant, "date": "2030-02-10", "t": w.token}),
+        )
+        .await["daySheet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["bookingId"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(listed, sheet);
+    assert_eq!(listed.len(), 6);
+    let first = &all["data"]["bookingsBetween"]["edges"][0]["node"];
+    assert!(
+        first["startsAt"].is_string() && first["endsAt"].is_string(),
+        "{first}"
+    );
+    // Four a page: each once.
+    let page = between(
+        &w.op_a,
+        json!({"tenant": tenant, "from": "2030-02-09", "to": "2030-02-12", "first": 4}),
+    )
+    .await;
+    assert_eq!(
+        page["data"]["bookingsBetween"]["pageInfo"]["hasNextPage"],
+        true
+    );
+    let after = page["data"]["bookingsBetween"]["pageInfo"]["endCursor"].clone();
+    let rest = between(
+        &w.op_a,
+        json!({"tenant": tenant, "from": "2030-02-09", "to": "2030-02-12", "first": 4,
+               "after": after}),
+    )
+    .await;
+    assert_eq!(
+        rest["data"]["bookingsBetween"]["pageInfo"]["hasNextPage"],
+        false
+    );
+    assert_eq!([ids(&page), ids(&rest)].concat(), listed);
+    // Filters.
+    let confirmed = between(
+        &w.op_a,
+        json!({"tenant": tenant, "from": "2030-02-09", "to": "2030-02-12",
+               "status": ["CONFIRMED"]}),
+    )
+    .await;
+    assert_eq!(ids(&confirmed), [w.g1_bookings[0].to_string()]);
+    let theirs = between(
+        &w.op_a,
+        json!({"tenant": tenant, "from": "2030-02-09", "to": "2030-02-12",
+               "guest": w.g1_id.to_string(), "status": ["REQUESTED"]}),
+    )
+    .await;
+    assert_eq!(ids(&theirs).len(), 4);
+    let elsewhere = between(
+        &w.op_a,
+        json!({"tenant": tenant, "from": "2030-02-09", "to": "2030-02-12",
+               "inventory": InventoryId::new().to_string()}),
+    )
+    .await;
+    assert!(ids(&elsewhere).is_empty());
+    // The two-night booking is listed on its first date only.
+    let later = between(
+        &w.op_a,
+        json!({"tenant": tenant, "from": "2030-02-11", "to": "2030-02-12"}),
+    )
+    .await;
+    assert!(ids(&later).is_empty());
+    // Bad ranges and cursors; other people.
+    for vars in [
+        json!({"tenant": tenant, "from": "2030-02-12", "to": "2030-02-09"}),
+        json!({"tenant": tenant, "from": "2030-01-01", "to": "2030-06-01"}),
+        json!({"tenant": tenant, "from": "2030-02-09", "to": "2030-02-12", "after": "r1:2031-01-01|x"}),
+        json!({"tenant": tenant, "from": "2030-02-09", "to": "2030-02-12", "after": "nonsense"}),
+        json!({"tenant": tenant, "from": "2030-02-09", "to": "2030-02-12", "guest": "nope"}),
+    ] {
+        let r = between(&w.op_a, vars.clone()).await;
+        assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{vars}: {r}");
+    }
+    for who in [&w.op_b, &w.g1] {
+        let r = between(
+            who,
+            json!({"tenant": tenant, "from": "2030-02-09", "to": "2030-02-12"}),
+        )
+        .await;
+        assert_eq!(error_code(&r), Some("FORBIDDEN"));
+    }
+
+    // The same as CSV.
+    let csv = |token: Option<&str>, query: String| {
+        let mut request = app
+            .http
+            .get(format!("{}/operator/bookings.csv?{query}", app.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let kind = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (status, kind, response.text().await.unwrap())
+        }
+    };
+    let range = format!("tenantId={tenant}&from=2030-02-09&to=2030-02-12");
+    let (status, kind, body) = csv(Some(&w.op_a), range.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(kind.as_deref(), Some("text/csv; charset=utf-8"));
+    let body = body.strip_prefix('\u{feff}').expect("a byte-order mark");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "booking_id",
+            "status",
+            "first_slot",
+            "slots",
+            "starts_at",
+            "ends_at",
+            "party_size",
+            "quantity",
+            "listing_id",
+            "inventory_id",
+            "guest_id",
+            "guest_name",
+            "guest_phone",
+            "guest_email"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        rows.iter().map(|r| r[0].to_owned()).collect::<Vec<_>>(),
+        listed
+    );
+    let paid = rows
+        .iter()
+        .find(|r| r[0] == w.g1_bookings[0].to_string())
+        .unwrap();
+    assert_eq!(&paid[1], "CONFIRMED");
+    assert_eq!(&paid[3], "2030-02-10 2030-02-11");
+    assert_eq!(&paid[6], "2");
+    let (_, _, only) = csv(
+        Some(&w.op_a),
+        format!("{range}&status=CONFIRMED,CHECKED_IN"),
+    )
+    .await;
+    assert_eq!(only.lines().count(), 2, "{only}");
+    assert_eq!(csv(Some(&w.op_b), range.clone()).await.0, 403);
+    assert_eq!(csv(None, range.clone()).await.0, 401);
+    assert_eq!(
+        csv(
+            Some(&w.op_a),
+            format!("tenantId={tenant}&from=x&to=2030-02-12")
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        csv(Some(&w.op_a), format!("{range}&status=SOON")).await.0,
+        400
+    );
+    assert_eq!(csv(Some(&w.op_a), "from=2030-02-09".into()).await.0, 400);
+}

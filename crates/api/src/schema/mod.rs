@@ -11,9 +11,9 @@ mod context;
 mod error_codes;
 mod inputs;
 mod mutation;
-mod query;
+pub(crate) mod query;
 mod subscription;
-mod types;
+pub(crate) mod types;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 

@@ -12,7 +12,7 @@ use async_graphql::{Context, ID, Object, Result};
 use holdfast_domain::booking::BookingStatus;
 use holdfast_domain::common::{BookingId, GuestId, TenantId};
 use holdfast_projections::models::bookings::{
-    BookingView, booking, bookings_of_guest_where, day_sheet,
+    BookingView, booking, bookings_between, bookings_of_guest_where, day_sheet, range_cursor,
 };
 use holdfast_projections::store::Table;
 
@@ -190,23 +190,120 @@ impl BookingQuery {
             |store, table| async move { day_sheet(store.as_ref(), table, tenant, date.0).await },
         )
         .await?;
-        // The guests' contact details, in one read (operators of this business only: checked
-        // above).
-        let guests: Vec<GuestId> = entries
-            .iter()
-            .filter_map(|e| GuestId::parse(&e.guest_id).ok())
-            .collect();
-        let profiles = state(ctx).profiles.many(&guests).await.or_api()?;
-        Ok(entries
-            .into_iter()
-            .map(|e| {
-                let profile = GuestId::parse(&e.guest_id)
-                    .ok()
-                    .and_then(|g| profiles.get(&g).cloned());
-                let mut entry = DaySheetEntry::from(e);
-                entry.guest = profile.map(Into::into);
-                entry
-            })
-            .collect())
+        // Operators of this business only: checked above.
+        Ok(with_guests(ctx, entries).await?)
     }
+
+    /// A business's bookings starting on dates `from..=to` (the listing's local dates, at
+    /// most 92 days), by date, slot and id — what the day sheets hold, with each guest's
+    /// contact details; filtered by `status`, `inventoryId`, `guestId`. Its operators and
+    /// admins only. (`GET /operator/bookings.csv` gives the same as CSV.)
+    #[graphql(complexity = "connection_complexity(child_complexity, first)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn bookings_between(
+        &self,
+        ctx: &Context<'_>,
+        tenant_id: ID,
+        from: Date,
+        to: Date,
+        status: Option<Vec<crate::schema::types::booking::BookingStatus>>,
+        inventory_id: Option<ID>,
+        guest_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency_token: Option<String>,
+    ) -> Result<Connection<String, DaySheetEntry>> {
+        let principal = authenticated(ctx)?;
+        let tenant = parse_id("tenantId", &tenant_id, TenantId::parse)?;
+        if !principal.operates(tenant) {
+            return Err(ApiError::forbidden().into());
+        }
+        let first = page_size(first)?;
+        let filter = RangeFilter::parse(status, inventory_id, guest_id)?;
+        let tenant = tenant.to_string();
+        let (tenant, after_cursor, filter) = (tenant.as_str(), after.as_deref(), &filter);
+        let page = read(
+            ctx,
+            Table::Bookings,
+            consistency_token.as_deref(),
+            |store, table| async move {
+                bookings_between(
+                    store.as_ref(),
+                    table,
+                    tenant,
+                    from.0,
+                    to.0,
+                    first,
+                    after_cursor,
+                    |e| filter.keeps(e),
+                )
+                .await
+            },
+        )
+        .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        let cursors: Vec<String> = page.items.iter().map(range_cursor).collect();
+        for (cursor, entry) in cursors.into_iter().zip(with_guests(ctx, page.items).await?) {
+            connection.edges.push(Edge::new(cursor, entry));
+        }
+        Ok(connection)
+    }
+}
+
+/// What `bookingsBetween` keeps.
+pub struct RangeFilter {
+    statuses: Option<Vec<BookingStatus>>,
+    inventory: Option<String>,
+    guest: Option<String>,
+}
+
+impl RangeFilter {
+    /// The filter of the arguments (ids checked).
+    pub fn parse(
+        status: Option<Vec<crate::schema::types::booking::BookingStatus>>,
+        inventory_id: Option<ID>,
+        guest_id: Option<ID>,
+    ) -> Result<Self, ApiError> {
+        use holdfast_domain::common::InventoryId;
+        Ok(Self {
+            statuses: status.map(|s| s.into_iter().map(Into::into).collect()),
+            inventory: inventory_id
+                .map(|id| parse_id("inventoryId", &id, InventoryId::parse).map(|i| i.to_string()))
+                .transpose()?,
+            guest: guest_id
+                .map(|id| parse_id("guestId", &id, GuestId::parse).map(|g| g.to_string()))
+                .transpose()?,
+        })
+    }
+
+    /// Whether `e` is kept.
+    pub fn keeps(&self, e: &holdfast_projections::models::bookings::DaySheetEntry) -> bool {
+        self.statuses.as_ref().is_none_or(|s| s.contains(&e.status))
+            && self.inventory.as_ref().is_none_or(|i| *i == e.inventory_id)
+            && self.guest.as_ref().is_none_or(|g| *g == e.guest_id)
+    }
+}
+
+/// Day-sheet entries with their guests' contact details, read in one go (callers check that
+/// the caller operates the business).
+pub async fn with_guests(
+    ctx: &Context<'_>,
+    entries: Vec<holdfast_projections::models::bookings::DaySheetEntry>,
+) -> Result<Vec<DaySheetEntry>, ApiError> {
+    let guests: Vec<GuestId> = entries
+        .iter()
+        .filter_map(|e| GuestId::parse(&e.guest_id).ok())
+        .collect();
+    let profiles = state(ctx).profiles.many(&guests).await.or_api()?;
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let profile = GuestId::parse(&e.guest_id)
+                .ok()
+                .and_then(|g| profiles.get(&g).cloned());
+            let mut entry = DaySheetEntry::from(e);
+            entry.guest = profile.map(Into::into);
+            entry
+        })
+        .collect())
 }

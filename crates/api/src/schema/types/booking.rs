@@ -335,6 +335,8 @@ pub struct DaySheetEntry {
     pub quantity: Option<u32>,
     /// Start instant, when known.
     pub starts_at: Option<DateTime<Utc>>,
+    /// End instant, when known.
+    pub ends_at: Option<DateTime<Utc>>,
     /// The guest's contact details (null for a guest with no profile, or one who was
     /// forgotten).
     pub guest: Option<GuestProfileGql>,
@@ -353,6 +355,7 @@ impl From<DayEntry> for DaySheetEntry {
             party_size: e.party_size,
             quantity: e.quantity,
             starts_at: e.starts_at,
+            ends_at: e.ends_at,
             guest: None,
         }
     }

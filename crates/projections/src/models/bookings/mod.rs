@@ -27,8 +27,8 @@ mod query;
 
 pub use projection::BookingsProjection;
 pub use query::{
-    BookingPage, BookingView, DaySheetEntry, MAX_EXAMINED, MAX_PAGE, booking, bookings_by_guest,
-    bookings_of_guest_where, day_sheet,
+    BookingPage, BookingView, DaySheetEntry, MAX_EXAMINED, MAX_PAGE, MAX_RANGE_DAYS, RangePage,
+    booking, bookings_between, bookings_by_guest, bookings_of_guest_where, day_sheet, range_cursor,
 };
 
 /// The key of a booking's document.

@@ -272,3 +272,114 @@ pub async fn day_sheet(
         }
     }
 }
+
+/// The longest date range [`bookings_between`] reads (one day-sheet partition per date).
+pub const MAX_RANGE_DAYS: i64 = 92;
+
+/// A page of a tenant's bookings over dates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RangePage {
+    /// The bookings, by start date, then slot, then id.
+    pub items: Vec<DaySheetEntry>,
+    /// Pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+    /// Whether more may follow.
+    pub has_next_page: bool,
+}
+
+/// The cursor of a day-sheet entry: `r1:<date>|<first slot>#<booking id>`.
+pub fn range_cursor(entry: &DaySheetEntry) -> String {
+    let date = entry.first_slot.get(..10).unwrap_or_default();
+    format!("r1:{date}|{}#{}", entry.first_slot, entry.booking_id)
+}
+
+fn parse_range_cursor(text: &str) -> Result<(NaiveDate, String), QueryError> {
+    let invalid = || QueryError::InvalidCursor(text.chars().take(80).collect());
+    let rest = text.strip_prefix("r1:").ok_or_else(invalid)?;
+    let (date, sk) = rest.split_once('|').ok_or_else(invalid)?;
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| invalid())?;
+    if sk.is_empty() || sk.len() > 80 || !sk.is_ascii() {
+        return Err(invalid());
+    }
+    Ok((date, sk.to_owned()))
+}
+
+/// A tenant's bookings starting on local dates `from..=to` (at most [`MAX_RANGE_DAYS`] days),
+/// as the day sheets have them (live entries only: see the module docs), by date, slot and
+/// id; `first` after `after` (an `end_cursor`), keeping those `keep` accepts.
+///
+/// # Errors
+///
+/// [`QueryError::Invalid`] for a reversed or too long range; [`QueryError::InvalidCursor`];
+/// the store's errors.
+#[allow(clippy::too_many_arguments)]
+pub async fn bookings_between(
+    store: &dyn ReadStore,
+    table: TableRef,
+    tenant_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    first: usize,
+    after: Option<&str>,
+    keep: impl Fn(&DaySheetEntry) -> bool,
+) -> Result<RangePage, QueryError> {
+    if to < from || (to - from).num_days() >= MAX_RANGE_DAYS {
+        return Err(QueryError::Invalid(format!(
+            "a date range of 1 to {MAX_RANGE_DAYS} days, from ≤ to"
+        )));
+    }
+    let first = first.clamp(1, MAX_PAGE);
+    let (mut date, mut after_sk) = match after.map(parse_range_cursor).transpose()? {
+        Some((d, sk)) if d >= from && d <= to => (d, Some(sk)),
+        Some(_) => {
+            return Err(QueryError::InvalidCursor(
+                "a cursor of another date range".into(),
+            ));
+        }
+        None => (from, None),
+    };
+    let mut kept: Vec<DaySheetEntry> = Vec::new();
+    while date <= to {
+        let mut query = KeyQuery {
+            pk: day_partition(tenant_id, &date.format("%Y-%m-%d").to_string()),
+            sk: match after_sk.take() {
+                // Every sort key character sorts above a space and below `~`.
+                Some(sk) => SortKey::Between(format!("{sk} "), "~".into()),
+                None => SortKey::All,
+            },
+            ascending: true,
+            limit: DAY_PAGE_LIMIT,
+            ..KeyQuery::default()
+        };
+        loop {
+            let page = store.query(table, &query).await?;
+            for item in page.items.iter().filter(|i| !is_deleted(i)) {
+                let entry: DaySheetEntry = item_as(item)?;
+                if keep(&entry) {
+                    kept.push(entry);
+                    if kept.len() > first {
+                        kept.truncate(first);
+                        return Ok(RangePage {
+                            end_cursor: kept.last().map(range_cursor),
+                            items: kept,
+                            has_next_page: true,
+                        });
+                    }
+                }
+            }
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => break,
+            }
+        }
+        date = match date.succ_opt() {
+            Some(next) => next,
+            None => break,
+        };
+    }
+    Ok(RangePage {
+        end_cursor: kept.last().map(range_cursor),
+        items: kept,
+        has_next_page: false,
+    })
+}
