@@ -11,7 +11,6 @@
 //! Answers are `text/calendar; charset=utf-8`, `Cache-Control: private, max-age=300`; errors
 //! `{"code", "message"}` JSON.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -22,12 +21,11 @@ use holdfast_engine::calendar::{
 };
 use holdfast_engine::profiles::Profiles;
 use holdfast_engine::read_models::read;
-use holdfast_engine::{EngineError, ErrorCode};
 use holdfast_projections::models::bookings::booking;
 use holdfast_projections::store::Table;
 use serde::Deserialize;
-use serde_json::json;
 
+use crate::rest::{engine_error, refusal, signed_in};
 use crate::state::AppState;
 
 /// The path of the feed whose secret is `token`.
@@ -35,22 +33,8 @@ pub fn feed_path(token: &str) -> String {
     format!("/calendar/{token}.ics")
 }
 
-fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({"code": code, "message": message}))).into_response()
-}
-
 fn not_found() -> Response {
     refusal(StatusCode::NOT_FOUND, "NOT_FOUND", "no such calendar")
-}
-
-fn engine_error(e: &EngineError) -> Response {
-    let status = match e.code {
-        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    refusal(status, e.code.as_str(), &e.message)
 }
 
 fn calendar(text: String, download: Option<String>) -> Response {
@@ -145,18 +129,9 @@ pub async fn booking_ics(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let principal = match state.auth.authenticate(authorization) {
-        Ok(p) if !matches!(p, holdfast_engine::Principal::Anonymous) => p,
-        _ => {
-            return refusal(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                "a valid bearer token is needed",
-            );
-        }
+    let principal = match signed_in(&state, &headers) {
+        Ok(p) => p,
+        Err(refused) => return refused,
     };
     if holdfast_domain::common::BookingId::parse(&id).is_err() {
         return not_found();

@@ -20,6 +20,7 @@ mod http;
 pub mod identity;
 pub mod metrics;
 mod operator;
+mod rest;
 pub mod schema;
 mod state;
 mod webhooks;

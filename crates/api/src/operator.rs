@@ -7,38 +7,23 @@
 //! Refusals are `{"code", "message"}` JSON: 401 without a valid token, 403 for another
 //! business, 400 for bad parameters, 503 when the read models are unavailable.
 
-use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use holdfast_domain::common::{GuestId, TenantId};
 use holdfast_engine::read_models::read;
-use holdfast_engine::{EngineError, ErrorCode, Principal};
 use holdfast_projections::models::bookings::{DaySheetEntry, bookings_between};
 use holdfast_projections::store::Table;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::rest::{engine_error, refusal, signed_in};
 use crate::schema::query::booking::RangeFilter;
 use crate::state::AppState;
 
 /// The most rows one download holds.
 pub const MAX_ROWS: usize = 50_000;
-
-fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({"code": code, "message": message}))).into_response()
-}
-
-fn engine_error(e: &EngineError) -> Response {
-    let status = match e.code {
-        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
-        ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    refusal(status, e.code.as_str(), &e.message)
-}
 
 /// The query string of `GET /operator/bookings.csv`.
 #[derive(Deserialize)]
@@ -62,18 +47,9 @@ pub async fn bookings_csv(
     headers: HeaderMap,
     query: Result<Query<BookingsCsv>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let principal = match state.auth.authenticate(authorization) {
-        Ok(p) if !matches!(p, Principal::Anonymous) => p,
-        _ => {
-            return refusal(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                "a valid bearer token is needed",
-            );
-        }
+    let principal = match signed_in(&state, &headers) {
+        Ok(p) => p,
+        Err(refused) => return refused,
     };
     let Ok(Query(q)) = query else {
         return bad("tenantId, from and to (YYYY-MM-DD) are needed");
