@@ -214,6 +214,9 @@ pub struct ListingDocument {
     /// The listing's inventories (filled from the inventory items, not the document).
     #[serde(skip)]
     pub inventory_ids: Vec<String>,
+    /// The same, with their names and content.
+    #[serde(skip)]
+    pub inventories: Vec<holdfast_projections::models::search::InventoryItem>,
 }
 
 /// One listing's document and inventories: one partition query (`doc`, then `inv#…`).
@@ -232,6 +235,7 @@ pub async fn listing_document(
     };
     let mut doc: Option<ListingDocument> = None;
     let mut inventories = Vec::new();
+    let mut items = Vec::new();
     loop {
         let page = store.query(table, &query).await?;
         for item in &page.items {
@@ -245,6 +249,13 @@ pub async fn listing_document(
                 );
             } else if let Some(id) = item.key.sk.strip_prefix("inv#") {
                 inventories.push(id.to_owned());
+                let value = Value::Object(item.attrs.clone().into_iter().collect());
+                items.push(
+                    serde_json::from_value(value).map_err(|e| QueryError::Corrupt {
+                        key: item.key.clone(),
+                        reason: e.to_string(),
+                    })?,
+                );
             }
         }
         match page.next {
@@ -254,6 +265,7 @@ pub async fn listing_document(
     }
     Ok(doc.map(|mut d| {
         d.inventory_ids = inventories;
+        d.inventories = items;
         d
     }))
 }

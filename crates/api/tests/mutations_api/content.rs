@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::fixtures::*;
-use crate::support::{guest, operator, spawn_app};
+use crate::support::{error_code, guest, operator, spawn_app};
 
 const LISTING: &str = "query($id: ID!, $t: String) { listing(id: $id, consistencyToken: $t) {
     description descriptionExcerpt
@@ -177,4 +177,125 @@ async fn guests_read_the_whole_description_and_the_policy_they_agree_to() {
     assert_eq!(hit["node"]["description"], long.trim());
     assert_eq!(hit["node"]["bookingPolicy"]["version"], 2);
     assert_eq!(hit["node"]["bookingPolicy"]["cancellationTerms"], p["en"]);
+}
+
+const DESCRIBE: &str = "mutation($key: String!, $input: DescribeInventoryInput!) {
+    describeInventory(idempotencyKey: $key, input: $input) { inventoryId consistencyToken } }";
+
+const INVENTORIES: &str = "query($id: ID!, $t: String) { listing(id: $id, consistencyToken: $t) {
+    inventoryIds inventories { id listingId name currency description maxOccupancy
+      attributes { kind value } } } }";
+
+#[tokio::test]
+async fn an_inventory_is_described_for_guests_and_read_back_from_its_listing() {
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let listing = published_listing(&app, &op, event_policy()).await;
+    let inventory = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-02-01", "2030-02-02", &[]),
+        4,
+        30_000,
+    )
+    .await;
+    let input = json!({"inventoryId": inventory, "name": "Deluxe double",
+        "description": "Sea view.\nKing bed.", "maxOccupancy": 2,
+        "attributes": [{"kind": "AMENITY", "value": "wifi"},
+                       {"kind": "ACCESSIBILITY", "value": "step-free"},
+                       {"kind": "AMENITY", "value": "balcony"}]});
+    let t = app
+        .ok(Some(&op), DESCRIBE, json!({"key": key(), "input": input}))
+        .await["describeInventory"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let l = app
+        .ok(None, INVENTORIES, json!({"id": listing, "t": t}))
+        .await["listing"]
+        .clone();
+    assert_eq!(l["inventoryIds"], json!([inventory]));
+    assert_eq!(
+        l["inventories"],
+        json!([{"id": inventory, "listingId": listing, "name": "Deluxe double",
+                "currency": "KRW", "description": "Sea view.\nKing bed.", "maxOccupancy": 2,
+                "attributes": [{"kind": "AMENITY", "value": "balcony"},
+                               {"kind": "AMENITY", "value": "wifi"},
+                               {"kind": "ACCESSIBILITY", "value": "step-free"}]}])
+    );
+    // A search hit carries them too.
+    let hits = app
+        .ok(
+            None,
+            "query { search(region: \"KR-11\") { edges { node { id inventories { name maxOccupancy } } } } }",
+            json!({}),
+        )
+        .await["search"]["edges"]
+        .clone();
+    let hit = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["id"] == listing.as_str())
+        .unwrap_or_else(|| panic!("{hits}"));
+    assert_eq!(
+        hit["node"]["inventories"],
+        json!([{"name": "Deluxe double", "maxOccupancy": 2}])
+    );
+
+    // Bad content names its field and changes nothing.
+    for (bad, field) in [
+        (json!({"maxOccupancy": 0}), "input.maxOccupancy"),
+        (json!({"maxOccupancy": -3}), "input.maxOccupancy"),
+        (json!({"name": "  "}), "input.name"),
+        (
+            json!({"description": "x".repeat(5_001)}),
+            "input.description",
+        ),
+        (
+            json!({"attributes": [{"kind": "CUISINE", "value": "korean"},
+                                  {"kind": "CUISINE", "value": " korean "}]}),
+            "input.attributes",
+        ),
+        (
+            json!({"attributes": [{"kind": "OTHER", "value": ""}]}),
+            "input.attributes",
+        ),
+    ] {
+        let mut input = json!({"inventoryId": inventory, "name": "Other"});
+        for (k, v) in bad.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        let refused = app
+            .graphql(Some(&op), DESCRIBE, json!({"key": key(), "input": input}))
+            .await;
+        assert_eq!(
+            error_code(&refused),
+            Some("INVALID_INPUT"),
+            "{bad}: {refused}"
+        );
+        let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(field), "{field}: {message}");
+    }
+    // Only the inventory's business describes it.
+    let (_, other) = operator();
+    let (_, g) = guest();
+    let input = json!({"inventoryId": inventory, "name": "Mine now"});
+    for who in [&other, &g] {
+        let refused = app
+            .graphql(Some(who), DESCRIBE, json!({"key": key(), "input": input}))
+            .await;
+        assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+    }
+    let unknown = json!({"inventoryId": ulid::Ulid::new().to_string(), "name": "Nowhere"});
+    let refused = app
+        .graphql(Some(&op), DESCRIBE, json!({"key": key(), "input": unknown}))
+        .await;
+    assert_eq!(error_code(&refused), Some("NOT_FOUND"), "{refused}");
+    let l = app
+        .ok(None, INVENTORIES, json!({"id": listing, "t": t}))
+        .await["listing"]
+        .clone();
+    assert_eq!(l["inventories"][0]["name"], "Deluxe double", "unchanged");
 }

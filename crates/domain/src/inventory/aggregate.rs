@@ -8,6 +8,7 @@ use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
 use super::commands::{InventoryCommand, InventoryName};
+use super::content::InventoryContent;
 use super::error::InventoryError;
 use super::events::{InventoryEvent, SlotSnapshot};
 use crate::common::{BookingId, Currency, InventoryId, ListingId, Money, Slot, TenantId};
@@ -124,9 +125,20 @@ pub struct Inventory {
     allocations: BTreeMap<BookingId, Allocation>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     finished: BTreeMap<BookingId, Finished>,
+    #[serde(default, skip_serializing_if = "is_no_content")]
+    content: InventoryContent,
+}
+
+fn is_no_content(c: &InventoryContent) -> bool {
+    *c == InventoryContent::default()
 }
 
 impl Inventory {
+    /// What guests read about it (empty until described).
+    pub fn content(&self) -> &InventoryContent {
+        &self.content
+    }
+
     /// Who it belongs to, once defined.
     pub fn definition(&self) -> Option<&InventoryDefinition> {
         self.definition.as_ref()
@@ -268,6 +280,12 @@ impl Aggregate for Inventory {
                     name,
                     currency,
                 });
+            }
+            InventoryEvent::InventoryDescribed { name, content, .. } => {
+                if let Some(definition) = self.definition.as_mut() {
+                    definition.name = name;
+                }
+                self.content = content;
             }
             InventoryEvent::InventoryCapacitySet { slots, .. }
             | InventoryEvent::InventoryPriceSet { slots, .. }

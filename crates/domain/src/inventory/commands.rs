@@ -211,4 +211,12 @@ pub enum InventoryCommand {
         /// The booking.
         booking_id: BookingId,
     },
+    /// Renames the inventory and replaces what guests read about it. Repeating it identically
+    /// changes nothing.
+    DescribeInventory {
+        /// Its display name.
+        name: InventoryName,
+        /// Its description, occupancy and attributes.
+        content: super::content::InventoryContent,
+    },
 }

@@ -55,6 +55,18 @@ impl Decide for Inventory {
         let def = self.definition().ok_or(InventoryError::NotDefined)?;
         match command {
             InventoryCommand::DefineInventory { .. } => Ok(vec![]), // handled above
+            InventoryCommand::DescribeInventory { name, content } => {
+                if def.name == name && *self.content() == content {
+                    return Ok(vec![]);
+                }
+                Ok(vec![InventoryEvent::InventoryDescribed {
+                    inventory_id: def.inventory_id,
+                    tenant_id: def.tenant_id,
+                    listing_id: def.listing_id,
+                    name,
+                    content,
+                }])
+            }
             InventoryCommand::SetCapacity {
                 selection,
                 capacity,

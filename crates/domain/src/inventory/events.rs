@@ -7,6 +7,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::commands::{InventoryName, ReleaseReason};
+use super::content::InventoryContent;
 use crate::common::{BookingId, Currency, InventoryId, ListingId, Money, Slot, TenantId};
 
 /// The state of one slot after an event.
@@ -166,6 +167,19 @@ pub enum InventoryEvent {
         /// The slots, after the release.
         slots: Vec<SlotSnapshot>,
     },
+    /// The inventory was renamed or its content replaced.
+    InventoryDescribed {
+        /// The inventory.
+        inventory_id: InventoryId,
+        /// Its business.
+        tenant_id: TenantId,
+        /// Its listing.
+        listing_id: ListingId,
+        /// Its display name.
+        name: InventoryName,
+        /// What guests read about it.
+        content: InventoryContent,
+    },
 }
 
 impl InventoryEvent {
@@ -180,14 +194,15 @@ impl InventoryEvent {
             | Self::InventoryHoldPlaced { inventory_id, .. }
             | Self::InventoryHoldConfirmed { inventory_id, .. }
             | Self::InventoryHoldReleased { inventory_id, .. }
-            | Self::InventoryAllocationReleased { inventory_id, .. } => *inventory_id,
+            | Self::InventoryAllocationReleased { inventory_id, .. }
+            | Self::InventoryDescribed { inventory_id, .. } => *inventory_id,
         }
     }
 
     /// The resulting state of every slot the event touched (empty for `InventoryDefined`).
     pub fn slot_snapshots(&self) -> &[SlotSnapshot] {
         match self {
-            Self::InventoryDefined { .. } => &[],
+            Self::InventoryDefined { .. } | Self::InventoryDescribed { .. } => &[],
             Self::InventoryCapacitySet { slots, .. }
             | Self::InventoryPriceSet { slots, .. }
             | Self::InventorySlotsClosed { slots, .. }
@@ -212,6 +227,7 @@ impl DomainEvent for InventoryEvent {
             Self::InventoryHoldConfirmed { .. } => "InventoryHoldConfirmed",
             Self::InventoryHoldReleased { .. } => "InventoryHoldReleased",
             Self::InventoryAllocationReleased { .. } => "InventoryAllocationReleased",
+            Self::InventoryDescribed { .. } => "InventoryDescribed",
         }
         .to_owned()
     }

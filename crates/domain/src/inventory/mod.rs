@@ -4,6 +4,8 @@
 //! - [`commands`] holds [`InventoryCommand`], the [`SlotSelection`] of range commands, [`InventoryName`];
 //! - [`events`] holds [`InventoryEvent`], each carrying the resulting [`SlotSnapshot`] of the slots it
 //!   touched so read models never replay history;
+//! - [`content`] holds [`InventoryContent`]: what guests read (description, occupancy,
+//!   attributes);
 //! - [`error`] holds [`InventoryError`], one variant per broken rule;
 //! - `aggregate` / `decide` hold the state ([`Inventory`]) with its read helpers
 //!   ([`Inventory::available`], [`Inventory::price_lines`]) and the rules (its
@@ -13,6 +15,7 @@
 
 mod aggregate;
 pub mod commands;
+pub mod content;
 mod decide;
 pub mod error;
 pub mod events;
@@ -25,5 +28,6 @@ pub use commands::{
     InventoryCommand, InventoryName, MAX_CAPACITY, MAX_SLOTS_PER_COMMAND, MAX_SLOTS_PER_HOLD,
     ReleaseReason, SlotSelection,
 };
+pub use content::{Attribute, AttributeKind, ContentError, InventoryContent};
 pub use error::{InventoryError, InventoryNameError};
 pub use events::{InventoryEvent, SlotSnapshot};

@@ -70,7 +70,9 @@ impl Projection for CalendarProjection {
         }
         let decoded: InventoryEvent = decode(event)?;
         let (tenant_id, listing_id) = match &decoded {
-            InventoryEvent::InventoryDefined { .. } => return Ok(Vec::new()),
+            InventoryEvent::InventoryDefined { .. } | InventoryEvent::InventoryDescribed { .. } => {
+                return Ok(Vec::new());
+            }
             InventoryEvent::InventoryCapacitySet {
                 tenant_id,
                 listing_id,

@@ -31,6 +31,118 @@ impl DefineInventoryInput {
     }
 }
 
+/// What kind of fact an attribute states.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "holdfast_domain::inventory::AttributeKind")]
+pub enum AttributeKind {
+    /// Wi-Fi, a balcony, a bathtub.
+    Amenity,
+    /// Korean, vegetarian, halal.
+    Cuisine,
+    /// Window seat, private room, counter.
+    Seating,
+    /// Step-free access, an accessible bathroom.
+    Accessibility,
+    /// Anything else.
+    Other,
+}
+
+/// An attribute: `{kind: AMENITY, value: "balcony"}`.
+#[derive(InputObject, Clone, Debug)]
+#[graphql(name = "InventoryAttributeInput")]
+pub struct AttributeInput {
+    /// The kind.
+    pub kind: AttributeKind,
+    /// The value (1..=60 characters).
+    pub value: String,
+}
+
+/// An inventory's name and what guests read about it (replacing what was there).
+#[derive(InputObject, Clone, Debug)]
+pub struct DescribeInventoryInput {
+    /// The inventory.
+    pub inventory_id: ID,
+    /// Display name (1..=120 characters).
+    pub name: String,
+    /// Description, plain text, line breaks kept (at most 5 000 characters).
+    #[graphql(default)]
+    pub description: String,
+    /// How many people one unit takes (1..=1000).
+    pub max_occupancy: Option<i64>,
+    /// Amenities, cuisine, seating, accessibility… (at most 50, no repeats).
+    #[graphql(default)]
+    pub attributes: Vec<AttributeInput>,
+}
+
+impl DescribeInventoryInput {
+    /// Validates every field.
+    pub fn parse(
+        &self,
+    ) -> Result<
+        (
+            holdfast_domain::common::InventoryId,
+            InventoryName,
+            holdfast_domain::inventory::InventoryContent,
+        ),
+        ApiError,
+    > {
+        use holdfast_domain::inventory::{Attribute, InventoryContent};
+        bounded_text("input.name", &self.name, InventoryName::MAX_CHARS * 4)?;
+        bounded_text(
+            "input.description",
+            &self.description,
+            InventoryContent::MAX_DESCRIPTION * 4,
+        )?;
+        let id = parse_id(
+            "input.inventoryId",
+            &self.inventory_id,
+            holdfast_domain::common::InventoryId::parse,
+        )?;
+        let name = InventoryName::parse(&self.name).map_err(|e| field_error("input.name", e))?;
+        let occupancy = self
+            .max_occupancy
+            .map(|n| {
+                u32::try_from(n)
+                    .map_err(|_| field_error("input.maxOccupancy", "between 1 and 1000"))
+            })
+            .transpose()?;
+        if self.attributes.len() > InventoryContent::MAX_ATTRIBUTES {
+            return Err(field_error(
+                "input.attributes",
+                format!("at most {}", InventoryContent::MAX_ATTRIBUTES),
+            ));
+        }
+        for a in &self.attributes {
+            bounded_text(
+                "input.attributes.value",
+                &a.value,
+                InventoryContent::MAX_ATTRIBUTE * 4,
+            )?;
+        }
+        let attributes = self
+            .attributes
+            .iter()
+            .map(|a| Attribute {
+                kind: a.kind.into(),
+                value: a.value.clone(),
+            })
+            .collect();
+        let content =
+            InventoryContent::new(&self.description, occupancy, attributes).map_err(|e| {
+                use holdfast_domain::inventory::ContentError as E;
+                let field = match e {
+                    E::DescriptionTooLong { .. } | E::DescriptionControlCharacter => {
+                        "input.description"
+                    }
+                    E::OccupancyOutOfRange { .. } => "input.maxOccupancy",
+                    _ => "input.attributes",
+                };
+                field_error(field, e)
+            })?;
+        Ok((id, name, content))
+    }
+}
+
 /// Slots: every date of `[from, to)`, as day slots (nights, event dates) when `times` is
 /// empty, else once per start time.
 #[derive(InputObject, Clone, Debug)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Caller, once_on};
 use crate::error::{ApiError, EngineError};
 use crate::schema::inputs::inventory::{
-    DefineInventoryInput, SetCapacityInput, SetPriceInput, SlotsInput,
+    DefineInventoryInput, DescribeInventoryInput, SetCapacityInput, SetPriceInput, SlotsInput,
 };
 use holdfast_engine::process::current;
 
@@ -99,6 +99,22 @@ impl InventoryMutation {
             })
             .await?,
         )
+    }
+
+    /// Renames an inventory and replaces what guests read about it: description, max
+    /// occupancy, attributes (amenities, cuisine, seating, accessibility). An identical repeat
+    /// changes nothing.
+    async fn describe_inventory(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: DescribeInventoryInput,
+    ) -> async_graphql::Result<InventoryPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_operator()?;
+        let (id, name, content) = input.parse()?;
+        let command = InventoryCommand::DescribeInventory { name, content };
+        Ok(on_inventory(ctx, &caller, id, command).await?)
     }
 
     /// Sets the capacity of slots (creating them); never below what is taken.

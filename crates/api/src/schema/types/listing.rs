@@ -141,6 +141,61 @@ pub struct Listing {
     pub slot_kind: SlotKind,
     /// Its inventories (capacity calendars).
     pub inventory_ids: Vec<ID>,
+    /// The same, with what guests read about each ("a deluxe double", "a table for four").
+    pub inventories: Vec<Inventory>,
+}
+
+/// One of a listing's inventories: a room type, a table group, a show — what guests choose.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct Inventory {
+    /// The inventory.
+    pub id: ID,
+    /// Its listing.
+    pub listing_id: ID,
+    /// Its business.
+    pub tenant_id: ID,
+    /// Display name.
+    pub name: String,
+    /// The currency of its prices.
+    pub currency: String,
+    /// Description, plain text (empty until described).
+    pub description: String,
+    /// How many people one unit takes, if said.
+    pub max_occupancy: Option<u32>,
+    /// Amenities, cuisine, seating, accessibility…, by kind and value.
+    pub attributes: Vec<InventoryAttribute>,
+}
+
+/// A fact about an inventory.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct InventoryAttribute {
+    /// What kind of fact.
+    pub kind: crate::schema::inputs::inventory::AttributeKind,
+    /// The value.
+    pub value: String,
+}
+
+impl From<holdfast_projections::models::search::InventoryItem> for Inventory {
+    fn from(i: holdfast_projections::models::search::InventoryItem) -> Self {
+        let content = i.content.unwrap_or_default();
+        Self {
+            id: ID(i.inventory_id),
+            listing_id: ID(i.listing_id),
+            tenant_id: ID(i.tenant_id),
+            name: i.name,
+            currency: i.currency,
+            description: content.description().to_owned(),
+            max_occupancy: content.max_occupancy(),
+            attributes: content
+                .attributes()
+                .iter()
+                .map(|a| InventoryAttribute {
+                    kind: a.kind.into(),
+                    value: a.value.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The policy kept in the read model, as the domain stores it.
@@ -180,6 +235,7 @@ impl Listing {
             party_min: d.party_min,
             party_max: d.party_max,
             inventory_ids: d.inventory_ids.into_iter().map(ID).collect(),
+            inventories: d.inventories.into_iter().map(Into::into).collect(),
         })
     }
 
@@ -205,6 +261,7 @@ impl Listing {
             party_min: h.party_min,
             party_max: h.party_max,
             inventory_ids: h.inventory_ids.into_iter().map(ID).collect(),
+            inventories: h.inventories.into_iter().map(Into::into).collect(),
         };
         Ok((listing, h.distance_km))
     }

@@ -1,5 +1,6 @@
 //! Tests of the Inventory aggregate: given/when/then per command, properties, serde shape.
 
+mod content;
 mod holds;
 mod properties;
 mod releases;

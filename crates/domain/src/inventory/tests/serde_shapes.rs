@@ -21,6 +21,18 @@ fn every_kind_of_event() -> Vec<InventoryEvent> {
             release_allocation(1),
             hold(2, &["2026-12-26"], 2),
             release(2, ReleaseReason::Expired),
+            InventoryCommand::DescribeInventory {
+                name: InventoryName::parse("Deluxe double").unwrap(),
+                content: InventoryContent::new(
+                    "Sea view.",
+                    Some(2),
+                    vec![Attribute {
+                        kind: AttributeKind::Accessibility,
+                        value: "step-free".into(),
+                    }],
+                )
+                .unwrap(),
+            },
         ],
     ))
 }
@@ -35,6 +47,7 @@ fn every_event_round_trips_through_json() {
             "InventoryAllocationReleased",
             "InventoryCapacitySet",
             "InventoryDefined",
+            "InventoryDescribed",
             "InventoryHoldConfirmed",
             "InventoryHoldPlaced",
             "InventoryHoldReleased",

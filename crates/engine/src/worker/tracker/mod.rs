@@ -299,7 +299,10 @@ impl Tracker {
             | InventorySlotsOpened { inventory_id, .. } => {
                 self.dirty_inventories.insert(*inventory_id);
             }
-            InventoryDefined { .. } | InventoryPriceSet { .. } | InventorySlotsClosed { .. } => {}
+            InventoryDefined { .. }
+            | InventoryDescribed { .. }
+            | InventoryPriceSet { .. }
+            | InventorySlotsClosed { .. } => {}
         }
     }
 

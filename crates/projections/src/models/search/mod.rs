@@ -44,7 +44,8 @@
 //! its excerpt, address, region, coordinates, time zone, display price, status, party sizes and
 //! slot kind from the policy, the whole booking policy as the domain stores it, name tokens;
 //! on gsi1 under `tenant#<tenant_id>` by listing id: a business's listings, every status) and, from `InventoryDefined`, one
-//! `listing#<id>` / `inv#<inventory_id>` item per inventory (with its currency).
+//! `listing#<id>` / `inv#<inventory_id>` item per inventory (its name, currency and, from
+//! `InventoryDescribed`, its content: description, max occupancy, attributes).
 
 mod geo;
 mod projection;
@@ -54,8 +55,8 @@ mod text;
 pub use geo::{distance_km, geohash};
 pub use projection::SearchProjection;
 pub use query::{
-    AvailableDates, MAX_EXAMINED, MAX_NEAR_RADIUS_KM, MAX_SEARCH_PAGE, Near, SearchHit, SearchPage,
-    SearchQuery, search,
+    AvailableDates, InventoryItem, MAX_EXAMINED, MAX_NEAR_RADIUS_KM, MAX_SEARCH_PAGE, Near,
+    SearchHit, SearchPage, SearchQuery, search,
 };
 pub use text::{name_tokens, normalize_keyword};
 

@@ -313,8 +313,14 @@ impl Projection for SearchProjection {
     fn patches(&self, event: &StoredEvent) -> Result<Vec<Patch>, ProjectionError> {
         match event.aggregate_type.as_str() {
             "Listing" => Ok(listing_patches(decode(event)?)),
-            // Only the definition matters here; slot events are the calendar's.
-            "Inventory" if event.event_type == "InventoryDefined" => {
+            // Only the definition and the content matter here; slot events are the calendar's.
+            "Inventory"
+                if event.event_type == "InventoryDefined"
+                    || event.event_type == "InventoryDescribed" =>
+            {
+                let inventory_item = |listing_id: &str, inventory_id: &str| {
+                    Key::new(listing_partition(listing_id), format!("inv#{inventory_id}"))
+                };
                 match decode::<InventoryEvent>(event)? {
                     InventoryEvent::InventoryDefined {
                         inventory_id,
@@ -323,10 +329,7 @@ impl Projection for SearchProjection {
                         name,
                         currency,
                     } => Ok(vec![Patch::set(
-                        Key::new(
-                            listing_partition(&listing_id.to_string()),
-                            format!("inv#{inventory_id}"),
-                        ),
+                        inventory_item(&listing_id.to_string(), &inventory_id.to_string()),
                         crate::models::attrs([
                             ("listing_id", json!(listing_id.to_string())),
                             ("inventory_id", json!(inventory_id.to_string())),
@@ -335,9 +338,25 @@ impl Projection for SearchProjection {
                             ("currency", json!(currency.as_str())),
                         ]),
                     )]),
+                    InventoryEvent::InventoryDescribed {
+                        inventory_id,
+                        listing_id,
+                        name,
+                        content,
+                        ..
+                    } => Ok(vec![Patch::set(
+                        inventory_item(&listing_id.to_string(), &inventory_id.to_string()),
+                        crate::models::attrs([
+                            ("name", json!(name.as_str())),
+                            (
+                                "content",
+                                serde_json::to_value(&content).unwrap_or(Value::Null),
+                            ),
+                        ]),
+                    )]),
                     _ => Err(ProjectionError::decode(
                         event,
-                        "event_type InventoryDefined with another payload",
+                        "an inventory event_type with another payload",
                     )),
                 }
             }

@@ -122,8 +122,28 @@ pub struct SearchHit {
     pub slot_kind: String,
     /// The listing's inventories.
     pub inventory_ids: Vec<String>,
+    /// The same, with their names and content.
+    pub inventories: Vec<InventoryItem>,
     /// Distance from the `near` point, km.
     pub distance_km: Option<f64>,
+}
+
+/// One of a listing's inventories, as the search read model keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InventoryItem {
+    /// The inventory.
+    pub inventory_id: String,
+    /// Its listing.
+    pub listing_id: String,
+    /// Its business.
+    pub tenant_id: String,
+    /// Its display name.
+    pub name: String,
+    /// Its currency.
+    pub currency: String,
+    /// What guests read about it (`None` until described).
+    #[serde(default)]
+    pub content: Option<holdfast_domain::inventory::InventoryContent>,
 }
 
 /// A page of hits, ordered by listing id (Relay style).
@@ -385,6 +405,7 @@ async fn verify(
     };
     let mut doc = None;
     let mut inventory_ids = Vec::new();
+    let mut inventories = Vec::new();
     loop {
         let page = store.query(table, &query).await?;
         for item in &page.items {
@@ -392,6 +413,7 @@ async fn verify(
                 doc = Some(item_as::<Doc>(item)?);
             } else if let Some(id) = item.key.sk.strip_prefix("inv#") {
                 inventory_ids.push(id.to_owned());
+                inventories.push(item_as::<InventoryItem>(item)?);
             }
         }
         match page.next {
@@ -461,6 +483,7 @@ async fn verify(
         party_max: doc.party_max,
         slot_kind: doc.slot_kind,
         inventory_ids,
+        inventories,
         distance_km: distance,
     }))
 }
