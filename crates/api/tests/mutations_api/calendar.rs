@@ -99,16 +99,7 @@ fn path(v: &Value) -> String {
 async fn feeds_and_booking_calendars_show_each_booking_to_whom_it_concerns() {
     let app = spawn_app().await;
     let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-02-01", "2030-02-02", &[]),
-        10,
-        30_000,
-    )
-    .await;
+    let (listing, inventory) = event_venue(&app, &op, 10).await;
     let mia = sign_up(&app, "mia@example.com", "김민지", "KO").await;
     let ola = sign_up(&app, "ola@example.com", "Ola", "EN").await;
     // Mia: confirmed. Ola: one held, one paid then cancelled, one cancelled before paying.

@@ -21,16 +21,7 @@ fn campaign(total: u32) -> Value {
 async fn a_rejected_coupon_releases_the_hold_and_rejects_the_booking() {
     let app = spawn_app().await;
     let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-02-01", "2030-02-02", &[]),
-        3,
-        30_000,
-    )
-    .await;
+    let (listing, inventory) = event_venue(&app, &op, 3).await;
     let created = app
         .ok(
             Some(&op),

@@ -190,16 +190,7 @@ const INVENTORIES: &str = "query($id: ID!, $t: String) { listing(id: $id, consis
 async fn an_inventory_is_described_for_guests_and_read_back_from_its_listing() {
     let app = spawn_app().await;
     let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-02-01", "2030-02-02", &[]),
-        4,
-        30_000,
-    )
-    .await;
+    let (listing, inventory) = event_venue(&app, &op, 4).await;
     let input = json!({"inventoryId": inventory, "name": "Deluxe double",
         "description": "Sea view.\nKing bed.", "maxOccupancy": 2,
         "attributes": [{"kind": "AMENITY", "value": "wifi"},

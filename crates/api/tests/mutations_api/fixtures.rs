@@ -194,3 +194,19 @@ pub async fn event_count(app: &TestApp) -> i64 {
         .unwrap();
     n
 }
+
+/// A published dated-event listing (19:00 in Seoul) with `capacity` units at 30 000 KRW on
+/// 1 February 2030; its id and its inventory's.
+pub async fn event_venue(app: &TestApp, operator: &str, capacity: u32) -> (String, String) {
+    let listing = published_listing(app, operator, event_policy()).await;
+    let inventory = stocked_inventory(
+        app,
+        operator,
+        &listing,
+        ("2030-02-01", "2030-02-02", &[]),
+        capacity,
+        30_000,
+    )
+    .await;
+    (listing, inventory)
+}

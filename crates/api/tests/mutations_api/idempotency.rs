@@ -9,16 +9,7 @@ use serde_json::json;
 async fn a_retried_place_booking_returns_the_first_result_and_appends_nothing() {
     let app = spawn_app().await;
     let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-02-01", "2030-02-02", &[]),
-        1,
-        30_000,
-    )
-    .await;
+    let (listing, inventory) = event_venue(&app, &op, 1).await;
     let (_, token) = guest();
     let k = key();
     let input = json!({"listingId": listing, "inventoryId": inventory,

@@ -158,16 +158,7 @@ async fn listing_and_inventory_mutations_succeed_for_their_operator() {
 async fn a_booking_is_paid_checked_in_and_another_is_a_no_show_or_cancelled() {
     let app = spawn_app().await;
     let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-02-01", "2030-02-02", &[]),
-        5,
-        30_000,
-    )
-    .await;
+    let (listing, inventory) = event_venue(&app, &op, 5).await;
     let input = json!({"listingId": listing, "inventoryId": inventory,
                        "eventDate": "2030-02-01", "partySize": 2});
     let mut bookings = Vec::new();
@@ -237,16 +228,7 @@ async fn a_booking_is_paid_checked_in_and_another_is_a_no_show_or_cancelled() {
 async fn a_waitlisted_guest_accepts_one_offer_and_another_declines() {
     let app = spawn_app().await;
     let (_, op) = operator();
-    let listing = published_listing(&app, &op, event_policy()).await;
-    let inventory = stocked_inventory(
-        &app,
-        &op,
-        &listing,
-        ("2030-02-01", "2030-02-02", &[]),
-        2,
-        30_000,
-    )
-    .await;
+    let (listing, inventory) = event_venue(&app, &op, 2).await;
     let wanted = json!({"listingId": listing, "inventoryId": inventory,
                         "wanted": {"from": "2030-02-01", "to": "2030-02-02"}, "partySize": 1});
     let mut entries = Vec::new();
