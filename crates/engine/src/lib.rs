@@ -22,6 +22,7 @@ pub mod accounts;
 pub mod calendar;
 mod commands;
 pub mod consistency;
+pub mod dashboard;
 pub mod dispatch;
 mod engine;
 mod error;

@@ -4,6 +4,7 @@
 //! - `storm`: 200 concurrent placements on 50 seats;
 //! - `policy`: the same-day 18:00 opening rule in Seoul;
 //! - `calendar`: iCalendar feeds (a guest's, an inventory's) and one booking's `.ics`;
+//! - `dashboard`: a business's figures over dates, each exact;
 //! - `content`: the whole description and the booking policy read back, in words too;
 //! - `idempotency`: retries return the first result and append nothing;
 //! - `retries`: every kind of mutation retried after client timeouts takes effect once per key;
@@ -28,6 +29,7 @@ mod businesses;
 mod calendar;
 mod compensation;
 mod content;
+mod dashboard;
 mod embedded;
 mod hostile;
 mod idempotency;

@@ -194,6 +194,54 @@ impl BookingQuery {
         Ok(with_guests(ctx, entries).await?)
     }
 
+    /// A business's figures over local dates `from..=to` (at most 92 days): bookings,
+    /// cancellations, no-shows, revenue, occupancy, lead time. Its operators and admins only.
+    async fn business_dashboard(
+        &self,
+        ctx: &Context<'_>,
+        tenant_id: ID,
+        from: Date,
+        to: Date,
+        consistency_token: Option<String>,
+    ) -> Result<BusinessDashboard> {
+        let principal = authenticated(ctx)?;
+        let tenant = parse_id("tenantId", &tenant_id, TenantId::parse)?;
+        if !principal.operates(tenant) {
+            return Err(ApiError::forbidden().into());
+        }
+        let f = holdfast_engine::dashboard::figures(
+            state(ctx),
+            &tenant.to_string(),
+            from.0,
+            to.0,
+            consistency_token.as_deref(),
+        )
+        .await
+        .or_api()?;
+        let money = |m: &std::collections::BTreeMap<String, i64>| {
+            m.iter()
+                .map(|(currency, amount)| crate::schema::types::money::Money {
+                    amount_minor: *amount,
+                    currency: currency.clone(),
+                })
+                .collect()
+        };
+        Ok(BusinessDashboard {
+            from,
+            to,
+            bookings: f.bookings,
+            cancellations: f.cancellations,
+            no_shows: f.no_shows,
+            revenue: money(&f.revenue),
+            gross_revenue: money(&f.gross_revenue),
+            occupancy: f.occupancy(),
+            units_offered: f.units_offered,
+            units_allocated: f.units_allocated,
+            lead_time_median_days: f.lead_time_median_days,
+            lead_time_mean_days: f.lead_time_mean_days,
+        })
+    }
+
     /// A business's bookings starting on dates `from..=to` (the listing's local dates, at
     /// most 92 days), by date, slot and id — what the day sheets hold, with each guest's
     /// contact details; filtered by `status`, `inventoryId`, `guestId`. Its operators and
@@ -248,6 +296,36 @@ impl BookingQuery {
         }
         Ok(connection)
     }
+}
+
+/// A business's figures over dates (`businessDashboard`).
+#[derive(async_graphql::SimpleObject, Clone, Debug)]
+pub struct BusinessDashboard {
+    /// First local date.
+    pub from: Date,
+    /// Last local date (inclusive).
+    pub to: Date,
+    /// Bookings starting then that stand confirmed (confirmed, checked in, no-show).
+    pub bookings: u32,
+    /// Confirmed bookings cancelled.
+    pub cancellations: u32,
+    /// Guests who did not come.
+    pub no_shows: u32,
+    /// Revenue after discounts, per currency.
+    pub revenue: Vec<crate::schema::types::money::Money>,
+    /// Revenue before discounts, per currency.
+    pub gross_revenue: Vec<crate::schema::types::money::Money>,
+    /// Units allocated over units offered on every slot of the business's inventories then
+    /// (0..=1).
+    pub occupancy: f64,
+    /// Units offered.
+    pub units_offered: u64,
+    /// Units allocated to confirmed bookings.
+    pub units_allocated: u64,
+    /// Median days from request to start.
+    pub lead_time_median_days: Option<f64>,
+    /// Mean days from request to start.
+    pub lead_time_mean_days: Option<f64>,
 }
 
 /// What `bookingsBetween` keeps.

@@ -6,7 +6,8 @@
 //!   It is also the by-guest index entry: `gsi1pk = "guest#<guest_id>"`,
 //!   `gsi1sk = "<created at, RFC 3339 µs UTC>#<booking_id>"` (created = requested or
 //!   waitlisted), so a descending gsi1 query lists a guest's bookings newest first.
-//! - **Day-sheet entry** `pk = "day#<tenant_id>#<local date>"`,
+//! - **Day-sheet entry** `pk = "day#<tenant_id>#<local date>"` (ids, status, slots, party,
+//!   start and end, when it was created, its totals),
 //!   `sk = "<first slot>#<booking_id>"`: the local date is the first slot's date (slots are
 //!   local already); the first slot text (`2026-12-24` or `2026-12-24T18:30`) orders the sheet
 //!   by start. Partitioned per tenant and date, so no date is one hot partition.

@@ -101,6 +101,8 @@ impl Patches {
                 "quantity",
                 "starts_at",
                 "ends_at",
+                "created_at",
+                "totals",
             ] {
                 if let Some(v) = self.doc.get(name) {
                     day.insert(name.to_owned(), v.clone());

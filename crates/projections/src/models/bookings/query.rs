@@ -132,6 +132,12 @@ pub struct DaySheetEntry {
     /// End instant, when known.
     #[serde(default)]
     pub ends_at: Option<DateTime<Utc>>,
+    /// When it was requested or waitlisted, when known.
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Subtotal, discount and total as of its last event with slots (confirmation included).
+    #[serde(default)]
+    pub totals: Option<Totals>,
 }
 
 /// A booking by id.
