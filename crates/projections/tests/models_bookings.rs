@@ -374,10 +374,11 @@ fn each_read_model_has_one_projection_that_ignores_other_aggregates() {
     for p in &projections {
         let patches = p.patches(event).unwrap();
         let is_bookings = p.table() == holdfast_projections::store::Table::Bookings;
-        // The booking document and its day-sheet entry; nothing for the other models.
+        // The booking document, its day-sheet entry and the business's guest entry; nothing
+        // for the other models.
         assert_eq!(
             patches.len(),
-            if is_bookings { 2 } else { 0 },
+            if is_bookings { 3 } else { 0 },
             "{}",
             p.table()
         );
@@ -385,4 +386,101 @@ fn each_read_model_has_one_projection_that_ignores_other_aggregates() {
     let mut broken = event.clone();
     broken.payload = serde_json::json!({"BookingRequested": {"booking": 7}});
     assert!(BookingsProjection.patches(&broken).is_err());
+}
+
+#[tokio::test]
+async fn a_waitlist_lists_who_waits_or_holds_an_offer_and_drops_them_when_they_move_on() {
+    use holdfast_domain::booking::{JoinWaitlist, OfferSlot};
+    use holdfast_domain::common::DateRange;
+    use holdfast_projections::models::bookings::waitlist;
+    let mut log = Log::new(NOW);
+    let now = at(NOW);
+    let inventory = ulid(1, 1);
+    let join = |log: &mut Log, n: u32, guest: u32| {
+        let mut bk = Bk {
+            id: ulid(4, n),
+            state: Booking::default(),
+        };
+        bk.run(
+            log,
+            BookingCommand::JoinWaitlist(JoinWaitlist {
+                booking_id: BookingId::parse(&bk.id).unwrap(),
+                tenant_id: TenantId::parse(&ulid(2, 1)).unwrap(),
+                listing_id: ListingId::parse(&ulid(3, 1)).unwrap(),
+                inventory_id: InventoryId::parse(&inventory).unwrap(),
+                guest_id: GuestId::parse(&ulid(5, guest)).unwrap(),
+                party_size: PartySize::parse(2).unwrap(),
+                quantity: Quantity::parse(1).unwrap(),
+                wanted: DateRange::new(
+                    "2026-12-24".parse().unwrap(),
+                    "2026-12-26".parse().unwrap(),
+                )
+                .unwrap(),
+                time: None,
+                slot_count: 1,
+            }),
+        );
+        bk
+    };
+    let mut first = join(&mut log, 1, 1);
+    log.set_now("2026-12-01T10:05:00Z");
+    let mut second = join(&mut log, 2, 2);
+    log.set_now("2026-12-01T10:10:00Z");
+    let third = join(&mut log, 3, 3);
+    // An ordinary booking of the same inventory is never on its waitlist.
+    request(&mut log, 9, 9, 1, &["2026-12-24"]);
+    let slot = Slot::parse("2026-12-24").unwrap();
+    let offer = |bk: &mut Bk, log: &mut Log| {
+        bk.run(
+            log,
+            BookingCommand::OfferSlot(OfferSlot {
+                slots: vec![slot],
+                lines: vec![PricedLine {
+                    slot,
+                    unit_price: eur(10_000),
+                    quantity: Quantity::parse(1).unwrap(),
+                    amount: eur(10_000),
+                }],
+                starts_at: slot.date.and_hms_opt(15, 0, 0).unwrap().and_utc(),
+                ends_at: slot.date.and_hms_opt(17, 0, 0).unwrap().and_utc(),
+                cancellation: CancellationPolicy::non_refundable(),
+                offer_expires_at: at("2026-12-01T12:00:00Z"),
+            }),
+        );
+    };
+    // The first is offered (still listed, as offered), the second is offered and accepts
+    // (gone), the third waits.
+    offer(&mut first, &mut log);
+    offer(&mut second, &mut log);
+    second.run(
+        &mut log,
+        BookingCommand::AcceptOffer {
+            hold_expires_at: now + Duration::minutes(30),
+        },
+    );
+    let (store, table) = projected(&log).await;
+    let list = waitlist(&store, table, &inventory).await.unwrap();
+    let got: Vec<(&str, BookingStatus)> = list
+        .iter()
+        .map(|e| (e.booking_id.as_str(), e.status))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (first.id.as_str(), BookingStatus::Offered),
+            (third.id.as_str(), BookingStatus::Waitlisted),
+        ]
+    );
+    assert_eq!(list[0].offer_expires_at, Some(at("2026-12-01T12:00:00Z")));
+    assert_eq!(list[1].waitlisted_at, Some(at("2026-12-01T10:10:00Z")));
+    // The first declines: only the third is left.
+    first.run(&mut log, BookingCommand::DeclineOffer);
+    let (store, table) = projected(&log).await;
+    let list = waitlist(&store, table, &inventory).await.unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|e| e.booking_id.clone())
+            .collect::<Vec<_>>(),
+        [third.id.clone()]
+    );
 }

@@ -3,6 +3,7 @@
 //!
 //! - `storm`: 200 concurrent placements on 50 seats;
 //! - `policy`: the same-day 18:00 opening rule in Seoul;
+//! - `back_office`: an inventory's waitlist and a business's guests;
 //! - `calendar`: iCalendar feeds (a guest's, an inventory's) and one booking's `.ics`;
 //! - `dashboard`: a business's figures over dates, each exact;
 //! - `content`: the whole description and the booking policy read back, in words too;
@@ -25,6 +26,7 @@ mod fixtures;
 
 mod accounts;
 mod auth;
+mod back_office;
 mod businesses;
 mod calendar;
 mod compensation;

@@ -12,7 +12,8 @@ use async_graphql::{Context, ID, Object, Result};
 use holdfast_domain::booking::BookingStatus;
 use holdfast_domain::common::{BookingId, GuestId, TenantId};
 use holdfast_projections::models::bookings::{
-    BookingView, booking, bookings_between, bookings_of_guest_where, day_sheet, range_cursor,
+    BookingView, booking, bookings_between, bookings_of_guest_where, day_sheet, guests_of_tenant,
+    range_cursor, waitlist,
 };
 use holdfast_projections::store::Table;
 
@@ -194,6 +195,109 @@ impl BookingQuery {
         Ok(with_guests(ctx, entries).await?)
     }
 
+    /// The bookings waiting on an inventory, first come first, with their guests' contact
+    /// details: for its business's operators and admins (`FORBIDDEN` otherwise, `NOT_FOUND`
+    /// for an unknown inventory).
+    async fn inventory_waitlist(
+        &self,
+        ctx: &Context<'_>,
+        inventory_id: ID,
+        consistency_token: Option<String>,
+    ) -> Result<Vec<WaitlistEntry>> {
+        use holdfast_domain::common::InventoryId;
+        let principal = authenticated(ctx)?;
+        let id = parse_id("inventoryId", &inventory_id, InventoryId::parse)?;
+        let inventory: holdfast_domain::inventory::Inventory =
+            holdfast_engine::process::load(&state(ctx).store, &id.to_string())
+                .await
+                .or_api()?;
+        let Some(definition) = inventory.definition() else {
+            return Err(ApiError::not_found("inventory").into());
+        };
+        if !principal.operates(definition.tenant_id) {
+            return Err(ApiError::forbidden().into());
+        }
+        let id = id.to_string();
+        let id = id.as_str();
+        let entries = read(
+            ctx,
+            Table::Bookings,
+            consistency_token.as_deref(),
+            |store, table| async move { waitlist(store.as_ref(), table, id).await },
+        )
+        .await?;
+        let guests: Vec<&str> = entries.iter().map(|e| e.guest_id.as_str()).collect();
+        let profiles = profiles_of(ctx, &guests).await?;
+        Ok(entries
+            .into_iter()
+            .map(|e| WaitlistEntry {
+                guest: GuestId::parse(&e.guest_id)
+                    .ok()
+                    .and_then(|g| profiles.get(&g).cloned())
+                    .map(Into::into),
+                booking_id: ID(e.booking_id),
+                status: e.status.into(),
+                guest_id: ID(e.guest_id),
+                party_size: e.party_size,
+                wanted_from: e.wanted.map(|w| Date(w.from)),
+                wanted_to: e.wanted.map(|w| Date(w.to.pred_opt().unwrap_or(w.to))),
+                wanted_time: e.wanted_time.map(|t| t.format("%H:%M").to_string()),
+                slot_count: e.slot_count,
+                waitlisted_at: e.waitlisted_at,
+                offer_expires_at: e.offer_expires_at,
+            })
+            .collect())
+    }
+
+    /// Everyone who booked with a business (or joined one of its waitlists), by guest id,
+    /// with their latest booking and contact details: its operators and admins only.
+    #[graphql(complexity = "connection_complexity(child_complexity, first)")]
+    async fn business_guests(
+        &self,
+        ctx: &Context<'_>,
+        tenant_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency_token: Option<String>,
+    ) -> Result<Connection<String, BusinessGuest>> {
+        let principal = authenticated(ctx)?;
+        let tenant = parse_id("tenantId", &tenant_id, TenantId::parse)?;
+        if !principal.operates(tenant) {
+            return Err(ApiError::forbidden().into());
+        }
+        let first = page_size(first)?;
+        let tenant = tenant.to_string();
+        let (tenant, after_id) = (tenant.as_str(), after.as_deref());
+        let page = read(
+            ctx,
+            Table::Bookings,
+            consistency_token.as_deref(),
+            |store, table| async move {
+                guests_of_tenant(store.as_ref(), table, tenant, first, after_id).await
+            },
+        )
+        .await?;
+        let guests: Vec<&str> = page.items.iter().map(|g| g.guest_id.as_str()).collect();
+        let profiles = profiles_of(ctx, &guests).await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        for g in page.items {
+            let guest = GuestId::parse(&g.guest_id)
+                .ok()
+                .and_then(|id| profiles.get(&id).cloned())
+                .map(Into::into);
+            connection.edges.push(Edge::new(
+                g.guest_id.clone(),
+                BusinessGuest {
+                    guest_id: ID(g.guest_id),
+                    last_booking_id: ID(g.last_booking_id),
+                    last_booked_at: g.last_booked_at,
+                    guest,
+                },
+            ));
+        }
+        Ok(connection)
+    }
+
     /// A business's figures over local dates `from..=to` (at most 92 days): bookings,
     /// cancellations, no-shows, revenue, occupancy, lead time. Its operators and admins only.
     async fn business_dashboard(
@@ -326,6 +430,58 @@ pub struct BusinessDashboard {
     pub lead_time_median_days: Option<f64>,
     /// Mean days from request to start.
     pub lead_time_mean_days: Option<f64>,
+}
+
+/// One booking waiting on an inventory (`inventoryWaitlist`).
+#[derive(async_graphql::SimpleObject, Clone, Debug)]
+pub struct WaitlistEntry {
+    /// The booking.
+    pub booking_id: ID,
+    /// `WAITLISTED`, or `OFFERED` while an offer stands.
+    pub status: crate::schema::types::booking::BookingStatus,
+    /// The guest.
+    pub guest_id: ID,
+    /// How many guests.
+    pub party_size: Option<u32>,
+    /// First date wanted.
+    pub wanted_from: Option<Date>,
+    /// Last date wanted (inclusive).
+    pub wanted_to: Option<Date>,
+    /// The start time wanted (`HH:MM`), if any.
+    pub wanted_time: Option<String>,
+    /// How many slots.
+    pub slot_count: Option<u32>,
+    /// When the guest joined.
+    pub waitlisted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Until when the pending offer stands.
+    pub offer_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The guest's contact details (null without a profile).
+    pub guest: Option<GuestProfileGql>,
+}
+
+/// A guest who booked with a business (`businessGuests`).
+#[derive(async_graphql::SimpleObject, Clone, Debug)]
+pub struct BusinessGuest {
+    /// The guest.
+    pub guest_id: ID,
+    /// Their latest booking with the business.
+    pub last_booking_id: ID,
+    /// When they made it.
+    pub last_booked_at: chrono::DateTime<chrono::Utc>,
+    /// Their contact details (null without a profile, or once forgotten).
+    pub guest: Option<GuestProfileGql>,
+}
+
+/// Profiles of `guests`, read in one go (callers check the caller operates their business).
+async fn profiles_of(
+    ctx: &Context<'_>,
+    guests: &[&str],
+) -> Result<std::collections::HashMap<GuestId, holdfast_engine::profiles::GuestProfile>, ApiError> {
+    let ids: Vec<GuestId> = guests
+        .iter()
+        .filter_map(|g| GuestId::parse(g).ok())
+        .collect();
+    state(ctx).profiles.many(&ids).await.or_api()
 }
 
 /// What `bookingsBetween` keeps.

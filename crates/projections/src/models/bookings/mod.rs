@@ -12,6 +12,12 @@
 //!   local already); the first slot text (`2026-12-24` or `2026-12-24T18:30`) orders the sheet
 //!   by start. Partitioned per tenant and date, so no date is one hot partition.
 //!
+//! - **Waitlist entry** `pk = "waitlist#<inventory_id>"`, `sk = "<booking_id>"`: while the
+//!   booking waits or holds an offer (party, wanted dates, when it joined, the offer's expiry);
+//!   soft-deleted once it leaves (accepted, declined, expired, cancelled).
+//! - **Guest of a business** `pk = "guests#<tenant_id>"`, `sk = "<guest_id>"`: the guest's
+//!   last booking with the business and when it was made.
+//!
 //! Every booking event carries the booking's ids (`"booking": {…}`); each patch sets what its
 //! event carries (a partial SET) and nothing else, so the document is the union of absolute
 //! facts. Events without slots (coupon, payments, refunds, offer accepted) leave the day sheet
@@ -28,8 +34,10 @@ mod query;
 
 pub use projection::BookingsProjection;
 pub use query::{
-    BookingPage, BookingView, DaySheetEntry, MAX_EXAMINED, MAX_PAGE, MAX_RANGE_DAYS, RangePage,
-    booking, bookings_between, bookings_by_guest, bookings_of_guest_where, day_sheet, range_cursor,
+    BookingPage, BookingView, BusinessGuest, DaySheetEntry, GuestPage, MAX_EXAMINED, MAX_PAGE,
+    MAX_RANGE_DAYS, MAX_WAITLIST, RangePage, WaitlistEntry, booking, bookings_between,
+    bookings_by_guest, bookings_of_guest_where, day_sheet, guests_of_tenant, range_cursor,
+    waitlist,
 };
 
 /// The key of a booking's document.
@@ -40,6 +48,16 @@ pub fn doc_key(booking_id: &str) -> crate::store::Key {
 /// A guest's partition on gsi1.
 pub fn guest_partition(guest_id: &str) -> String {
     format!("guest#{guest_id}")
+}
+
+/// An inventory's waitlist partition (items by booking id).
+pub fn waitlist_partition(inventory_id: &str) -> String {
+    format!("waitlist#{inventory_id}")
+}
+
+/// A business's guests partition (items by guest id).
+pub fn guests_partition(tenant_id: &str) -> String {
+    format!("guests#{tenant_id}")
 }
 
 /// A tenant's day-sheet partition for a local date (`YYYY-MM-DD`).

@@ -7,7 +7,7 @@ use holdfast_eventstore::StoredEvent;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{day_partition, doc_key, guest_partition};
+use super::{day_partition, doc_key, guest_partition, guests_partition, waitlist_partition};
 use crate::models::{decode, money};
 use crate::projection::{Projection, ProjectionError};
 use crate::store::{Attrs, GSI1_PK, GSI1_SK, Key, Patch, Table};
@@ -34,6 +34,10 @@ struct Patches {
     keys: BookingKeys,
     doc: Attrs,
     day: Option<(Vec<Slot>, bool)>,
+    /// The waitlist entry: `Some(true)` while waiting or offered, `Some(false)` once it left.
+    waitlist: Option<bool>,
+    /// The business's guest index: `Some(at)` when the booking was created.
+    guest_seen: Option<String>,
 }
 
 impl Patches {
@@ -48,7 +52,15 @@ impl Patches {
             keys: *keys,
             doc,
             day: None,
+            waitlist: None,
+            guest_seen: None,
         }
+    }
+
+    /// The booking is (`true`) or is no longer (`false`) on its inventory's waitlist.
+    fn waitlisted(&mut self, live: bool) -> &mut Self {
+        self.waitlist = Some(live);
+        self
     }
 
     fn set(&mut self, name: &str, value: Value) -> &mut Self {
@@ -63,6 +75,7 @@ impl Patches {
     /// The booking was created at `at`: the by-guest index entry.
     fn created(&mut self, at: &DateTime<Utc>) -> &mut Self {
         let at_text = at.to_rfc3339_opts(SecondsFormat::Micros, true);
+        self.guest_seen = Some(at_text.clone());
         self.set("created_at", json!(at_text));
         self.set(
             GSI1_PK,
@@ -116,6 +129,50 @@ impl Patches {
                     format!("{first_text}#{}", self.keys.booking_id),
                 ),
                 day,
+            ));
+        }
+        if let Some(live) = self.waitlist {
+            let mut entry = Attrs::new();
+            for name in [
+                "booking_id",
+                "tenant_id",
+                "listing_id",
+                "inventory_id",
+                "guest_id",
+                "status",
+                "party_size",
+                "quantity",
+                "wanted",
+                "wanted_time",
+                "slot_count",
+                "waitlisted_at",
+                "offer_expires_at",
+            ] {
+                if let Some(v) = self.doc.get(name) {
+                    entry.insert(name.to_owned(), v.clone());
+                }
+            }
+            entry.insert("deleted".into(), json!(!live));
+            patches.push(Patch::set(
+                Key::new(
+                    waitlist_partition(&self.keys.inventory_id.to_string()),
+                    self.keys.booking_id.to_string(),
+                ),
+                entry,
+            ));
+        }
+        if let Some(at) = &self.guest_seen {
+            patches.push(Patch::set(
+                Key::new(
+                    guests_partition(&self.keys.tenant_id.to_string()),
+                    self.keys.guest_id.to_string(),
+                ),
+                crate::models::attrs([
+                    ("guest_id", json!(self.keys.guest_id.to_string())),
+                    ("tenant_id", json!(self.keys.tenant_id.to_string())),
+                    ("last_booking_id", json!(self.keys.booking_id.to_string())),
+                    ("last_booked_at", json!(at)),
+                ]),
             ));
         }
         patches.push(Patch::set(
@@ -272,6 +329,12 @@ impl Projection for BookingsProjection {
                 if let Some(due) = refund_due {
                     p.set("refund_due", money(*due));
                 }
+                if matches!(
+                    cancellation.from,
+                    BookingStatus::Waitlisted | BookingStatus::Offered
+                ) {
+                    p.waitlisted(false);
+                }
                 let live = matches!(
                     cancellation.from,
                     BookingStatus::Confirmed | BookingStatus::CheckedIn | BookingStatus::NoShow
@@ -335,7 +398,8 @@ impl Projection for BookingsProjection {
                     .set("wanted", to_json(wanted))
                     .set("wanted_time", to_json(time))
                     .set("slot_count", json!(slot_count))
-                    .status(*status);
+                    .status(*status)
+                    .waitlisted(true);
             }
             BookingEvent::BookingOffered {
                 slots,
@@ -355,10 +419,12 @@ impl Projection for BookingsProjection {
                     .set("offer_expires_at", instant(offer_expires_at))
                     .set("offered_at", instant(offered_at))
                     .status(*status)
-                    .slots(slots, true);
+                    .slots(slots, true)
+                    .waitlisted(true);
             }
             BookingEvent::BookingOfferAccepted { accepted_at, .. } => {
-                p.set("offer_accepted_at", instant(accepted_at));
+                p.set("offer_accepted_at", instant(accepted_at))
+                    .waitlisted(false);
             }
             BookingEvent::BookingOfferDeclined {
                 slots,
@@ -368,7 +434,8 @@ impl Projection for BookingsProjection {
             } => {
                 p.set("offer_declined_at", instant(declined_at))
                     .status(*status)
-                    .slots(slots, false);
+                    .slots(slots, false)
+                    .waitlisted(false);
             }
             BookingEvent::BookingOfferExpired {
                 slots,
@@ -380,7 +447,8 @@ impl Projection for BookingsProjection {
                 p.set("offer_expires_at", instant(offer_expires_at))
                     .set("expired_at", instant(expired_at))
                     .status(*status)
-                    .slots(slots, false);
+                    .slots(slots, false)
+                    .waitlisted(false);
             }
             BookingEvent::BookingReminded {
                 reminder,

@@ -389,3 +389,140 @@ pub async fn bookings_between(
         has_next_page: false,
     })
 }
+
+/// One booking waiting on an inventory (or holding an offer from its waitlist).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaitlistEntry {
+    /// The booking.
+    pub booking_id: String,
+    /// Waitlisted or Offered.
+    pub status: BookingStatus,
+    /// The guest.
+    pub guest_id: String,
+    /// The listing.
+    pub listing_id: String,
+    /// How many guests.
+    #[serde(default)]
+    pub party_size: Option<u32>,
+    /// The dates wanted.
+    #[serde(default)]
+    pub wanted: Option<holdfast_domain::common::DateRange>,
+    /// The start time wanted, if any.
+    #[serde(default)]
+    pub wanted_time: Option<chrono::NaiveTime>,
+    /// How many slots.
+    #[serde(default)]
+    pub slot_count: Option<u32>,
+    /// When the guest joined.
+    #[serde(default)]
+    pub waitlisted_at: Option<DateTime<Utc>>,
+    /// Until when the pending offer stands, if one was made.
+    #[serde(default)]
+    pub offer_expires_at: Option<DateTime<Utc>>,
+}
+
+/// The most entries one waitlist read returns.
+pub const MAX_WAITLIST: usize = 5_000;
+
+/// The bookings waiting on an inventory, first come first (by when they joined, then id).
+///
+/// # Errors
+///
+/// The store's errors; [`QueryError::Corrupt`].
+pub async fn waitlist(
+    store: &dyn ReadStore,
+    table: TableRef,
+    inventory_id: &str,
+) -> Result<Vec<WaitlistEntry>, QueryError> {
+    let mut query = KeyQuery {
+        pk: super::waitlist_partition(inventory_id),
+        ascending: true,
+        limit: DAY_PAGE_LIMIT,
+        ..KeyQuery::default()
+    };
+    let mut out: Vec<WaitlistEntry> = Vec::new();
+    loop {
+        let page = store.query(table, &query).await?;
+        for item in page.items.iter().filter(|i| !is_deleted(i)) {
+            out.push(item_as(item)?);
+        }
+        match page.next {
+            Some(next) if out.len() < MAX_WAITLIST => query.after = Some(next),
+            _ => break,
+        }
+    }
+    out.sort_by(|a, b| (a.waitlisted_at, &a.booking_id).cmp(&(b.waitlisted_at, &b.booking_id)));
+    Ok(out)
+}
+
+/// A guest who booked with a business.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BusinessGuest {
+    /// The guest.
+    pub guest_id: String,
+    /// Their latest booking with the business.
+    pub last_booking_id: String,
+    /// When they made it.
+    pub last_booked_at: DateTime<Utc>,
+}
+
+/// A page of a business's guests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GuestPage {
+    /// The guests, by id.
+    pub items: Vec<BusinessGuest>,
+    /// The last guest's id: pass as `after`.
+    pub end_cursor: Option<String>,
+    /// Whether more may follow.
+    pub has_next_page: bool,
+}
+
+/// A business's guests (everyone who booked or joined a waitlist), by guest id, `first`
+/// after the guest `after`.
+///
+/// # Errors
+///
+/// [`QueryError::InvalidCursor`] for an `after` that is no id; the store's errors.
+pub async fn guests_of_tenant(
+    store: &dyn ReadStore,
+    table: TableRef,
+    tenant_id: &str,
+    first: usize,
+    after: Option<&str>,
+) -> Result<GuestPage, QueryError> {
+    if let Some(id) = after
+        && (id.len() != 26 || !id.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        return Err(QueryError::InvalidCursor(id.chars().take(80).collect()));
+    }
+    let first = first.clamp(1, MAX_PAGE);
+    let query = KeyQuery {
+        pk: super::guests_partition(tenant_id),
+        sk: match after {
+            Some(id) => SortKey::Between(format!("{id} "), "~".into()),
+            None => SortKey::All,
+        },
+        ascending: true,
+        limit: first + 1,
+        ..KeyQuery::default()
+    };
+    let mut items: Vec<BusinessGuest> = Vec::new();
+    let mut query = query;
+    loop {
+        let page = store.query(table, &query).await?;
+        for item in &page.items {
+            items.push(item_as(item)?);
+        }
+        match page.next {
+            Some(next) if items.len() <= first => query.after = Some(next),
+            _ => break,
+        }
+    }
+    let has_next_page = items.len() > first;
+    items.truncate(first);
+    Ok(GuestPage {
+        end_cursor: items.last().map(|g| g.guest_id.clone()),
+        items,
+        has_next_page,
+    })
+}
