@@ -477,10 +477,6 @@ async fn a_waitlist_lists_who_waits_or_holds_an_offer_and_drops_them_when_they_m
     first.run(&mut log, BookingCommand::DeclineOffer);
     let (store, table) = projected(&log).await;
     let list = waitlist(&store, table, &inventory).await.unwrap();
-    assert_eq!(
-        list.iter()
-            .map(|e| e.booking_id.clone())
-            .collect::<Vec<_>>(),
-        [third.id.clone()]
-    );
+    let ids: Vec<&str> = list.iter().map(|e| e.booking_id.as_str()).collect();
+    assert_eq!(ids, [third.id.as_str()]);
 }
