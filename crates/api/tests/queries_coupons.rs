@@ -114,3 +114,81 @@ async fn wallet_and_campaign_stats_return_what_was_written_to_whom_may_see_it() 
         .await;
     assert_eq!(error_code(&r), Some("INVALID_INPUT"));
 }
+
+const CAMPAIGNS: &str = "query($tenant: ID!, $first: Int, $after: String, $t: String) {
+  businessCampaigns(tenantId: $tenant, first: $first, after: $after, consistencyToken: $t) {
+    edges { cursor node { campaignId code total claimed remaining status } }
+    pageInfo { hasNextPage endCursor } } }";
+
+#[tokio::test]
+async fn a_business_lists_its_campaigns_and_no_one_else_does() {
+    let app = spawn_app().await;
+    let (tenant_a, op_a) = operator();
+    let (tenant_b, op_b) = operator();
+    let mut mine = Vec::new();
+    let mut t = String::new();
+    for code in ["SPRING", "SUMMER", "AUTUMN"] {
+        let (id, token) = create_campaign(&app, tenant_a, code, 10).await;
+        mine.push(id.to_string());
+        t = token;
+    }
+    let (theirs, _) = create_campaign(&app, tenant_b, "WINTER", 5).await;
+    mine.sort();
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let c = app
+            .ok(
+                Some(&op_a),
+                CAMPAIGNS,
+                json!({"tenant": tenant_a.to_string(), "first": 2, "after": after, "t": t}),
+            )
+            .await["businessCampaigns"]
+            .clone();
+        for e in c["edges"].as_array().unwrap() {
+            assert_eq!(e["node"]["total"], 10);
+            assert_eq!(e["node"]["status"], "ACTIVE");
+            seen.push(e["node"]["campaignId"].as_str().unwrap().to_owned());
+        }
+        if c["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        assert!(seen.len() <= 3, "pagination does not end");
+    }
+    assert_eq!(seen, mine);
+    assert!(!seen.contains(&theirs.to_string()));
+    let as_admin = app
+        .ok(
+            Some(&admin()),
+            CAMPAIGNS,
+            json!({"tenant": tenant_a.to_string(), "t": t}),
+        )
+        .await;
+    assert_eq!(
+        as_admin["businessCampaigns"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let (_, g) = guest();
+    for who in [&op_b, &g] {
+        let r = app
+            .graphql(
+                Some(who),
+                CAMPAIGNS,
+                json!({"tenant": tenant_a.to_string()}),
+            )
+            .await;
+        assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+    }
+    let r = app
+        .graphql(
+            Some(&op_a),
+            CAMPAIGNS,
+            json!({"tenant": tenant_a.to_string(), "after": "nope"}),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{r}");
+}

@@ -6,6 +6,8 @@
 //! - Campaign stats: `pk = "campaign#<campaign_id>"`, `sk = "stats"` — tenant, code, `total`,
 //!   `claimed`, `redeemed` (standing redemptions, restored ones excluded), `remaining`, status.
 //!
+//!   On gsi1 under `campaigns#<tenant_id>` by campaign id: a business's campaigns.
+//!
 //! Every coupon event carries the resulting counts, so patches set them absolutely.
 //! `CouponCampaignEnded` sets `remaining` to 0 (nothing is left to claim). A wallet entry's
 //! status is computed at query time: `used` when nothing is unused, else `expired` once
@@ -20,7 +22,9 @@ use serde_json::{Value, json};
 
 use super::{QueryError, attrs, decode, item_as};
 use crate::projection::{Projection, ProjectionError};
-use crate::store::{Key, KeyQuery, Patch, ReadStore, Table, TableRef};
+use crate::store::{
+    GSI1_PK, GSI1_SK, Index, Key, KeyQuery, Patch, ReadStore, SortKey, Table, TableRef,
+};
 
 /// The most wallet entries one page asks for (a guest rarely holds more than a few dozen).
 const WALLET_PAGE_LIMIT: usize = 500;
@@ -28,6 +32,11 @@ const WALLET_PAGE_LIMIT: usize = 500;
 /// A guest's wallet partition.
 pub fn wallet_partition(guest_id: &str) -> String {
     format!("wallet#{guest_id}")
+}
+
+/// A business's campaigns on gsi1 (the stats items, by campaign id).
+pub fn tenant_campaigns(tenant_id: &str) -> String {
+    format!("campaigns#{tenant_id}")
 }
 
 /// The key of a campaign's stats item.
@@ -73,6 +82,9 @@ impl Projection for CouponsProjection {
                     ("remaining", json!(terms.total_quantity)),
                     ("status", json!("active")),
                     ("created_at", json!(created_at)),
+                    // The business's campaigns, by id (`campaigns_of_tenant`).
+                    (GSI1_PK, json!(tenant_campaigns(&tenant_id.to_string()))),
+                    (GSI1_SK, json!(campaign_id.to_string())),
                 ]),
             )],
             CouponEvent::CouponClaimed {
@@ -317,4 +329,63 @@ pub async fn campaign_stats(
         Some(item) => Ok(Some(item_as(&item)?)),
         None => Ok(None),
     }
+}
+
+/// A page of a business's campaigns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CampaignPage {
+    /// The campaigns, by id (creation order).
+    pub items: Vec<CampaignStats>,
+    /// The last campaign's id: pass as `after`.
+    pub end_cursor: Option<String>,
+    /// Whether more may follow.
+    pub has_next_page: bool,
+}
+
+/// A business's campaigns, active and ended, by id: `first` after the campaign `after`.
+///
+/// # Errors
+///
+/// [`QueryError::InvalidCursor`] for an `after` that is no id; the store's errors.
+pub async fn campaigns_of_tenant(
+    store: &dyn ReadStore,
+    table: TableRef,
+    tenant_id: &str,
+    first: usize,
+    after: Option<&str>,
+) -> Result<CampaignPage, QueryError> {
+    if let Some(id) = after
+        && (id.len() != 26 || !id.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        return Err(QueryError::InvalidCursor(id.chars().take(80).collect()));
+    }
+    let mut query = KeyQuery {
+        index: Index::Gsi1,
+        pk: tenant_campaigns(tenant_id),
+        sk: match after {
+            Some(id) => SortKey::Between(format!("{id} "), "~".into()),
+            None => SortKey::All,
+        },
+        ascending: true,
+        limit: first + 1,
+        after: None,
+    };
+    let mut items: Vec<CampaignStats> = Vec::new();
+    loop {
+        let page = store.query(table, &query).await?;
+        for item in &page.items {
+            items.push(item_as(item)?);
+        }
+        match page.next {
+            Some(next) if items.len() <= first => query.after = Some(next),
+            _ => break,
+        }
+    }
+    let has_next_page = items.len() > first;
+    items.truncate(first);
+    Ok(CampaignPage {
+        end_cursor: items.last().map(|c| c.campaign_id.clone()),
+        items,
+        has_next_page,
+    })
 }

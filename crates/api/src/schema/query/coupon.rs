@@ -2,16 +2,17 @@
 //! (operators of the campaign's tenant and admins). Denials follow the rule in
 //! [`super::booking`]: `FORBIDDEN` by role, `NOT_FOUND` by data.
 
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
 use holdfast_domain::common::{CampaignId, TenantId};
-use holdfast_projections::models::coupons::{campaign_stats, wallet};
+use holdfast_projections::models::coupons::{campaign_stats, campaigns_of_tenant, wallet};
 use holdfast_projections::store::Table;
 
 use crate::error::ApiError;
 use crate::schema::context::read;
 use crate::schema::context::{authenticated, state};
 use crate::schema::types::coupon::{CampaignStats, WalletEntry};
-use crate::schema::types::parse_id;
+use crate::schema::types::{connection_complexity, page_size, parse_id};
 use holdfast_engine::Principal;
 
 /// Coupon queries.
@@ -66,5 +67,41 @@ impl CouponQuery {
             return Err(ApiError::not_found("campaign").into());
         }
         Ok(stats.into())
+    }
+
+    /// A business's coupon campaigns, active and ended, with their counts, in creation order:
+    /// its operators and admins only (`FORBIDDEN` for anyone else).
+    #[graphql(complexity = "connection_complexity(child_complexity, first)")]
+    async fn business_campaigns(
+        &self,
+        ctx: &Context<'_>,
+        tenant_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency_token: Option<String>,
+    ) -> Result<Connection<String, CampaignStats>> {
+        let tenant = parse_id("tenantId", &tenant_id, TenantId::parse)?;
+        if !authenticated(ctx)?.operates(tenant) {
+            return Err(ApiError::forbidden().into());
+        }
+        let first = page_size(first)?;
+        let tenant = tenant.to_string();
+        let (tenant, after_id) = (tenant.as_str(), after.as_deref());
+        let page = read(
+            ctx,
+            Table::Coupons,
+            consistency_token.as_deref(),
+            |store, table| async move {
+                campaigns_of_tenant(store.as_ref(), table, tenant, first, after_id).await
+            },
+        )
+        .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        for stats in page.items {
+            connection
+                .edges
+                .push(Edge::new(stats.campaign_id.clone(), stats.into()));
+        }
+        Ok(connection)
     }
 }
