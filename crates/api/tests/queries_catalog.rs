@@ -453,3 +453,67 @@ async fn a_business_lists_its_own_listings_of_every_status_and_no_one_else_does(
     let bad = list(op_a, None, None, Some("not-a-listing".into())).await;
     assert_eq!(error_code(&bad), Some("INVALID_INPUT"), "{bad}");
 }
+
+const NEXT_DATES: &str = "query($id: ID!, $from: Date, $count: Int, $t: String) {
+  nextAvailableDates(listingId: $id, from: $from, count: $count, consistencyToken: $t) {
+    date slots inventoryIds lowestPrice { amountMinor currency } } }";
+
+#[tokio::test]
+async fn the_next_available_dates_skip_full_dates_and_start_today() {
+    let app = spawn_app().await;
+    let (tenant, _) = operator();
+    let (listing, _) = create_listing(
+        &app,
+        NewListing::restaurant(tenant, "Snowflake Bingsu"),
+        true,
+    )
+    .await;
+    let (draft, _) =
+        create_listing(&app, NewListing::restaurant(tenant, "Hidden Bar"), false).await;
+    // Four units a day from 1 to 5 February; the 2nd taken whole.
+    let (inventory, _) = define_inventory(&app, tenant, listing, "2030-02-01", 5, 4).await;
+    let t = hold(&app, inventory, &["2030-02-02"], 4, true).await;
+    let dates = |vars: Value| {
+        let app = &app;
+        let mut vars = vars;
+        vars["id"] = json!(listing.to_string());
+        vars["t"] = json!(t);
+        async move { app.graphql(None, NEXT_DATES, vars).await }
+    };
+    let got = dates(json!({"from": "2030-01-30", "count": 3})).await;
+    let list = got["data"]["nextAvailableDates"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{got}"))
+        .clone();
+    let days: Vec<&str> = list.iter().map(|d| d["date"].as_str().unwrap()).collect();
+    assert_eq!(days, ["2030-02-01", "2030-02-03", "2030-02-04"]);
+    assert_eq!(list[0]["inventoryIds"], json!([inventory.to_string()]));
+    assert_eq!(list[0]["slots"], json!(["2030-02-01"]));
+    assert_eq!(
+        list[0]["lowestPrice"],
+        json!({"amountMinor": 10_000, "currency": "KRW"})
+    );
+    // Without `from`: from today in Seoul (7 January); five by default.
+    let default = dates(json!({})).await["data"]["nextAvailableDates"].clone();
+    let days: Vec<&str> = default
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        days,
+        ["2030-02-01", "2030-02-03", "2030-02-04", "2030-02-05"]
+    );
+    // After the last stocked date: nothing.
+    let none = dates(json!({"from": "2030-02-06"})).await;
+    assert_eq!(none["data"]["nextAvailableDates"], json!([]));
+    for count in [0, 32] {
+        let bad = dates(json!({"count": count})).await;
+        assert_eq!(error_code(&bad), Some("INVALID_INPUT"), "{bad}");
+    }
+    let hidden = app
+        .graphql(None, NEXT_DATES, json!({"id": draft.to_string(), "t": t}))
+        .await;
+    assert_eq!(error_code(&hidden), Some("NOT_FOUND"), "{hidden}");
+}

@@ -18,6 +18,22 @@ fn range_days(from: &Date, to: &Date) -> usize {
     ((to.0 - from.0).num_days() + 1).clamp(1, MAX_AVAILABILITY_DAYS) as usize
 }
 
+/// A date with something free (`nextAvailableDates`).
+#[derive(async_graphql::SimpleObject, Clone, Debug)]
+pub struct AvailableDate {
+    /// The local date.
+    pub date: Date,
+    /// The free slots that day (`2030-02-01` or `2030-02-01T18:30`), in order, each once.
+    pub slots: Vec<String>,
+    /// The inventories with a free slot that day.
+    pub inventory_ids: Vec<ID>,
+    /// The lowest unit price among them, if priced.
+    pub lowest_price: Option<crate::schema::types::money::Money>,
+}
+
+/// The most dates `nextAvailableDates` returns.
+pub const MAX_NEXT_DATES: i32 = 31;
+
 /// Inventory queries.
 #[derive(Default)]
 pub struct InventoryQuery;
@@ -58,5 +74,92 @@ impl InventoryQuery {
             )
             .await?;
         Ok(days.into_iter().map(CalendarDay::from).collect())
+    }
+
+    /// The next dates (from `from`, default today in the listing's time zone, up to a year
+    /// ahead) on which some inventory of a listing has a slot open with a unit free: `count`
+    /// of them (1..=31, default 5). The listing must be published (or the caller operates it).
+    async fn next_available_dates(
+        &self,
+        ctx: &Context<'_>,
+        listing_id: ID,
+        from: Option<Date>,
+        count: Option<i32>,
+        consistency_token: Option<String>,
+    ) -> Result<Vec<AvailableDate>> {
+        use std::collections::{BTreeMap, BTreeSet};
+        let listing = parse_id(
+            "listingId",
+            &listing_id,
+            holdfast_domain::common::ListingId::parse,
+        )?
+        .to_string();
+        let count = count.unwrap_or(5);
+        if !(1..=MAX_NEXT_DATES).contains(&count) {
+            return Err(ApiError::invalid(format!("count: 1 to {MAX_NEXT_DATES}")).into());
+        }
+        let token = consistency_token.as_deref();
+        let listing = listing.as_str();
+        let doc = read(ctx, Table::Search, token, |store, table| async move {
+            holdfast_engine::read_models::listing_document(store.as_ref(), table, listing).await
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found("listing"))?;
+        let visible = doc.status == "published"
+            || holdfast_domain::common::TenantId::parse(&doc.tenant_id)
+                .is_ok_and(|t| crate::schema::context::principal(ctx).operates(t));
+        if !visible {
+            return Err(ApiError::not_found("listing").into());
+        }
+        let zone: chrono_tz::Tz = doc.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        let today = crate::schema::context::state(ctx)
+            .services
+            .clock
+            .now()
+            .with_timezone(&zone)
+            .date_naive();
+        let start = from.map_or(today, |d| d.0);
+        let end = start + chrono::Duration::days(MAX_AVAILABILITY_DAYS - 1);
+        // date → (slots, inventories, lowest price)
+        let mut dates: BTreeMap<
+            chrono::NaiveDate,
+            (BTreeSet<String>, BTreeSet<String>, Option<(i64, String)>),
+        > = BTreeMap::new();
+        for inventory in &doc.inventory_ids {
+            let inventory = inventory.as_str();
+            let days = read(ctx, Table::Calendar, token, |store, table| async move {
+                calendar(store.as_ref(), table, inventory, start, end).await
+            })
+            .await?;
+            for day in days.into_iter().filter(|d| !d.closed && d.available > 0) {
+                let entry = dates.entry(day.date).or_default();
+                entry.0.insert(day.slot.clone());
+                entry.1.insert(inventory.to_owned());
+                if let Some(price) = &day.price {
+                    let lower = entry
+                        .2
+                        .as_ref()
+                        .is_none_or(|(amount, _)| price.amount_minor < *amount);
+                    if lower {
+                        entry.2 = Some((price.amount_minor, price.currency.clone()));
+                    }
+                }
+            }
+        }
+        Ok(dates
+            .into_iter()
+            .take(count as usize)
+            .map(|(date, (slots, inventories, price))| AvailableDate {
+                date: Date(date),
+                slots: slots.into_iter().collect(),
+                inventory_ids: inventories.into_iter().map(ID).collect(),
+                lowest_price: price.map(|(amount_minor, currency)| {
+                    crate::schema::types::money::Money {
+                        amount_minor,
+                        currency,
+                    }
+                }),
+            })
+            .collect())
     }
 }
