@@ -31,6 +31,13 @@ pub struct AvailableDate {
     pub lowest_price: Option<crate::schema::types::money::Money>,
 }
 
+/// What is free on one date: slots, inventories, the lowest price (minor units, currency).
+type FreeDay = (
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<String>,
+    Option<(i64, String)>,
+);
+
 /// The most dates `nextAvailableDates` returns.
 pub const MAX_NEXT_DATES: i32 = 31;
 
@@ -121,10 +128,7 @@ impl InventoryQuery {
         let start = from.map_or(today, |d| d.0);
         let end = start + chrono::Duration::days(MAX_AVAILABILITY_DAYS - 1);
         // date → (slots, inventories, lowest price)
-        let mut dates: BTreeMap<
-            chrono::NaiveDate,
-            (BTreeSet<String>, BTreeSet<String>, Option<(i64, String)>),
-        > = BTreeMap::new();
+        let mut dates: BTreeMap<chrono::NaiveDate, FreeDay> = BTreeMap::new();
         for inventory in &doc.inventory_ids {
             let inventory = inventory.as_str();
             let days = read(ctx, Table::Calendar, token, |store, table| async move {
