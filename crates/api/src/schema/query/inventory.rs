@@ -94,7 +94,7 @@ impl InventoryQuery {
         count: Option<i32>,
         consistency_token: Option<String>,
     ) -> Result<Vec<AvailableDate>> {
-        use std::collections::{BTreeMap, BTreeSet};
+        use std::collections::BTreeMap;
         let listing = parse_id(
             "listingId",
             &listing_id,
