@@ -517,3 +517,161 @@ async fn the_next_available_dates_skip_full_dates_and_start_today() {
         .await;
     assert_eq!(error_code(&hidden), Some("NOT_FOUND"), "{hidden}");
 }
+
+const SORTED: &str = "query($keyword: String, $region: String, $near: NearInput,
+    $sort: SearchSort, $first: Int, $after: String, $from: Date, $to: Date, $t: String) {
+  search(keyword: $keyword, region: $region, near: $near, sort: $sort, first: $first,
+         after: $after, availableFrom: $from, availableTo: $to, consistencyToken: $t) {
+    edges { cursor distanceKm node { id name displayPrice { amountMinor } } }
+    pageInfo { hasNextPage endCursor } } }";
+
+#[tokio::test]
+async fn search_results_sort_by_relevance_price_distance_and_age_and_page_through() {
+    let app = spawn_app().await;
+    let (tenant, _) = operator();
+    let mut t = String::new();
+    let mut ids = std::collections::HashMap::new();
+    // Name, tags, price, point (Seoul city hall is 37.5663, 126.9779).
+    for (name, tags, price, point) in [
+        ("Dessert Garden", &["cafe"][..], 9_000, (37.5665, 126.9780)),
+        (
+            "Honey Bread Cafe",
+            &["dessert"][..],
+            15_000,
+            (37.5800, 126.9900),
+        ),
+        (
+            "Moon Dessert House",
+            &["cafe"][..],
+            12_000,
+            (37.5700, 126.9800),
+        ),
+        ("Noodle Stand", &["noodles"][..], 7_000, (37.5664, 126.9779)),
+    ] {
+        let mut l = NewListing::restaurant(tenant, name);
+        l.tags = tags;
+        l.price = price;
+        l.point = point;
+        let (id, token) = create_listing(&app, l, true).await;
+        ids.insert(name, id.to_string());
+        t = token;
+    }
+    let names = |r: &Value| -> Vec<String> {
+        r["data"]["search"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .map(|e| e["node"]["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let search = |vars: Value| {
+        let app = &app;
+        let mut vars = vars;
+        vars["t"] = json!(t);
+        async move { app.graphql(None, SORTED, vars).await }
+    };
+    // Relevance: the keyword among the name's words first, then only in a tag; then by name.
+    let r = search(json!({"keyword": "dessert", "sort": "RELEVANCE"})).await;
+    assert_eq!(
+        names(&r),
+        ["Dessert Garden", "Moon Dessert House", "Honey Bread Cafe"]
+    );
+    // Price, both ways, over a region.
+    let r = search(json!({"region": "KR-11", "sort": "PRICE_LOW"})).await;
+    assert_eq!(
+        names(&r),
+        [
+            "Noodle Stand",
+            "Dessert Garden",
+            "Moon Dessert House",
+            "Honey Bread Cafe"
+        ]
+    );
+    let r = search(json!({"region": "KR-11", "sort": "PRICE_HIGH"})).await;
+    assert_eq!(
+        names(&r),
+        [
+            "Honey Bread Cafe",
+            "Moon Dessert House",
+            "Dessert Garden",
+            "Noodle Stand"
+        ]
+    );
+    // Distance from city hall, with the distances.
+    let near = json!({"lat": 37.5663, "lon": 126.9779, "radiusKm": 5.0});
+    let r = search(json!({"near": near, "sort": "DISTANCE"})).await;
+    assert_eq!(
+        names(&r),
+        [
+            "Noodle Stand",
+            "Dessert Garden",
+            "Moon Dessert House",
+            "Honey Bread Cafe"
+        ]
+    );
+    let d: Vec<f64> = r["data"]["search"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["distanceKm"].as_f64().unwrap())
+        .collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+    // Newest first: the reverse of creation.
+    let r = search(json!({"region": "KR-11", "sort": "NEWEST"})).await;
+    assert_eq!(
+        names(&r),
+        [
+            "Noodle Stand",
+            "Moon Dessert House",
+            "Honey Bread Cafe",
+            "Dessert Garden"
+        ]
+    );
+    // Pages of a sorted search: each listing once, in order.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let r = search(json!({"region": "KR-11", "sort": "PRICE_LOW", "first": 3, "after": after}))
+            .await;
+        seen.extend(names(&r));
+        let info = &r["data"]["search"]["pageInfo"];
+        if info["hasNextPage"] == false {
+            break;
+        }
+        after = info["endCursor"].as_str().map(str::to_owned);
+        assert!(seen.len() <= 4, "pagination does not end");
+    }
+    assert_eq!(
+        seen,
+        [
+            "Noodle Stand",
+            "Dessert Garden",
+            "Moon Dessert House",
+            "Honey Bread Cafe"
+        ]
+    );
+    // The available-dates filter holds on every sort: only the listing with stock.
+    let (_, t2) = define_inventory(
+        &app,
+        tenant,
+        ListingId::parse(&ids["Moon Dessert House"]).unwrap(),
+        "2030-02-01",
+        3,
+        2,
+    )
+    .await;
+    let r = app
+        .graphql(
+            None,
+            SORTED,
+            json!({"region": "KR-11", "sort": "PRICE_HIGH", "from": "2030-02-01",
+                   "to": "2030-02-02", "t": t2}),
+        )
+        .await;
+    assert_eq!(names(&r), ["Moon Dessert House"]);
+    // DISTANCE needs a point; a cursor of another order is refused.
+    let r = search(json!({"region": "KR-11", "sort": "DISTANCE"})).await;
+    assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{r}");
+    let r = search(json!({"region": "KR-11", "sort": "PRICE_LOW", "after": "s1:ABC"})).await;
+    assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{r}");
+}

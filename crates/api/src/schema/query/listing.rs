@@ -36,6 +36,30 @@ const MAX_EMPTY_ROUNDS: usize = 20;
 /// A page of search hits.
 pub type SearchConnection = Connection<String, Listing, EmptyFields, SearchEdgeFields>;
 
+/// The order of search results.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SearchSort {
+    /// By listing id (creation order): the index's own order, over any number of hits.
+    #[default]
+    ListingId,
+    /// Best match of the keyword first (in the name before only in the tags), then by name.
+    Relevance,
+    /// Lowest display price first.
+    PriceLow,
+    /// Highest display price first.
+    PriceHigh,
+    /// Nearest to `near` first (needs `near`).
+    Distance,
+    /// Newest listings first.
+    Newest,
+}
+
+/// The most hits a sorted search orders (more: narrow the search).
+pub const MAX_SORTED_HITS: usize = 500;
+
+/// Cursors of sorted searches: `o1:<offset of the edge>`.
+const SORTED_CURSOR_PREFIX: &str = "o1:";
+
 /// Listing queries.
 #[derive(Default)]
 pub struct ListingQuery;
@@ -89,9 +113,11 @@ impl ListingQuery {
         available_to: Option<Date>,
         first: Option<i32>,
         after: Option<String>,
+        sort: Option<SearchSort>,
         consistency_token: Option<String>,
     ) -> Result<SearchConnection> {
         let first = page_size(first)?;
+        let sort = sort.unwrap_or_default();
         let party_size = party_size
             .map(|p| u32::try_from(p).map_err(|_| ApiError::invalid("partySize must be positive")))
             .transpose()?;
@@ -125,6 +151,9 @@ impl ListingQuery {
             first,
             after,
         };
+        if sort != SearchSort::ListingId {
+            return Ok(sorted_search(ctx, query, sort, token).await?);
+        }
         let has_previous_page = query.after.is_some();
         let mut query = query;
         let mut rounds = 0;
@@ -208,4 +237,102 @@ impl ListingQuery {
         }
         Ok(connection)
     }
+}
+
+/// A search in `sort` order: every match (at most [`MAX_SORTED_HITS`]) read, ordered, and
+/// paginated by offset (`o1:<n>` cursors).
+async fn sorted_search(
+    ctx: &Context<'_>,
+    query: SearchQuery,
+    sort: SearchSort,
+    token: Option<&str>,
+) -> Result<SearchConnection, ApiError> {
+    use holdfast_projections::models::search::{
+        MAX_SEARCH_PAGE, SearchHit, name_tokens, normalize_keyword,
+    };
+    if sort == SearchSort::Distance && query.near.is_none() {
+        return Err(ApiError::invalid("sort: DISTANCE needs `near`"));
+    }
+    let offset = match query.after.as_deref() {
+        None => 0,
+        Some(cursor) => cursor
+            .strip_prefix(SORTED_CURSOR_PREFIX)
+            .and_then(|n| n.parse::<usize>().ok())
+            .map(|n| n + 1)
+            .ok_or_else(|| ApiError::invalid("after: not a cursor of this sort"))?,
+    };
+    let first = query.first;
+    let mut all_query = SearchQuery {
+        first: MAX_SEARCH_PAGE,
+        after: None,
+        ..query
+    };
+    let mut hits: Vec<SearchHit> = Vec::new();
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        if rounds > MAX_EMPTY_ROUNDS {
+            return Err(ApiError::invalid(
+                "this search examines too much to sort it: narrow it (a keyword, a smaller area or a category)",
+            ));
+        }
+        let q = &all_query;
+        let page = read(ctx, Table::Search, token, |store, table| async move {
+            search(store.as_ref(), table, q).await
+        })
+        .await?;
+        hits.extend(page.hits);
+        if hits.len() > MAX_SORTED_HITS {
+            return Err(ApiError::invalid(format!(
+                "more than {MAX_SORTED_HITS} listings match: narrow the search (a keyword, a smaller area, a category) to sort it"
+            )));
+        }
+        if !page.has_next_page {
+            break;
+        }
+        all_query.after = page.end_cursor;
+    }
+    let keyword = all_query.keyword.as_deref().and_then(normalize_keyword);
+    // Relevance: the keyword among the name's words (0), in the name at all (1), only a tag (2).
+    let relevance = |h: &SearchHit| match &keyword {
+        Some(k) if name_tokens(&h.name).contains(k) => 0,
+        Some(k) if h.name.to_lowercase().contains(k.as_str()) => 1,
+        Some(_) => 2,
+        None => 0,
+    };
+    let price = |h: &SearchHit| h.display_price.amount_minor;
+    match sort {
+        SearchSort::Relevance => hits.sort_by(|a, b| {
+            (relevance(a), a.name.to_lowercase(), &a.listing_id).cmp(&(
+                relevance(b),
+                b.name.to_lowercase(),
+                &b.listing_id,
+            ))
+        }),
+        SearchSort::PriceLow => {
+            hits.sort_by(|a, b| (price(a), &a.listing_id).cmp(&(price(b), &b.listing_id)))
+        }
+        SearchSort::PriceHigh => hits.sort_by(|a, b| {
+            (std::cmp::Reverse(price(a)), &a.listing_id)
+                .cmp(&(std::cmp::Reverse(price(b)), &b.listing_id))
+        }),
+        SearchSort::Distance => hits.sort_by(|a, b| {
+            let d = |h: &SearchHit| h.distance_km.unwrap_or(f64::MAX);
+            d(a).total_cmp(&d(b))
+                .then_with(|| a.listing_id.cmp(&b.listing_id))
+        }),
+        SearchSort::Newest => hits.sort_by(|a, b| b.listing_id.cmp(&a.listing_id)),
+        SearchSort::ListingId => {}
+    }
+    let total = hits.len();
+    let mut connection = Connection::new(offset > 0, offset + first < total);
+    for (i, hit) in hits.into_iter().enumerate().skip(offset).take(first) {
+        let (listing, distance_km) = Listing::from_hit(hit)?;
+        connection.edges.push(Edge::with_additional_fields(
+            format!("{SORTED_CURSOR_PREFIX}{i}"),
+            listing,
+            SearchEdgeFields { distance_km },
+        ));
+    }
+    Ok(connection)
 }
