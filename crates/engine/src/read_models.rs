@@ -191,6 +191,9 @@ pub struct ListingDocument {
     /// The booking policy as the domain stores it (`None` until such a read model is rebuilt).
     #[serde(default)]
     pub policy: Option<Value>,
+    /// Structured attributes, by kind and value.
+    #[serde(default)]
+    pub attributes: Vec<holdfast_domain::inventory::Attribute>,
     /// Postal address.
     pub address: String,
     /// Region code.

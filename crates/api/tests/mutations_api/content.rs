@@ -290,3 +290,83 @@ async fn an_inventory_is_described_for_guests_and_read_back_from_its_listing() {
         .clone();
     assert_eq!(l["inventories"][0]["name"], "Deluxe double", "unchanged");
 }
+
+const SET_ATTRIBUTES: &str = "mutation($key: String!, $id: ID!, $attributes: [AttributeInput!]!) {
+    setListingAttributes(idempotencyKey: $key, listingId: $id, attributes: $attributes) {
+      consistencyToken } }";
+
+#[tokio::test]
+async fn a_listing_carries_structured_attributes_guests_read_and_search_shows() {
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let listing = published_listing(&app, &op, event_policy()).await;
+    let attributes = json!([{"kind": "CUISINE", "value": "korean"},
+                            {"kind": "ACCESSIBILITY", "value": "step-free"},
+                            {"kind": "SEATING", "value": "terrace"},
+                            {"kind": "CUISINE", "value": "dessert"}]);
+    let t = app
+        .ok(
+            Some(&op),
+            SET_ATTRIBUTES,
+            json!({"key": key(), "id": listing, "attributes": attributes}),
+        )
+        .await["setListingAttributes"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sorted = json!([{"kind": "CUISINE", "value": "dessert"},
+                        {"kind": "CUISINE", "value": "korean"},
+                        {"kind": "SEATING", "value": "terrace"},
+                        {"kind": "ACCESSIBILITY", "value": "step-free"}]);
+    let l = app
+        .ok(
+            None,
+            "query($id: ID!, $t: String) { listing(id: $id, consistencyToken: $t) {
+               attributes { kind value } } }",
+            json!({"id": listing, "t": t}),
+        )
+        .await["listing"]
+        .clone();
+    assert_eq!(l["attributes"], sorted);
+    let hits = app
+        .ok(
+            None,
+            "query { search(region: \"KR-11\") { edges { node { id attributes { value } } } } }",
+            json!({}),
+        )
+        .await["search"]["edges"]
+        .clone();
+    let hit = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["id"] == listing.as_str())
+        .unwrap_or_else(|| panic!("{hits}"));
+    assert_eq!(hit["node"]["attributes"].as_array().unwrap().len(), 4);
+    // Repeats and bad values are refused naming the argument; others' listings are not theirs.
+    for bad in [
+        json!([{"kind": "CUISINE", "value": "korean"}, {"kind": "CUISINE", "value": "korean "}]),
+        json!([{"kind": "OTHER", "value": " "}]),
+        json!([{"kind": "OTHER", "value": "x".repeat(61)}]),
+    ] {
+        let refused = app
+            .graphql(
+                Some(&op),
+                SET_ATTRIBUTES,
+                json!({"key": key(), "id": listing, "attributes": bad}),
+            )
+            .await;
+        assert_eq!(error_code(&refused), Some("INVALID_INPUT"), "{refused}");
+        let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("attributes"), "{message}");
+    }
+    let (_, other) = operator();
+    let refused = app
+        .graphql(
+            Some(&other),
+            SET_ATTRIBUTES,
+            json!({"key": key(), "id": listing, "attributes": []}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+}

@@ -76,6 +76,47 @@ pub struct Attribute {
     pub value: String,
 }
 
+/// Attributes checked (at most [`InventoryContent::MAX_ATTRIBUTES`], each value 1 to
+/// [`InventoryContent::MAX_ATTRIBUTE`] characters without control characters), trimmed,
+/// sorted by kind and value, without repeats — for inventories and listings alike.
+///
+/// # Errors
+///
+/// The [`ContentError`] of the first rule broken.
+pub fn attributes_checked(attributes: Vec<Attribute>) -> Result<Vec<Attribute>, ContentError> {
+    if attributes.len() > InventoryContent::MAX_ATTRIBUTES {
+        return Err(ContentError::TooManyAttributes {
+            got: attributes.len(),
+            max: InventoryContent::MAX_ATTRIBUTES,
+        });
+    }
+    let mut clean = Vec::with_capacity(attributes.len());
+    for a in attributes {
+        let value = a.value.trim().to_owned();
+        let length = value.chars().count();
+        if length == 0
+            || length > InventoryContent::MAX_ATTRIBUTE
+            || value.chars().any(char::is_control)
+        {
+            return Err(ContentError::InvalidAttribute {
+                value: value.chars().take(80).collect(),
+                max: InventoryContent::MAX_ATTRIBUTE,
+            });
+        }
+        clean.push(Attribute {
+            kind: a.kind,
+            value,
+        });
+    }
+    clean.sort();
+    if let Some(pair) = clean.windows(2).find(|p| p[0] == p[1]) {
+        return Err(ContentError::DuplicateAttribute {
+            value: pair[0].value.clone(),
+        });
+    }
+    Ok(clean)
+}
+
 /// An inventory's content (see the module docs). `Default` is no content. Stored content is
 /// validated again when read.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -156,37 +197,11 @@ impl InventoryContent {
                 max: Self::MAX_OCCUPANCY,
             });
         }
-        if attributes.len() > Self::MAX_ATTRIBUTES {
-            return Err(ContentError::TooManyAttributes {
-                got: attributes.len(),
-                max: Self::MAX_ATTRIBUTES,
-            });
-        }
-        let mut clean = Vec::with_capacity(attributes.len());
-        for a in attributes {
-            let value = a.value.trim().to_owned();
-            let length = value.chars().count();
-            if length == 0 || length > Self::MAX_ATTRIBUTE || value.chars().any(char::is_control) {
-                return Err(ContentError::InvalidAttribute {
-                    value: value.chars().take(80).collect(),
-                    max: Self::MAX_ATTRIBUTE,
-                });
-            }
-            clean.push(Attribute {
-                kind: a.kind,
-                value,
-            });
-        }
-        clean.sort();
-        if let Some(pair) = clean.windows(2).find(|p| p[0] == p[1]) {
-            return Err(ContentError::DuplicateAttribute {
-                value: pair[0].value.clone(),
-            });
-        }
+        let attributes = attributes_checked(attributes)?;
         Ok(Self {
             description: description.to_owned(),
             max_occupancy,
-            attributes: clean,
+            attributes,
         })
     }
 

@@ -28,6 +28,6 @@ pub use commands::{
     InventoryCommand, InventoryName, MAX_CAPACITY, MAX_SLOTS_PER_COMMAND, MAX_SLOTS_PER_HOLD,
     ReleaseReason, SlotSelection,
 };
-pub use content::{Attribute, AttributeKind, ContentError, InventoryContent};
+pub use content::{Attribute, AttributeKind, ContentError, InventoryContent, attributes_checked};
 pub use error::{InventoryError, InventoryNameError};
 pub use events::{InventoryEvent, SlotSnapshot};

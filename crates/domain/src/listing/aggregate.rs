@@ -53,6 +53,9 @@ pub struct ListingState {
     pub policy: BookingPolicy,
     /// Why it is suspended, while it is.
     pub suspension: Option<SuspensionReason>,
+    /// Structured attributes (amenities, cuisine, seating, accessibility), by kind and value.
+    #[serde(default)]
+    pub attributes: Vec<crate::inventory::Attribute>,
 }
 
 impl ListingState {
@@ -145,6 +148,18 @@ impl Decide for Listing {
             ListingCommand::Suspend { reason } => self.suspend(&reason),
             ListingCommand::Reinstate => self.reinstate(),
             ListingCommand::Archive => self.archive(),
+            ListingCommand::SetAttributes { attributes } => {
+                let state = self.editable()?;
+                let attributes = crate::inventory::attributes_checked(attributes)?;
+                if state.attributes == attributes {
+                    return Ok(vec![]);
+                }
+                Ok(vec![ListingEvent::ListingAttributesSet {
+                    tenant_id: state.tenant_id,
+                    listing_id: state.listing_id,
+                    attributes,
+                }])
+            }
         }
     }
 }
@@ -368,6 +383,7 @@ impl Aggregate for Listing {
                     status: ListingStatus::Draft,
                     policy,
                     suspension: None,
+                    attributes: Vec::new(),
                 });
             }
             ListingEvent::ListingDetailsUpdated {
@@ -404,6 +420,11 @@ impl Aggregate for Listing {
             }
             ListingEvent::ListingArchived { .. } => {
                 self.set_status(ListingStatus::Archived, None);
+            }
+            ListingEvent::ListingAttributesSet { attributes, .. } => {
+                if let Some(s) = &mut self.state {
+                    s.attributes = attributes;
+                }
             }
         }
     }

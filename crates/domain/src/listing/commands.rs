@@ -90,4 +90,10 @@ pub enum ListingCommand {
     Reinstate,
     /// Draft, Published or Suspended → Archived (final).
     Archive,
+    /// Replace the listing's structured attributes (amenities, cuisine, seating,
+    /// accessibility…). Identical ones change nothing.
+    SetAttributes {
+        /// The attributes (checked, sorted, no repeats).
+        attributes: Vec<crate::inventory::Attribute>,
+    },
 }

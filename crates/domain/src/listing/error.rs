@@ -61,6 +61,9 @@ pub enum LocationError {
 /// A listing command that breaks a rule. One variant per rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ListingError {
+    /// Attributes that do not validate.
+    #[error(transparent)]
+    Attributes(#[from] crate::inventory::ContentError),
     /// `CreateListing` on a listing that exists (with different contents).
     #[error("listing already created")]
     AlreadyCreated,

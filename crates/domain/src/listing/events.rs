@@ -105,6 +105,15 @@ pub enum ListingEvent {
         /// The status it was archived from.
         from: ListingStatus,
     },
+    /// Its structured attributes were replaced.
+    ListingAttributesSet {
+        /// Owner.
+        tenant_id: TenantId,
+        /// Listing.
+        listing_id: ListingId,
+        /// The attributes, by kind and value.
+        attributes: Vec<crate::inventory::Attribute>,
+    },
 }
 
 impl DomainEvent for ListingEvent {
@@ -117,6 +126,7 @@ impl DomainEvent for ListingEvent {
             ListingEvent::ListingSuspended { .. } => "ListingSuspended",
             ListingEvent::ListingReinstated { .. } => "ListingReinstated",
             ListingEvent::ListingArchived { .. } => "ListingArchived",
+            ListingEvent::ListingAttributesSet { .. } => "ListingAttributesSet",
         }
         .to_owned()
     }

@@ -47,14 +47,38 @@ pub enum AttributeKind {
     Other,
 }
 
-/// An attribute: `{kind: AMENITY, value: "balcony"}`.
+/// An attribute of a listing or an inventory: `{kind: AMENITY, value: "balcony"}`.
 #[derive(InputObject, Clone, Debug)]
-#[graphql(name = "InventoryAttributeInput")]
 pub struct AttributeInput {
     /// The kind.
     pub kind: AttributeKind,
     /// The value (1..=60 characters).
     pub value: String,
+}
+
+/// Attributes as the domain takes them (sizes checked first, so a huge input is refused
+/// before it is copied).
+pub fn attributes_of(
+    field: &str,
+    attributes: &[AttributeInput],
+) -> Result<Vec<holdfast_domain::inventory::Attribute>, ApiError> {
+    use holdfast_domain::inventory::InventoryContent;
+    if attributes.len() > InventoryContent::MAX_ATTRIBUTES {
+        return Err(field_error(
+            field,
+            format!("at most {}", InventoryContent::MAX_ATTRIBUTES),
+        ));
+    }
+    for a in attributes {
+        bounded_text(field, &a.value, InventoryContent::MAX_ATTRIBUTE * 4)?;
+    }
+    Ok(attributes
+        .iter()
+        .map(|a| holdfast_domain::inventory::Attribute {
+            kind: a.kind.into(),
+            value: a.value.clone(),
+        })
+        .collect())
 }
 
 /// An inventory's name and what guests read about it (replacing what was there).
@@ -86,7 +110,7 @@ impl DescribeInventoryInput {
         ),
         ApiError,
     > {
-        use holdfast_domain::inventory::{Attribute, InventoryContent};
+        use holdfast_domain::inventory::InventoryContent;
         bounded_text("input.name", &self.name, InventoryName::MAX_CHARS * 4)?;
         bounded_text(
             "input.description",
@@ -106,27 +130,7 @@ impl DescribeInventoryInput {
                     .map_err(|_| field_error("input.maxOccupancy", "between 1 and 1000"))
             })
             .transpose()?;
-        if self.attributes.len() > InventoryContent::MAX_ATTRIBUTES {
-            return Err(field_error(
-                "input.attributes",
-                format!("at most {}", InventoryContent::MAX_ATTRIBUTES),
-            ));
-        }
-        for a in &self.attributes {
-            bounded_text(
-                "input.attributes.value",
-                &a.value,
-                InventoryContent::MAX_ATTRIBUTE * 4,
-            )?;
-        }
-        let attributes = self
-            .attributes
-            .iter()
-            .map(|a| Attribute {
-                kind: a.kind.into(),
-                value: a.value.clone(),
-            })
-            .collect();
+        let attributes = attributes_of("input.attributes", &self.attributes)?;
         let content =
             InventoryContent::new(&self.description, occupancy, attributes).map_err(|e| {
                 use holdfast_domain::inventory::ContentError as E;

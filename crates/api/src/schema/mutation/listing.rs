@@ -133,6 +133,27 @@ impl ListingMutation {
         Ok(on_listing(ctx, &caller, id, command).await?)
     }
 
+    /// Replaces a listing's structured attributes (amenities, cuisine, seating,
+    /// accessibility…; at most 50, no repeats). Identical ones change nothing.
+    async fn set_listing_attributes(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        listing_id: ID,
+        attributes: Vec<crate::schema::inputs::inventory::AttributeInput>,
+    ) -> async_graphql::Result<ListingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_operator()?;
+        let id = listing_id_arg(&listing_id)?;
+        let attributes =
+            crate::schema::inputs::inventory::attributes_of("attributes", &attributes)?;
+        // Checked here too, so a refusal names the argument.
+        let attributes = holdfast_domain::inventory::attributes_checked(attributes)
+            .map_err(|e| crate::schema::inputs::field_error("attributes", e))?;
+        let command = ListingCommand::SetAttributes { attributes };
+        Ok(on_listing(ctx, &caller, id, command).await?)
+    }
+
     /// Draft → Published.
     async fn publish_listing(
         &self,

@@ -143,6 +143,8 @@ pub struct Listing {
     pub inventory_ids: Vec<ID>,
     /// The same, with what guests read about each ("a deluxe double", "a table for four").
     pub inventories: Vec<Inventory>,
+    /// Structured attributes (amenities, cuisine, seating, accessibility), by kind and value.
+    pub attributes: Vec<InventoryAttribute>,
 }
 
 /// One of a listing's inventories: a room type, a table group, a show — what guests choose.
@@ -166,13 +168,24 @@ pub struct Inventory {
     pub attributes: Vec<InventoryAttribute>,
 }
 
-/// A fact about an inventory.
+/// A fact about a listing or an inventory.
 #[derive(Clone, Debug, SimpleObject)]
+#[graphql(name = "Attribute")]
 pub struct InventoryAttribute {
     /// What kind of fact.
     pub kind: crate::schema::inputs::inventory::AttributeKind,
     /// The value.
     pub value: String,
+}
+
+/// Domain attributes as the schema shows them.
+pub fn attributes(list: &[holdfast_domain::inventory::Attribute]) -> Vec<InventoryAttribute> {
+    list.iter()
+        .map(|a| InventoryAttribute {
+            kind: a.kind.into(),
+            value: a.value.clone(),
+        })
+        .collect()
 }
 
 impl From<holdfast_projections::models::search::InventoryItem> for Inventory {
@@ -186,14 +199,7 @@ impl From<holdfast_projections::models::search::InventoryItem> for Inventory {
             currency: i.currency,
             description: content.description().to_owned(),
             max_occupancy: content.max_occupancy(),
-            attributes: content
-                .attributes()
-                .iter()
-                .map(|a| InventoryAttribute {
-                    kind: a.kind.into(),
-                    value: a.value.clone(),
-                })
-                .collect(),
+            attributes: attributes(content.attributes()),
         }
     }
 }
@@ -236,6 +242,7 @@ impl Listing {
             party_max: d.party_max,
             inventory_ids: d.inventory_ids.into_iter().map(ID).collect(),
             inventories: d.inventories.into_iter().map(Into::into).collect(),
+            attributes: attributes(&d.attributes),
         })
     }
 
@@ -262,6 +269,7 @@ impl Listing {
             party_max: h.party_max,
             inventory_ids: h.inventory_ids.into_iter().map(ID).collect(),
             inventories: h.inventories.into_iter().map(Into::into).collect(),
+            attributes: attributes(&h.attributes),
         };
         Ok((listing, h.distance_km))
     }

@@ -191,3 +191,69 @@ fn it_should_not_update_with_invalid_values() {
             .then_expect_error(error);
     }
 }
+
+// --- SetAttributes ------------------------------------------------------------------------
+
+fn attribute(kind: crate::inventory::AttributeKind, value: &str) -> crate::inventory::Attribute {
+    crate::inventory::Attribute {
+        kind,
+        value: value.into(),
+    }
+}
+
+#[test]
+fn it_should_set_attributes_sorted_and_ignore_an_identical_set() {
+    use crate::inventory::AttributeKind::{Accessibility, Cuisine};
+    let given = vec![
+        attribute(Cuisine, " korean"),
+        attribute(Accessibility, "step-free"),
+    ];
+    let expected = vec![
+        attribute(Cuisine, "korean"),
+        attribute(Accessibility, "step-free"),
+    ];
+    test()
+        .given(vec![created()])
+        .when(ListingCommand::SetAttributes {
+            attributes: given.clone(),
+        })
+        .then_expect_events(vec![ListingEvent::ListingAttributesSet {
+            tenant_id: tenant_id(),
+            listing_id: listing_id(),
+            attributes: expected.clone(),
+        }]);
+    let set = ListingEvent::ListingAttributesSet {
+        tenant_id: tenant_id(),
+        listing_id: listing_id(),
+        attributes: expected.clone(),
+    };
+    test()
+        .given(vec![created(), set.clone()])
+        .when(ListingCommand::SetAttributes { attributes: given })
+        .then_expect_events(vec![]);
+    let listing = replay([created(), set]);
+    assert_eq!(listing.state().unwrap().attributes, expected);
+}
+
+#[test]
+fn it_should_refuse_bad_attributes_and_an_archived_or_missing_listing() {
+    use crate::inventory::AttributeKind::Seating;
+    test()
+        .given(vec![created()])
+        .when(ListingCommand::SetAttributes {
+            attributes: vec![attribute(Seating, "bar"), attribute(Seating, "bar")],
+        })
+        .then_expect_error(ListingError::Attributes(
+            crate::inventory::ContentError::DuplicateAttribute {
+                value: "bar".into(),
+            },
+        ));
+    test()
+        .given(vec![created(), archived(ListingStatus::Draft)])
+        .when(ListingCommand::SetAttributes { attributes: vec![] })
+        .then_expect_error(ListingError::Archived);
+    test()
+        .given_no_previous_events()
+        .when(ListingCommand::SetAttributes { attributes: vec![] })
+        .then_expect_error(ListingError::NotCreated);
+}

@@ -297,6 +297,18 @@ fn listing_patches(event: ListingEvent) -> Vec<Patch> {
             b.status("suspended", false);
             b.finish()
         }
+        ListingEvent::ListingAttributesSet {
+            listing_id,
+            attributes,
+            ..
+        } => {
+            let mut b = Builder::new(listing_id.to_string());
+            b.doc(
+                "attributes",
+                serde_json::to_value(&attributes).unwrap_or(Value::Null),
+            );
+            b.finish()
+        }
         ListingEvent::ListingArchived { listing_id, .. } => {
             let mut b = Builder::new(listing_id.to_string());
             b.status("archived", false);

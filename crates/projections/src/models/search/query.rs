@@ -100,6 +100,8 @@ pub struct SearchHit {
     /// The booking policy as the domain stores it (`None` in a read model built before it was
     /// kept: rebuild).
     pub policy: Option<Value>,
+    /// Structured attributes, by kind and value.
+    pub attributes: Vec<holdfast_domain::inventory::Attribute>,
     /// Postal address.
     pub address: String,
     /// Region code.
@@ -171,6 +173,8 @@ struct Doc {
     description: String,
     #[serde(default)]
     policy: Option<Value>,
+    #[serde(default)]
+    attributes: Vec<holdfast_domain::inventory::Attribute>,
     address: String,
     region: String,
     lat_e7: i64,
@@ -472,6 +476,7 @@ async fn verify(
         description_excerpt: doc.description_excerpt,
         description: doc.description,
         policy: doc.policy,
+        attributes: doc.attributes,
         address: doc.address,
         region: doc.region,
         lat,
