@@ -20,6 +20,7 @@ mod http;
 pub mod identity;
 pub mod metrics;
 mod operator;
+pub mod photos;
 mod rest;
 pub mod schema;
 mod state;
@@ -45,6 +46,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// | `GET /healthz`, `GET /readyz` | liveness, readiness |
 /// | `GET /metrics` | Prometheus metrics |
 /// | `POST /webhooks/payments` | a payment provider's signed report ([`webhooks`]) |
+/// | `POST /operator/listings/<id>/photos`, `GET /photos/<id>/<variant>` | photo uploads and the photos ([`photos`]) |
 /// | `GET /operator/bookings.csv` | a business's bookings over dates as CSV ([`operator`]) |
 /// | `GET /calendar/<secret>.ics`, `GET /bookings/<id>/calendar.ics` | iCalendar feeds and one booking's `.ics` ([`calendar`]) |
 ///
@@ -52,8 +54,13 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// recorder, once the binary installed it with [`metrics::install`]), and its body is limited
 /// to [`MAX_BODY_BYTES`].
 pub fn app(state: AppState) -> Router {
+    let state_for_photos = state.clone();
     let graphql = http::GraphqlState {
-        schema: schema::build_with(state.engine.clone(), state.identity.clone()),
+        schema: schema::build_with(
+            state.engine.clone(),
+            state.identity.clone(),
+            state.photos.clone(),
+        ),
         app: state.clone(),
     };
     Router::new()
@@ -74,9 +81,21 @@ pub fn app(state: AppState) -> Router {
                 .route("/calendar/{file}", get(calendar::feed))
                 .route("/bookings/{id}/calendar.ics", get(calendar::booking_ics))
                 .route("/operator/bookings.csv", get(operator::bookings_csv))
+                .route("/photos/{photo_id}/{name}", get(photos::serve))
                 .with_state(state),
         )
-        .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Photo uploads: their own, larger, body limit.
+        .merge(
+            Router::new()
+                .route(
+                    "/operator/listings/{listing_id}/photos",
+                    post(photos::upload),
+                )
+                .layer(axum::extract::DefaultBodyLimit::max(photos::UPLOAD_LIMIT))
+                .layer(RequestBodyLimitLayer::new(photos::UPLOAD_LIMIT))
+                .with_state(state_for_photos),
+        )
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(TraceLayer::new_for_http())
 }

@@ -17,6 +17,8 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// The embedded identity provider (`None`: an outside provider signs people in).
     pub identity: Option<Arc<Identity>>,
+    /// Where photos are kept (`None`: uploads are refused).
+    pub photos: Option<Arc<holdfast_engine::photos::PhotoStore>>,
 }
 
 impl AppState {
@@ -26,7 +28,14 @@ impl AppState {
             engine,
             auth: Arc::new(auth),
             identity: None,
+            photos: None,
         }
+    }
+
+    /// These routes, keeping photos in `photos`.
+    pub fn with_photos(mut self, photos: holdfast_engine::photos::PhotoStore) -> Self {
+        self.photos = Some(Arc::new(photos));
+        self
     }
 
     /// These routes, signing people up and in with `identity`.

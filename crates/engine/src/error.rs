@@ -280,7 +280,10 @@ impl From<ListingError> for EngineError {
             | E::SuspendedUseReinstate
             | E::NotSuspended { .. }
             | E::AlreadySuspended { .. }
-            | E::Archived => ErrorCode::InvalidState,
+            | E::Archived
+            | E::Photo(holdfast_domain::listing::photos::PhotoRuleError::TooMany { .. }) => {
+                ErrorCode::InvalidState
+            }
             _ => ErrorCode::InvalidInput,
         };
         Self::rejected(code, &e)

@@ -32,6 +32,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod notify;
 pub mod payments;
+pub mod photos;
 mod principal;
 pub mod process;
 pub mod profiles;

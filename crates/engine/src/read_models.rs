@@ -220,6 +220,9 @@ pub struct ListingDocument {
     /// The same, with their names and content.
     #[serde(skip)]
     pub inventories: Vec<holdfast_projections::models::search::InventoryItem>,
+    /// Its photos, in the order they were added.
+    #[serde(skip)]
+    pub photos: Vec<holdfast_projections::models::search::PhotoItem>,
 }
 
 /// One listing's document and inventories: one partition query (`doc`, then `inv#…`).
@@ -230,8 +233,8 @@ pub async fn listing_document(
 ) -> Result<Option<ListingDocument>, QueryError> {
     let mut query = KeyQuery {
         pk: listing_partition(listing_id),
-        // "doc", then "inv#…" ("$" follows "#"), before the "ix#…" index slots.
-        sk: SortKey::Between("doc".into(), "inv$".into()),
+        // "doc", "inv#…", the "ix#…" index slots, then "photo#…" ("$" follows "#").
+        sk: SortKey::Between("doc".into(), "photo$".into()),
         ascending: true,
         limit: 100,
         ..KeyQuery::default()
@@ -239,6 +242,7 @@ pub async fn listing_document(
     let mut doc: Option<ListingDocument> = None;
     let mut inventories = Vec::new();
     let mut items = Vec::new();
+    let mut photos = Vec::new();
     loop {
         let page = store.query(table, &query).await?;
         for item in &page.items {
@@ -259,6 +263,16 @@ pub async fn listing_document(
                         reason: e.to_string(),
                     })?,
                 );
+            } else if item.key.sk.starts_with("photo#")
+                && item.attrs.get("deleted") != Some(&Value::Bool(true))
+            {
+                let value = Value::Object(item.attrs.clone().into_iter().collect());
+                photos.push(
+                    serde_json::from_value(value).map_err(|e| QueryError::Corrupt {
+                        key: item.key.clone(),
+                        reason: e.to_string(),
+                    })?,
+                );
             }
         }
         match page.next {
@@ -269,6 +283,7 @@ pub async fn listing_document(
     Ok(doc.map(|mut d| {
         d.inventory_ids = inventories;
         d.inventories = items;
+        d.photos = holdfast_projections::models::search::ordered(photos);
         d
     }))
 }

@@ -65,14 +65,15 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 /// The schema over `engine` (whose change feed subscriptions follow, and whose alias cache
 /// reads use).
 pub fn build(engine: Engine) -> AppSchema {
-    build_with(engine, None)
+    build_with(engine, None, None)
 }
 
 /// The schema over `engine`, signing people up and in with `identity` (`None`: those
-/// mutations answer `INVALID_STATE`).
+/// mutations answer `INVALID_STATE`), deleting removed photos' files from `photos`.
 pub fn build_with(
     engine: Engine,
     identity: Option<std::sync::Arc<crate::identity::Identity>>,
+    photos: Option<std::sync::Arc<holdfast_engine::photos::PhotoStore>>,
 ) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
@@ -81,6 +82,9 @@ pub fn build_with(
     );
     if let Some(identity) = identity {
         builder = builder.data(identity);
+    }
+    if let Some(photos) = photos {
+        builder = builder.data(photos);
     }
     builder
         .data(engine)

@@ -16,6 +16,7 @@
 //! - `embedded`: the same on SQLite and in-memory read models;
 //! - `accounts`: sign-up, sign-in, lockout, refresh rotation, reset, hostile input;
 //! - `businesses`: onboarding, invitations, membership, suspension;
+//! - `photos`: uploads checked, resized, served, removed (object_store on the filesystem);
 //! - `profiles`: who sees a guest's profile, and forgetting a guest;
 //! - `auth`: every refusal (anonymous, guest on operator mutations, other tenant, other guest).
 
@@ -37,6 +38,7 @@ mod hostile;
 mod idempotency;
 mod lifecycle;
 mod one_commit;
+mod photos;
 mod policy;
 mod profiles;
 mod retries;

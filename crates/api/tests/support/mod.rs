@@ -27,6 +27,8 @@ pub struct TestApp {
     /// The clock every rule reads; move it with `set`/`advance`.
     pub clock: FixedClock,
     pub http: reqwest::Client,
+    /// Where its photos are kept (a temporary directory).
+    pub photos_dir: std::sync::Arc<tempfile::TempDir>,
     _sqlite: Option<TestSqlite>,
 }
 
@@ -96,13 +98,18 @@ pub async fn serve(engine: Engine, clock: FixedClock, sqlite: Option<TestSqlite>
     let identity =
         holdfast_api::identity::Identity::hs256(&engine.store, &Secret::new(SECRET), &base)
             .unwrap();
-    let router = app(AppState::new(engine.clone(), auth).with_identity(identity));
+    let photos_dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let photos = holdfast_engine::photos::PhotoStore::local(photos_dir.path()).unwrap();
+    let router = app(AppState::new(engine.clone(), auth)
+        .with_identity(identity)
+        .with_photos(photos));
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     TestApp {
         base,
         engine,
         clock,
         http: reqwest::Client::new(),
+        photos_dir,
         _sqlite: sqlite,
     }
 }

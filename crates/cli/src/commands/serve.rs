@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// reset) start with it. Default: `http://<listen address>`.
     #[arg(long, env = "HOLDFAST_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Where listing photos are kept: a local directory, or a URL `object_store` reads
+    /// (`s3://bucket/prefix` with the usual `AWS_*` variables, `file:///srv/photos`).
+    #[arg(long, env = "HOLDFAST_PHOTO_STORE", default_value = "data/photos")]
+    photo_store: String,
     /// Do not load the built-in demo fixtures into an empty embedded (SQLite) event store.
     #[arg(long, env = "HOLDFAST_NO_DEMO")]
     no_demo: bool,
@@ -130,6 +134,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             public_url,
         )?);
     }
+    let photos = if args.photo_store.contains("://") {
+        holdfast_engine::photos::PhotoStore::from_url(&args.photo_store)
+    } else {
+        holdfast_engine::photos::PhotoStore::local(std::path::Path::new(&args.photo_store))
+    }
+    .with_context(|| format!("--photo-store {}", args.photo_store))?;
+    state = state.with_photos(photos);
     let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await

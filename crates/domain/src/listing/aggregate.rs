@@ -56,6 +56,9 @@ pub struct ListingState {
     /// Structured attributes (amenities, cuisine, seating, accessibility), by kind and value.
     #[serde(default)]
     pub attributes: Vec<crate::inventory::Attribute>,
+    /// Photos, in the order they were added.
+    #[serde(default)]
+    pub photos: Vec<super::photos::ListingPhoto>,
 }
 
 impl ListingState {
@@ -148,6 +151,37 @@ impl Decide for Listing {
             ListingCommand::Suspend { reason } => self.suspend(&reason),
             ListingCommand::Reinstate => self.reinstate(),
             ListingCommand::Archive => self.archive(),
+            ListingCommand::AddPhoto { photo } => {
+                use super::photos::{MAX_PHOTOS, PhotoRuleError};
+                let state = self.editable()?;
+                photo.check()?;
+                if let Some(existing) = state.photos.iter().find(|p| p.photo_id == photo.photo_id) {
+                    return if *existing == photo {
+                        Ok(vec![])
+                    } else {
+                        Err(PhotoRuleError::Conflict(photo.photo_id).into())
+                    };
+                }
+                if state.photos.len() >= MAX_PHOTOS {
+                    return Err(PhotoRuleError::TooMany { max: MAX_PHOTOS }.into());
+                }
+                Ok(vec![ListingEvent::ListingPhotoAdded {
+                    tenant_id: state.tenant_id,
+                    listing_id: state.listing_id,
+                    photo,
+                }])
+            }
+            ListingCommand::RemovePhoto { photo_id } => {
+                let state = self.editable()?;
+                if !state.photos.iter().any(|p| p.photo_id == photo_id) {
+                    return Err(super::photos::PhotoRuleError::NotFound(photo_id).into());
+                }
+                Ok(vec![ListingEvent::ListingPhotoRemoved {
+                    tenant_id: state.tenant_id,
+                    listing_id: state.listing_id,
+                    photo_id,
+                }])
+            }
             ListingCommand::SetAttributes { attributes } => {
                 let state = self.editable()?;
                 let attributes = crate::inventory::attributes_checked(attributes)?;
@@ -384,6 +418,7 @@ impl Aggregate for Listing {
                     policy,
                     suspension: None,
                     attributes: Vec::new(),
+                    photos: Vec::new(),
                 });
             }
             ListingEvent::ListingDetailsUpdated {
@@ -420,6 +455,16 @@ impl Aggregate for Listing {
             }
             ListingEvent::ListingArchived { .. } => {
                 self.set_status(ListingStatus::Archived, None);
+            }
+            ListingEvent::ListingPhotoAdded { photo, .. } => {
+                if let Some(s) = &mut self.state {
+                    s.photos.push(photo);
+                }
+            }
+            ListingEvent::ListingPhotoRemoved { photo_id, .. } => {
+                if let Some(s) = &mut self.state {
+                    s.photos.retain(|p| p.photo_id != photo_id);
+                }
             }
             ListingEvent::ListingAttributesSet { attributes, .. } => {
                 if let Some(s) = &mut self.state {

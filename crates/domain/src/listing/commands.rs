@@ -90,6 +90,16 @@ pub enum ListingCommand {
     Reinstate,
     /// Draft, Published or Suspended → Archived (final).
     Archive,
+    /// Add a photo (of the listing, or of one of its inventories) whose objects are kept.
+    AddPhoto {
+        /// The photo.
+        photo: super::photos::ListingPhoto,
+    },
+    /// Remove a photo.
+    RemovePhoto {
+        /// Its id.
+        photo_id: String,
+    },
     /// Replace the listing's structured attributes (amenities, cuisine, seating,
     /// accessibility…). Identical ones change nothing.
     SetAttributes {

@@ -64,6 +64,9 @@ pub enum ListingError {
     /// Attributes that do not validate.
     #[error(transparent)]
     Attributes(#[from] crate::inventory::ContentError),
+    /// A photo rule broken.
+    #[error(transparent)]
+    Photo(#[from] super::photos::PhotoRuleError),
     /// `CreateListing` on a listing that exists (with different contents).
     #[error("listing already created")]
     AlreadyCreated,

@@ -105,6 +105,24 @@ pub enum ListingEvent {
         /// The status it was archived from.
         from: ListingStatus,
     },
+    /// A photo was added.
+    ListingPhotoAdded {
+        /// Owner.
+        tenant_id: TenantId,
+        /// Listing.
+        listing_id: ListingId,
+        /// The photo.
+        photo: super::photos::ListingPhoto,
+    },
+    /// A photo was removed.
+    ListingPhotoRemoved {
+        /// Owner.
+        tenant_id: TenantId,
+        /// Listing.
+        listing_id: ListingId,
+        /// Its id.
+        photo_id: String,
+    },
     /// Its structured attributes were replaced.
     ListingAttributesSet {
         /// Owner.
@@ -127,6 +145,8 @@ impl DomainEvent for ListingEvent {
             ListingEvent::ListingReinstated { .. } => "ListingReinstated",
             ListingEvent::ListingArchived { .. } => "ListingArchived",
             ListingEvent::ListingAttributesSet { .. } => "ListingAttributesSet",
+            ListingEvent::ListingPhotoAdded { .. } => "ListingPhotoAdded",
+            ListingEvent::ListingPhotoRemoved { .. } => "ListingPhotoRemoved",
         }
         .to_owned()
     }

@@ -14,6 +14,7 @@ pub mod aggregate;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod photos;
 pub mod status;
 pub mod values;
 

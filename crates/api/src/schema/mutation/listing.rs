@@ -133,6 +133,42 @@ impl ListingMutation {
         Ok(on_listing(ctx, &caller, id, command).await?)
     }
 
+    /// Removes a photo of a listing (or of one of its inventories); its files go too.
+    /// `INVALID_INPUT` for a photo the listing does not have.
+    async fn remove_listing_photo(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        listing_id: ID,
+        photo_id: ID,
+    ) -> async_graphql::Result<ListingPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        caller.require_operator()?;
+        let id = listing_id_arg(&listing_id)?;
+        let photo = photo_id.to_string();
+        // Which variants to delete, read before the removal.
+        let widths: Vec<u32> =
+            holdfast_engine::process::current::<Listing>(caller.state, &id.to_string())
+                .await
+                .ok()
+                .and_then(|l| {
+                    l.state()
+                        .and_then(|s| s.photos.iter().find(|p| p.photo_id == photo))
+                        .map(|p| p.widths.clone())
+                })
+                .unwrap_or_default();
+        let command = ListingCommand::RemovePhoto {
+            photo_id: photo.clone(),
+        };
+        let payload = on_listing(ctx, &caller, id, command).await?;
+        if let Some(photos) = ctx.data_opt::<std::sync::Arc<holdfast_engine::photos::PhotoStore>>()
+            && let Err(e) = photos.delete(&photo, &widths).await
+        {
+            tracing::warn!(error = %e, photo_id = %photo, "cannot delete a removed photo's files");
+        }
+        Ok(payload)
+    }
+
     /// Replaces a listing's structured attributes (amenities, cuisine, seating,
     /// accessibility…; at most 50, no repeats). Identical ones change nothing.
     async fn set_listing_attributes(

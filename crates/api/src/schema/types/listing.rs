@@ -145,6 +145,57 @@ pub struct Listing {
     pub inventories: Vec<Inventory>,
     /// Structured attributes (amenities, cuisine, seating, accessibility), by kind and value.
     pub attributes: Vec<InventoryAttribute>,
+    /// Photos of the listing and its inventories, in the order they were added.
+    pub photos: Vec<Photo>,
+}
+
+/// A photo (of a listing, or of one of its inventories).
+#[derive(Clone, Debug, SimpleObject)]
+pub struct Photo {
+    /// The photo.
+    pub id: ID,
+    /// The inventory it shows, if not the listing as a whole.
+    pub inventory_id: Option<ID>,
+    /// Width of the original, pixels.
+    pub width: u32,
+    /// Height of the original, pixels.
+    pub height: u32,
+    /// What it shows, for those who cannot see it.
+    pub alt: String,
+    /// The original, as uploaded (`/photos/<id>/original`).
+    pub url: String,
+    /// Resized JPEG copies, narrowest first (for `srcset`).
+    pub variants: Vec<PhotoVariant>,
+}
+
+/// A resized copy of a photo.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct PhotoVariant {
+    /// Its width, pixels.
+    pub width: u32,
+    /// Where it is (`/photos/<id>/w<width>`).
+    pub url: String,
+}
+
+impl From<holdfast_projections::models::search::PhotoItem> for Photo {
+    fn from(p: holdfast_projections::models::search::PhotoItem) -> Self {
+        Self {
+            url: format!("/photos/{}/original", p.photo_id),
+            variants: p
+                .widths
+                .iter()
+                .map(|w| PhotoVariant {
+                    width: *w,
+                    url: format!("/photos/{}/w{w}", p.photo_id),
+                })
+                .collect(),
+            id: ID(p.photo_id),
+            inventory_id: p.inventory_id.map(ID),
+            width: p.width,
+            height: p.height,
+            alt: p.alt,
+        }
+    }
 }
 
 /// One of a listing's inventories: a room type, a table group, a show — what guests choose.
@@ -243,6 +294,7 @@ impl Listing {
             inventory_ids: d.inventory_ids.into_iter().map(ID).collect(),
             inventories: d.inventories.into_iter().map(Into::into).collect(),
             attributes: attributes(&d.attributes),
+            photos: d.photos.into_iter().map(Into::into).collect(),
         })
     }
 
@@ -270,6 +322,7 @@ impl Listing {
             inventory_ids: h.inventory_ids.into_iter().map(ID).collect(),
             inventories: h.inventories.into_iter().map(Into::into).collect(),
             attributes: attributes(&h.attributes),
+            photos: h.photos.into_iter().map(Into::into).collect(),
         };
         Ok((listing, h.distance_km))
     }

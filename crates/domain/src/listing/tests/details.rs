@@ -257,3 +257,95 @@ fn it_should_refuse_bad_attributes_and_an_archived_or_missing_listing() {
         .when(ListingCommand::SetAttributes { attributes: vec![] })
         .then_expect_error(ListingError::NotCreated);
 }
+
+// --- AddPhoto / RemovePhoto ---------------------------------------------------------------
+
+fn photo(n: u128) -> crate::listing::photos::ListingPhoto {
+    crate::listing::photos::ListingPhoto {
+        photo_id: ulid::Ulid(n).to_string(),
+        inventory_id: None,
+        width: 2000,
+        height: 1000,
+        widths: vec![320, 960, 1920],
+        content_type: "image/png".into(),
+        alt: "The terrace".into(),
+    }
+}
+
+fn photo_added(n: u128) -> ListingEvent {
+    ListingEvent::ListingPhotoAdded {
+        tenant_id: tenant_id(),
+        listing_id: listing_id(),
+        photo: photo(n),
+    }
+}
+
+#[test]
+fn it_should_add_a_photo_once_and_remove_it() {
+    use crate::listing::photos::PhotoRuleError;
+    test()
+        .given(vec![created()])
+        .when(ListingCommand::AddPhoto { photo: photo(1) })
+        .then_expect_events(vec![photo_added(1)]);
+    test()
+        .given(vec![created(), photo_added(1)])
+        .when(ListingCommand::AddPhoto { photo: photo(1) })
+        .then_expect_events(vec![]);
+    let mut other = photo(1);
+    other.alt = "Another".into();
+    test()
+        .given(vec![created(), photo_added(1)])
+        .when(ListingCommand::AddPhoto { photo: other })
+        .then_expect_error(ListingError::Photo(PhotoRuleError::Conflict(
+            photo(1).photo_id,
+        )));
+    test()
+        .given(vec![created(), photo_added(1)])
+        .when(ListingCommand::RemovePhoto {
+            photo_id: photo(1).photo_id,
+        })
+        .then_expect_events(vec![ListingEvent::ListingPhotoRemoved {
+            tenant_id: tenant_id(),
+            listing_id: listing_id(),
+            photo_id: photo(1).photo_id,
+        }]);
+    test()
+        .given(vec![created()])
+        .when(ListingCommand::RemovePhoto {
+            photo_id: photo(9).photo_id,
+        })
+        .then_expect_error(ListingError::Photo(PhotoRuleError::NotFound(
+            photo(9).photo_id,
+        )));
+    let listing = replay([created(), photo_added(1), photo_added(2)]);
+    assert_eq!(listing.state().unwrap().photos, [photo(1), photo(2)]);
+}
+
+#[test]
+fn it_should_refuse_a_bad_photo_a_thirty_first_and_an_archived_listing() {
+    use crate::listing::photos::{MAX_PHOTOS, PhotoRuleError};
+    let mut bad = photo(1);
+    bad.alt = "line\nbreak".into();
+    test()
+        .given(vec![created()])
+        .when(ListingCommand::AddPhoto { photo: bad })
+        .then_expect_error(ListingError::Photo(PhotoRuleError::InvalidAlt { max: 200 }));
+    let mut bad = photo(1);
+    bad.photo_id = "nope".into();
+    test()
+        .given(vec![created()])
+        .when(ListingCommand::AddPhoto { photo: bad })
+        .then_expect_error(ListingError::Photo(PhotoRuleError::Malformed));
+    let mut full = vec![created()];
+    full.extend((1..=MAX_PHOTOS as u128).map(photo_added));
+    test()
+        .given(full)
+        .when(ListingCommand::AddPhoto { photo: photo(99) })
+        .then_expect_error(ListingError::Photo(PhotoRuleError::TooMany {
+            max: MAX_PHOTOS,
+        }));
+    test()
+        .given(vec![created(), archived(ListingStatus::Draft)])
+        .when(ListingCommand::AddPhoto { photo: photo(1) })
+        .then_expect_error(ListingError::Archived);
+}

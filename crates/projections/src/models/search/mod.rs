@@ -45,7 +45,8 @@
 //! slot kind from the policy, the whole booking policy as the domain stores it, name tokens;
 //! on gsi1 under `tenant#<tenant_id>` by listing id: a business's listings, every status) and, from `InventoryDefined`, one
 //! `listing#<id>` / `inv#<inventory_id>` item per inventory (its name, currency and, from
-//! `InventoryDescribed`, its content: description, max occupancy, attributes).
+//! `InventoryDescribed`, its content: description, max occupancy, attributes) and one
+//! `listing#<id>` / `photo#<photo_id>` item per photo (soft-deleted when removed).
 
 mod geo;
 mod projection;
@@ -56,7 +57,7 @@ pub use geo::{distance_km, geohash};
 pub use projection::SearchProjection;
 pub use query::{
     AvailableDates, InventoryItem, MAX_EXAMINED, MAX_NEAR_RADIUS_KM, MAX_SEARCH_PAGE, Near,
-    SearchHit, SearchPage, SearchQuery, search,
+    PhotoItem, SearchHit, SearchPage, SearchQuery, ordered, search,
 };
 pub use text::{name_tokens, normalize_keyword};
 

@@ -297,6 +297,34 @@ fn listing_patches(event: ListingEvent) -> Vec<Patch> {
             b.status("suspended", false);
             b.finish()
         }
+        ListingEvent::ListingPhotoAdded {
+            listing_id, photo, ..
+        } => {
+            let mut b = Builder::new(listing_id.to_string());
+            let sk = format!("photo#{}", photo.photo_id);
+            b.set(&sk, "photo_id", json!(photo.photo_id));
+            b.set(
+                &sk,
+                "inventory_id",
+                json!(photo.inventory_id.map(|i| i.to_string())),
+            );
+            b.set(&sk, "width", json!(photo.width));
+            b.set(&sk, "height", json!(photo.height));
+            b.set(&sk, "widths", json!(photo.widths));
+            b.set(&sk, "content_type", json!(photo.content_type));
+            b.set(&sk, "alt", json!(photo.alt));
+            b.set(&sk, "deleted", json!(false));
+            b.finish()
+        }
+        ListingEvent::ListingPhotoRemoved {
+            listing_id,
+            photo_id,
+            ..
+        } => {
+            let mut b = Builder::new(listing_id.to_string());
+            b.set(&format!("photo#{photo_id}"), "deleted", json!(true));
+            b.finish()
+        }
         ListingEvent::ListingAttributesSet {
             listing_id,
             attributes,

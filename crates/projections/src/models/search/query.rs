@@ -126,8 +126,32 @@ pub struct SearchHit {
     pub inventory_ids: Vec<String>,
     /// The same, with their names and content.
     pub inventories: Vec<InventoryItem>,
+    /// Its photos, in the order they were added.
+    pub photos: Vec<PhotoItem>,
     /// Distance from the `near` point, km.
     pub distance_km: Option<f64>,
+}
+
+/// One of a listing's photos, as the search read model keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhotoItem {
+    /// The photo.
+    pub photo_id: String,
+    /// The inventory it shows, if any.
+    #[serde(default)]
+    pub inventory_id: Option<String>,
+    /// Width of the original.
+    pub width: u32,
+    /// Height of the original.
+    pub height: u32,
+    /// The widths of the resized variants.
+    #[serde(default)]
+    pub widths: Vec<u32>,
+    /// The original's content type.
+    pub content_type: String,
+    /// Alt text.
+    #[serde(default)]
+    pub alt: String,
 }
 
 /// One of a listing's inventories, as the search read model keeps it.
@@ -401,8 +425,8 @@ async fn verify(
 ) -> Result<Option<SearchHit>, QueryError> {
     let mut query = KeyQuery {
         pk: listing_partition(listing_id),
-        // "doc", then "inv#…" ("$" follows "#"), before the "ix#…" index slots.
-        sk: SortKey::Between("doc".into(), "inv$".into()),
+        // "doc", "inv#…", the "ix#…" index slots, then "photo#…" ("$" follows "#").
+        sk: SortKey::Between("doc".into(), "photo$".into()),
         ascending: true,
         limit: INDEX_PAGE,
         ..KeyQuery::default()
@@ -410,6 +434,7 @@ async fn verify(
     let mut doc = None;
     let mut inventory_ids = Vec::new();
     let mut inventories = Vec::new();
+    let mut photos = Vec::new();
     loop {
         let page = store.query(table, &query).await?;
         for item in &page.items {
@@ -418,6 +443,8 @@ async fn verify(
             } else if let Some(id) = item.key.sk.strip_prefix("inv#") {
                 inventory_ids.push(id.to_owned());
                 inventories.push(item_as::<InventoryItem>(item)?);
+            } else if item.key.sk.starts_with("photo#") && !crate::models::is_deleted(item) {
+                photos.push(item_as::<PhotoItem>(item)?);
             }
         }
         match page.next {
@@ -489,8 +516,15 @@ async fn verify(
         slot_kind: doc.slot_kind,
         inventory_ids,
         inventories,
+        photos: ordered(photos),
         distance_km: distance,
     }))
+}
+
+/// Photos in the order they were added (ids are ULIDs made at upload).
+pub fn ordered(mut photos: Vec<PhotoItem>) -> Vec<PhotoItem> {
+    photos.sort_by(|a, b| a.photo_id.cmp(&b.photo_id));
+    photos
 }
 
 /// Whether every date of `a` has a slot with `available ≥ 1` on some inventory.
