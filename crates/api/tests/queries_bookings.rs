@@ -619,3 +619,68 @@ async fn an_operator_lists_bookings_over_dates_filtered_and_downloads_them_as_cs
     );
     assert_eq!(csv(Some(&w.op_a), "from=2030-02-09".into()).await.0, 400);
 }
+
+#[tokio::test]
+async fn an_operator_lists_bookings_by_when_they_were_made() {
+    let w = world().await;
+    let app = &w.app;
+    let tenant = w.tenant_a.to_string();
+    let (op, token) = (&w.op_a, &w.token);
+    let made = |vars: Value| {
+        let mut vars = vars;
+        vars["t"] = json!(token);
+        vars["tenant"] = json!(tenant);
+        async move {
+            app.graphql(
+                Some(op),
+                "query($tenant: ID!, $from: Date!, $to: Date!, $status: [BookingStatus!],
+                   $first: Int, $after: String, $t: String) {
+                  bookingsBetween(tenantId: $tenant, from: $from, to: $to, status: $status,
+                    by: CREATED, first: $first, after: $after, consistencyToken: $t) {
+                    edges { cursor node { bookingId status } }
+                    pageInfo { hasNextPage endCursor } } }",
+                vars,
+            )
+            .await
+        }
+    };
+    let ids = |r: &Value| -> Vec<String> {
+        r["data"]["bookingsBetween"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .map(|e| e["node"]["bookingId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Made on 7 January: guest 1's five, oldest first, and guest 2's (not tenant B's).
+    let all = ids(&made(json!({"from": "2030-01-07", "to": "2030-01-07"})).await);
+    assert_eq!(all.len(), 6, "{all:?}");
+    let g1: Vec<String> = w.g1_bookings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        all.iter()
+            .filter(|id| g1.contains(id))
+            .cloned()
+            .collect::<Vec<_>>(),
+        g1,
+        "oldest first"
+    );
+    assert!(all.contains(&w.g2_booking.to_string()));
+    // Four a page, then the rest: each once; the status filter reads today's status.
+    let page = made(json!({"from": "2030-01-07", "to": "2030-01-07", "first": 4})).await;
+    assert_eq!(
+        page["data"]["bookingsBetween"]["pageInfo"]["hasNextPage"],
+        true
+    );
+    let after = page["data"]["bookingsBetween"]["pageInfo"]["endCursor"].clone();
+    let rest =
+        made(json!({"from": "2030-01-07", "to": "2030-01-07", "first": 4, "after": after})).await;
+    assert_eq!([ids(&page), ids(&rest)].concat(), all);
+    let confirmed = made(json!({"from": "2030-01-06", "to": "2030-01-08",
+                                "status": ["CONFIRMED"]}))
+    .await;
+    assert_eq!(ids(&confirmed), [w.g1_bookings[0].to_string()]);
+    assert!(ids(&made(json!({"from": "2030-01-08", "to": "2030-01-09"})).await).is_empty());
+    let bad =
+        made(json!({"from": "2030-01-07", "to": "2030-01-07", "after": "c1:2031-01-01|x"})).await;
+    assert_eq!(error_code(&bad), Some("INVALID_INPUT"), "{bad}");
+}

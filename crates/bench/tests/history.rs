@@ -42,7 +42,7 @@ fn generate_history_writes_the_recorded_events() {
     );
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
-        format!("wrote 3636 events to {}", out.display())
+        format!("wrote 3647 events to {}", out.display())
     );
     let generated = std::fs::read_to_string(&out).unwrap();
     let recorded = std::fs::read_to_string(

@@ -97,7 +97,7 @@ mod tests {
             assert_eq!(serde_json::to_string(&record).unwrap(), line);
             lines += 1;
         }
-        assert_eq!(lines, 3_636);
+        assert_eq!(lines, 3_647);
     }
 
     #[test]

@@ -188,4 +188,10 @@ async fn operators_see_an_inventorys_waitlist_and_their_guests() {
         )
         .await;
     assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{r}");
+    // The new items (waitlist entries, guests) survive a rebuild and verify clean.
+    crate::support_verify::rebuilt_and_verified(
+        &app,
+        &[holdfast_projections::store::Table::Bookings],
+    )
+    .await;
 }

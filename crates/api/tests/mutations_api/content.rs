@@ -289,6 +289,11 @@ async fn an_inventory_is_described_for_guests_and_read_back_from_its_listing() {
         .await["listing"]
         .clone();
     assert_eq!(l["inventories"][0]["name"], "Deluxe double", "unchanged");
+    crate::support_verify::rebuilt_and_verified(
+        &app,
+        &[holdfast_projections::store::Table::Search],
+    )
+    .await;
 }
 
 const SET_ATTRIBUTES: &str = "mutation($key: String!, $id: ID!, $attributes: [AttributeInput!]!) {

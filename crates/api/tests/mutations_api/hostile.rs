@@ -150,7 +150,7 @@ async fn hostile_operator_inputs_are_invalid_input() {
 #[tokio::test]
 async fn hostile_values_elsewhere_are_invalid_input() {
     let app = spawn_app().await;
-    let (_, op) = operator();
+    let (op_tenant_id, op) = operator();
     let (_, g) = guest();
     let some_id = || ulid::Ulid::new().to_string();
     let campaign = |from: &str, until: &str, total: i64| {
@@ -175,6 +175,23 @@ async fn hostile_values_elsewhere_are_invalid_input() {
         updateListingDetails(idempotencyKey: $key, input: $input) { listingId } }";
     let availability = "query($inv: ID!, $from: NaiveDate!, $to: NaiveDate!) {
         availability(inventoryId: $inv, from: $from, to: $to) { slot } }";
+    let describe = "mutation($key: String!, $input: DescribeInventoryInput!) {
+        describeInventory(idempotencyKey: $key, input: $input) { inventoryId } }";
+    let attributes = "mutation($key: String!, $id: ID!, $a: [AttributeInput!]!) {
+        setListingAttributes(idempotencyKey: $key, listingId: $id, attributes: $a) { listingId } }";
+    let remove_photo = "mutation($key: String!, $l: ID!, $p: ID!) {
+        removeListingPhoto(idempotencyKey: $key, listingId: $l, photoId: $p) { listingId } }";
+    let between = "query($tenant: ID!, $from: Date!, $to: Date!, $after: String, $guest: ID) {
+        bookingsBetween(tenantId: $tenant, from: $from, to: $to, after: $after, guestId: $guest) {
+          edges { cursor } } }";
+    let dashboard = "query($tenant: ID!, $from: Date!, $to: Date!) {
+        businessDashboard(tenantId: $tenant, from: $from, to: $to) { bookings } }";
+    let next_dates = "query($id: ID!, $count: Int) {
+        nextAvailableDates(listingId: $id, count: $count) { date } }";
+    let sorted = "query($sort: SearchSort) { search(region: \"KR-11\", sort: $sort) {
+        edges { cursor } } }";
+    let my_bookings = "query($when: BookingTime) { myBookings(when: $when) { edges { cursor } } }";
+    let op_tenant = op_tenant_id.to_string();
     let cases = [
         (
             &op,
@@ -217,6 +234,67 @@ async fn hostile_values_elsewhere_are_invalid_input() {
             availability,
             json!({"inv": some_id(), "from": "2030-02-01", "to": "10000-01-01"}),
         ),
+        (
+            &op,
+            describe,
+            json!({"input": {"inventoryId": some_id(), "name": "x", "maxOccupancy": 1i64 << 40}}),
+        ),
+        (
+            &op,
+            describe,
+            json!({"input": {"inventoryId": "nope", "name": "x"}}),
+        ),
+        (
+            &op,
+            describe,
+            json!({"input": {"inventoryId": some_id(), "name": "x",
+                   "description": "x".repeat(30_000)}}),
+        ),
+        (
+            &op,
+            attributes,
+            json!({"id": some_id(), "a": [{"kind": "OTHER", "value": "v".repeat(1_000)}]}),
+        ),
+        (
+            &op,
+            attributes,
+            json!({"id": some_id(), "a": (0..51).map(|i| json!({"kind": "OTHER", "value": format!("a{i}")})).collect::<Vec<_>>()}),
+        ),
+        (&op, remove_photo, json!({"l": "nope", "p": some_id()})),
+        (
+            &op,
+            between,
+            json!({"tenant": op_tenant, "from": "2030-02-03", "to": "2030-02-01"}),
+        ),
+        (
+            &op,
+            between,
+            json!({"tenant": op_tenant, "from": "2030-01-01", "to": "10000-01-01"}),
+        ),
+        (
+            &op,
+            between,
+            json!({"tenant": op_tenant, "from": "2030-01-01", "to": "2030-01-02", "after": "r1:x"}),
+        ),
+        (
+            &op,
+            between,
+            json!({"tenant": op_tenant, "from": "2030-01-01", "to": "2030-01-02", "guest": "x"}),
+        ),
+        (
+            &op,
+            dashboard,
+            json!({"tenant": op_tenant, "from": "2030-01-01", "to": "2031-01-01"}),
+        ),
+        (
+            &g,
+            next_dates,
+            json!({"id": some_id(), "count": 1i64 << 40}),
+        ),
+        (&g, next_dates, json!({"id": "nope"})),
+        (&g, sorted, json!({"sort": "DISTANCE"})),
+        (&g, sorted, json!({"sort": "LOUDEST"})),
+        (&g, my_bookings, json!({"when": "SOON"})),
     ];
     for (token, document, mut variables) in cases {
         variables["key"] = json!(key());

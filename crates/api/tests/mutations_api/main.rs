@@ -43,3 +43,4 @@ mod policy;
 mod profiles;
 mod retries;
 mod storm;
+mod support_verify;

@@ -235,4 +235,12 @@ async fn photos_are_checked_resized_served_and_removed() {
         )
         .await;
     assert_eq!(error_code(&theirs), Some("FORBIDDEN"), "{theirs}");
+    // Photos, inventories' content and attributes survive a rebuild and verify clean.
+    crate::support_verify::rebuilt_and_verified(
+        &app,
+        &[holdfast_projections::store::Table::Search],
+    )
+    .await;
+    let photos = app.ok(None, PHOTOS, json!({"id": listing})).await["listing"]["photos"].clone();
+    assert_eq!(photos.as_array().unwrap().len(), 1, "{photos}");
 }

@@ -12,8 +12,8 @@ use async_graphql::{Context, ID, Object, Result};
 use holdfast_domain::booking::BookingStatus;
 use holdfast_domain::common::{BookingId, GuestId, TenantId};
 use holdfast_projections::models::bookings::{
-    BookingView, booking, bookings_between, bookings_of_guest_where, day_sheet, guests_of_tenant,
-    range_cursor, waitlist,
+    BookingView, booking, bookings_between, bookings_created_between, bookings_of_guest_where,
+    day_sheet, guests_of_tenant, range_cursor, waitlist,
 };
 use holdfast_projections::store::Table;
 
@@ -361,6 +361,7 @@ impl BookingQuery {
         status: Option<Vec<crate::schema::types::booking::BookingStatus>>,
         inventory_id: Option<ID>,
         guest_id: Option<ID>,
+        by: Option<BookingDate>,
         first: Option<i32>,
         after: Option<String>,
         consistency_token: Option<String>,
@@ -374,6 +375,61 @@ impl BookingQuery {
         let filter = RangeFilter::parse(status, inventory_id, guest_id)?;
         let tenant = tenant.to_string();
         let (tenant, after_cursor, filter) = (tenant.as_str(), after.as_deref(), &filter);
+        if by == Some(BookingDate::Created) {
+            let page = read(
+                ctx,
+                Table::Bookings,
+                consistency_token.as_deref(),
+                |store, table| async move {
+                    bookings_created_between(
+                        store.as_ref(),
+                        table,
+                        tenant,
+                        from.0,
+                        to.0,
+                        first,
+                        after_cursor,
+                        |v| filter.keeps_view(v),
+                    )
+                    .await
+                },
+            )
+            .await?;
+            let mut connection = Connection::new(after.is_some(), page.has_next_page);
+            let last = page.items.len().saturating_sub(1);
+            // Each edge's cursor resumes after it (`c1:<UTC date>|<made at, µs>#<id>`); the last
+            // takes the page's own.
+            let cursors: Vec<String> = page
+                .items
+                .iter()
+                .map(|v| {
+                    let at = v
+                        .created_at
+                        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+                        .unwrap_or_default();
+                    format!(
+                        "c1:{}|{at}#{}",
+                        at.get(..10).unwrap_or_default(),
+                        v.booking_id
+                    )
+                })
+                .collect();
+            let entries: Vec<holdfast_projections::models::bookings::DaySheetEntry> =
+                page.items.into_iter().map(entry_of).collect();
+            for (i, (entry, cursor)) in with_guests(ctx, entries)
+                .await?
+                .into_iter()
+                .zip(cursors)
+                .enumerate()
+            {
+                let cursor = match (&page.end_cursor, i == last) {
+                    (Some(end), true) => end.clone(),
+                    _ => cursor,
+                };
+                connection.edges.push(Edge::new(cursor, entry));
+            }
+            return Ok(connection);
+        }
         let page = read(
             ctx,
             Table::Bookings,
@@ -484,6 +540,16 @@ async fn profiles_of(
     state(ctx).profiles.many(&ids).await.or_api()
 }
 
+/// Which date `bookingsBetween` ranges over.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BookingDate {
+    /// The local date the booking starts (the day sheets).
+    #[default]
+    Starts,
+    /// The UTC date it was made (requested or waitlisted); waitlist entries included.
+    Created,
+}
+
 /// What `bookingsBetween` keeps.
 pub struct RangeFilter {
     statuses: Option<Vec<BookingStatus>>,
@@ -510,11 +576,37 @@ impl RangeFilter {
         })
     }
 
+    /// Whether the booking `v` is kept.
+    pub fn keeps_view(&self, v: &BookingView) -> bool {
+        self.statuses.as_ref().is_none_or(|s| s.contains(&v.status))
+            && self.inventory.as_ref().is_none_or(|i| *i == v.inventory_id)
+            && self.guest.as_ref().is_none_or(|g| *g == v.guest_id)
+    }
+
     /// Whether `e` is kept.
     pub fn keeps(&self, e: &holdfast_projections::models::bookings::DaySheetEntry) -> bool {
         self.statuses.as_ref().is_none_or(|s| s.contains(&e.status))
             && self.inventory.as_ref().is_none_or(|i| *i == e.inventory_id)
             && self.guest.as_ref().is_none_or(|g| *g == e.guest_id)
+    }
+}
+
+/// A booking's document as a line of the operator's list.
+fn entry_of(v: BookingView) -> holdfast_projections::models::bookings::DaySheetEntry {
+    holdfast_projections::models::bookings::DaySheetEntry {
+        first_slot: v.slots.first().cloned().unwrap_or_default(),
+        booking_id: v.booking_id,
+        status: v.status,
+        slots: v.slots,
+        guest_id: v.guest_id,
+        listing_id: v.listing_id,
+        inventory_id: v.inventory_id,
+        party_size: v.party_size,
+        quantity: v.quantity,
+        starts_at: v.starts_at,
+        ends_at: v.ends_at,
+        created_at: v.created_at,
+        totals: v.totals,
     }
 }
 

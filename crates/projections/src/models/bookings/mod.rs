@@ -15,6 +15,9 @@
 //! - **Waitlist entry** `pk = "waitlist#<inventory_id>"`, `sk = "<booking_id>"`: while the
 //!   booking waits or holds an offer (party, wanted dates, when it joined, the offer's expiry);
 //!   soft-deleted once it leaves (accepted, declined, expired, cancelled).
+//! - **Made on a date** `pk = "created#<tenant_id>#<UTC date>"`,
+//!   `sk = "<created at, µs>#<booking_id>"`: a business's bookings by when they were requested
+//!   or waitlisted.
 //! - **Guest of a business** `pk = "guests#<tenant_id>"`, `sk = "<guest_id>"`: the guest's
 //!   last booking with the business and when it was made.
 //!
@@ -34,10 +37,10 @@ mod query;
 
 pub use projection::BookingsProjection;
 pub use query::{
-    BookingPage, BookingView, BusinessGuest, DaySheetEntry, GuestPage, MAX_EXAMINED, MAX_PAGE,
-    MAX_RANGE_DAYS, MAX_WAITLIST, RangePage, WaitlistEntry, booking, bookings_between,
-    bookings_by_guest, bookings_of_guest_where, day_sheet, guests_of_tenant, range_cursor,
-    waitlist,
+    BookingPage, BookingView, BusinessGuest, CreatedPage, DaySheetEntry, GuestPage, MAX_EXAMINED,
+    MAX_PAGE, MAX_RANGE_DAYS, MAX_WAITLIST, RangePage, WaitlistEntry, booking, bookings_between,
+    bookings_by_guest, bookings_created_between, bookings_of_guest_where, day_sheet,
+    guests_of_tenant, range_cursor, waitlist,
 };
 
 /// The key of a booking's document.
@@ -53,6 +56,11 @@ pub fn guest_partition(guest_id: &str) -> String {
 /// An inventory's waitlist partition (items by booking id).
 pub fn waitlist_partition(inventory_id: &str) -> String {
     format!("waitlist#{inventory_id}")
+}
+
+/// A business's bookings made on a UTC date (items by creation instant and id).
+pub fn created_partition(tenant_id: &str, utc_date: &str) -> String {
+    format!("created#{tenant_id}#{utc_date}")
 }
 
 /// A business's guests partition (items by guest id).

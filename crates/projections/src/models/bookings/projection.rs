@@ -7,7 +7,10 @@ use holdfast_eventstore::StoredEvent;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{day_partition, doc_key, guest_partition, guests_partition, waitlist_partition};
+use super::{
+    created_partition, day_partition, doc_key, guest_partition, guests_partition,
+    waitlist_partition,
+};
 use crate::models::{decode, money};
 use crate::projection::{Projection, ProjectionError};
 use crate::store::{Attrs, GSI1_PK, GSI1_SK, Key, Patch, Table};
@@ -162,6 +165,20 @@ impl Patches {
             ));
         }
         if let Some(at) = &self.guest_seen {
+            // The business's bookings by when they were made (UTC date partitions).
+            patches.push(Patch::set(
+                Key::new(
+                    created_partition(
+                        &self.keys.tenant_id.to_string(),
+                        at.get(..10).unwrap_or_default(),
+                    ),
+                    format!("{at}#{}", self.keys.booking_id),
+                ),
+                crate::models::attrs([
+                    ("booking_id", json!(self.keys.booking_id.to_string())),
+                    ("created_at", json!(at)),
+                ]),
+            ));
             patches.push(Patch::set(
                 Key::new(
                     guests_partition(&self.keys.tenant_id.to_string()),

@@ -526,3 +526,115 @@ pub async fn guests_of_tenant(
         has_next_page,
     })
 }
+
+/// A page of a business's bookings by when they were made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreatedPage {
+    /// The bookings (their documents), oldest first.
+    pub items: Vec<BookingView>,
+    /// Pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+    /// Whether more may follow.
+    pub has_next_page: bool,
+}
+
+/// A business's bookings made (requested or waitlisted) on UTC dates `from..=to` (at most
+/// [`MAX_RANGE_DAYS`]), oldest first, `first` after `after` (an `end_cursor`: `c1:<date>|<sk>`),
+/// each read from its document (so its status is today's).
+///
+/// # Errors
+///
+/// [`QueryError::Invalid`] for a reversed or too long range; [`QueryError::InvalidCursor`];
+/// the store's errors.
+#[allow(clippy::too_many_arguments)]
+pub async fn bookings_created_between(
+    store: &dyn ReadStore,
+    table: TableRef,
+    tenant_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    first: usize,
+    after: Option<&str>,
+    keep: impl Fn(&BookingView) -> bool,
+) -> Result<CreatedPage, QueryError> {
+    if to < from || (to - from).num_days() >= MAX_RANGE_DAYS {
+        return Err(QueryError::Invalid(format!(
+            "a date range of 1 to {MAX_RANGE_DAYS} days, from ≤ to"
+        )));
+    }
+    let first = first.clamp(1, MAX_PAGE);
+    let invalid = |text: &str| QueryError::InvalidCursor(text.chars().take(80).collect());
+    let (mut date, mut after_sk) = match after {
+        None => (from, None),
+        Some(text) => {
+            let rest = text.strip_prefix("c1:").ok_or_else(|| invalid(text))?;
+            let (d, sk) = rest.split_once('|').ok_or_else(|| invalid(text))?;
+            let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| invalid(text))?;
+            if d < from || d > to || sk.is_empty() || sk.len() > 80 || !sk.is_ascii() {
+                return Err(invalid(text));
+            }
+            (d, Some(sk.to_owned()))
+        }
+    };
+    let mut kept: Vec<(BookingView, String)> = Vec::new();
+    let mut examined = 0;
+    let mut last_read: Option<String> = None;
+    while date <= to {
+        let day = date.format("%Y-%m-%d").to_string();
+        let mut query = KeyQuery {
+            pk: super::created_partition(tenant_id, &day),
+            sk: match after_sk.take() {
+                Some(sk) => SortKey::Between(format!("{sk} "), "~".into()),
+                None => SortKey::All,
+            },
+            ascending: true,
+            limit: DAY_PAGE_LIMIT,
+            ..KeyQuery::default()
+        };
+        loop {
+            let page = store.query(table, &query).await?;
+            for item in &page.items {
+                if examined == MAX_EXAMINED {
+                    // Enough read for one page: the next goes on after the last one read.
+                    return Ok(CreatedPage {
+                        end_cursor: last_read,
+                        items: kept.into_iter().map(|(v, _)| v).collect(),
+                        has_next_page: true,
+                    });
+                }
+                examined += 1;
+                last_read = Some(format!("c1:{day}|{}", item.key.sk));
+                let Some(id) = item.attrs.get("booking_id").and_then(|v| v.as_str()) else {
+                    continue;
+                };
+                let Some(view) = booking(store, table, id).await? else {
+                    continue;
+                };
+                if keep(&view) {
+                    kept.push((view, format!("c1:{day}|{}", item.key.sk)));
+                    if kept.len() > first {
+                        kept.truncate(first);
+                        return Ok(CreatedPage {
+                            end_cursor: kept.last().map(|(_, c)| c.clone()),
+                            items: kept.into_iter().map(|(v, _)| v).collect(),
+                            has_next_page: true,
+                        });
+                    }
+                }
+            }
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => break,
+            }
+        }
+        date = match date.succ_opt() {
+            Some(next) => next,
+            None => break,
+        };
+    }
+    Ok(CreatedPage {
+        end_cursor: kept.last().map(|(_, c)| c.clone()),
+        items: kept.into_iter().map(|(v, _)| v).collect(),
+        has_next_page: false,
+    })
+}
