@@ -193,6 +193,24 @@ async fn metrics_count_commands_conflicts_requests_and_projector_lag() {
         );
     }
 
+    // Every event the calendar projector was sent is counted once it has applied it; a
+    // committed event may become readable a moment after `head` says so (the gap-safe log
+    // waits for older transactions), so wait for the count, bounded.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let processed = runtime
+            .status(Table::Calendar)
+            .map_or(0, |s| s.events_processed);
+        if processed >= u64::try_from(committed).unwrap_or(u64::MAX) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the calendar projector processed {processed} of {committed} events"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
     // Projectors measure lag when they go idle: scrape until each reports none (bounded).
     let mut scrapes = 0;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);

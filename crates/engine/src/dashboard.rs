@@ -89,6 +89,8 @@ pub async fn figures(
     to: NaiveDate,
     token: Option<&str>,
 ) -> Result<Figures, EngineError> {
+    // Bad input is refused before anything is read.
+    holdfast_projections::models::bookings::check_range(from, to)?;
     let mut figures = Figures::default();
     let mut lead_days = Vec::new();
     let mut after: Option<String> = None;

@@ -373,6 +373,24 @@ impl BookingQuery {
         }
         let first = page_size(first)?;
         let filter = RangeFilter::parse(status, inventory_id, guest_id)?;
+        // Bad input is refused before anything is read.
+        holdfast_projections::models::bookings::check_range(from.0, to.0)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+        if let Some(cursor) = after.as_deref() {
+            let prefix = if by == Some(BookingDate::Created) {
+                "c1:"
+            } else {
+                "r1:"
+            };
+            let date_ok = cursor
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split_once('|'))
+                .and_then(|(d, _)| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .is_some_and(|d| d >= from.0 && d <= to.0);
+            if !date_ok {
+                return Err(ApiError::invalid("after: not a cursor of this list").into());
+            }
+        }
         let tenant = tenant.to_string();
         let (tenant, after_cursor, filter) = (tenant.as_str(), after.as_deref(), &filter);
         if by == Some(BookingDate::Created) {

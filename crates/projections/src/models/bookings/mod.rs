@@ -39,7 +39,7 @@ pub use projection::BookingsProjection;
 pub use query::{
     BookingPage, BookingView, BusinessGuest, CreatedPage, DaySheetEntry, GuestPage, MAX_EXAMINED,
     MAX_PAGE, MAX_RANGE_DAYS, MAX_WAITLIST, RangePage, WaitlistEntry, booking, bookings_between,
-    bookings_by_guest, bookings_created_between, bookings_of_guest_where, day_sheet,
+    bookings_by_guest, bookings_created_between, bookings_of_guest_where, check_range, day_sheet,
     guests_of_tenant, range_cursor, waitlist,
 };
 

@@ -293,6 +293,22 @@ pub struct RangePage {
     pub has_next_page: bool,
 }
 
+/// Checks a date range of [`bookings_between`] and [`bookings_created_between`]: `from ≤ to`,
+/// at most [`MAX_RANGE_DAYS`] days (callers check it before anything is read, so bad input is
+/// refused whatever the read model's state).
+///
+/// # Errors
+///
+/// [`QueryError::Invalid`].
+pub fn check_range(from: NaiveDate, to: NaiveDate) -> Result<(), QueryError> {
+    if to < from || (to - from).num_days() >= MAX_RANGE_DAYS {
+        return Err(QueryError::Invalid(format!(
+            "a date range of 1 to {MAX_RANGE_DAYS} days, from ≤ to"
+        )));
+    }
+    Ok(())
+}
+
 /// The cursor of a day-sheet entry: `r1:<date>|<first slot>#<booking id>`.
 pub fn range_cursor(entry: &DaySheetEntry) -> String {
     let date = entry.first_slot.get(..10).unwrap_or_default();
@@ -329,11 +345,7 @@ pub async fn bookings_between(
     after: Option<&str>,
     keep: impl Fn(&DaySheetEntry) -> bool,
 ) -> Result<RangePage, QueryError> {
-    if to < from || (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(QueryError::Invalid(format!(
-            "a date range of 1 to {MAX_RANGE_DAYS} days, from ≤ to"
-        )));
-    }
+    check_range(from, to)?;
     let first = first.clamp(1, MAX_PAGE);
     let (mut date, mut after_sk) = match after.map(parse_range_cursor).transpose()? {
         Some((d, sk)) if d >= from && d <= to => (d, Some(sk)),
@@ -557,11 +569,7 @@ pub async fn bookings_created_between(
     after: Option<&str>,
     keep: impl Fn(&BookingView) -> bool,
 ) -> Result<CreatedPage, QueryError> {
-    if to < from || (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(QueryError::Invalid(format!(
-            "a date range of 1 to {MAX_RANGE_DAYS} days, from ≤ to"
-        )));
-    }
+    check_range(from, to)?;
     let first = first.clamp(1, MAX_PAGE);
     let invalid = |text: &str| QueryError::InvalidCursor(text.chars().take(80).collect());
     let (mut date, mut after_sk) = match after {
