@@ -65,6 +65,9 @@ fn setup() -> Setup {
     }
 }
 
+/// The listing events of the recorded history (4 listings: created, attributes set, published).
+const LISTING_EVENTS: usize = 12;
+
 fn listing_events(command: &mut Command) -> usize {
     stdout_ok(
         command
@@ -80,17 +83,23 @@ fn listing_events(command: &mut Command) -> usize {
 fn the_file_supplies_settings_and_flags_and_environment_win() {
     let s = setup();
     // File only (by flag, and by HOLDFAST_CONFIG): the full store.
-    assert_eq!(listing_events(holdfast().arg("--config").arg(&s.config)), 8);
+    assert_eq!(
+        listing_events(holdfast().arg("--config").arg(&s.config)),
+        LISTING_EVENTS
+    );
     assert_eq!(
         listing_events(holdfast().env("HOLDFAST_CONFIG", &s.config)),
-        8
+        LISTING_EVENTS
     );
     // `--config=FILE` after the subcommand works too.
     let mut command = holdfast();
     command
         .args(["events", "export", "--type", "listing"])
         .arg(format!("--config={}", s.config.display()));
-    assert_eq!(stdout_ok(command.output().unwrap()).lines().count(), 8);
+    assert_eq!(
+        stdout_ok(command.output().unwrap()).lines().count(),
+        LISTING_EVENTS
+    );
     // The environment beats the file.
     assert_eq!(
         listing_events(
@@ -113,7 +122,10 @@ fn the_file_supplies_settings_and_flags_and_environment_win() {
             "--database-url",
             &s.full.url,
         ]);
-    assert_eq!(stdout_ok(command.output().unwrap()).lines().count(), 8);
+    assert_eq!(
+        stdout_ok(command.output().unwrap()).lines().count(),
+        LISTING_EVENTS
+    );
 }
 
 fn assert_exit_2_one_line(output: &Output, mentions: &str) {

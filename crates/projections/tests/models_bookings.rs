@@ -374,11 +374,11 @@ fn each_read_model_has_one_projection_that_ignores_other_aggregates() {
     for p in &projections {
         let patches = p.patches(event).unwrap();
         let is_bookings = p.table() == holdfast_projections::store::Table::Bookings;
-        // The booking document, its day-sheet entry and the business's guest entry; nothing
-        // for the other models.
+        // The booking document, its day-sheet entry, the business's guest entry and its entry
+        // by creation date; nothing for the other models.
         assert_eq!(
             patches.len(),
-            if is_bookings { 3 } else { 0 },
+            if is_bookings { 4 } else { 0 },
             "{}",
             p.table()
         );
