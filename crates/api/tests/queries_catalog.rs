@@ -512,6 +512,9 @@ async fn the_next_available_dates_skip_full_dates_and_start_today() {
         let bad = dates(json!({"count": count})).await;
         assert_eq!(error_code(&bad), Some("INVALID_INPUT"), "{bad}");
     }
+    // A date at the end of the calendar is refused, not an overflow.
+    let far = dates(json!({"from": "+262142-12-25"})).await;
+    assert_eq!(error_code(&far), Some("INVALID_INPUT"), "{far}");
     let hidden = app
         .graphql(None, NEXT_DATES, json!({"id": draft.to_string(), "t": t}))
         .await;
@@ -673,5 +676,14 @@ async fn search_results_sort_by_relevance_price_distance_and_age_and_page_throug
     let r = search(json!({"region": "KR-11", "sort": "DISTANCE"})).await;
     assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{r}");
     let r = search(json!({"region": "KR-11", "sort": "PRICE_LOW", "after": "s1:ABC"})).await;
+    assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{r}");
+    // An offset at the very end of the numbers is no overflow: an empty last page.
+    let r = search(json!({"region": "KR-11", "sort": "PRICE_LOW",
+                          "after": format!("o1:{}", usize::MAX - 1)}))
+    .await;
+    assert_eq!(r["data"]["search"]["edges"], json!([]), "{r}");
+    let r = search(json!({"region": "KR-11", "sort": "PRICE_LOW",
+                          "after": format!("o1:{}", usize::MAX)}))
+    .await;
     assert_eq!(error_code(&r), Some("INVALID_INPUT"), "{r}");
 }

@@ -126,7 +126,9 @@ impl InventoryQuery {
             .with_timezone(&zone)
             .date_naive();
         let start = from.map_or(today, |d| d.0);
-        let end = start + chrono::Duration::days(MAX_AVAILABILITY_DAYS - 1);
+        let end = start
+            .checked_add_signed(chrono::Duration::days(MAX_AVAILABILITY_DAYS - 1))
+            .ok_or_else(|| ApiError::invalid("from: a date too far ahead"))?;
         // date → (slots, inventories, lowest price)
         let mut dates: BTreeMap<chrono::NaiveDate, FreeDay> = BTreeMap::new();
         for inventory in &doc.inventory_ids {

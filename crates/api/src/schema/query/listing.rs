@@ -258,7 +258,7 @@ async fn sorted_search(
         Some(cursor) => cursor
             .strip_prefix(SORTED_CURSOR_PREFIX)
             .and_then(|n| n.parse::<usize>().ok())
-            .map(|n| n + 1)
+            .and_then(|n| n.checked_add(1))
             .ok_or_else(|| ApiError::invalid("after: not a cursor of this sort"))?,
     };
     let first = query.first;
@@ -325,7 +325,7 @@ async fn sorted_search(
         SearchSort::ListingId => {}
     }
     let total = hits.len();
-    let mut connection = Connection::new(offset > 0, offset + first < total);
+    let mut connection = Connection::new(offset > 0, offset.saturating_add(first) < total);
     for (i, hit) in hits.into_iter().enumerate().skip(offset).take(first) {
         let (listing, distance_km) = Listing::from_hit(hit)?;
         connection.edges.push(Edge::with_additional_fields(
