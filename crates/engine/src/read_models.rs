@@ -314,48 +314,16 @@ pub async fn listings_of_tenant(
     after: Option<&str>,
 ) -> Result<ListingPage, QueryError> {
     use holdfast_projections::models::search::tenant_partition;
-    use holdfast_projections::store::Index;
-    if let Some(id) = after
-        && (id.len() != 26 || !id.bytes().all(|b| b.is_ascii_alphanumeric()))
-    {
-        return Err(QueryError::InvalidCursor(id.chars().take(80).collect()));
-    }
-    let mut query = KeyQuery {
-        index: Index::Gsi1,
-        pk: tenant_partition(tenant_id),
-        // Ids are 26 characters of [0-9A-Z]: "<id> " sorts right after the id.
-        sk: match after {
-            Some(id) => SortKey::Between(format!("{id} "), "~".into()),
-            None => SortKey::All,
-        },
-        ascending: true,
-        limit: (first + 1).max(25),
-        after: None,
-    };
-    let mut docs: Vec<ListingDocument> = Vec::new();
-    'pages: loop {
-        let page = store.query(table, &query).await?;
-        for item in &page.items {
-            let value = Value::Object(item.attrs.clone().into_iter().collect());
-            let doc: ListingDocument =
-                serde_json::from_value(value).map_err(|e| QueryError::Corrupt {
-                    key: item.key.clone(),
-                    reason: e.to_string(),
-                })?;
-            if status.is_none_or(|s| s == doc.status) {
-                docs.push(doc);
-                if docs.len() > first {
-                    break 'pages;
-                }
-            }
-        }
-        match page.next {
-            Some(next) => query.after = Some(next),
-            None => break,
-        }
-    }
-    let has_next_page = docs.len() > first;
-    docs.truncate(first);
+    let (docs, has_next_page) = holdfast_projections::models::page_by_id::<ListingDocument>(
+        store,
+        table,
+        holdfast_projections::store::Index::Gsi1,
+        tenant_partition(tenant_id),
+        first,
+        after,
+        |doc| status.is_none_or(|s| s == doc.status),
+    )
+    .await?;
     // Each one's inventories (its own partition: one query each).
     let mut items = Vec::with_capacity(docs.len());
     for doc in docs {

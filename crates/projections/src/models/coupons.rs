@@ -22,9 +22,7 @@ use serde_json::{Value, json};
 
 use super::{QueryError, attrs, decode, item_as};
 use crate::projection::{Projection, ProjectionError};
-use crate::store::{
-    GSI1_PK, GSI1_SK, Index, Key, KeyQuery, Patch, ReadStore, SortKey, Table, TableRef,
-};
+use crate::store::{GSI1_PK, GSI1_SK, Index, Key, KeyQuery, Patch, ReadStore, Table, TableRef};
 
 /// The most wallet entries one page asks for (a guest rarely holds more than a few dozen).
 const WALLET_PAGE_LIMIT: usize = 500;
@@ -354,35 +352,16 @@ pub async fn campaigns_of_tenant(
     first: usize,
     after: Option<&str>,
 ) -> Result<CampaignPage, QueryError> {
-    if let Some(id) = after
-        && (id.len() != 26 || !id.bytes().all(|b| b.is_ascii_alphanumeric()))
-    {
-        return Err(QueryError::InvalidCursor(id.chars().take(80).collect()));
-    }
-    let mut query = KeyQuery {
-        index: Index::Gsi1,
-        pk: tenant_campaigns(tenant_id),
-        sk: match after {
-            Some(id) => SortKey::Between(format!("{id} "), "~".into()),
-            None => SortKey::All,
-        },
-        ascending: true,
-        limit: first + 1,
-        after: None,
-    };
-    let mut items: Vec<CampaignStats> = Vec::new();
-    loop {
-        let page = store.query(table, &query).await?;
-        for item in &page.items {
-            items.push(item_as(item)?);
-        }
-        match page.next {
-            Some(next) if items.len() <= first => query.after = Some(next),
-            _ => break,
-        }
-    }
-    let has_next_page = items.len() > first;
-    items.truncate(first);
+    let (items, has_next_page) = super::page_by_id::<CampaignStats>(
+        store,
+        table,
+        Index::Gsi1,
+        tenant_campaigns(tenant_id),
+        first,
+        after,
+        |_| true,
+    )
+    .await?;
     Ok(CampaignPage {
         end_cursor: items.last().map(|c| c.campaign_id.clone()),
         items,

@@ -130,3 +130,57 @@ pub(crate) fn item_as<T: DeserializeOwned>(item: &Item) -> Result<T, QueryError>
 pub(crate) fn is_deleted(item: &Item) -> bool {
     item.attrs.get("deleted").and_then(Value::as_bool) == Some(true)
 }
+
+/// A page of a partition whose sort keys (on `index`) are ids — a business's listings,
+/// campaigns or guests: the items `keep` accepts, in id order, `first` after the id `after`;
+/// with whether more may follow.
+///
+/// # Errors
+///
+/// [`QueryError::InvalidCursor`] for an `after` that is no id; [`QueryError::Corrupt`]; the
+/// store's errors.
+pub async fn page_by_id<T: DeserializeOwned>(
+    store: &dyn crate::store::ReadStore,
+    table: crate::store::TableRef,
+    index: crate::store::Index,
+    pk: String,
+    first: usize,
+    after: Option<&str>,
+    keep: impl Fn(&T) -> bool,
+) -> Result<(Vec<T>, bool), QueryError> {
+    use crate::store::{KeyQuery, SortKey};
+    if let Some(id) = after
+        && (id.len() != 26 || !id.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        return Err(QueryError::InvalidCursor(id.chars().take(80).collect()));
+    }
+    let mut query = KeyQuery {
+        index,
+        pk,
+        // Ids are 26 characters of [0-9A-Z]: "<id> " sorts right after the id.
+        sk: match after {
+            Some(id) => SortKey::Between(format!("{id} "), "~".into()),
+            None => SortKey::All,
+        },
+        ascending: true,
+        limit: (first + 1).max(25),
+        after: None,
+    };
+    let mut items: Vec<T> = Vec::new();
+    loop {
+        let page = store.query(table, &query).await?;
+        for item in &page.items {
+            let value: T = item_as(item)?;
+            if keep(&value) {
+                items.push(value);
+            }
+        }
+        match page.next {
+            Some(next) if items.len() <= first => query.after = Some(next),
+            _ => break,
+        }
+    }
+    let more = items.len() > first;
+    items.truncate(first);
+    Ok((items, more))
+}

@@ -231,10 +231,7 @@ impl BookingQuery {
         Ok(entries
             .into_iter()
             .map(|e| WaitlistEntry {
-                guest: GuestId::parse(&e.guest_id)
-                    .ok()
-                    .and_then(|g| profiles.get(&g).cloned())
-                    .map(Into::into),
+                guest: profile_in(&profiles, &e.guest_id),
                 booking_id: ID(e.booking_id),
                 status: e.status.into(),
                 guest_id: ID(e.guest_id),
@@ -281,10 +278,7 @@ impl BookingQuery {
         let profiles = profiles_of(ctx, &guests).await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
         for g in page.items {
-            let guest = GuestId::parse(&g.guest_id)
-                .ok()
-                .and_then(|id| profiles.get(&id).cloned())
-                .map(Into::into);
+            let guest = profile_in(&profiles, &g.guest_id);
             connection.edges.push(Edge::new(
                 g.guest_id.clone(),
                 BusinessGuest {
@@ -558,6 +552,17 @@ async fn profiles_of(
     state(ctx).profiles.many(&ids).await.or_api()
 }
 
+/// The profile of the guest `id` among `profiles`, as the schema shows it.
+fn profile_in(
+    profiles: &std::collections::HashMap<GuestId, holdfast_engine::profiles::GuestProfile>,
+    id: &str,
+) -> Option<GuestProfileGql> {
+    GuestId::parse(id)
+        .ok()
+        .and_then(|g| profiles.get(&g).cloned())
+        .map(Into::into)
+}
+
 /// Which date `bookingsBetween` ranges over.
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum BookingDate {
@@ -634,19 +639,14 @@ pub async fn with_guests(
     ctx: &Context<'_>,
     entries: Vec<holdfast_projections::models::bookings::DaySheetEntry>,
 ) -> Result<Vec<DaySheetEntry>, ApiError> {
-    let guests: Vec<GuestId> = entries
-        .iter()
-        .filter_map(|e| GuestId::parse(&e.guest_id).ok())
-        .collect();
-    let profiles = state(ctx).profiles.many(&guests).await.or_api()?;
+    let guests: Vec<&str> = entries.iter().map(|e| e.guest_id.as_str()).collect();
+    let profiles = profiles_of(ctx, &guests).await?;
     Ok(entries
         .into_iter()
         .map(|e| {
-            let profile = GuestId::parse(&e.guest_id)
-                .ok()
-                .and_then(|g| profiles.get(&g).cloned());
+            let guest = profile_in(&profiles, &e.guest_id);
             let mut entry = DaySheetEntry::from(e);
-            entry.guest = profile.map(Into::into);
+            entry.guest = guest;
             entry
         })
         .collect())

@@ -502,36 +502,17 @@ pub async fn guests_of_tenant(
     first: usize,
     after: Option<&str>,
 ) -> Result<GuestPage, QueryError> {
-    if let Some(id) = after
-        && (id.len() != 26 || !id.bytes().all(|b| b.is_ascii_alphanumeric()))
-    {
-        return Err(QueryError::InvalidCursor(id.chars().take(80).collect()));
-    }
     let first = first.clamp(1, MAX_PAGE);
-    let query = KeyQuery {
-        pk: super::guests_partition(tenant_id),
-        sk: match after {
-            Some(id) => SortKey::Between(format!("{id} "), "~".into()),
-            None => SortKey::All,
-        },
-        ascending: true,
-        limit: first + 1,
-        ..KeyQuery::default()
-    };
-    let mut items: Vec<BusinessGuest> = Vec::new();
-    let mut query = query;
-    loop {
-        let page = store.query(table, &query).await?;
-        for item in &page.items {
-            items.push(item_as(item)?);
-        }
-        match page.next {
-            Some(next) if items.len() <= first => query.after = Some(next),
-            _ => break,
-        }
-    }
-    let has_next_page = items.len() > first;
-    items.truncate(first);
+    let (items, has_next_page) = crate::models::page_by_id::<BusinessGuest>(
+        store,
+        table,
+        Index::Primary,
+        super::guests_partition(tenant_id),
+        first,
+        after,
+        |_| true,
+    )
+    .await?;
     Ok(GuestPage {
         end_cursor: items.last().map(|g| g.guest_id.clone()),
         items,
