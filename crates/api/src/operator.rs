@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::rest::{engine_error, refusal, signed_in};
-use crate::schema::query::booking::RangeFilter;
+use crate::schema::query::operator_lists::RangeFilter;
 use crate::state::AppState;
 
 /// The most rows one download holds.

@@ -27,6 +27,7 @@ pub struct QueryRoot(
     query::listing::ListingQuery,
     query::inventory::InventoryQuery,
     query::booking::BookingQuery,
+    query::operator_lists::OperatorListsQuery,
     query::coupon::CouponQuery,
     query::admin::AdminQuery,
     query::notification::NotificationQuery,

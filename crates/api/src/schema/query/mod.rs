@@ -7,5 +7,6 @@ pub mod coupon;
 pub mod inventory;
 pub mod listing;
 pub mod notification;
+pub mod operator_lists;
 pub mod service;
 pub mod tenant;
