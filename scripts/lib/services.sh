@@ -132,6 +132,17 @@ ensure_aiosmtpd() {
   export HOLDFAST_TEST_AIOSMTPD="$venv/bin/python"
 }
 
+# A real headless browser for the web pages' tests: Debian's Chromium and its chromedriver, and
+# the Noto CJK fonts so Korean pages (and their screenshots) show glyphs, not boxes.
+ensure_chromium() {
+  if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null || \
+     ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+    say "installing chromium, chromium-driver and fonts-noto-cjk"
+    _as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive _as_root apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+  fi
+}
+
 drop_test_databases() {
   local dbs
   dbs="$(psql "$HOLDFAST_TEST_DATABASE_URL" -Atq -c "SELECT datname FROM pg_database WHERE datname LIKE 'holdfast\_test\_%'" 2>/dev/null || true)"

@@ -36,11 +36,24 @@ use tower_http::trace::TraceLayer;
 /// The largest request body accepted (1 MiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// `/graphql` answers browsers of any origin (the embeddable widget runs on businesses' own
+/// sites). Safe because no credential is ambient: tokens travel in the `Authorization` header,
+/// which another site's page cannot read from this site's storage, and no cookie is allowed.
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{Method, header};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .max_age(std::time::Duration::from_secs(3600))
+}
+
 /// The HTTP application:
 ///
 /// | route | what |
 /// |---|---|
-/// | `GET /` | GraphiQL |
+/// | `GET /`, `/b/…`, `/me`, `/console`, `/graphiql`, `/widget.js`, `/assets/…` | the booking site, the console, GraphiQL and the widget ([`holdfast_web`]) |
+/// | `POST /checkout/test/<booking>` | the built-in test checkout's payment, through the payments webhook ([`webhooks`]) |
 /// | `POST /graphql`, `GET /graphql` | GraphQL over HTTP, per the GraphQL-over-HTTP spec ([`http`]; GET: queries only) |
 /// | `GET /graphql/ws` | subscriptions (graphql-transport-ws and graphql-ws) |
 /// | `GET /healthz`, `GET /readyz` | liveness, readiness |
@@ -64,10 +77,10 @@ pub fn app(state: AppState) -> Router {
         app: state.clone(),
     };
     Router::new()
-        .route("/", get(http::graphiql))
         .route("/graphql", get(http::graphql_get).post(http::graphql_post))
         .route("/graphql/ws", get(http::graphql_ws))
         .with_state(graphql)
+        .layer(cors())
         .merge(
             Router::new()
                 .route("/healthz", get(health::healthz))
@@ -82,8 +95,13 @@ pub fn app(state: AppState) -> Router {
                 .route("/bookings/{id}/calendar.ics", get(calendar::booking_ics))
                 .route("/operator/bookings.csv", get(operator::bookings_csv))
                 .route("/photos/{photo_id}/{name}", get(photos::serve))
-                .with_state(state),
+                .route("/checkout/test/{booking}", post(webhooks::test_checkout))
+                .with_state(state.clone()),
         )
+        .merge(holdfast_web::router(
+            state.engine.clone(),
+            state.web.clone(),
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Photo uploads: their own, larger, body limit.
         .merge(

@@ -19,6 +19,8 @@ pub struct AppState {
     pub identity: Option<Arc<Identity>>,
     /// Where photos are kept (`None`: uploads are refused).
     pub photos: Option<Arc<holdfast_engine::photos::PhotoStore>>,
+    /// The booking site's settings (how guests pay).
+    pub web: holdfast_web::WebSettings,
 }
 
 impl AppState {
@@ -29,12 +31,19 @@ impl AppState {
             auth: Arc::new(auth),
             identity: None,
             photos: None,
+            web: holdfast_web::WebSettings::default(),
         }
     }
 
     /// These routes, keeping photos in `photos`.
     pub fn with_photos(mut self, photos: holdfast_engine::photos::PhotoStore) -> Self {
         self.photos = Some(Arc::new(photos));
+        self
+    }
+
+    /// These routes, with the booking site set up by `web`.
+    pub fn with_web(mut self, web: holdfast_web::WebSettings) -> Self {
+        self.web = web;
         self
     }
 

@@ -309,6 +309,34 @@ impl NotifyArgs {
     }
 }
 
+/// The booking site (`serve`): how guests pay.
+#[derive(Args, Clone, Debug)]
+pub struct WebArgs {
+    /// A payment provider's checkout page: the hold page sends guests to this URL with
+    /// `{booking}`, `{amount_minor}`, `{currency}` and `{return}` filled in; the provider then
+    /// reports the payment to `POST /webhooks/payments`.
+    #[arg(long, env = "HOLDFAST_CHECKOUT_URL", conflicts_with = "test_checkout")]
+    pub checkout_url: Option<String>,
+    /// The built-in test checkout (no money moves; the payment goes through the signed payments
+    /// webhook). On by default for the embedded (SQLite) store, never with --checkout-url.
+    #[arg(long, env = "HOLDFAST_TEST_CHECKOUT")]
+    pub test_checkout: Option<bool>,
+}
+
+impl WebArgs {
+    /// The site's settings for a store at `database_url`.
+    pub fn settings(&self, database_url: &str) -> holdfast_web::WebSettings {
+        let embedded = database_url.starts_with("sqlite:");
+        let checkout = match (&self.checkout_url, self.test_checkout) {
+            (Some(url), _) => holdfast_web::Checkout::Provider(url.clone()),
+            (None, Some(true)) => holdfast_web::Checkout::Test,
+            (None, None) if embedded => holdfast_web::Checkout::Test,
+            _ => holdfast_web::Checkout::Off,
+        };
+        holdfast_web::WebSettings { checkout }
+    }
+}
+
 /// `POST /webhooks/payments` (`serve`).
 #[derive(Args, Clone, Debug)]
 pub struct PaymentsWebhookArgs {
@@ -326,9 +354,14 @@ pub struct PaymentsWebhookArgs {
 }
 
 impl PaymentsWebhookArgs {
-    /// The webhook's verification, when a secret is configured.
-    pub fn settings(&self) -> anyhow::Result<Option<PaymentsWebhook>> {
+    /// The webhook's verification, when a secret is configured; with none and `test_checkout`,
+    /// a random secret for this process (the test checkout signs its reports with it).
+    pub fn settings(&self, test_checkout: bool) -> anyhow::Result<Option<PaymentsWebhook>> {
         let Some(secret) = &self.payments_webhook_secret else {
+            if test_checkout {
+                let secret = holdfast_engine::accounts::new_token();
+                return Ok(Some(PaymentsWebhook::new(Secret::new(secret.as_bytes()))));
+            }
             return Ok(None);
         };
         if secret.len() < 16 {

@@ -468,6 +468,16 @@ impl Accounts {
         self.find("guest_id", &guest.to_string()).await
     }
 
+    /// The account of an address, if there is one.
+    ///
+    /// # Errors
+    ///
+    /// [`AccountError::InvalidEmail`], [`AccountError::Store`].
+    pub async fn by_email(&self, email: &str) -> Result<Option<Account>, AccountError> {
+        let email = normalise_email(email)?;
+        self.find("email", &email).await
+    }
+
     async fn find(&self, column: &str, value: &str) -> Result<Option<Account>, AccountError> {
         let sql = format!("{ACCOUNT_COLUMNS} WHERE {column} = $1");
         let Some(row) = self

@@ -9,7 +9,7 @@
 //!   cannot set headers on a WebSocket): `{"Authorization": "Bearer …"}`, `{"authorization":
 //!   …}` or `{"token": "…"}`. None: anonymous (public subscriptions only); a bad one: the
 //!   connection is refused (closed with the error message).
-//! - `GET /`: GraphiQL, for development.
+//! - GraphiQL, for development, is the booking site's (`holdfast_web`, `GET /graphiql`).
 //!
 //! The bearer token of HTTP requests is the `Authorization` header; a bad token is an
 //! `UNAUTHENTICATED` GraphQL error, never a 5xx. Request bodies are limited to
@@ -45,7 +45,6 @@
 //!
 //! [GraphQL-over-HTTP]: https://graphql.github.io/graphql-over-http/draft/
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::Positioned;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
@@ -55,7 +54,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorCode};
@@ -412,16 +411,6 @@ fn candidates<'d>(
         }
         (DocumentOperations::Multiple(operations), None) => operations.values().collect(),
     }
-}
-
-/// `GET /`: GraphiQL.
-pub async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .finish(),
-    )
 }
 
 #[cfg(test)]

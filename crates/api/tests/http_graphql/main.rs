@@ -1,6 +1,6 @@
 //! GraphQL over HTTP on the real server: GET for queries only (a mutation is a 405), POST as
 //! JSON only (415 otherwise), no batching, a 1 MiB body limit (413), depth and complexity
-//! limits that answer with GraphQL errors (never a 5xx), GraphiQL at `/`; the server's clock
+//! limits that answer with GraphQL errors (never a 5xx), GraphiQL at `/graphiql`; the server's clock
 //! and version; bearer tokens (a bad one is `UNAUTHENTICATED`, never a 5xx; RS256 keys; an
 //! outside identity provider's JWKS, `outside`).
 
@@ -209,7 +209,7 @@ async fn queries_deeper_or_more_complex_than_the_limits_are_errors_not_5xx() {
 }
 
 /// Regression (found by the reliability suite: schemathesis could not load the schema): the
-/// standard introspection query — graphql-js's, which GraphiQL at `/`, schemathesis and code
+/// standard introspection query — graphql-js's, which GraphiQL at `/graphiql`, schemathesis and code
 /// generators send — was refused by the depth limit. It is answered, and an error the depth or
 /// complexity limit raises carries `extensions.code` like every other error.
 #[tokio::test]
@@ -233,20 +233,56 @@ async fn the_standard_introspection_query_is_answered_and_limit_errors_carry_a_c
     }
 }
 
+/// GraphiQL at `/graphiql` and the booking site at `/`, from the binary alone: every script
+/// and style they load is one of this server's `/assets/…` (no CDN), and each is served.
 #[tokio::test]
-async fn graphiql_is_served_at_the_root() {
+async fn graphiql_and_the_site_load_nothing_from_elsewhere() {
     let app = spawn_app().await;
-    let response = app.http.get(&app.base).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()[CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
-    let html = response.text().await.unwrap();
-    assert!(html.contains("graphiql"), "not GraphiQL");
-    assert!(html.contains("/graphql/ws"), "no subscription endpoint");
+    for (path, marker) in [("/graphiql", "graphiql.min.js"), ("/", "js/app.js")] {
+        let response = app
+            .http
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            response.headers()[CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(
+            response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("script-src 'self'"),
+            "{path}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(html.contains(marker), "{path}: {html}");
+        let sources: Vec<&str> = html
+            .split("src=\"")
+            .skip(1)
+            .chain(html.split("href=\"").skip(1))
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|url| !url.starts_with('#') && !url.starts_with('?'))
+            .collect();
+        assert!(sources.len() >= 3, "{path}: {sources:?}");
+        for url in sources {
+            assert!(
+                url.starts_with('/') && !url.starts_with("//"),
+                "{path} loads {url} from elsewhere"
+            );
+            let asset = app
+                .http
+                .get(format!("{}{url}", app.base))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(asset.status(), StatusCode::OK, "{url}");
+        }
+    }
 }
 
 /// Batching abuse: a JSON array of a thousand operations (queries or mutations) is a 400 and

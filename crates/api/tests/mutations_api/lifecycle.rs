@@ -192,6 +192,32 @@ async fn a_booking_is_paid_checked_in_and_another_is_a_no_show_or_cancelled() {
         .await;
         assert_eq!(paid["status"], "CONFIRMED");
     }
+    // What cancelling would refund, asked before: the guest's paid booking under the copied
+    // terms, the unpaid hold nothing; someone else's booking is not found.
+    const QUOTE: &str = "query($id: ID!) { cancellationQuote(bookingId: $id) { cancellable paid { amountMinor } refund { amountMinor currency } } }";
+    let quote = |token: String, id: String| {
+        let app = &app;
+        async move { app.ok(Some(&token), QUOTE, json!({"id": id})).await["cancellationQuote"].clone() }
+    };
+    let paid = quote(guests[0].clone(), bookings[0].clone()).await;
+    assert_eq!(paid["cancellable"], true);
+    assert_eq!(paid["paid"]["amountMinor"], 30_000);
+    assert_eq!(paid["refund"]["currency"], "KRW");
+    let held = quote(guests[2].clone(), bookings[2].clone()).await;
+    assert_eq!(
+        held,
+        json!({"cancellable": true, "paid": null, "refund": null})
+    );
+    let stranger = app
+        .graphql(Some(&guests[1]), QUOTE, json!({"id": bookings[0]}))
+        .await;
+    assert_eq!(stranger["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let refused = app.graphql(None, QUOTE, json!({"id": bookings[0]})).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+
     let cancelled = booking_mutation(
         &app,
         &guests[2],
@@ -213,6 +239,8 @@ async fn a_booking_is_paid_checked_in_and_another_is_a_no_show_or_cancelled() {
     let checked_in =
         booking_mutation(&app, &op, "checkIn", json!({"bookingId": bookings[0]})).await;
     assert_eq!(checked_in["status"], "CHECKED_IN");
+    let over = quote(guests[0].clone(), bookings[0].clone()).await;
+    assert_eq!(over["cancellable"], false);
     app.clock.set(at("2030-02-01T11:00:00Z"));
     let no_show = booking_mutation(
         &app,

@@ -13,7 +13,7 @@ use holdfast_engine::{Engine, EngineSettings};
 use holdfast_projections::runtime::ProjectorOptions;
 
 use crate::settings::{
-    AuthArgs, NotifyArgs, PaymentsWebhookArgs, ReadSideArgs, ReminderArgs, StoreArgs,
+    AuthArgs, NotifyArgs, PaymentsWebhookArgs, ReadSideArgs, ReminderArgs, StoreArgs, WebArgs,
 };
 
 /// Arguments of `holdfast serve`.
@@ -49,6 +49,35 @@ pub struct ServeArgs {
     reminders: ReminderArgs,
     #[command(flatten)]
     payments_webhook: PaymentsWebhookArgs,
+    #[command(flatten)]
+    web: WebArgs,
+}
+
+/// Gives the demo's businesses their booking sites and owners when the demo is in this store
+/// (once; a failure is logged, the server runs on).
+async fn demo_businesses(engine: &Engine, accounts: &holdfast_engine::accounts::Accounts) {
+    use holdfast_engine::fixtures::{FixtureSet, businesses};
+    let set = match FixtureSet::embedded() {
+        Ok(set) => set,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the demo fixtures");
+            return;
+        }
+    };
+    match businesses::onboard(engine, accounts, &set).await {
+        Ok(done) => {
+            for business in done {
+                println!(
+                    "Demo business {} at /b/{}: operator {} / {}",
+                    business.name,
+                    business.slug,
+                    business.owner_email,
+                    businesses::DEMO_PASSWORD
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot set up the demo businesses' sites"),
+    }
 }
 
 /// Runs the server.
@@ -76,6 +105,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // resumes from its checkpoints. One active projector per table, one worker and one outbox
     // across nodes (leases).
     let workers = !args.no_workers;
+    let web = args.web.settings(&args.store.database_url);
     let settings = EngineSettings {
         database_url: args.store.database_url.clone(),
         read_side: args.read_side.settings(),
@@ -90,7 +120,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         } else {
             None
         },
-        payments_webhook: args.payments_webhook.settings()?,
+        payments_webhook: args
+            .payments_webhook
+            .settings(web.checkout == holdfast_web::Checkout::Test)?,
     };
     metrics::install();
     let engine = Engine::start(settings).await?;
@@ -128,11 +160,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{address}"));
-        state = state.with_identity(holdfast_api::identity::Identity::hs256(
-            &engine.store,
-            secret,
-            public_url,
-        )?);
+        let identity = holdfast_api::identity::Identity::hs256(&engine.store, secret, public_url)?;
+        if !args.no_demo {
+            demo_businesses(&engine, &identity.accounts).await;
+        }
+        state = state.with_identity(identity);
     }
     let photos = if args.photo_store.contains("://") {
         holdfast_engine::photos::PhotoStore::from_url(&args.photo_store)
@@ -140,7 +172,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         holdfast_engine::photos::PhotoStore::local(std::path::Path::new(&args.photo_store))
     }
     .with_context(|| format!("--photo-store {}", args.photo_store))?;
-    state = state.with_photos(photos);
+    state = state.with_photos(photos).with_web(web);
     let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -64,6 +64,17 @@ fn listed(
     }
 }
 
+/// What cancelling a booking now would do (`cancellationQuote`).
+#[derive(async_graphql::SimpleObject, Clone, Debug)]
+pub struct CancellationQuote {
+    /// Whether it can be cancelled now.
+    pub cancellable: bool,
+    /// What was paid (null: nothing yet).
+    pub paid: Option<crate::schema::types::money::Money>,
+    /// What would be refunded (null: nothing was paid; zero: nothing back under the terms).
+    pub refund: Option<crate::schema::types::money::Money>,
+}
+
 /// Booking queries.
 #[derive(Default)]
 pub struct BookingQuery;
@@ -102,6 +113,47 @@ impl BookingQuery {
             .or_api()?
             .map(Into::into);
         Ok(booking)
+    }
+
+    /// What cancelling booking `bookingId` now would refund, by the cancellation terms copied
+    /// into it when it was booked — the cancellation's own decision, not recorded: shown to the
+    /// guest before they confirm. For its guest, an operator of its business, or an admin
+    /// (`NOT_FOUND` for anyone else).
+    async fn cancellation_quote(
+        &self,
+        ctx: &Context<'_>,
+        booking_id: ID,
+    ) -> Result<CancellationQuote> {
+        let principal = authenticated(ctx)?;
+        let id = parse_id("bookingId", &booking_id, BookingId::parse)?;
+        let engine = state(ctx);
+        let aggregate = engine
+            .commands
+            .bookings
+            .load(&id.to_string())
+            .await
+            .map_err(ApiError::internal)?;
+        let Some(_) = aggregate.status() else {
+            return Err(ApiError::not_found("booking").into());
+        };
+        let keys = aggregate.keys();
+        if !(principal.is_guest_or_admin(keys.guest_id) || principal.operates(keys.tenant_id)) {
+            return Err(ApiError::not_found("booking").into());
+        }
+        let now = engine.services.clock.now();
+        let paid = aggregate.total_paid().map(Into::into);
+        Ok(match aggregate.refund_if_cancelled(now) {
+            Ok(refund) => CancellationQuote {
+                cancellable: aggregate.status() != Some(BookingStatus::Cancelled),
+                paid,
+                refund: refund.map(Into::into),
+            },
+            Err(_) => CancellationQuote {
+                cancellable: false,
+                paid,
+                refund: None,
+            },
+        })
     }
 
     /// The calling guest's bookings, newest first (guests only): `when` `UPCOMING` or `PAST`

@@ -20,6 +20,24 @@ use crate::booking::values::{Cancellation, CancellationReason, CancelledBy};
 pub const DEFAULT_CHECK_IN_LEAD: Duration = Duration::hours(12);
 
 impl Booking {
+    /// What the guest cancelling at `now` would be refunded: the cancellation's own decision,
+    /// not recorded. `Ok(None)`: nothing was paid (a hold, a waitlist entry) or it is cancelled
+    /// already; `Err`: it cannot be cancelled (checked in, over, never placed).
+    ///
+    /// # Errors
+    ///
+    /// The refusal a cancellation would get.
+    pub fn refund_if_cancelled(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::common::Money>, BookingError> {
+        let events = self.cancel(CancelledBy::Guest, CancellationReason::GuestRequest, now)?;
+        Ok(events.into_iter().find_map(|e| match e {
+            BookingEvent::BookingCancelled { refund_due, .. } => refund_due,
+            _ => None,
+        }))
+    }
+
     pub(super) fn cancel(
         &self,
         by: CancelledBy,

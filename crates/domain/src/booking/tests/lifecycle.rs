@@ -17,6 +17,18 @@ fn cancel_at(hours_before_start: i64) -> Option<Money> {
     }
 }
 
+fn checked_in_now() -> Vec<BookingEvent> {
+    let mut events = confirmed();
+    events.push(BookingEvent::BookingCheckedIn {
+        booking: keys(),
+        slots: slots(),
+        starts_at: t(STARTS),
+        checked_in_at: now(),
+        status: CheckedIn,
+    });
+    events
+}
+
 // --- CancelBooking ------------------------------------------------------------------------
 
 #[test]
@@ -132,6 +144,32 @@ fn it_should_base_the_refund_on_the_discounted_total() {
 }
 
 #[test]
+fn it_should_quote_the_refund_a_cancellation_would_give_without_recording_it() {
+    let booking = replay(&confirmed());
+    for hours in [72, 71, 23, -1] {
+        let when = t(STARTS) - Duration::hours(hours);
+        assert_eq!(
+            booking.refund_if_cancelled(when).unwrap(),
+            cancel_at(hours),
+            "{hours} h before the start"
+        );
+    }
+    // A hold has nothing paid, so nothing to refund; a finished booking cannot be cancelled.
+    assert_eq!(
+        replay(&[requested(), held()]).refund_if_cancelled(now()),
+        Ok(None)
+    );
+    let checked_in = checked_in_now();
+    assert_eq!(
+        replay(&checked_in).refund_if_cancelled(now()),
+        Err(BookingError::IllegalTransition {
+            from: CheckedIn,
+            to: Cancelled
+        })
+    );
+}
+
+#[test]
 fn it_should_ignore_cancelling_a_cancelled_booking() {
     given(vec![
         requested(),
@@ -148,14 +186,7 @@ fn it_should_ignore_cancelling_a_cancelled_booking() {
 
 #[test]
 fn it_should_not_cancel_a_finished_booking() {
-    let mut checked_in = confirmed();
-    checked_in.push(BookingEvent::BookingCheckedIn {
-        booking: keys(),
-        slots: slots(),
-        starts_at: t(STARTS),
-        checked_in_at: now(),
-        status: CheckedIn,
-    });
+    let checked_in = checked_in_now();
     given(checked_in)
         .when(cancel_cmd(CancelledBy::Operator))
         .then_expect_error(BookingError::IllegalTransition {

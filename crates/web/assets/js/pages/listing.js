@@ -1,0 +1,256 @@
+// A listing: photos, the whole description, the rules in words, the live calendar, and the
+// booking form (party, coupon, "Hold 2 seats"). Refusals are said in words, with what the guest
+// can do next: the window's opening time with a countdown, the waitlist when sold out.
+import { gql, idempotencyKey } from '../api.js';
+import { h, show, notice, announce } from '../dom.js';
+import { t, lang, money, date as fmtDate, dateTime, zonedInstant, addDays, mmss } from '../i18n.js';
+import { explain } from '../errors.js';
+import { ruleSentences, POLICY_FIELDS } from '../rules.js';
+import { Calendar } from '../calendar.js';
+import { signedIn } from '../session.js';
+import { brand, BUSINESS_FIELDS } from './business.js';
+
+export const LISTING_FIELDS = `id tenantId name category description address region timeZone slotKind partyMin partyMax status
+  displayPrice { amountMinor currency } attributes { kind value }
+  photos { id url alt width height variants { width url } }
+  inventories { id name currency description maxOccupancy attributes { kind value } }
+  ${POLICY_FIELDS}`;
+
+// Units to hold for a party: one per guest for tickets, else enough units of `maxOccupancy`.
+export function unitsFor(party, inventory) {
+  const per = inventory?.maxOccupancy || 0;
+  return per > 0 ? Math.max(1, Math.ceil(party / per)) : 1;
+}
+
+// When bookings for `slotDate` open (ms), or null when the listing has no opening time.
+export function opensAt(policy, slotDate, timeZone) {
+  if (!policy?.opens) return null;
+  return zonedInstant(addDays(slotDate, -policy.opens.daysBefore), policy.opens.at.slice(0, 5), timeZone);
+}
+
+function gallery(listing) {
+  if (!listing.photos.length) return null;
+  return h('div', { class: 'gallery' }, listing.photos.map((p, i) => h('img', {
+    src: p.variants.find((v) => v.width === 960)?.url || p.url,
+    srcset: p.variants.map((v) => `${v.url} ${v.width}w`).join(', ') || null,
+    sizes: i === 0 ? '(max-width: 700px) 100vw, 700px' : '(max-width: 700px) 50vw, 320px',
+    alt: p.alt || listing.name,
+    width: p.width,
+    height: p.height,
+    loading: i === 0 ? 'eager' : 'lazy',
+  })));
+}
+
+export async function render(root, args) {
+  let data;
+  try {
+    data = await gql(`query($id: ID!, $language: Language) { listing(id: $id) { ${LISTING_FIELDS} } }`,
+      { id: args.listing, language: lang === 'ko' ? 'KO' : 'EN' });
+  } catch (e) {
+    show(root, h('h1', {}, t('not_found_title')), notice('info', e.code === 'NOT_FOUND' ? t('listing_not_found') : explain(e)));
+    return;
+  }
+  const listing = data.listing;
+  document.title = `${listing.name} · Holdfast`;
+  if (args.slug) {
+    gql(`query($slug: String!) { business(slug: $slug) { ${BUSINESS_FIELDS} } }`, { slug: args.slug })
+      .then((d) => brand(d.business)).catch(() => {});
+  }
+  const policy = listing.bookingPolicy;
+  const bookable = listing.status === 'PUBLISHED';
+  const params = new URLSearchParams(location.search);
+
+  let inventory = listing.inventories[0];
+  let selection = null;
+  let calendar = null;
+  const calendarBox = h('div', { class: 'calendar', id: 'calendar' });
+  const message = h('div', { class: 'form-message', 'aria-live': 'polite' });
+  const partySelect = h('select', { id: 'party', name: 'party' });
+  for (let n = listing.partyMin; n <= Math.min(listing.partyMax, 50); n += 1) {
+    partySelect.append(h('option', { value: n, selected: n === Number(params.get('party') || 2) || (n === listing.partyMin && !params.get('party') && listing.partyMin > 2) }, t('party_n', { n })));
+  }
+  const couponSelect = h('select', { id: 'coupon', name: 'coupon' }, h('option', { value: '' }, t('coupon_none')));
+  const couponField = h('div', { class: 'field', hidden: true }, h('label', { for: 'coupon' }, t('coupon_label')), couponSelect);
+  const holdButton = h('button', { type: 'submit', class: 'primary big', id: 'hold', disabled: true }, t('pick_first'));
+  const summary = h('p', { class: 'summary', id: 'summary' });
+  let countdown = null;
+
+  const party = () => Number(partySelect.value || listing.partyMin);
+  const units = () => unitsFor(party(), inventory);
+
+  function describeSelection() {
+    if (!selection) return '';
+    if (selection.nights) {
+      return selection.to
+        ? t('sel_stay', { from: fmtDate(selection.from), to: fmtDate(selection.to), n: selection.nights.length })
+        : t('cal_pick_last_night');
+    }
+    if (selection.time) return `${fmtDate(selection.date)} ${selection.time}`;
+    return fmtDate(selection.date);
+  }
+
+  function firstDate() {
+    if (!selection) return null;
+    return selection.from || selection.date;
+  }
+
+  function update() {
+    if (countdown) { clearInterval(countdown); countdown = null; }
+    show(message);
+    const ready = selection && (selection.to || selection.date) && !(selection.nights && !selection.to);
+    summary.textContent = describeSelection();
+    if (!bookable) {
+      holdButton.disabled = true;
+      holdButton.textContent = t('not_bookable');
+      return;
+    }
+    if (!ready) {
+      holdButton.disabled = true;
+      holdButton.textContent = t('pick_first');
+      return;
+    }
+    const opens = opensAt(policy, firstDate(), listing.timeZone);
+    if (opens && opens > Date.now()) {
+      holdButton.disabled = true;
+      holdButton.textContent = t('window_closed_button');
+      const say = () => {
+        const left = (opens - Date.now()) / 1000;
+        if (left <= 0) { update(); return; }
+        show(message, notice('info', h('strong', {}, t('window_opens', { when: dateTime(new Date(opens).toISOString(), listing.timeZone) })),
+          ' ', h('span', { class: 'countdown', role: 'timer' }, t('opens_in', { left: left > 3600 ? `${Math.floor(left / 3600)}h ${mmss(left % 3600)}` : mmss(left) }))));
+      };
+      say();
+      countdown = setInterval(say, 1000);
+      return;
+    }
+    holdButton.disabled = false;
+    if (!signedIn()) {
+      holdButton.textContent = t('sign_in_to_book');
+      return;
+    }
+    const n = units();
+    const unitWord = listing.slotKind === 'NIGHT' ? 'hold_rooms' : listing.slotKind === 'DATED_EVENT' ? 'hold_tickets' : 'hold_tables';
+    holdButton.textContent = t(unitWord, { n, party: party() });
+  }
+
+  function mountCalendar() {
+    if (calendar) calendar.close();
+    selection = null;
+    const start = params.get('date') || null;
+    calendar = new Calendar(calendarBox, {
+      listing,
+      inventoryId: inventory.id,
+      start,
+      day: listing.slotKind === 'TIME_SLOT' ? start : null,
+      onChange: (s) => { selection = s; update(); },
+    });
+    calendar.load();
+  }
+
+  async function joinWaitlist(button) {
+    button.disabled = true;
+    const from = firstDate();
+    const input = {
+      listingId: listing.id,
+      inventoryId: inventory.id,
+      wanted: selection.nights ? { from: selection.from, to: selection.to } : { from, to: addDays(from, 1) },
+      partySize: party(),
+      quantity: units(),
+    };
+    if (selection.time) input.time = selection.time;
+    try {
+      const d = await gql(`mutation($k: String!, $input: JoinWaitlistInput!) { joinWaitlist(idempotencyKey: $k, input: $input) { bookingId status } }`,
+        { k: idempotencyKey(), input });
+      show(message, notice('success', t('waitlist_joined'), ' ', h('a', { href: '/me' }, t('see_my_bookings'))));
+      announce(t('waitlist_joined'));
+      return d;
+    } catch (e) {
+      show(message, notice('error', explain(e, { policy, date: from })));
+      button.disabled = false;
+      return null;
+    }
+  }
+
+  async function hold(event) {
+    event.preventDefault();
+    if (!signedIn()) {
+      const back = new URL(location.href);
+      if (firstDate()) back.searchParams.set('date', firstDate());
+      back.searchParams.set('party', party());
+      location.href = `/signin?next=${encodeURIComponent(back.pathname + back.search)}`;
+      return;
+    }
+    holdButton.disabled = true;
+    const label = holdButton.textContent;
+    holdButton.textContent = t('holding');
+    const input = { listingId: listing.id, inventoryId: inventory.id, partySize: party(), quantity: units() };
+    if (selection.nights) input.stay = { from: selection.from, to: selection.to };
+    else if (selection.start) input.timeSlot = { start: selection.start, count: 1 };
+    else input.eventDate = selection.date;
+    if (couponSelect.value) input.couponCampaignId = couponSelect.value;
+    try {
+      const d = await gql(`mutation($k: String!, $input: PlaceBookingInput!) { placeBooking(idempotencyKey: $k, input: $input) { bookingId status holdExpiresAt } }`,
+        { k: idempotencyKey(), input });
+      location.href = `/book/${d.placeBooking.bookingId}`;
+    } catch (e) {
+      holdButton.textContent = label;
+      holdButton.disabled = false;
+      const parts = [explain(e, { policy, date: firstDate() })];
+      if (e.code === 'SOLD_OUT' || e.rule === 'SoldOut') {
+        parts.push(' ', h('button', { type: 'button', class: 'secondary', onclick: (ev) => joinWaitlist(ev.target) }, t('join_waitlist')));
+      } else if (e.retryable) {
+        parts.push(' ', h('button', { type: 'button', class: 'secondary', onclick: hold }, t('retry')));
+      }
+      show(message, notice(e.retryable ? 'info' : 'error', ...parts));
+      announce(explain(e, { policy, date: firstDate() }));
+    }
+  }
+
+  const inventoryPicker = listing.inventories.length > 1
+    ? h('fieldset', { class: 'inventories' }, h('legend', {}, t('choose_inventory')),
+      listing.inventories.map((inv, i) => h('label', { class: 'radio' },
+        h('input', { type: 'radio', name: 'inventory', value: inv.id, checked: i === 0, onchange: () => { inventory = inv; mountCalendar(); update(); } }),
+        h('span', {}, h('strong', {}, inv.name), inv.description ? h('small', { class: 'muted' }, inv.description) : null))))
+    : null;
+
+  const rules = ruleSentences(policy, listing.slotKind);
+  const form = h('form', { class: 'book', onsubmit: hold, 'aria-labelledby': 'book-title' },
+    h('h2', { id: 'book-title' }, t('book_heading')),
+    inventoryPicker,
+    calendarBox,
+    h('div', { class: 'field' }, h('label', { for: 'party' }, t('party_label')), partySelect),
+    couponField,
+    summary,
+    holdButton,
+    message);
+  partySelect.addEventListener('change', update);
+
+  show(root,
+    h('nav', { class: 'crumbs', 'aria-label': t('breadcrumbs') }, args.slug ? h('a', { href: `/b/${args.slug}` }, t('back_to_business')) : h('a', { href: '/' }, t('back_home'))),
+    h('h1', {}, listing.name),
+    h('p', { class: 'muted' }, `${t(`category_${listing.category}`)} · ${listing.address}`),
+    gallery(listing),
+    h('div', { class: 'columns' },
+      h('section', { class: 'about', 'aria-labelledby': 'about-title' },
+        h('h2', { id: 'about-title' }, t('about')),
+        listing.description.split(/\n{2,}/).map((para) => h('p', {}, para)),
+        listing.attributes.length ? h('ul', { class: 'tags' }, listing.attributes.map((a) => h('li', {}, a.value))) : null,
+        h('h2', {}, t('rules_heading')),
+        h('ul', { class: 'rules' }, rules.map((r) => h('li', {}, r))),
+        listing.inventories.length === 1 && inventory.description ? h('p', { class: 'muted' }, inventory.description) : null),
+      form));
+  mountCalendar();
+  update();
+
+  if (signedIn()) {
+    try {
+      const w = await gql('{ myWallet { campaignId tenantId code unused status discount { fixed { amountMinor currency } percentBp } } }');
+      const usable = w.myWallet.filter((c) => c.tenantId === listing.tenantId && c.unused > 0 && c.status === 'ACTIVE');
+      for (const c of usable) {
+        const off = c.discount.fixed ? money(c.discount.fixed) : `${c.discount.percentBp / 100}%`;
+        couponSelect.append(h('option', { value: c.campaignId }, `${c.code} (−${off})`));
+      }
+      couponField.hidden = usable.length === 0;
+    } catch { /* no wallet: no coupons offered */ }
+  }
+}

@@ -1,0 +1,141 @@
+// My bookings: upcoming and past, each with what can be done with it — pay a hold, cancel
+// (with the refund shown before confirming), accept or decline a waitlist offer — and the
+// wallet of coupons.
+import { gql, idempotencyKey } from '../api.js';
+import { h, show, notice, announce } from '../dom.js';
+import { t, money, date as fmtDate, dateTime } from '../i18n.js';
+import { explain } from '../errors.js';
+import { signedIn } from '../session.js';
+import { when } from './hold.js';
+
+// What the list shows of each booking (a page of 50 stays inside the API's complexity limit).
+const LIST_FIELDS = `id status listingId partySize slots startsAt endsAt offerExpiresAt
+  totals { total { amountMinor currency } } totalRefunded { amountMinor currency } refundDue { amountMinor currency }`;
+
+const listings = new Map();
+async function listingOf(id) {
+  if (!listings.has(id)) {
+    listings.set(id, gql('query($id: ID!) { listing(id: $id) { id name timeZone slotKind tenantId } }', { id })
+      .then((d) => d.listing)
+      .catch(() => ({ id, name: '—', timeZone: 'UTC', slotKind: 'NIGHT' })));
+  }
+  return listings.get(id);
+}
+
+const ACTIVE = ['REQUESTED', 'HELD', 'CONFIRMED', 'CHECKED_IN', 'WAITLISTED', 'OFFERED'];
+
+function statusBadge(status) {
+  return h('span', { class: `badge ${status.toLowerCase()}` }, t(`status_${status}`));
+}
+
+async function cancelFlow(booking, listing, item, reload) {
+  const area = item.querySelector('.confirm-area');
+  let quote;
+  try {
+    quote = (await gql('query($id: ID!) { cancellationQuote(bookingId: $id) { cancellable paid { amountMinor currency } refund { amountMinor currency } } }', { id: booking.id })).cancellationQuote;
+  } catch (e) {
+    show(area, notice('error', explain(e)));
+    return;
+  }
+  if (!quote.cancellable) {
+    show(area, notice('info', t('cancel_not_possible')));
+    return;
+  }
+  const words = quote.refund
+    ? t('cancel_refund', { refund: money(quote.refund), paid: money(quote.paid) })
+    : t('cancel_nothing_paid');
+  const yes = h('button', { type: 'button', class: 'danger', 'data-action': 'confirm-cancel' }, t('cancel_confirm'));
+  const no = h('button', { type: 'button', class: 'secondary' }, t('cancel_keep'));
+  no.addEventListener('click', () => show(area));
+  yes.addEventListener('click', async () => {
+    yes.disabled = true;
+    try {
+      await gql('mutation($k: String!, $id: ID!) { cancelBooking(idempotencyKey: $k, input: { bookingId: $id, reason: GUEST_REQUEST }) { status } }', { k: idempotencyKey(), id: booking.id });
+      announce(t('cancelled_done'));
+      reload();
+    } catch (e) {
+      yes.disabled = false;
+      show(area, notice('error', explain(e)));
+    }
+  });
+  show(area, h('div', { class: 'confirm', role: 'alertdialog', 'aria-label': t('cancel_question') },
+    h('p', {}, h('strong', {}, t('cancel_question')), ' ', words), h('p', { class: 'actions' }, yes, no)));
+  yes.focus();
+}
+
+async function item(booking, reload) {
+  const listing = await listingOf(booking.listingId);
+  const li = h('li', { class: 'booking', 'data-booking': booking.id, 'data-status': booking.status });
+  const actions = h('p', { class: 'actions' });
+  if (booking.status === 'HELD') {
+    actions.append(h('a', { class: 'button primary', href: `/book/${booking.id}` }, t('continue_paying')));
+  }
+  if (booking.status === 'OFFERED') {
+    const act = (mutation) => async (e) => {
+      e.target.disabled = true;
+      try {
+        await gql(`mutation($k: String!, $id: ID!) { ${mutation}(idempotencyKey: $k, input: { bookingId: $id }) { status bookingId } }`, { k: idempotencyKey(), id: booking.id });
+        if (mutation === 'acceptOffer') location.href = `/book/${booking.id}`;
+        else reload();
+      } catch (err) {
+        e.target.disabled = false;
+        li.append(notice('error', explain(err)));
+      }
+    };
+    actions.append(
+      h('button', { type: 'button', class: 'primary', onclick: act('acceptOffer') }, t('accept_offer')),
+      h('button', { type: 'button', class: 'secondary', onclick: act('declineOffer') }, t('decline_offer')));
+  }
+  if (['REQUESTED', 'HELD', 'CONFIRMED', 'WAITLISTED', 'OFFERED'].includes(booking.status)) {
+    actions.append(h('button', { type: 'button', class: 'secondary', 'data-action': 'cancel', onclick: () => cancelFlow(booking, listing, li, reload) },
+      booking.status === 'WAITLISTED' ? t('leave_waitlist') : t('cancel_booking')));
+  }
+  li.append(
+    h('h3', {}, listing.name, ' ', statusBadge(booking.status)),
+    h('p', {}, when(booking, listing), booking.partySize ? ` · ${t('party_n', { n: booking.partySize })}` : ''),
+    booking.status === 'OFFERED' && booking.offerExpiresAt ? notice('info', t('offer_until', { time: dateTime(booking.offerExpiresAt, listing.timeZone) })) : null,
+    booking.totals ? h('p', {}, t('total'), ': ', money(booking.totals.total)) : null,
+    booking.totalRefunded ? h('p', { class: 'muted' }, t('refunded', { amount: money(booking.totalRefunded) })) : null,
+    booking.refundDue && !booking.totalRefunded ? h('p', { class: 'muted' }, t('refund_due', { amount: money(booking.refundDue) })) : null,
+    actions,
+    h('div', { class: 'confirm-area', 'aria-live': 'polite' }));
+  return li;
+}
+
+export async function render(root) {
+  if (!signedIn()) {
+    location.href = `/signin?next=${encodeURIComponent('/me')}`;
+    return;
+  }
+  const upcoming = h('ul', { class: 'bookings', id: 'upcoming' });
+  const past = h('ul', { class: 'bookings', id: 'past' });
+  const wallet = h('div', { id: 'wallet' });
+  show(root, h('h1', {}, t('me_title')),
+    h('section', { 'aria-labelledby': 'up-title' }, h('h2', { id: 'up-title' }, t('me_upcoming')), upcoming),
+    h('section', { 'aria-labelledby': 'past-title' }, h('h2', { id: 'past-title' }, t('me_past')), past),
+    h('section', { 'aria-labelledby': 'wallet-title' }, h('h2', { id: 'wallet-title' }, t('me_wallet')), wallet));
+
+  async function load() {
+    try {
+      const d = await gql(`{ all: myBookings(includeCancelled: true, first: 50) { nodes { ${LIST_FIELDS} } }
+        myWallet { code unused redeemed status validUntil discount { fixed { amountMinor currency } percentBp cap { amountMinor currency } } } }`);
+      const now = Date.now();
+      const active = (b) => ACTIVE.includes(b.status) && (!b.endsAt || Date.parse(b.endsAt) > now);
+      const ups = await Promise.all(d.all.nodes.filter(active).reverse().map((b) => item(b, load)));
+      show(upcoming, ...(ups.length ? ups : [h('li', { class: 'muted' }, t('me_none_upcoming'))]));
+      // Over, and cancelled, expired or refused ones.
+      const pastOnes = await Promise.all(d.all.nodes.filter((b) => !active(b)).map((b) => item(b, load)));
+      show(past, ...(pastOnes.length ? pastOnes : [h('li', { class: 'muted' }, t('me_none_past'))]));
+      const coupons = d.myWallet;
+      show(wallet, coupons.length
+        ? h('ul', { class: 'wallet' }, coupons.map((c) => h('li', {},
+          h('strong', {}, c.code), ' — ',
+          c.discount.fixed ? money(c.discount.fixed) : `${c.discount.percentBp / 100}%${c.discount.cap ? ` (${t('at_most', { amount: money(c.discount.cap) })})` : ''}`,
+          ' · ', t(`wallet_${c.status}`), ' · ', t('valid_until', { date: fmtDate(c.validUntil.slice(0, 10)) }))))
+        : h('p', { class: 'muted' }, t('me_wallet_empty')));
+    } catch (e) {
+      show(upcoming, h('li', {}, notice('error', explain(e), ' ', h('button', { type: 'button', onclick: load }, t('retry')))));
+    }
+  }
+  await load();
+}
