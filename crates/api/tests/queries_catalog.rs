@@ -335,7 +335,8 @@ const BUSINESS_LISTINGS: &str = "query($tenant: ID!, $status: ListingStatus, $fi
     pageInfo { hasNextPage endCursor } } }";
 
 #[tokio::test]
-async fn a_business_lists_its_own_listings_of_every_status_and_no_one_else_does() {
+async fn a_business_lists_its_own_listings_of_every_status_and_only_its_published_ones_are_public()
+{
     let app = spawn_app().await;
     let (tenant_a, op_a) = operator();
     let (tenant_b, op_b) = operator();
@@ -450,6 +451,25 @@ async fn a_business_lists_its_own_listings_of_every_status_and_no_one_else_does(
         )
         .await;
     assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));
+    // Its published listings are public: what its booking site shows, to anyone.
+    let (_, g) = guest();
+    for who in [Some(g), None] {
+        let published = app
+            .graphql(
+                who.as_deref(),
+                BUSINESS_LISTINGS,
+                json!({"tenant": tenant_a.to_string(), "status": "PUBLISHED"}),
+            )
+            .await;
+        let edges = published["data"]["businessListings"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{published}"));
+        assert!(!edges.is_empty());
+        assert!(
+            edges.iter().all(|e| e["node"]["status"] == "PUBLISHED"),
+            "{published}"
+        );
+    }
     let bad = list(op_a, None, None, Some("not-a-listing".into())).await;
     assert_eq!(error_code(&bad), Some("INVALID_INPUT"), "{bad}");
 }

@@ -50,6 +50,28 @@ impl Clock for FixedClock {
     }
 }
 
+/// The system clock moved by a fixed amount: it runs at the system's pace from another
+/// instant (a demo or a browser test "as if it were 10:00 in Seoul").
+#[derive(Debug, Clone, Copy)]
+pub struct ShiftedClock {
+    by: Duration,
+}
+
+impl ShiftedClock {
+    /// A clock that reads `at` now and runs on from there.
+    pub fn starting_at(at: DateTime<Utc>) -> Self {
+        Self {
+            by: at - Utc::now(),
+        }
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.by
+    }
+}
+
 /// What every aggregate's `handle` gets: the services of the domain.
 #[derive(Debug, Clone)]
 pub struct DomainServices {
@@ -76,6 +98,18 @@ impl DomainServices {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shifted_clock_starts_where_asked_and_runs_on() {
+        let at = DateTime::parse_from_rfc3339("2030-01-07T10:00:00+09:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let clock = ShiftedClock::starting_at(at);
+        let first = clock.now();
+        assert!((first - at).num_milliseconds().abs() < 1_000, "{first}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(clock.now() > first);
+    }
 
     #[test]
     fn a_fixed_clock_only_moves_when_told() {

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use clap::Args;
 use holdfast_api::{AppState, app, metrics};
-use holdfast_domain::services::DomainServices;
+use holdfast_domain::services::{DomainServices, ShiftedClock};
 use holdfast_engine::{Engine, EngineSettings};
 use holdfast_projections::runtime::ProjectorOptions;
 
@@ -51,6 +51,16 @@ pub struct ServeArgs {
     payments_webhook: PaymentsWebhookArgs,
     #[command(flatten)]
     web: WebArgs,
+    /// Run the clock from this instant (RFC 3339) instead of now — for demos and browser
+    /// tests ("as if it were 10:00 in Seoul"); the clock runs on at the normal pace.
+    #[arg(long, env = "HOLDFAST_CLOCK_STARTS_AT", value_parser = parse_instant)]
+    clock_starts_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("an instant like 2030-01-07T10:00:00+09:00: {e}"))
 }
 
 /// Gives the demo's businesses their booking sites and owners when the demo is in this store
@@ -109,7 +119,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = EngineSettings {
         database_url: args.store.database_url.clone(),
         read_side: args.read_side.settings(),
-        services: DomainServices::system(),
+        services: match args.clock_starts_at {
+            Some(at) => DomainServices::with_clock(ShiftedClock::starting_at(at)),
+            None => DomainServices::system(),
+        },
         // Only the embedded default (SQLite) with no event at all gets the demo set: never a
         // store that has been used, never a production (Postgres) store.
         demo_fixtures: !args.no_demo,

@@ -23,6 +23,11 @@ pub struct Site {
 
 impl Site {
     pub fn start() -> Self {
+        Self::start_at(None)
+    }
+
+    /// A server whose clock starts at `at` (RFC 3339) and runs on.
+    pub fn start_at(at: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_holdfast"));
         for var in [
@@ -38,6 +43,9 @@ impl Site {
             .env("RUST_LOG", "warn")
             .args(["serve", "--listen", "127.0.0.1:0", "--no-notifications"])
             .stderr(Stdio::null());
+        if let Some(at) = at {
+            command.args(["--clock-starts-at", at]);
+        }
         let server = spawn_listening(&mut command);
         let base = server.base_url.clone();
         Self {
@@ -89,6 +97,71 @@ impl Site {
         }
     }
 }
+
+impl Site {
+    /// Signs a new guest up through the API: their session (as `signUp` returns it).
+    pub async fn new_guest(&self, name: &str) -> Value {
+        let data = self
+            .gql(
+                None,
+                &format!("mutation($input: SignUpInput!) {{ signUp(input: $input) {{ {SESSION} }} }}"),
+                json!({"input": {"email": email(name), "password": "correct horse battery", "name": name,
+                                 "phone": "010-9876-5432", "language": "EN"}}),
+            )
+            .await;
+        data["signUp"].clone()
+    }
+
+    /// A demo owner's operator session for the business at `slug`.
+    pub async fn operator(&self, slug: &str) -> Value {
+        let tenant = self
+            .gql(
+                None,
+                "query($s: String!) { business(slug: $s) { tenantId } }",
+                json!({"s": slug}),
+            )
+            .await["business"]["tenantId"]
+            .clone();
+        let data = self
+            .gql(
+                None,
+                &format!("mutation($e: String!, $p: String!, $t: ID) {{ signIn(email: $e, password: $p, tenantId: $t) {{ {SESSION} }} }}"),
+                json!({"e": format!("owner@{slug}.example"), "p": "holdfast-demo", "t": tenant}),
+            )
+            .await;
+        data["signIn"].clone()
+    }
+
+    /// Holds `input` (a `PlaceBookingInput`) as the guest of `session`; the booking's id.
+    pub async fn hold(&self, session: &Value, input: Value) -> String {
+        let data = self
+            .gql(
+                session["accessToken"].as_str(),
+                "mutation($k: String!, $input: PlaceBookingInput!) { placeBooking(idempotencyKey: $k, input: $input) { bookingId status } }",
+                json!({"k": ulid::Ulid::new().to_string(), "input": input}),
+            )
+            .await;
+        assert_eq!(data["placeBooking"]["status"], "HELD", "{data}");
+        data["placeBooking"]["bookingId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Pays a held booking through the test checkout, as its page does.
+    pub async fn pay(&self, booking: &str, amount_minor: i64, currency: &str) {
+        let response = reqwest::Client::new()
+            .post(self.url(&format!("/checkout/test/{booking}")))
+            .json(&json!({"amountMinor": amount_minor, "currency": currency, "attempt": ulid::Ulid::new().to_string()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+}
+
+/// What a test asks of a session.
+pub const SESSION: &str = "accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt accountId guestId tenantId";
 
 /// chromedriver, started for one test (killed on drop).
 pub struct Driver {
@@ -192,19 +265,32 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Clicks `css`, finding it again when the page re-rendered it meanwhile (the live parts
+    /// redraw when a change arrives).
     pub async fn click(&self, css: &str) {
-        let element = self.find(css).await;
-        self.client
-            .execute(
-                "arguments[0].scrollIntoView({block: 'center'});",
-                vec![serde_json::to_value(&element).unwrap()],
-            )
-            .await
-            .unwrap();
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+        let mut attempts = 0;
+        loop {
+            let element = self.find(css).await;
+            let scrolled = self
+                .client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'});",
+                    vec![serde_json::to_value(&element).unwrap()],
+                )
+                .await;
+            let clicked = match scrolled {
+                Ok(_) => element.click().await,
+                Err(e) => Err(e),
+            };
+            match clicked {
+                Ok(()) => return,
+                Err(e) if attempts < 5 && e.to_string().contains("stale") => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("cannot click {css}: {e}"),
+            }
+        }
     }
 
     pub async fn fill(&self, css: &str, text: &str) {
@@ -255,6 +341,21 @@ impl Browser {
         }
     }
 
+    /// An attribute of the first element matching `css`, read in one step in the page (the
+    /// live parts redraw: an element found first could be gone when asked), waiting for it.
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        self.find(css).await;
+        let value = self
+            .client
+            .execute(
+                "return document.querySelector(arguments[0])?.getAttribute(arguments[1]) ?? '';",
+                vec![json!(css), json!(name)],
+            )
+            .await
+            .unwrap();
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
     pub async fn js(&self, script: &str) -> Value {
         self.client.execute(script, vec![]).await.unwrap()
     }
@@ -291,8 +392,33 @@ impl Browser {
         std::fs::create_dir_all(&dir).unwrap();
         // Let fonts and the last changes settle.
         tokio::time::sleep(Duration::from_millis(300)).await;
+        // The whole page: the window grows to its height for the picture.
+        let height = self
+            .js("return document.documentElement.scrollHeight")
+            .await
+            .as_u64()
+            .unwrap_or(900)
+            .clamp(600, 4000) as u32;
+        self.client
+            .set_window_size(self.width, height + 80)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
         let png = self.client.screenshot().await.unwrap();
+        self.client.set_window_size(self.width, 900).await.unwrap();
         std::fs::write(dir.join(format!("{name}-{}.png", self.width)), png).unwrap();
+    }
+
+    /// Keeps `session` as the page does (signed in from the next page on).
+    pub async fn sign_in(&self, site: &Site, session: &Value) {
+        self.goto(&site.url("/signin")).await;
+        self.client
+            .execute(
+                "localStorage.setItem('holdfast.session', JSON.stringify(arguments[0]));",
+                vec![session.clone()],
+            )
+            .await
+            .unwrap();
     }
 
     pub async fn close(self) {
@@ -314,6 +440,11 @@ pub async fn sign_up(browser: &Browser, name: &str, email: &str) {
 
 /// A fresh e-mail address.
 pub fn email(who: &str) -> String {
+    let who = who
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_lowercase();
     format!(
         "{who}-{}@guests.example",
         ulid::Ulid::new().to_string().to_lowercase()

@@ -1,6 +1,6 @@
 // Starts the page: the navigation's signed-in state, the language links (which keep the
 // page's address), then the page's own module.
-import { config, t } from './i18n.js';
+import { config, t, setServerTime } from './i18n.js';
 import { signedIn, session, forget } from './session.js';
 import { gql } from './api.js';
 import { app, show, notice, h } from './dom.js';
@@ -46,6 +46,12 @@ const PAGES = {
 
 async function start() {
   navigation();
+  try {
+    const sent = Date.now();
+    const d = await gql('{ serverTime }');
+    // Half the round trip: when the server read its clock.
+    setServerTime(new Date(Date.parse(d.serverTime) + (Date.now() - sent) / 2).toISOString());
+  } catch { /* the device's clock, then */ }
   const load = PAGES[config.page];
   if (!load) {
     show(app(), h('h1', {}, t('not_found_title')), notice('info', t('not_found_text'), ' ', h('a', { href: '/' }, t('back_home'))));

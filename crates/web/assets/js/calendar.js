@@ -5,7 +5,7 @@
 // someone else shows within a moment, without a reload.
 import { gql, subscribe } from './api.js';
 import { h, show, announce } from './dom.js';
-import { t, money, monthName, weekdays, longDate, today, addDays, date as fmtDate } from './i18n.js';
+import { t, moneyShort, monthName, weekdays, longDate, today, addDays, date as fmtDate } from './i18n.js';
 
 const DAY_FIELDS = 'slot date time capacity held allocated available closed price { amountMinor currency }';
 
@@ -41,6 +41,9 @@ export class Calendar {
     this.anchor = null;
     this.day = options.day || null;
     this.stop = null;
+    // The last date the listing takes bookings for today (its policy's max advance).
+    const ahead = options.listing.bookingPolicy?.maxAdvanceDays;
+    this.horizon = Number.isInteger(ahead) ? addDays(this.today, ahead) : null;
     this.status = h('p', { class: 'cal-status', role: 'status' });
   }
 
@@ -167,10 +170,12 @@ export class Calendar {
       const ymd = `${this.month}-${String(d).padStart(2, '0')}`;
       const day = this.dayOf(ymd);
       const past = ymd < this.today;
-      const state = past ? 'none' : cellState(day);
-      const pickable = state === 'free' || state === 'few' || (this.kind === 'TIME_SLOT' && day && !past);
-      const label = `${longDate(ymd)}, ${past || !day ? t('cal_none') : stateWords(day)}`;
-      const price = day?.price && (state === 'free' || state === 'few') ? money(day.price) : '';
+      const beyond = this.horizon !== null && ymd > this.horizon;
+      const state = past || beyond ? 'none' : cellState(day);
+      const pickable = state === 'free' || state === 'few' || (this.kind === 'TIME_SLOT' && day && !past && !beyond);
+      const words = beyond ? t('cal_not_yet') : past || !day ? t('cal_none') : stateWords(day);
+      const label = `${longDate(ymd)}, ${words}`;
+      const price = day?.price && (state === 'free' || state === 'few') ? moneyShort(day.price) : '';
       cells.push(h('button', {
         type: 'button',
         class: `cell ${state}${this.selected(ymd) ? ' selected' : ''}${ymd === this.today ? ' today' : ''}`,

@@ -34,6 +34,14 @@ export function money(m) {
   return new Intl.NumberFormat(locale(), { style: 'currency', currency: m.currency }).format(m.amountMinor / 10 ** digits);
 }
 
+// A Money in few characters, for calendar cells: "₩5천", "₩120K".
+export function moneyShort(m) {
+  if (!m) return '';
+  const digits = minorDigits(m.currency);
+  return new Intl.NumberFormat(locale(), { style: 'currency', currency: m.currency, notation: 'compact', maximumFractionDigits: 1 })
+    .format(m.amountMinor / 10 ** digits);
+}
+
 // A major-unit amount typed by a person → minor units.
 export function toMinor(text, currency) {
   const value = Number(String(text).replace(/[, ]/g, ''));
@@ -82,9 +90,20 @@ export function weekdays() {
   return [...Array(7).keys()].map((i) => f.format(new Date(Date.UTC(2024, 0, 1 + i))));
 }
 
+// The server's clock, as far as this page knows it: every rule is decided by the server's
+// clock, so countdowns and "today" follow it, not the device's (a phone's clock may be off).
+let skew = 0;
+export function setServerTime(iso) {
+  const at = Date.parse(iso);
+  if (Number.isFinite(at)) skew = at - Date.now();
+}
+export function now() {
+  return Date.now() + skew;
+}
+
 // Today's date in a zone, "YYYY-MM-DD".
 export function today(timeZone) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now()));
 }
 
 // Date arithmetic on "YYYY-MM-DD".

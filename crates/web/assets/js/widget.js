@@ -9,10 +9,12 @@
 // lives in a shadow root (the host page's styles do not leak in or out), reads only public
 // data and sends no credentials, which is what the API's CORS policy allows from any origin.
 const ORIGIN = new URL(import.meta.url).origin;
+// How far ahead the widget looks for free dates.
+const DAYS = 90;
 
 const WORDS = {
-  en: { from: 'from {price}', next: 'Next free dates', none: 'No free dates in the next 30 days', left: '{n} left', book: 'Book', loading: 'Loading…', error: 'Availability cannot be shown right now.', powered: 'Bookings by Holdfast' },
-  ko: { from: '{price}부터', next: '예약 가능한 날짜', none: '앞으로 30일 동안 빈 날짜가 없습니다', left: '{n}자리 남음', book: '예약하기', loading: '불러오는 중…', error: '지금은 예약 현황을 볼 수 없습니다.', powered: 'Holdfast 예약' },
+  en: { from: 'from {price}', next: 'Next free dates', none: 'No free dates in the next 90 days', left: '{n} left', book: 'Book', loading: 'Loading…', error: 'Availability cannot be shown right now.', powered: 'Bookings by Holdfast' },
+  ko: { from: '{price}부터', next: '예약 가능한 날짜', none: '앞으로 90일 동안 빈 날짜가 없습니다', left: '{n}자리 남음', book: '예약하기', loading: '불러오는 중…', error: '지금은 예약 현황을 볼 수 없습니다.', powered: 'Holdfast 예약' },
 };
 
 const STYLE = `
@@ -41,8 +43,8 @@ async function gql(query, variables) {
   return body.data;
 }
 
-function todayIn(timeZone) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+function todayIn(timeZone, at) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(at));
 }
 
 function addDays(ymd, n) {
@@ -75,15 +77,16 @@ class HoldfastBooking extends HTMLElement {
 
   async start() {
     const id = this.getAttribute('listing');
-    const d = await gql('query($id: ID!) { listing(id: $id) { id tenantId name timeZone displayPrice { amountMinor currency } inventories { id } } }', { id });
+    const d = await gql('query($id: ID!) { serverTime listing(id: $id) { id tenantId name timeZone displayPrice { amountMinor currency } inventories { id } } }', { id });
     this.listing = d.listing;
     try {
       const b = await gql('query($t: ID!) { business(tenantId: $t) { slug brandColour } }', { t: this.listing.tenantId });
       this.slug = b.business.slug;
       if (b.business.brandColour) this.style.setProperty('--accent', b.business.brandColour);
     } catch { this.slug = null; }
-    this.from = todayIn(this.listing.timeZone);
-    this.to = addDays(this.from, 30);
+    // The server's today (every rule runs on its clock).
+    this.from = todayIn(this.listing.timeZone, d.serverTime);
+    this.to = addDays(this.from, DAYS - 1);
     this.slots = new Map();
     const inventory = this.listing.inventories[0]?.id;
     if (inventory) {

@@ -197,8 +197,10 @@ impl ListingQuery {
         Ok(connection)
     }
 
-    /// A business's listings, every status (or only `status`), in creation order: for its
-    /// operators and admins (`FORBIDDEN` for anyone else).
+    /// A business's listings, every status (or only `status`), in creation order. Its
+    /// published ones (`status: PUBLISHED`) are public — what its booking site shows; any
+    /// other status is for its operators and admins (`FORBIDDEN` for anyone else,
+    /// `UNAUTHENTICATED` when anonymous).
     #[graphql(complexity = "connection_complexity(child_complexity, first)")]
     async fn business_listings(
         &self,
@@ -210,7 +212,7 @@ impl ListingQuery {
         consistency_token: Option<String>,
     ) -> Result<SearchConnection> {
         let tenant = parse_id("tenantId", &tenant_id, TenantId::parse)?;
-        if !authenticated(ctx)?.operates(tenant) {
+        if status != Some(ListingStatus::Published) && !authenticated(ctx)?.operates(tenant) {
             return Err(ApiError::forbidden().into());
         }
         let first = page_size(first)?;

@@ -3,7 +3,7 @@
 // live (`bookingChanged`): a payment, an expiry or an offer shows without a reload.
 import { gql, subscribe, idempotencyKey } from '../api.js';
 import { h, show, notice, announce } from '../dom.js';
-import { t, lang, config, money, dateTime, mmss } from '../i18n.js';
+import { t, lang, config, money, dateTime, mmss, now } from '../i18n.js';
 import { explain } from '../errors.js';
 import { signedIn } from '../session.js';
 
@@ -80,7 +80,7 @@ export async function render(root, args) {
       case 'HELD': {
         const clock = h('span', { class: 'countdown', role: 'timer', 'aria-live': 'off' });
         const tick = () => {
-          const left = (Date.parse(booking.holdExpiresAt) - Date.now()) / 1000;
+          const left = (Date.parse(booking.holdExpiresAt) - now()) / 1000;
           clock.textContent = mmss(left);
           if (left <= 0) { clearInterval(timer); timer = null; refresh(); }
           if (Math.floor(left) === 60) announce(t('hold_one_minute'));

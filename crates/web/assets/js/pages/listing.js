@@ -3,7 +3,7 @@
 // can do next: the window's opening time with a countdown, the waitlist when sold out.
 import { gql, idempotencyKey } from '../api.js';
 import { h, show, notice, announce } from '../dom.js';
-import { t, lang, money, date as fmtDate, dateTime, zonedInstant, addDays, mmss } from '../i18n.js';
+import { t, lang, money, date as fmtDate, dateTime, zonedInstant, addDays, mmss, now } from '../i18n.js';
 import { explain } from '../errors.js';
 import { ruleSentences, POLICY_FIELDS } from '../rules.js';
 import { Calendar } from '../calendar.js';
@@ -110,11 +110,11 @@ export async function render(root, args) {
       return;
     }
     const opens = opensAt(policy, firstDate(), listing.timeZone);
-    if (opens && opens > Date.now()) {
+    if (opens && opens > now()) {
       holdButton.disabled = true;
       holdButton.textContent = t('window_closed_button');
       const say = () => {
-        const left = (opens - Date.now()) / 1000;
+        const left = (opens - now()) / 1000;
         if (left <= 0) { update(); return; }
         show(message, notice('info', h('strong', {}, t('window_opens', { when: dateTime(new Date(opens).toISOString(), listing.timeZone) })),
           ' ', h('span', { class: 'countdown', role: 'timer' }, t('opens_in', { left: left > 3600 ? `${Math.floor(left / 3600)}h ${mmss(left % 3600)}` : mmss(left) }))));

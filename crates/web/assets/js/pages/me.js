@@ -3,7 +3,7 @@
 // wallet of coupons.
 import { gql, idempotencyKey } from '../api.js';
 import { h, show, notice, announce } from '../dom.js';
-import { t, money, date as fmtDate, dateTime } from '../i18n.js';
+import { t, money, date as fmtDate, dateTime, now } from '../i18n.js';
 import { explain } from '../errors.js';
 import { signedIn } from '../session.js';
 import { when } from './hold.js';
@@ -119,8 +119,8 @@ export async function render(root) {
     try {
       const d = await gql(`{ all: myBookings(includeCancelled: true, first: 50) { nodes { ${LIST_FIELDS} } }
         myWallet { code unused redeemed status validUntil discount { fixed { amountMinor currency } percentBp cap { amountMinor currency } } } }`);
-      const now = Date.now();
-      const active = (b) => ACTIVE.includes(b.status) && (!b.endsAt || Date.parse(b.endsAt) > now);
+      const at = now();
+      const active = (b) => ACTIVE.includes(b.status) && (!b.endsAt || Date.parse(b.endsAt) > at);
       const ups = await Promise.all(d.all.nodes.filter(active).reverse().map((b) => item(b, load)));
       show(upcoming, ...(ups.length ? ups : [h('li', { class: 'muted' }, t('me_none_upcoming'))]));
       // Over, and cancelled, expired or refused ones.
