@@ -12,6 +12,7 @@ use serde_json::json;
 use support::{Driver, Site, email, sign_up};
 
 const CONCERT: &str = "01JDQY77ZXYYK596NGYA1DQ91K";
+const TICKETS: &str = "01JD8XE6SZAEAVSNTCPM5Q1NXW";
 
 /// The concert's date: 45 days after the demo was loaded (the server's UTC date).
 fn concert_date() -> String {
@@ -50,7 +51,7 @@ async fn a_guest_searches_holds_pays_and_cancels_with_the_refund_shown_first() {
         b.click("#calendar button[aria-label='Next month']").await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
-    let label = b.attr(&cell, "aria-label").await;
+    let label = b.spoken(&cell).await;
     assert!(label.ends_with("2000 of 2000 left"), "{label}");
     b.click(&cell).await;
     b.wait_text("#hold", "Sign in to book").await;
@@ -247,6 +248,33 @@ async fn an_operator_sets_capacity_and_price_sees_a_booking_arrive_live_and_chec
         .await;
     assert_eq!(status["booking"]["status"], "CHECKED_IN");
 
+    // The booking rules, edited with a preview in words, saved as a new version.
+    b.click("#tab-listings").await;
+    let card = format!("article[data-listing='{HOTEL}']");
+    b.click(&format!("{card} [data-action=edit-policy]")).await;
+    b.fill(&format!("#p-{HOTEL}-party-max"), "3").await;
+    b.wait_text(
+        &format!("{card} .policy-editor .rules"),
+        "Parties of 1 to 3.",
+    )
+    .await;
+    b.shot("console-policy").await;
+    b.click(&format!("{card} .policy-editor button[type=submit]"))
+        .await;
+    b.wait_text("#panel", "Parties of 1 to 3.").await;
+    let policy = site
+        .gql(
+            None,
+            "query($id: ID!) { listing(id: $id) { bookingPolicy { version partyMax } } }",
+            json!({"id": HOTEL}),
+        )
+        .await;
+    assert_eq!(
+        policy["listing"]["bookingPolicy"]["partyMax"], 3,
+        "{policy}"
+    );
+    assert_eq!(policy["listing"]["bookingPolicy"]["version"], 2, "{policy}");
+
     // The figures of the period count it.
     b.click("#tab-reports").await;
     b.wait_text(".figures", "Bookings").await;
@@ -270,7 +298,7 @@ async fn two_browsers_on_one_calendar_see_each_others_bookings_within_a_second()
     booker.sign_in(&site, &guest).await;
     for b in [&watcher, &booker] {
         b.goto(&page).await;
-        let label = b.attr(&cell, "aria-label").await;
+        let label = b.spoken(&cell).await;
         assert!(label.ends_with("2000 of 2000 left"), "{label}");
     }
     // Both follow the calendar before anyone books.
@@ -287,7 +315,7 @@ async fn two_browsers_on_one_calendar_see_each_others_bookings_within_a_second()
     let held = std::time::Instant::now();
     let deadline = held + std::time::Duration::from_secs(1);
     loop {
-        let label = watcher.attr(&cell, "aria-label").await;
+        let label = watcher.spoken(&cell).await;
         if label.ends_with("1998 of 2000 left") {
             break;
         }
@@ -365,7 +393,7 @@ async fn the_widget_on_another_origin_shows_free_dates_live_and_links_to_booking
 
     // Someone books three tickets elsewhere: the widget's count follows.
     let guest = site.new_guest("Choi Yuna").await;
-    site.hold(&guest, json!({"listingId": CONCERT, "inventoryId": "01JD8XE6SZAEAVSNTCPM5Q1NXW", "eventDate": date, "partySize": 3, "quantity": 3})).await;
+    site.hold(&guest, json!({"listingId": CONCERT, "inventoryId": TICKETS, "eventDate": date, "partySize": 3, "quantity": 3})).await;
     let deadline = std::time::Instant::now() + support::WAIT;
     loop {
         if b.js(&link)
@@ -445,7 +473,8 @@ async fn in_korean_the_site_speaks_korean_and_says_when_the_window_opens() {
     b.close().await;
 }
 
-/// The main pages at a phone's width and a laptop's: nothing wider than the window, and (with
+/// The main pages at a phone's width and a laptop's: nothing wider than the window, no serious
+/// or critical accessibility violation (axe-core: labels, contrast, names, roles), and (with
 /// `HOLDFAST_SCREENSHOTS`) a picture of each for the README. GraphiQL renders from the binary.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_main_pages_fit_a_phone_and_a_laptop() {
@@ -470,7 +499,7 @@ async fn the_main_pages_fit_a_phone_and_a_laptop() {
         let b = driver.browser(width, "en").await;
         b.sign_in(&site, &guest).await;
         let held = site
-            .hold(&guest, json!({"listingId": CONCERT, "inventoryId": "01JD8XE6SZAEAVSNTCPM5Q1NXW", "eventDate": concert, "partySize": 2, "quantity": 2}))
+            .hold(&guest, json!({"listingId": CONCERT, "inventoryId": TICKETS, "eventDate": concert, "partySize": 2, "quantity": 2}))
             .await;
         let pages = [
             (
@@ -495,12 +524,22 @@ async fn the_main_pages_fit_a_phone_and_a_laptop() {
             b.goto(&site.url(&path)).await;
             b.find(ready).await;
             b.assert_fits().await;
+            let violations = b.axe().await;
+            assert!(
+                violations.is_empty(),
+                "{name} at {width} px: {violations:#?}"
+            );
             b.shot(name).await;
         }
         b.sign_in(&site, &operator).await;
         b.goto(&site.url("/console")).await;
         b.wait_text("#sheet", "Han Jiwoo").await;
         b.assert_fits().await;
+        let violations = b.axe().await;
+        assert!(
+            violations.is_empty(),
+            "console at {width} px: {violations:#?}"
+        );
         b.shot("console").await;
         b.goto(&site.url("/graphiql")).await;
         b.find(".graphiql-container").await;
@@ -509,4 +548,85 @@ async fn the_main_pages_fit_a_phone_and_a_laptop() {
         }
         b.close().await;
     }
+}
+
+/// Sold out: the date says so, the guest joins the waitlist from the listing; a place frees up
+/// (someone cancels) and "my bookings" offers it with its deadline; the guest takes it, pays
+/// and is confirmed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sold_out_date_takes_a_waitlist_and_the_freed_place_is_offered_and_taken() {
+    let site = Site::start();
+    site.wait_for_demo().await;
+    let date = concert_date();
+    let next = (chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap() + Duration::days(1))
+        .to_string();
+    let operator = site.operator("han-river-live").await;
+    site.gql(
+        operator["accessToken"].as_str(),
+        "mutation($k: String!, $input: SetCapacityInput!) { setCapacity(idempotencyKey: $k, input: $input) { inventoryId } }",
+        json!({"k": "cap-2", "input": {"inventoryId": TICKETS, "selection": {"from": date, "to": next}, "capacity": 2}}),
+    )
+    .await;
+    let first = site.new_guest("Oh Daeun").await;
+    let taken = site
+        .hold(&first, json!({"listingId": CONCERT, "inventoryId": TICKETS, "eventDate": date, "partySize": 2, "quantity": 2}))
+        .await;
+    site.pay(&taken, 176_000, "KRW").await;
+
+    let driver = Driver::start().await;
+    let b = driver.browser(375, "en").await;
+    let guest = site.new_guest("Yoon Seoyeon").await;
+    b.sign_in(&site, &guest).await;
+    b.goto(&site.url(&format!("/b/han-river-live/{CONCERT}?date={date}&lang=en")))
+        .await;
+    let cell = format!("#calendar [data-date='{date}']");
+    let deadline = std::time::Instant::now() + support::WAIT;
+    while !b.spoken(&cell).await.ends_with("full") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            b.spoken(&cell).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    b.click(&cell).await;
+    b.find("#party").await.select_by_value("2").await.unwrap();
+    b.wait_text("#hold", "Sold out").await;
+    b.wait_text(".form-message", "Sold out: no places left")
+        .await;
+    b.click("#join-waitlist").await;
+    b.wait_text(".form-message", "You are on the waitlist.")
+        .await;
+    b.goto(&site.url("/me")).await;
+    b.wait_text("#upcoming", "waitlisted").await;
+
+    // The first guest cancels: the booking worker offers the place to the waitlist.
+    site.gql(
+        first["accessToken"].as_str(),
+        "mutation($k: String!, $id: ID!) { cancelBooking(idempotencyKey: $k, input: { bookingId: $id }) { status } }",
+        json!({"k": "cancel-1", "id": taken}),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + support::WAIT;
+    loop {
+        b.goto(&site.url("/me")).await;
+        b.find("#upcoming li").await;
+        let text = b.find("#upcoming").await.text().await.unwrap();
+        if text.contains("A place freed up") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no offer: {text}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    b.shot("offer").await;
+    b.click("#upcoming li[data-status='OFFERED'] button.primary")
+        .await;
+    let path = b.wait_path("/book/").await;
+    b.wait_text("h1", "Held for you").await;
+    b.click("#pay").await;
+    b.wait_path("/checkout/test/").await;
+    b.click("#test-pay").await;
+    b.wait_path(&path).await;
+    b.wait_text("h1", "Booking confirmed").await;
+    b.close().await;
 }

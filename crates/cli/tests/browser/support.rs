@@ -341,19 +341,39 @@ impl Browser {
         }
     }
 
-    /// An attribute of the first element matching `css`, read in one step in the page (the
-    /// live parts redraw: an element found first could be gone when asked), waiting for it.
-    pub async fn attr(&self, css: &str, name: &str) -> String {
+    /// What a screen reader names the element matching `css` (its text for assistive
+    /// technology: the visually hidden words of a calendar cell), read in one step.
+    pub async fn spoken(&self, css: &str) -> String {
         self.find(css).await;
         let value = self
             .client
             .execute(
-                "return document.querySelector(arguments[0])?.getAttribute(arguments[1]) ?? '';",
-                vec![json!(css), json!(name)],
+                "const e = document.querySelector(arguments[0]); return e ? (e.getAttribute('aria-label') || e.querySelector('.sr')?.textContent || e.textContent).trim() : '';",
+                vec![json!(css)],
             )
             .await
             .unwrap();
         value.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// axe-core's serious and critical accessibility violations on the page (injected from the
+    /// tests' vendored copy), as "rule: target" lines.
+    pub async fn axe(&self) -> Vec<String> {
+        const AXE: &str = include_str!("vendor/axe.min.js");
+        self.client.execute(AXE, vec![]).await.unwrap();
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                   .then((r) => done(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                     .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${n.failureSummary || ''})`))))
+                   .catch((e) => done([`axe failed: ${e}`]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(result).unwrap()
     }
 
     pub async fn js(&self, script: &str) -> Value {

@@ -32,6 +32,8 @@ export class Calendar {
     this.kind = options.listing.slotKind;
     this.inventoryId = options.inventoryId;
     this.onChange = options.onChange || (() => {});
+    // Called when the shown slots change (a load, or a change someone else made).
+    this.onData = options.onData || (() => {});
     this.tz = options.listing.timeZone;
     this.today = today(this.tz);
     const start = options.start || this.today;
@@ -68,6 +70,7 @@ export class Calendar {
     }
     this.root.removeAttribute('aria-busy');
     this.render();
+    this.onData();
     this.follow(from, to);
   }
 
@@ -87,6 +90,7 @@ export class Calendar {
         }
         if (touched) {
           this.render();
+          this.onData();
           if (change.kind === 'CHANGE') this.root.dispatchEvent(new CustomEvent('holdfast:changed', { bubbles: true }));
         }
       },
@@ -152,6 +156,14 @@ export class Calendar {
     announce(`${fmtDate(this.day)} ${this.selection.time}`);
   }
 
+  // Whether the selection is sold out for `wanted` units (any of its nights or its time).
+  soldOut(wanted = 1) {
+    const s = this.selection;
+    if (!s) return false;
+    const days = s.nights ? s.nights.map((d) => this.slots.get(d)) : [this.slots.get(s.start || s.date)];
+    return days.some((d) => !d || d.closed || d.available < wanted);
+  }
+
   selected(date) {
     const s = this.selection;
     if (!s) return this.kind === 'TIME_SLOT' && this.day === date;
@@ -172,14 +184,14 @@ export class Calendar {
       const past = ymd < this.today;
       const beyond = this.horizon !== null && ymd > this.horizon;
       const state = past || beyond ? 'none' : cellState(day);
-      const pickable = state === 'free' || state === 'few' || (this.kind === 'TIME_SLOT' && day && !past && !beyond);
+      // A full date can be picked too: to join its waitlist.
+      const pickable = state === 'free' || state === 'few' || state === 'full' || (this.kind === 'TIME_SLOT' && day && !past && !beyond);
       const words = beyond ? t('cal_not_yet') : past || !day ? t('cal_none') : stateWords(day);
       const label = `${longDate(ymd)}, ${words}`;
       const price = day?.price && (state === 'free' || state === 'few') ? moneyShort(day.price) : '';
       cells.push(h('button', {
         type: 'button',
         class: `cell ${state}${this.selected(ymd) ? ' selected' : ''}${ymd === this.today ? ' today' : ''}`,
-        'aria-label': label,
         'aria-pressed': this.selected(ymd) ? 'true' : 'false',
         'data-date': ymd,
         'data-state': state,
@@ -187,7 +199,9 @@ export class Calendar {
         onclick: () => this.pick(ymd),
       },
       h('span', { class: 'num', 'aria-hidden': 'true' }, d),
-      h('span', { class: 'what', 'aria-hidden': 'true' }, state === 'none' ? '' : state === 'free' || state === 'few' ? (state === 'few' ? t('cal_few_short', { n: day.available }) : price || t('cal_free_short')) : t(`cal_${state}_short`))));
+      h('span', { class: 'what', 'aria-hidden': 'true' }, state === 'none' ? '' : state === 'free' || state === 'few' ? (state === 'few' ? t('cal_few_short', { n: day.available }) : price || t('cal_free_short')) : t(`cal_${state}_short`)),
+      // What a screen reader says: "Thursday 10 December, 3 of 8 left".
+      h('span', { class: 'sr visually-hidden' }, label)));
     }
     const head = weekdays().map((w) => h('span', { class: 'wd', 'aria-hidden': 'true' }, w));
     const canGoBack = this.month > this.today.slice(0, 7);
@@ -209,7 +223,7 @@ export class Calendar {
     return h('div', { class: 'times', role: 'group', 'aria-label': t('cal_times_of', { date: fmtDate(this.day) }) },
       times.map((slot) => {
         const state = cellState(slot);
-        const open = state === 'free' || state === 'few';
+        const open = state === 'free' || state === 'few' || state === 'full';
         const time = slot.slot.slice(11, 16);
         const isSel = this.selection?.start === slot.slot;
         return h('button', {
@@ -218,10 +232,11 @@ export class Calendar {
           'data-slot': slot.slot,
           'data-state': state,
           'aria-pressed': isSel ? 'true' : 'false',
-          'aria-label': `${time}, ${stateWords(slot)}`,
           disabled: !open,
           onclick: () => this.pickTime(slot),
-        }, h('strong', {}, time), h('span', {}, open ? t('cal_left_short', { n: slot.available }) : t(`cal_${state}_short`)));
+        }, h('strong', { 'aria-hidden': 'true' }, time),
+        h('span', { 'aria-hidden': 'true' }, state === 'free' || state === 'few' ? t('cal_left_short', { n: slot.available }) : t(`cal_${state}_short`)),
+        h('span', { class: 'sr visually-hidden' }, `${time}, ${stateWords(slot)}`));
       }));
   }
 }

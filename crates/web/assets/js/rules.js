@@ -1,11 +1,15 @@
 // A listing's booking rules in words ("Bookings open every day at 18:00 for the same day",
 // "Parties of 1 to 4"), from its policy as the API returns it. The cancellation terms come
 // from the API in the page's language (`cancellationTerms`).
-import { t, date as fmtDate, addDays } from './i18n.js';
+import { t, date as fmtDate, addDays, weekdays } from './i18n.js';
+
+const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
+const dayNames = (list) => list.map((d) => weekdays()[WEEKDAYS.indexOf(d)] ?? d).join(', ');
 
 export const POLICY_FIELDS = `bookingPolicy { version slots { kind checkIn checkOut minutes firstStart lastStart startsAt }
   opens { daysBefore at } minLeadMinutes maxAdvanceDays minStay maxStay partyMin partyMax bufferMinutes
-  blackout { from to } perGuestActiveCap holdDurationMinutes offerDurationMinutes cancellation { minNoticeHours refundBp }
+  blackout { from to } perGuestActiveCap holdDurationMinutes offerDurationMinutes noShowRefundBp
+  closedToArrival { weekdays dates } closedToDeparture { weekdays dates } cancellation { minNoticeHours refundBp }
   cancellationTerms(language: $language) }`;
 
 const hhmm = (time) => (time || '').slice(0, 5);
@@ -40,6 +44,9 @@ export function ruleSentences(policy, slotKind) {
   if (policy.maxStay > 1 && slotKind !== 'DATED_EVENT') out.push(t(`rule_max_${unit}`, { n: policy.maxStay }));
   if (policy.slots?.kind === 'NIGHT' && policy.slots.checkIn) {
     out.push(t('rule_check_in_out', { in: hhmm(policy.slots.checkIn), out: hhmm(policy.slots.checkOut) }));
+  }
+  if (policy.closedToArrival?.weekdays?.length) {
+    out.push(t(slotKind === 'NIGHT' ? 'rule_no_arrival' : 'rule_closed_days', { days: dayNames(policy.closedToArrival.weekdays) }));
   }
   if (policy.perGuestActiveCap) out.push(t('rule_guest_cap', { n: policy.perGuestActiveCap }));
   for (const span of policy.blackout || []) {

@@ -29,18 +29,18 @@ async function todayTab(panel, ctx) {
   const dateInput = h('input', { type: 'date', id: 'sheet-date', value: ctx.today });
   const list = h('div', { id: 'sheet', 'aria-live': 'polite' });
   show(panel, h('div', { class: 'toolbar' }, h('label', { for: 'sheet-date' }, t('console_date')), dateInput), list);
-  const load = async () => {
+  const load = async (token = null) => {
     try {
-      const d = await gql(`query($t: ID!, $d: Date!) { daySheet(tenantId: $t, date: $d) { bookingId status firstSlot slots partySize quantity startsAt inventoryId ${GUEST} } }`,
-        { t: ctx.tenantId, d: dateInput.value });
+      const d = await gql(`query($t: ID!, $d: Date!, $c: String) { daySheet(tenantId: $t, date: $d, consistencyToken: $c) { bookingId status firstSlot slots partySize quantity startsAt inventoryId ${GUEST} } }`,
+        { t: ctx.tenantId, d: dateInput.value, c: token });
       const rows = d.daySheet.map((e) => {
         const inv = ctx.inventories.get(e.inventoryId);
         const act = (mutation, extra = '') => async (ev) => {
           ev.target.disabled = true;
           try {
-            await gql(`mutation($k: String!, $id: ID!) { ${mutation}(idempotencyKey: $k, input: { bookingId: $id ${extra} }) { status } }`, { k: idempotencyKey(), id: e.bookingId });
+            const done = await gql(`mutation($k: String!, $id: ID!) { ${mutation}(idempotencyKey: $k, input: { bookingId: $id ${extra} }) { status consistencyToken } }`, { k: idempotencyKey(), id: e.bookingId });
             announce(t(mutation === 'checkIn' ? 'checked_in_done' : 'no_show_done'));
-            load();
+            load(done[mutation].consistencyToken);
           } catch (err) {
             ev.target.disabled = false;
             list.prepend(notice('error', explain(err)));
@@ -107,12 +107,12 @@ async function calendarTab(panel, ctx) {
         return h('td', { class: `${s.closed ? 'closed' : s.available === 0 ? 'full' : ''}${sel ? ' selected' : ''}` },
           h('button', {
             type: 'button', class: 'slot', 'data-slot': key, 'aria-pressed': sel ? 'true' : 'false',
-            'aria-label': t('grid_cell', { slot: `${fmtDate(d)} ${time ? time.slice(0, 5) : ''}`, capacity: s.capacity, held: s.held, allocated: s.allocated, price: s.price ? money(s.price) : '—' }) + (s.closed ? `, ${t('cal_closed')}` : ''),
             onclick: (e) => pick(key, e.shiftKey),
           },
-          h('span', { class: 'cap' }, `${s.allocated + s.held}/${s.capacity}`),
-          s.held ? h('span', { class: 'held' }, t('grid_held', { n: s.held })) : null,
-          h('span', { class: 'pr' }, s.closed ? t('cal_closed_short') : s.price ? money(s.price) : '')));
+          h('span', { class: 'cap', 'aria-hidden': 'true' }, `${s.allocated + s.held}/${s.capacity}`),
+          s.held ? h('span', { class: 'held', 'aria-hidden': 'true' }, t('grid_held', { n: s.held })) : null,
+          h('span', { class: 'pr', 'aria-hidden': 'true' }, s.closed ? t('cal_closed_short') : s.price ? money(s.price) : ''),
+          h('span', { class: 'sr visually-hidden' }, t('grid_cell', { slot: `${fmtDate(d)} ${time ? time.slice(0, 5) : ''}`, capacity: s.capacity, held: s.held, allocated: s.allocated, price: s.price ? money(s.price) : '—' }) + (s.closed ? `, ${t('cal_closed')}` : ''))));
       })));
     show(grid, table([t('grid_slot'), ...dates.map((d) => fmtDate(d))], rows, `${i.listingName} — ${i.name}`));
     actions.hidden = selected.size === 0;
@@ -151,12 +151,13 @@ async function calendarTab(panel, ctx) {
   const priceInput = h('input', { id: 'set-price', type: 'text', inputmode: 'decimal' });
   const run = async (mutation, input, done) => {
     try {
-      await gql(`mutation($k: String!, $input: ${mutation === 'setCapacity' ? 'SetCapacityInput' : mutation === 'setPrice' ? 'SetPriceInput' : 'SlotsInput'}!) { ${mutation}(idempotencyKey: $k, input: $input) { inventoryId } }`,
+      const d = await gql(`mutation($k: String!, $input: ${mutation === 'setCapacity' ? 'SetCapacityInput' : mutation === 'setPrice' ? 'SetPriceInput' : 'SlotsInput'}!) { ${mutation}(idempotencyKey: $k, input: $input) { inventoryId consistencyToken } }`,
         { k: idempotencyKey(), input: { inventoryId: inv().id, selection: selection(), ...input } });
       show(message, notice('success', done));
       announce(done);
       selected = new Set();
-      await load();
+      // Read our own write: the grid waits until the calendar includes it.
+      await load(d[mutation].consistencyToken);
     } catch (e) {
       show(message, notice('error', explain(e)));
     }
@@ -178,27 +179,44 @@ async function calendarTab(panel, ctx) {
     h('button', { type: 'button', class: 'secondary small', id: 'open-slots', onclick: () => run('openSlots', {}, t('grid_opened_done')) }, t('grid_open')),
     h('button', { type: 'button', class: 'ghost small', onclick: () => { selected = new Set(); render(); } }, t('grid_clear')));
 
-  const load = async () => {
+  let refetch = null;
+  const load = async (token = null) => {
     const i = inv();
     if (!i) { show(grid, notice('info', t('console_no_inventory'))); return; }
     const to = addDays(fromInput.value, DAYS - 1);
     try {
-      const d = await gql('query($i: ID!, $f: Date!, $t: Date!) { availability(inventoryId: $i, from: $f, to: $t) { slot date time capacity held allocated available closed price { amountMinor currency } } }',
-        { i: i.id, f: fromInput.value, t: to });
+      const d = await gql('query($i: ID!, $f: Date!, $t: Date!, $c: String) { availability(inventoryId: $i, from: $f, to: $t, consistencyToken: $c) { slot date time capacity held allocated available closed price { amountMinor currency } } }',
+        { i: i.id, f: fromInput.value, t: to, c: token });
       slots = new Map(d.availability.map((s) => [s.slot, s]));
       render();
     } catch (e) {
       show(grid, notice('error', explain(e)));
     }
     stopLive();
-    stops.push(subscribe('subscription($i: ID!, $f: NaiveDate!, $t: NaiveDate!) { availabilityChanged(inventoryId: $i, from: $f, to: $t) { kind days { slot date capacity held allocated available closed } } }',
+    stops.push(subscribe('subscription($i: ID!, $f: NaiveDate!, $t: NaiveDate!) { availabilityChanged(inventoryId: $i, from: $f, to: $t) { kind consistencyToken days { slot date capacity held allocated available closed } } }',
       { i: i.id, f: fromInput.value, t: to }, (data) => {
-        for (const day of data.availabilityChanged.days) {
+        const change = data.availabilityChanged;
+        for (const day of change.days) {
           const old = slots.get(day.slot) || {};
           slots.set(day.slot, { ...old, ...day });
         }
         render();
-      }, { onReconnect: load }));
+        // A change carries counts, not prices: read the grid again (once, shortly) so a price
+        // another operator set shows too.
+        if (change.kind === 'CHANGE') {
+          clearTimeout(refetch);
+          refetch = setTimeout(() => refresh(change.consistencyToken), 300);
+        }
+      }, { onReconnect: () => load() }));
+  };
+  // Reads the prices and counts again without following anew.
+  const refresh = async (token) => {
+    try {
+      const d = await gql('query($i: ID!, $f: Date!, $t: Date!, $c: String) { availability(inventoryId: $i, from: $f, to: $t, consistencyToken: $c) { slot date time capacity held allocated available closed price { amountMinor currency } } }',
+        { i: inv().id, f: fromInput.value, t: addDays(fromInput.value, DAYS - 1), c: token });
+      slots = new Map(d.availability.map((s) => [s.slot, s]));
+      render();
+    } catch { /* the counts shown stay */ }
   };
   invSelect.addEventListener('change', () => { selected = new Set(); load(); });
   fromInput.addEventListener('change', () => { selected = new Set(); load(); });
@@ -250,19 +268,148 @@ async function bookingsTab(panel, ctx) {
   await load();
 }
 
+// The policy as `changeBookingPolicy` takes it, from the policy as the API returns it.
+function policyInput(p) {
+  const slots = p.slots;
+  const slotKind = slots.kind === 'NIGHT'
+    ? { night: { checkIn: slots.checkIn, checkOut: slots.checkOut } }
+    : slots.kind === 'TIME_SLOT'
+      ? { timeSlot: { minutes: slots.minutes, firstStart: slots.firstStart, lastStart: slots.lastStart } }
+      : { datedEvent: { startsAt: slots.startsAt } };
+  return {
+    slotKind,
+    opens: p.opens ? { daysBefore: p.opens.daysBefore, at: p.opens.at.slice(0, 5) } : null,
+    minLeadMinutes: p.minLeadMinutes,
+    maxAdvanceDays: p.maxAdvanceDays,
+    minStay: p.minStay,
+    maxStay: p.maxStay,
+    closedToArrival: p.closedToArrival,
+    closedToDeparture: p.closedToDeparture,
+    partySize: { min: p.partyMin, max: p.partyMax },
+    bufferMinutes: p.bufferMinutes,
+    blackout: p.blackout.map((b) => ({ from: b.from, to: b.to })),
+    perGuestActiveCap: p.perGuestActiveCap,
+    holdDurationMinutes: p.holdDurationMinutes,
+    offerDurationMinutes: p.offerDurationMinutes,
+    noShowRefundBp: p.noShowRefundBp,
+    cancellation: p.cancellation.map((c) => ({ minNoticeHours: c.minNoticeHours, refundBp: c.refundBp })),
+  };
+}
+
+// The editor of a listing's booking rules, with the rules in words as they will read.
+function policyEditor(listing, ctx, done) {
+  const p = listing.bookingPolicy;
+  const id = (name) => `p-${listing.id}-${name}`;
+  const num = (name, label, value, attrs = {}) => h('div', { class: 'field inline' },
+    h('label', { for: id(name) }, label),
+    h('input', { id: id(name), name, type: 'number', inputmode: 'numeric', value: value ?? '', ...attrs }));
+  const opensOn = h('input', { type: 'checkbox', id: id('opens-on'), checked: !!p.opens });
+  const tiers = [0, 1, 2].map((i) => {
+    const tier = p.cancellation[i];
+    return h('div', { class: 'field inline tier' },
+      h('label', { for: id(`tier-${i}-hours`) }, t('policy_tier_hours')),
+      h('input', { id: id(`tier-${i}-hours`), name: `tier-${i}-hours`, type: 'number', min: 0, value: tier ? tier.minNoticeHours : '' }),
+      h('label', { for: id(`tier-${i}-pct`) }, t('policy_tier_pct')),
+      h('input', { id: id(`tier-${i}-pct`), name: `tier-${i}-pct`, type: 'number', min: 0, max: 100, value: tier ? tier.refundBp / 100 : '' }));
+  });
+  const preview = h('ul', { class: 'rules', 'aria-live': 'polite' });
+  const message = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'policy-editor', 'aria-label': t('policy_edit_title', { name: listing.name }) },
+    h('div', { class: 'field check' }, opensOn, h('label', { for: id('opens-on') }, t('policy_opens_on'))),
+    num('opens-days', t('policy_opens_days'), p.opens?.daysBefore ?? 0, { min: 0 }),
+    h('div', { class: 'field inline' }, h('label', { for: id('opens-at') }, t('policy_opens_at')),
+      h('input', { id: id('opens-at'), name: 'opens-at', type: 'time', value: p.opens?.at?.slice(0, 5) || '18:00' })),
+    num('lead', t('policy_lead'), p.minLeadMinutes, { min: 0 }),
+    num('advance', t('policy_advance'), p.maxAdvanceDays, { min: 0 }),
+    num('min-stay', t('policy_min_stay'), p.minStay, { min: 1 }),
+    num('max-stay', t('policy_max_stay'), p.maxStay, { min: 1 }),
+    num('party-min', t('policy_party_min'), p.partyMin, { min: 1 }),
+    num('party-max', t('policy_party_max'), p.partyMax, { min: 1 }),
+    num('cap', t('policy_cap'), p.perGuestActiveCap ?? '', { min: 1 }),
+    num('hold', t('policy_hold'), p.holdDurationMinutes, { min: 1 }),
+    h('fieldset', {}, h('legend', {}, t('policy_tiers')), tiers),
+    h('h4', {}, t('policy_preview')), preview,
+    h('button', { type: 'submit', class: 'primary' }, t('policy_save')), message);
+  const value = (name) => form.querySelector(`[name=${name}]`).value;
+  const read = () => {
+    const input = policyInput(p);
+    input.opens = opensOn.checked ? { daysBefore: Number(value('opens-days') || 0), at: value('opens-at') } : null;
+    input.minLeadMinutes = Number(value('lead') || 0);
+    input.maxAdvanceDays = Number(value('advance') || 0);
+    input.minStay = Number(value('min-stay') || 1);
+    input.maxStay = Number(value('max-stay') || 1);
+    input.partySize = { min: Number(value('party-min') || 1), max: Number(value('party-max') || 1) };
+    input.perGuestActiveCap = value('cap') ? Number(value('cap')) : null;
+    input.holdDurationMinutes = Number(value('hold') || 15);
+    input.cancellation = [0, 1, 2]
+      .map((i) => ({ hours: value(`tier-${i}-hours`), pct: value(`tier-${i}-pct`) }))
+      .filter((x) => x.hours !== '' && x.pct !== '')
+      .map((x) => ({ minNoticeHours: Number(x.hours), refundBp: Math.round(Number(x.pct) * 100) }))
+      .sort((a, b) => b.minNoticeHours - a.minNoticeHours);
+    return input;
+  };
+  const draw = () => {
+    const input = read();
+    // The same sentences the guests will read (the terms in words are the server's once saved).
+    const shown = {
+      ...input,
+      partyMin: input.partySize.min,
+      partyMax: input.partySize.max,
+      slots: p.slots,
+      blackout: input.blackout,
+      cancellationTerms: input.cancellation.length
+        ? input.cancellation.map((c) => t('policy_tier_words', { pct: c.refundBp / 100, hours: c.minNoticeHours })).join(' ')
+        : t('policy_no_refund'),
+    };
+    show(preview, ...ruleSentences(shown, listing.slotKind).map((r) => h('li', {}, r)));
+  };
+  form.addEventListener('input', draw);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      const d = await gql('mutation($k: String!, $id: ID!, $p: BookingPolicyInput!) { changeBookingPolicy(idempotencyKey: $k, listingId: $id, policy: $p) { policyVersion consistencyToken } }',
+        { k: idempotencyKey(), id: listing.id, p: read() });
+      show(message, notice('success', t('policy_saved', { version: d.changeBookingPolicy.policyVersion })));
+      announce(t('policy_saved', { version: d.changeBookingPolicy.policyVersion }));
+      done(d.changeBookingPolicy.consistencyToken);
+    } catch (err) {
+      show(message, notice('error', err.code === 'INVALID_INPUT' || err.code === 'POLICY_VIOLATION' ? `${t('policy_invalid')} (${err.message})` : explain(err)));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  draw();
+  return form;
+}
+
 async function listingsTab(panel, ctx) {
   const out = h('div', {});
   show(panel, out);
-  try {
-    const d = await gql(`query($t: ID!, $language: Language) { businessListings(tenantId: $t, first: 50) { nodes { id name status slotKind ${POLICY_FIELDS} } } }`,
-      { t: ctx.tenantId, language: lang === 'ko' ? 'KO' : 'EN' });
-    show(out, ...d.businessListings.nodes.map((l) => h('article', { class: 'card wide' },
-      h('h3', {}, l.name, ' ', h('span', { class: 'badge' }, t(`listing_${l.status}`))),
-      h('p', {}, h('a', { href: `/b/${ctx.business.slug}/${l.id}` }, t('view_page'))),
-      h('details', {}, h('summary', {}, t('policy_in_words')), h('ul', { class: 'rules' }, ruleSentences(l.bookingPolicy, l.slotKind).map((r) => h('li', {}, r)))))));
-  } catch (e) {
-    show(out, notice('error', explain(e)));
-  }
+  const load = async (token = null) => {
+    try {
+      const d = await gql(`query($t: ID!, $language: Language, $c: String) { businessListings(tenantId: $t, first: 20, consistencyToken: $c) { nodes { id name status slotKind ${POLICY_FIELDS} } } }`,
+        { t: ctx.tenantId, language: lang === 'ko' ? 'KO' : 'EN', c: token });
+      show(out, ...d.businessListings.nodes.map((l) => {
+        const editor = h('div', {});
+        return h('article', { class: 'card wide', 'data-listing': l.id },
+          h('h3', {}, l.name, ' ', h('span', { class: 'badge' }, t(`listing_${l.status}`))),
+          h('p', {}, h('a', { href: `/b/${ctx.business.slug}/${l.id}` }, t('view_page'))),
+          h('h4', {}, t('policy_in_words')),
+          h('ul', { class: 'rules' }, ruleSentences(l.bookingPolicy, l.slotKind).map((r) => h('li', {}, r))),
+          h('button', { type: 'button', class: 'secondary small', 'data-action': 'edit-policy', onclick: (e) => {
+            e.target.hidden = true;
+            show(editor, policyEditor(l, ctx, load));
+            editor.querySelector('input')?.focus();
+          } }, t('policy_edit')),
+          editor);
+      }));
+    } catch (e) {
+      show(out, notice('error', explain(e)));
+    }
+  };
+  await load();
 }
 
 async function campaignsTab(panel, ctx) {

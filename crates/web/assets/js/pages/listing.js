@@ -123,6 +123,13 @@ export async function render(root, args) {
       countdown = setInterval(say, 1000);
       return;
     }
+    if (calendar?.soldOut(units())) {
+      holdButton.disabled = true;
+      holdButton.textContent = t('sold_out_button');
+      show(message, notice('info', t('err_sold_out'), ' ',
+        h('button', { type: 'button', class: 'secondary', id: 'join-waitlist', onclick: (ev) => (signedIn() ? joinWaitlist(ev.target) : hold(ev)) }, t('join_waitlist'))));
+      return;
+    }
     holdButton.disabled = false;
     if (!signedIn()) {
       holdButton.textContent = t('sign_in_to_book');
@@ -143,6 +150,7 @@ export async function render(root, args) {
       start,
       day: listing.slotKind === 'TIME_SLOT' ? start : null,
       onChange: (s) => { selection = s; update(); },
+      onData: () => update(),
     });
     calendar.load();
   }

@@ -50,9 +50,9 @@ async function cancelFlow(booking, listing, item, reload) {
   yes.addEventListener('click', async () => {
     yes.disabled = true;
     try {
-      await gql('mutation($k: String!, $id: ID!) { cancelBooking(idempotencyKey: $k, input: { bookingId: $id, reason: GUEST_REQUEST }) { status } }', { k: idempotencyKey(), id: booking.id });
+      const d = await gql('mutation($k: String!, $id: ID!) { cancelBooking(idempotencyKey: $k, input: { bookingId: $id, reason: GUEST_REQUEST }) { status consistencyToken } }', { k: idempotencyKey(), id: booking.id });
       announce(t('cancelled_done'));
-      reload();
+      reload(d.cancelBooking.consistencyToken);
     } catch (e) {
       yes.disabled = false;
       show(area, notice('error', explain(e)));
@@ -74,9 +74,9 @@ async function item(booking, reload) {
     const act = (mutation) => async (e) => {
       e.target.disabled = true;
       try {
-        await gql(`mutation($k: String!, $id: ID!) { ${mutation}(idempotencyKey: $k, input: { bookingId: $id }) { status bookingId } }`, { k: idempotencyKey(), id: booking.id });
+        const d = await gql(`mutation($k: String!, $id: ID!) { ${mutation}(idempotencyKey: $k, input: { bookingId: $id }) { status bookingId consistencyToken } }`, { k: idempotencyKey(), id: booking.id });
         if (mutation === 'acceptOffer') location.href = `/book/${booking.id}`;
-        else reload();
+        else reload(d[mutation].consistencyToken);
       } catch (err) {
         e.target.disabled = false;
         li.append(notice('error', explain(err)));
@@ -115,10 +115,10 @@ export async function render(root) {
     h('section', { 'aria-labelledby': 'past-title' }, h('h2', { id: 'past-title' }, t('me_past')), past),
     h('section', { 'aria-labelledby': 'wallet-title' }, h('h2', { id: 'wallet-title' }, t('me_wallet')), wallet));
 
-  async function load() {
+  async function load(token = null) {
     try {
-      const d = await gql(`{ all: myBookings(includeCancelled: true, first: 50) { nodes { ${LIST_FIELDS} } }
-        myWallet { code unused redeemed status validUntil discount { fixed { amountMinor currency } percentBp cap { amountMinor currency } } } }`);
+      const d = await gql(`query($c: String) { all: myBookings(includeCancelled: true, first: 50, consistencyToken: $c) { nodes { ${LIST_FIELDS} } }
+        myWallet { code unused redeemed status validUntil discount { fixed { amountMinor currency } percentBp cap { amountMinor currency } } } }`, { c: token });
       const at = now();
       const active = (b) => ACTIVE.includes(b.status) && (!b.endsAt || Date.parse(b.endsAt) > at);
       const ups = await Promise.all(d.all.nodes.filter(active).reverse().map((b) => item(b, load)));
@@ -134,7 +134,7 @@ export async function render(root) {
           ' · ', t(`wallet_${c.status}`), ' · ', t('valid_until', { date: fmtDate(c.validUntil.slice(0, 10)) }))))
         : h('p', { class: 'muted' }, t('me_wallet_empty')));
     } catch (e) {
-      show(upcoming, h('li', {}, notice('error', explain(e), ' ', h('button', { type: 'button', onclick: load }, t('retry')))));
+      show(upcoming, h('li', {}, notice('error', explain(e), ' ', h('button', { type: 'button', onclick: () => load() }, t('retry')))));
     }
   }
   await load();
