@@ -363,7 +363,12 @@ function policyEditor(listing, ctx, done) {
     };
     show(preview, ...ruleSentences(shown, listing.slotKind).map((r) => h('li', {}, r)));
   };
-  form.addEventListener('input', draw);
+  // The opening's day and time only count when bookings open at a set time.
+  const opensFields = () => {
+    for (const name of ['opens-days', 'opens-at']) form.querySelector(`[name=${name}]`).disabled = !opensOn.checked;
+  };
+  form.addEventListener('input', () => { opensFields(); draw(); });
+  opensFields();
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const button = form.querySelector('button[type=submit]');

@@ -6,6 +6,7 @@ import { h, show, notice, announce } from '../dom.js';
 import { t, lang, config, money, dateTime, mmss, now } from '../i18n.js';
 import { explain } from '../errors.js';
 import { signedIn } from '../session.js';
+import { brand } from './business.js';
 
 export const BOOKING_FIELDS = `id status listingId inventoryId tenantId partySize quantity slots startsAt endsAt
   holdExpiresAt offerExpiresAt confirmedAt cancelledAt createdAt
@@ -59,6 +60,9 @@ export async function render(root, args) {
     if (!listing) {
       const l = await gql('query($id: ID!) { listing(id: $id) { id name timeZone slotKind tenantId } }', { id: booking.listingId });
       listing = l.listing;
+      // The business's name and colour, as on its site.
+      gql('query($t: ID!) { business(tenantId: $t) { name slug brandColour } }', { t: listing.tenantId })
+        .then((b) => brand(b.business)).catch(() => {});
     }
   };
   try {
