@@ -30,6 +30,7 @@ pub mod guest;
 pub mod inventory;
 pub mod listing;
 pub mod policy;
+pub mod review;
 pub mod services;
 pub mod tenant;
 pub mod testing;
