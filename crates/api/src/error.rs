@@ -118,6 +118,7 @@ through_engine!(
     AccountError,
     ProfileError,
     TenantError,
+    holdfast_domain::review::ReviewError,
     holdfast_engine::notify::preferences::PreferenceError,
 );
 

@@ -345,7 +345,7 @@ const SET_PASSWORD: &str = "UPDATE accounts SET password_hash = $2 WHERE account
 ///
 /// [`AccountError::Store`].
 pub async fn forget_guest(db: &Db, guest: GuestId) -> Result<bool, AccountError> {
-    const STATEMENTS: [&str; 8] = [
+    const STATEMENTS: [&str; 9] = [
         "DELETE FROM sign_in_failures
           WHERE email_digest IN (SELECT email_digest FROM accounts WHERE guest_id = $1)",
         "DELETE FROM notification_deliveries
@@ -358,6 +358,8 @@ pub async fn forget_guest(db: &Db, guest: GuestId) -> Result<bool, AccountError>
         "DELETE FROM guest_profiles WHERE guest_id = $1",
         "DELETE FROM notification_opt_outs WHERE guest_id = $1",
         "DELETE FROM calendar_feeds WHERE kind = 'guest' AND subject = $1",
+        // Their reviews' words (the ratings stay in the log, naming no one).
+        "DELETE FROM review_texts WHERE guest_id = $1",
     ];
     let id = guest.to_string();
     let mut tx = db.begin().await?;

@@ -5,6 +5,7 @@ use holdfast_domain::booking::Booking;
 use holdfast_domain::coupon::CouponCampaign;
 use holdfast_domain::inventory::Inventory;
 use holdfast_domain::listing::Listing;
+use holdfast_domain::review::Review;
 use holdfast_domain::services::DomainServices;
 use holdfast_domain::tenant::Tenant;
 use holdfast_eventstore::EventStore;
@@ -26,6 +27,8 @@ pub struct Commands {
     pub coupons: Dispatcher<CouponCampaign>,
     /// Businesses.
     pub tenants: Dispatcher<Tenant>,
+    /// Reviews (one per booking, keyed by its id).
+    pub reviews: Dispatcher<Review>,
 }
 
 impl Commands {
@@ -42,6 +45,7 @@ impl Commands {
             bookings: Dispatcher::new(store, services.clone(), plain),
             coupons: Dispatcher::new(store, services.clone(), snapshotted),
             tenants: Dispatcher::new(store, services.clone(), plain),
+            reviews: Dispatcher::new(store, services.clone(), plain),
         }
     }
 }

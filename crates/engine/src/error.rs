@@ -314,6 +314,25 @@ impl From<holdfast_domain::tenant::TenantError> for EngineError {
     }
 }
 
+impl From<holdfast_domain::review::ReviewError> for EngineError {
+    fn from(e: holdfast_domain::review::ReviewError) -> Self {
+        use holdfast_domain::review::ReviewError as E;
+        let code = match &e {
+            E::NotYourBooking => ErrorCode::Forbidden,
+            E::NoReview => ErrorCode::NotFound,
+            E::AlreadyReviewed => ErrorCode::AlreadyExists,
+            E::NotCompleted { .. } | E::WindowClosed { .. } => ErrorCode::InvalidState,
+            E::InvalidRating { .. }
+            | E::TextTooLong { .. }
+            | E::InvalidText
+            | E::InvalidPhoto
+            | E::TooManyPhotos { .. }
+            | E::InvalidReason => ErrorCode::InvalidInput,
+        };
+        Self::rejected(code, &e)
+    }
+}
+
 impl From<holdfast_domain::tenant::ValueError> for EngineError {
     fn from(e: holdfast_domain::tenant::ValueError) -> Self {
         Self::rejected(ErrorCode::InvalidInput, &e)

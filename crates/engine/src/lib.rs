@@ -38,6 +38,7 @@ pub mod process;
 pub mod profiles;
 pub mod read_models;
 mod read_side;
+pub mod reviews;
 mod secret;
 pub mod signature;
 pub mod tenants;

@@ -45,6 +45,7 @@ pub struct MutationRoot(
     mutation::CouponMutation,
     mutation::NotificationMutation,
     mutation::TenantMutation,
+    mutation::ReviewMutation,
 );
 
 /// The subscription root (graphql-ws at `/graphql/ws`).

@@ -42,5 +42,6 @@ mod photos;
 mod policy;
 mod profiles;
 mod retries;
+mod reviews;
 mod storm;
 mod support_verify;

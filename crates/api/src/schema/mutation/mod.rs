@@ -28,6 +28,7 @@ pub mod coupon;
 pub mod inventory;
 pub mod listing;
 pub mod notification;
+pub mod review;
 pub mod tenant;
 
 use std::collections::HashMap;
@@ -57,6 +58,7 @@ pub use coupon::CouponMutation;
 pub use inventory::InventoryMutation;
 pub use listing::ListingMutation;
 pub use notification::NotificationMutation;
+pub use review::ReviewMutation;
 pub use tenant::TenantMutation;
 
 /// The name of the argument every mutation takes.
@@ -255,6 +257,7 @@ tokened!(
     coupon::CampaignPayload,
     booking::BookingPayload,
     tenant::BusinessPayload,
+    review::ReviewPayload,
 );
 
 /// Runs `request` once per `(caller, key)` with the key's row written before it runs and its

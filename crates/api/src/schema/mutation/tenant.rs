@@ -118,7 +118,10 @@ pub struct UpdateBusinessInput {
     pub contact_phone: Option<String>,
 }
 
-fn field<T, E: std::fmt::Display>(name: &str, parsed: Result<T, E>) -> Result<T, ApiError> {
+pub(super) fn field<T, E: std::fmt::Display>(
+    name: &str,
+    parsed: Result<T, E>,
+) -> Result<T, ApiError> {
     parsed.map_err(|e| ApiError::invalid(format!("{name}: {e}")))
 }
 

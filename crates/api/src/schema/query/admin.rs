@@ -40,7 +40,7 @@ impl AdminQuery {
             AggregateType::Inventory => {
                 parse_id("aggregateId", &aggregate_id, InventoryId::parse)?.to_string()
             }
-            AggregateType::Booking => {
+            AggregateType::Booking | AggregateType::Review => {
                 parse_id("aggregateId", &aggregate_id, BookingId::parse)?.to_string()
             }
             AggregateType::Coupon => {

@@ -15,6 +15,8 @@ pub enum AggregateType {
     Booking,
     /// `Coupon` (campaigns).
     Coupon,
+    /// `Review` (one per booking: its id is the booking's).
+    Review,
 }
 
 impl AggregateType {
@@ -26,6 +28,7 @@ impl AggregateType {
             AggregateType::Inventory => holdfast_domain::inventory::Inventory::TYPE,
             AggregateType::Booking => holdfast_domain::booking::Booking::TYPE,
             AggregateType::Coupon => holdfast_domain::coupon::CouponCampaign::TYPE,
+            AggregateType::Review => holdfast_domain::review::Review::TYPE,
         }
     }
 }
