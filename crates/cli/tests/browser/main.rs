@@ -524,6 +524,7 @@ async fn the_main_pages_fit_a_phone_and_a_laptop() {
             b.goto(&site.url(&path)).await;
             b.find(ready).await;
             b.assert_fits().await;
+            b.assert_no_junk().await;
             let violations = b.axe().await;
             assert!(
                 violations.is_empty(),
@@ -535,6 +536,7 @@ async fn the_main_pages_fit_a_phone_and_a_laptop() {
         b.goto(&site.url("/console")).await;
         b.wait_text("#sheet", "Han Jiwoo").await;
         b.assert_fits().await;
+        b.assert_no_junk().await;
         let violations = b.axe().await;
         assert!(
             violations.is_empty(),

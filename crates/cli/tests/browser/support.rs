@@ -402,6 +402,32 @@ impl Browser {
         );
     }
 
+    /// The page shows no leftovers of code: no "null", "undefined", "NaN", "[object …]" or an
+    /// unfilled `{placeholder}`.
+    pub async fn assert_no_junk(&self) {
+        let text = self
+            .js("return document.body.innerText")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        for junk in [
+            "null",
+            "undefined",
+            "NaN",
+            "[object",
+            "{n}",
+            "{date}",
+            "{time}",
+            "{price}",
+        ] {
+            let found = text
+                .split(|c: char| !c.is_alphanumeric() && c != '[' && c != '{' && c != '}')
+                .any(|word| word == junk || (junk.starts_with('[') && text.contains(junk)));
+            assert!(!found, "{} shows {junk:?}: {text}", self.here().await);
+        }
+    }
+
     /// Saves a screenshot as `<dir>/<name>-<width>.png` when `HOLDFAST_SCREENSHOTS` names a
     /// directory (`docs/screenshots` refreshes the README's).
     pub async fn shot(&self, name: &str) {

@@ -90,7 +90,7 @@ async function item(booking, reload) {
     actions.append(h('button', { type: 'button', class: 'secondary', 'data-action': 'cancel', onclick: () => cancelFlow(booking, listing, li, reload) },
       booking.status === 'WAITLISTED' ? t('leave_waitlist') : t('cancel_booking')));
   }
-  li.append(
+  show(li,
     h('h3', {}, listing.name, ' ', statusBadge(booking.status)),
     h('p', {}, when(booking, listing), booking.partySize ? ` · ${t('party_n', { n: booking.partySize })}` : ''),
     booking.status === 'OFFERED' && booking.offerExpiresAt ? notice('info', t('offer_until', { time: dateTime(booking.offerExpiresAt, listing.timeZone) })) : null,
