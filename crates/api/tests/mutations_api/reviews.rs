@@ -172,6 +172,35 @@ async fn a_completed_booking_is_reviewed_once_replied_to_and_hidden() {
         .await;
     assert_eq!(error_code(&empty), Some("INVALID_INPUT"), "{empty}");
 
+    // Guests read it on the listing, with the ratings; hostile paging is refused.
+    const READ: &str = "query($id: ID!, $t: String, $first: Int, $after: String) { listing(id: $id, consistencyToken: $t) {
+      rating { count average distribution }
+      reviews(first: $first, after: $after) { nodes { bookingId rating text reply } hasNextPage endCursor } } }";
+    let token = first["writeReview"]["consistencyToken"].clone();
+    let read = app.ok(None, READ, json!({"id": listing, "t": token})).await;
+    assert_eq!(
+        read["listing"]["rating"],
+        json!({"count": 1, "average": 5.0, "distribution": [0, 0, 0, 0, 1]})
+    );
+    let node = &read["listing"]["reviews"]["nodes"][0];
+    assert_eq!(node["rating"], 5);
+    assert_eq!(node["text"], "Wonderful night by the river.");
+    assert_eq!(read["listing"]["reviews"]["hasNextPage"], false);
+    for (first, after) in [
+        (json!(0), json!(null)),
+        (json!(51), json!(null)),
+        (json!(5), json!("garbage")),
+    ] {
+        let bad = app
+            .graphql(
+                None,
+                READ,
+                json!({"id": listing, "first": first, "after": after}),
+            )
+            .await;
+        assert_eq!(error_code(&bad), Some("INVALID_INPUT"), "{bad}");
+    }
+
     // Admins hide it, with a reason; operators cannot.
     let refused = app
         .graphql(
@@ -197,6 +226,27 @@ async fn a_completed_booking_is_reviewed_once_replied_to_and_hidden() {
         )
         .await;
     assert_eq!(hidden["hideReview"]["hidden"], true);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let read = app.ok(None, READ, json!({"id": listing})).await;
+        if read["listing"]["rating"]["count"] == 0 {
+            assert_eq!(read["listing"]["reviews"]["nodes"], json!([]));
+            assert_eq!(read["listing"]["rating"]["average"], Value::Null);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still shown after hiding: {read}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // A rebuilt search read model holds the same reviews (hidden included) as the live one.
+    crate::support_verify::rebuilt_and_verified(
+        &app,
+        &[holdfast_projections::store::Table::Search],
+    )
+    .await;
 
     // Forgetting the guest deletes their words and the reply (the rating stays, naming no one).
     app.ok(

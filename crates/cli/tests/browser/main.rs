@@ -632,3 +632,74 @@ async fn a_sold_out_date_takes_a_waitlist_and_the_freed_place_is_offered_and_tak
     b.wait_text("h1", "Booking confirmed").await;
     b.close().await;
 }
+
+/// After a stay: the guest reviews it from "my bookings" (stars and words), and the listing
+/// shows the stars, the average and the words.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_reviews_a_stay_and_the_listing_shows_it() {
+    let (today, at) = seoul_morning(1);
+    let site = Site::start_at(Some(&at));
+    site.wait_for_demo().await;
+    let guest = site.new_guest("Kang Minho").await;
+    let tomorrow = (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap()
+        + Duration::days(1))
+    .to_string();
+    let booking = site
+        .hold(
+            &guest,
+            json!({"listingId": HOTEL, "inventoryId": STANDARD_DOUBLE, "stay": {"from": today, "to": tomorrow}, "partySize": 2}),
+        )
+        .await;
+    site.pay(&booking, 120_000, "KRW").await;
+    let operator = site.operator("seaside-stay").await;
+    site.gql(
+        operator["accessToken"].as_str(),
+        "mutation($k: String!, $id: ID!) { checkIn(idempotencyKey: $k, input: { bookingId: $id }) { status } }",
+        json!({"k": "check-in", "id": booking}),
+    )
+    .await;
+
+    let driver = Driver::start().await;
+    let b = driver.browser(375, "en").await;
+    b.sign_in(&site, &guest).await;
+    b.goto(&site.url("/me?lang=en")).await;
+    let item = format!("li[data-booking='{booking}']");
+    b.click(&format!("{item} [data-action=review]")).await;
+    b.click(&format!("{item} input[type=radio][value='4']"))
+        .await;
+    b.fill(
+        &format!("#review-text-{booking}"),
+        "Quiet room, lovely beach. The breakfast could start earlier.",
+    )
+    .await;
+    b.click(&format!("{item} .review-form button[type=submit]"))
+        .await;
+    b.wait_text(&item, "Thank you: your review is published.")
+        .await;
+
+    b.goto(&site.url(&format!("/b/seaside-stay/{HOTEL}?lang=en")))
+        .await;
+    let deadline = std::time::Instant::now() + support::WAIT;
+    loop {
+        let text = b.find(".reviews").await.text().await.unwrap_or_default();
+        if text.contains("(1 reviews)") {
+            assert!(text.contains("4.0"), "{text}");
+            assert!(text.contains("Quiet room, lovely beach."), "{text}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the listing shows {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        b.goto(&site.url(&format!("/b/seaside-stay/{HOTEL}?lang=en")))
+            .await;
+    }
+    assert_eq!(
+        b.spoken(".reviews .rating .stars").await,
+        "4 out of 5 stars"
+    );
+    b.assert_no_junk().await;
+    b.shot("reviews").await;
+    b.close().await;
+}

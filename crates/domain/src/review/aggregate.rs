@@ -213,6 +213,8 @@ pub enum ReviewEvent {
     ReviewReplied {
         /// The booking.
         booking_id: BookingId,
+        /// The listing (where read models keep the review).
+        listing_id: ListingId,
         /// Who replied.
         by: AccountId,
         /// The digest of the reply.
@@ -224,6 +226,8 @@ pub enum ReviewEvent {
     ReviewHidden {
         /// The booking.
         booking_id: BookingId,
+        /// The listing.
+        listing_id: ListingId,
         /// Why.
         reason: String,
         /// When.
@@ -414,6 +418,7 @@ impl Decide for Review {
                 }
                 Ok(vec![ReviewEvent::ReviewReplied {
                     booking_id: state.booking_id,
+                    listing_id: state.listing_id,
                     by,
                     text,
                     at: now,
@@ -430,6 +435,7 @@ impl Decide for Review {
                 }
                 Ok(vec![ReviewEvent::ReviewHidden {
                     booking_id: state.booking_id,
+                    listing_id: state.listing_id,
                     reason: reason.to_owned(),
                     at: now,
                 }])

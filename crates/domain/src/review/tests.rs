@@ -41,6 +41,10 @@ fn stranger() -> GuestId {
     GuestId::parse("01JZ0000000000000000000G02").unwrap()
 }
 
+fn listing() -> ListingId {
+    ListingId::parse("01JZ0000000000000000000M01").unwrap()
+}
+
 fn operator() -> AccountId {
     AccountId::parse("01JZ0000000000000000000A01").unwrap()
 }
@@ -238,12 +242,14 @@ fn it_should_take_the_business_reply_and_a_changed_one() {
         })
         .then_expect_events(vec![ReviewEvent::ReviewReplied {
             booking_id: booking(),
+            listing_id: listing(),
             by: operator(),
             text: digest("thank you"),
             at: now(),
         }]);
     let replied = ReviewEvent::ReviewReplied {
         booking_id: booking(),
+        listing_id: listing(),
         by: operator(),
         text: digest("thank you"),
         at: now(),
@@ -263,6 +269,7 @@ fn it_should_take_the_business_reply_and_a_changed_one() {
         })
         .then_expect_events(vec![ReviewEvent::ReviewReplied {
             booking_id: booking(),
+            listing_id: listing(),
             by: operator(),
             text: digest("see you again"),
             at: now(),
@@ -295,11 +302,13 @@ fn it_should_hide_a_review_once_with_a_reason() {
         })
         .then_expect_events(vec![ReviewEvent::ReviewHidden {
             booking_id: booking(),
+            listing_id: listing(),
             reason: "abusive language".into(),
             at: now(),
         }]);
     let hidden = ReviewEvent::ReviewHidden {
         booking_id: booking(),
+        listing_id: listing(),
         reason: "abusive language".into(),
         at: now(),
     };

@@ -100,6 +100,7 @@ impl SlotKind {
 
 /// A listing: what a business offers.
 #[derive(Clone, Debug, SimpleObject)]
+#[graphql(complex)]
 pub struct Listing {
     /// The listing.
     pub id: ID,
@@ -333,4 +334,138 @@ impl Listing {
 pub struct SearchEdgeFields {
     /// Distance from the `near` point, km (null without `near`).
     pub distance_km: Option<f64>,
+}
+
+/// A guest's review of a listing, as guests see it.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct ListingReview {
+    /// The booking reviewed (the review's id).
+    pub booking_id: ID,
+    /// 1 to 5 stars.
+    pub rating: i32,
+    /// What the guest wrote (null once the guest was forgotten).
+    pub text: Option<String>,
+    /// The business's reply, if any.
+    pub reply: Option<String>,
+    /// When the business last replied.
+    pub replied_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it was written.
+    pub written_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A listing's ratings: how many, their average, and how many of each star (1★ first).
+#[derive(Clone, Debug, SimpleObject)]
+pub struct RatingSummary {
+    /// Reviews counted (hidden ones are not).
+    pub count: i32,
+    /// Their average stars, one decimal (null without reviews).
+    pub average: Option<f64>,
+    /// How many reviews gave 1, 2, 3, 4 and 5 stars.
+    pub distribution: Vec<i32>,
+}
+
+/// A page of reviews (`reviews(first, after)`; `after` is the last page's `endCursor`).
+#[derive(Clone, Debug, SimpleObject)]
+pub struct ListingReviewPage {
+    /// The reviews, newest first.
+    pub nodes: Vec<ListingReview>,
+    /// Whether more follow.
+    pub has_next_page: bool,
+    /// Give it as `after` for the next page.
+    pub end_cursor: Option<String>,
+}
+
+/// The most reviews one page holds.
+pub const MAX_REVIEWS_PAGE: i32 = 50;
+
+async fn visible_reviews(
+    ctx: &async_graphql::Context<'_>,
+    listing: &str,
+) -> Result<Vec<holdfast_projections::models::search::ReviewItem>, ApiError> {
+    use holdfast_projections::models::search::reviews_of;
+    use holdfast_projections::store::Table;
+    let reviews = crate::schema::context::read(ctx, Table::Search, None, |store, table| {
+        let listing = listing.to_owned();
+        async move { reviews_of(store.as_ref(), table, &listing).await }
+    })
+    .await?;
+    Ok(reviews.into_iter().filter(|r| !r.hidden).collect())
+}
+
+#[async_graphql::ComplexObject]
+impl Listing {
+    /// Its guests' reviews, newest first (hidden ones left out): `first` 1–50 (default 10).
+    async fn reviews(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ListingReviewPage> {
+        let first = first.unwrap_or(10);
+        if !(1..=MAX_REVIEWS_PAGE).contains(&first) {
+            return Err(ApiError::invalid(format!(
+                "first must be between 1 and {MAX_REVIEWS_PAGE} (got {first})"
+            ))
+            .into());
+        }
+        let offset = match after.as_deref() {
+            None => 0,
+            Some(cursor) => cursor
+                .strip_prefix("r")
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| *n <= 1_000_000)
+                .ok_or_else(|| ApiError::invalid("after is not a cursor of this field"))?,
+        };
+        let all = visible_reviews(ctx, self.id.as_str()).await?;
+        let end = offset.saturating_add(first as usize).min(all.len());
+        let engine = crate::schema::context::state(ctx);
+        let mut nodes = Vec::new();
+        for review in all.get(offset..end).unwrap_or_default() {
+            let booking = holdfast_domain::common::BookingId::parse(&review.booking_id)
+                .map_err(ApiError::internal)?;
+            let words = holdfast_engine::reviews::texts(engine.store.db(), booking)
+                .await
+                .map_err(ApiError::from)?;
+            let (text, reply) = match words {
+                Some((text, reply)) => (Some(text), reply),
+                None => (None, None),
+            };
+            nodes.push(ListingReview {
+                booking_id: ID(review.booking_id.clone()),
+                rating: i32::from(review.rating),
+                text,
+                reply,
+                replied_at: review.replied_at,
+                written_at: review.written_at,
+            });
+        }
+        Ok(ListingReviewPage {
+            nodes,
+            has_next_page: end < all.len(),
+            end_cursor: (end > offset).then(|| format!("r{end}")),
+        })
+    }
+
+    /// Its ratings (hidden reviews left out).
+    async fn rating(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<RatingSummary> {
+        let all = visible_reviews(ctx, self.id.as_str()).await?;
+        let mut distribution = vec![0i32; 5];
+        for review in &all {
+            if let Some(slot) = distribution.get_mut(usize::from(review.rating.clamp(1, 5)) - 1) {
+                *slot += 1;
+            }
+        }
+        let count = all.len() as i32;
+        let sum: i32 = all.iter().map(|r| i32::from(r.rating)).sum();
+        let average =
+            (count > 0).then(|| (f64::from(sum) / f64::from(count) * 10.0).round() / 10.0);
+        Ok(RatingSummary {
+            count,
+            average,
+            distribution,
+        })
+    }
 }

@@ -57,7 +57,7 @@ pub use geo::{distance_km, geohash};
 pub use projection::SearchProjection;
 pub use query::{
     AvailableDates, InventoryItem, MAX_EXAMINED, MAX_NEAR_RADIUS_KM, MAX_SEARCH_PAGE, Near,
-    PhotoItem, SearchHit, SearchPage, SearchQuery, ordered, search,
+    PhotoItem, ReviewItem, SearchHit, SearchPage, SearchQuery, ordered, reviews_of, search,
 };
 pub use text::{name_tokens, normalize_keyword};
 

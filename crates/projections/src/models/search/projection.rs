@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use holdfast_domain::inventory::InventoryEvent;
 use holdfast_domain::listing::{Category, ListingEvent, Location, Tags};
 use holdfast_domain::policy::{BookingPolicy, SlotKind};
+use holdfast_domain::review::ReviewEvent;
 use holdfast_eventstore::StoredEvent;
 use serde_json::{Value, json};
 
@@ -345,6 +346,57 @@ fn listing_patches(event: ListingEvent) -> Vec<Patch> {
     }
 }
 
+/// A listing's review: the item `rev#<booking>` in the listing's partition (after the items a
+/// search reads, which stop at `photo$`). Its words are not here (they are erasable, kept by the
+/// engine); hidden reviews keep their item with `hidden` set.
+fn review_patches(event: ReviewEvent) -> Vec<Patch> {
+    let key = |listing: &str, booking: &str| {
+        Key::new(listing_partition(listing), format!("rev#{booking}"))
+    };
+    match event {
+        ReviewEvent::ReviewWritten {
+            booking_id,
+            guest_id,
+            tenant_id,
+            listing_id,
+            rating,
+            photos,
+            at,
+            ..
+        } => vec![Patch::set(
+            key(&listing_id.to_string(), &booking_id.to_string()),
+            crate::models::attrs([
+                ("booking_id", json!(booking_id.to_string())),
+                ("guest_id", json!(guest_id.to_string())),
+                ("tenant_id", json!(tenant_id.to_string())),
+                ("rating", json!(rating.stars())),
+                (
+                    "photos",
+                    serde_json::to_value(&photos).unwrap_or(Value::Null),
+                ),
+                ("written_at", json!(at)),
+            ]),
+        )],
+        ReviewEvent::ReviewReplied {
+            booking_id,
+            listing_id,
+            at,
+            ..
+        } => vec![Patch::set(
+            key(&listing_id.to_string(), &booking_id.to_string()),
+            crate::models::attrs([("replied_at", json!(at))]),
+        )],
+        ReviewEvent::ReviewHidden {
+            booking_id,
+            listing_id,
+            ..
+        } => vec![Patch::set(
+            key(&listing_id.to_string(), &booking_id.to_string()),
+            crate::models::attrs([("hidden", json!(true))]),
+        )],
+    }
+}
+
 impl Projection for SearchProjection {
     fn table(&self) -> Table {
         Table::Search
@@ -353,6 +405,7 @@ impl Projection for SearchProjection {
     fn patches(&self, event: &StoredEvent) -> Result<Vec<Patch>, ProjectionError> {
         match event.aggregate_type.as_str() {
             "Listing" => Ok(listing_patches(decode(event)?)),
+            "Review" => Ok(review_patches(decode(event)?)),
             // Only the definition and the content matter here; slot events are the calendar's.
             "Inventory"
                 if event.event_type == "InventoryDefined"

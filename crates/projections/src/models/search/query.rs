@@ -553,3 +553,63 @@ async fn available(
     }
     Ok(!open.is_empty() && open.values().all(|v| *v))
 }
+
+/// A listing's review as the search read model keeps it (its words are the engine's).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct ReviewItem {
+    /// The booking reviewed (the review's id).
+    pub booking_id: String,
+    /// Its guest.
+    pub guest_id: String,
+    /// 1 to 5.
+    pub rating: u8,
+    /// Its photos' ids.
+    #[serde(default)]
+    pub photos: Vec<String>,
+    /// When it was written.
+    pub written_at: chrono::DateTime<chrono::Utc>,
+    /// When the business last replied.
+    #[serde(default)]
+    pub replied_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether an admin hid it.
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+/// Every review of `listing_id` (hidden ones too), newest written first.
+///
+/// # Errors
+///
+/// [`QueryError::Corrupt`]; the store's errors.
+pub async fn reviews_of(
+    store: &dyn ReadStore,
+    table: TableRef,
+    listing_id: &str,
+) -> Result<Vec<ReviewItem>, QueryError> {
+    let mut query = KeyQuery {
+        pk: listing_partition(listing_id),
+        sk: SortKey::BeginsWith("rev#".into()),
+        ascending: true,
+        limit: INDEX_PAGE,
+        ..KeyQuery::default()
+    };
+    let mut reviews = Vec::new();
+    loop {
+        let page = store.query(table, &query).await?;
+        for item in &page.items {
+            if !crate::models::is_deleted(item) {
+                reviews.push(item_as::<ReviewItem>(item)?);
+            }
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    reviews.sort_by(|a, b| {
+        b.written_at
+            .cmp(&a.written_at)
+            .then_with(|| b.booking_id.cmp(&a.booking_id))
+    });
+    Ok(reviews)
+}

@@ -3,7 +3,7 @@
 // can do next: the window's opening time with a countdown, the waitlist when sold out.
 import { gql, idempotencyKey } from '../api.js';
 import { h, show, notice, announce } from '../dom.js';
-import { t, lang, money, date as fmtDate, dateTime, zonedInstant, addDays, mmss, now } from '../i18n.js';
+import { t, lang, money, date, date as fmtDate, dateTime, zonedInstant, addDays, mmss, now } from '../i18n.js';
 import { explain } from '../errors.js';
 import { ruleSentences, POLICY_FIELDS } from '../rules.js';
 import { Calendar } from '../calendar.js';
@@ -39,6 +39,43 @@ function gallery(listing) {
     height: p.height,
     loading: i === 0 ? 'eager' : 'lazy',
   })));
+}
+
+// "★★★★☆" for 4 (out of 5), with its words for screen readers.
+export function stars(rating) {
+  const n = Math.round(rating);
+  return h('span', { class: 'stars', role: 'img', 'aria-label': t('stars_of', { n: rating }) }, '★'.repeat(n) + '☆'.repeat(5 - n));
+}
+
+// The ratings and the newest reviews, with "more".
+async function showReviews(box, listingId) {
+  let after = null;
+  const list = h('ul', { class: 'review-list' });
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, t('reviews_more'));
+  const load = async () => {
+    try {
+      const d = await gql('query($id: ID!, $after: String) { listing(id: $id) { rating { count average distribution } reviews(first: 5, after: $after) { nodes { bookingId rating text reply writtenAt } hasNextPage endCursor } } }',
+        { id: listingId, after });
+      const { rating, reviews } = d.listing;
+      if (!after) {
+        show(box, h('h2', { id: 'reviews-title' }, t('reviews_heading')),
+          rating.count
+            ? h('p', { class: 'rating' }, stars(rating.average), ' ', h('strong', {}, rating.average.toFixed(1)), ' ', t('reviews_count', { n: rating.count }))
+            : h('p', { class: 'muted' }, t('reviews_none')),
+          list, more);
+      }
+      for (const r of reviews.nodes) {
+        list.append(h('li', { class: 'review', 'data-review': r.bookingId },
+          h('p', {}, stars(r.rating), ' ', h('small', { class: 'muted' }, date(r.writtenAt.slice(0, 10), true))),
+          r.text ? h('p', {}, r.text) : null,
+          r.reply ? h('p', { class: 'reply' }, h('strong', {}, t('review_reply')), ' ', r.reply) : null));
+      }
+      after = reviews.endCursor;
+      more.hidden = !reviews.hasNextPage;
+    } catch { /* the listing shows without its reviews */ }
+  };
+  more.addEventListener('click', load);
+  await load();
 }
 
 export async function render(root, args) {
@@ -222,6 +259,7 @@ export async function render(root, args) {
     : null;
 
   const rules = ruleSentences(policy, listing.slotKind);
+  const reviewsBox = h('section', { class: 'reviews', 'aria-labelledby': 'reviews-title' });
   const form = h('form', { class: 'book', onsubmit: hold, 'aria-labelledby': 'book-title' },
     h('h2', { id: 'book-title' }, t('book_heading')),
     inventoryPicker,
@@ -245,10 +283,12 @@ export async function render(root, args) {
         listing.attributes.length ? h('ul', { class: 'tags' }, listing.attributes.map((a) => h('li', {}, a.value))) : null,
         h('h2', {}, t('rules_heading')),
         h('ul', { class: 'rules' }, rules.map((r) => h('li', {}, r))),
-        listing.inventories.length === 1 && inventory.description ? h('p', { class: 'muted' }, inventory.description) : null),
+        listing.inventories.length === 1 && inventory.description ? h('p', { class: 'muted' }, inventory.description) : null,
+        reviewsBox),
       form));
   mountCalendar();
   update();
+  showReviews(reviewsBox, listing.id);
 
   if (signedIn()) {
     try {

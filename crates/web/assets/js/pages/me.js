@@ -63,6 +63,34 @@ async function cancelFlow(booking, listing, item, reload) {
   yes.focus();
 }
 
+// The review form of a completed booking: stars (radio buttons) and words.
+function reviewForm(booking, li) {
+  const area = li.querySelector('.confirm-area');
+  const name = `stars-${booking.id}`;
+  const message = h('div', { 'aria-live': 'polite' });
+  const text = h('textarea', { id: `review-text-${booking.id}`, name: 'text', rows: 4, maxlength: 2000 });
+  const form = h('form', { class: 'review-form', onsubmit: async (e) => {
+    e.preventDefault();
+    const picked = form.querySelector(`input[name=${name}]:checked`);
+    if (!picked) { show(message, notice('error', t('review_pick_stars'))); return; }
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      await gql('mutation($k: String!, $input: WriteReviewInput!) { writeReview(idempotencyKey: $k, input: $input) { rating } }',
+        { k: idempotencyKey(), input: { bookingId: booking.id, rating: Number(picked.value), text: text.value } });
+      show(area, notice('success', t('review_thanks')));
+    } catch (err) {
+      button.disabled = false;
+      show(message, notice('error', err.code === 'ALREADY_EXISTS' ? t('review_already') : err.code === 'INVALID_STATE' ? t('review_closed') : explain(err)));
+    }
+  } },
+  h('fieldset', { class: 'star-pick' }, h('legend', {}, t('review_stars')),
+    [1, 2, 3, 4, 5].map((n) => h('label', { class: 'radio' }, h('input', { type: 'radio', name, value: n }), t('stars_n', { n })))),
+  h('div', { class: 'field' }, h('label', { for: `review-text-${booking.id}` }, t('review_text')), text),
+  h('button', { type: 'submit', class: 'primary' }, t('review_send')), message);
+  show(area, form);
+}
+
 async function item(booking, reload) {
   const listing = await listingOf(booking.listingId);
   const li = h('li', { class: 'booking', 'data-booking': booking.id, 'data-status': booking.status });
@@ -86,7 +114,11 @@ async function item(booking, reload) {
       h('button', { type: 'button', class: 'primary', onclick: act('acceptOffer') }, t('accept_offer')),
       h('button', { type: 'button', class: 'secondary', onclick: act('declineOffer') }, t('decline_offer')));
   }
-  if (['REQUESTED', 'HELD', 'CONFIRMED', 'WAITLISTED', 'OFFERED'].includes(booking.status)) {
+  const completed = booking.status === 'CHECKED_IN' || (booking.status === 'CONFIRMED' && booking.endsAt && Date.parse(booking.endsAt) <= now());
+  if (completed) {
+    actions.append(h('button', { type: 'button', class: 'secondary', 'data-action': 'review', onclick: () => reviewForm(booking, li) }, t('review_write')));
+  }
+  if (['REQUESTED', 'HELD', 'CONFIRMED', 'WAITLISTED', 'OFFERED'].includes(booking.status) && !completed) {
     actions.append(h('button', { type: 'button', class: 'secondary', 'data-action': 'cancel', onclick: () => cancelFlow(booking, listing, li, reload) },
       booking.status === 'WAITLISTED' ? t('leave_waitlist') : t('cancel_booking')));
   }
