@@ -138,6 +138,21 @@ fn seoul_morning(days: i64) -> (String, String) {
     (date, at)
 }
 
+/// A Standard Double for the night of `date`, held by `guest` and paid `amount` through the
+/// test checkout: its booking id.
+async fn paid_night(site: &Site, guest: &serde_json::Value, date: &str, amount: i64) -> String {
+    let next = (chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap() + Duration::days(1))
+        .to_string();
+    let booking = site
+        .hold(
+            guest,
+            json!({"listingId": HOTEL, "inventoryId": STANDARD_DOUBLE, "stay": {"from": date, "to": next}, "partySize": 2}),
+        )
+        .await;
+    site.pay(&booking, amount, "KRW").await;
+    booking
+}
+
 /// The operator at the counter: signs in to the console, sets capacity and price on a range of
 /// the calendar grid (and the server has them), sees a booking arrive on today's sheet without
 /// a reload, with the guest's name and phone, and checks the guest in.
@@ -221,16 +236,7 @@ async fn an_operator_sets_capacity_and_price_sees_a_booking_arrive_live_and_chec
     b.click("#tab-today").await;
     b.wait_text("#sheet", "No bookings on this day.").await;
     let guest = site.new_guest("Park Jisoo").await;
-    let tomorrow = (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap()
-        + Duration::days(1))
-    .to_string();
-    let booking = site
-        .hold(
-            &guest,
-            json!({"listingId": HOTEL, "inventoryId": STANDARD_DOUBLE, "stay": {"from": today, "to": tomorrow}, "partySize": 2}),
-        )
-        .await;
-    site.pay(&booking, 99_000, "KRW").await;
+    let booking = paid_night(&site, &guest, &today, 99_000).await;
     let row = format!("#sheet tr[data-booking='{booking}']");
     b.wait_text(&row, "Park Jisoo").await;
     b.wait_text(&row, "01098765432").await;
@@ -641,16 +647,7 @@ async fn a_guest_reviews_a_stay_and_the_listing_shows_it() {
     let site = Site::start_at(Some(&at));
     site.wait_for_demo().await;
     let guest = site.new_guest("Kang Minho").await;
-    let tomorrow = (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap()
-        + Duration::days(1))
-    .to_string();
-    let booking = site
-        .hold(
-            &guest,
-            json!({"listingId": HOTEL, "inventoryId": STANDARD_DOUBLE, "stay": {"from": today, "to": tomorrow}, "partySize": 2}),
-        )
-        .await;
-    site.pay(&booking, 120_000, "KRW").await;
+    let booking = paid_night(&site, &guest, &today, 120_000).await;
     let operator = site.operator("seaside-stay").await;
     site.gql(
         operator["accessToken"].as_str(),
