@@ -293,6 +293,18 @@ impl Browser {
         }
     }
 
+    /// Clicks `css` with Shift held (a range selection).
+    pub async fn shift_click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.client
+            .execute(
+                "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true}));",
+                vec![serde_json::to_value(&element).unwrap()],
+            )
+            .await
+            .unwrap();
+    }
+
     pub async fn fill(&self, css: &str, text: &str) {
         let element = self.find(css).await;
         element.clear().await.unwrap();
