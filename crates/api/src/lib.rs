@@ -59,7 +59,7 @@ fn cors() -> tower_http::cors::CorsLayer {
 /// | `GET /healthz`, `GET /readyz` | liveness, readiness |
 /// | `GET /metrics` | Prometheus metrics |
 /// | `POST /webhooks/payments` | a payment provider's signed report ([`webhooks`]) |
-/// | `POST /operator/listings/<id>/photos`, `GET /photos/<id>/<variant>` | photo uploads and the photos ([`photos`]) |
+/// | `POST /operator/listings/<id>/photos`, `POST /reviews/<booking>/photos`, `GET /photos/<id>/<variant>` | photo uploads (listings', reviews') and the photos ([`photos`]) |
 /// | `GET /operator/bookings.csv` | a business's bookings over dates as CSV ([`operator`]) |
 /// | `GET /calendar/<secret>.ics`, `GET /bookings/<id>/calendar.ics` | iCalendar feeds and one booking's `.ics` ([`calendar`]) |
 ///
@@ -109,6 +109,10 @@ pub fn app(state: AppState) -> Router {
                 .route(
                     "/operator/listings/{listing_id}/photos",
                     post(photos::upload),
+                )
+                .route(
+                    "/reviews/{booking_id}/photos",
+                    post(photos::upload_review_photo),
                 )
                 .layer(axum::extract::DefaultBodyLimit::max(photos::UPLOAD_LIMIT))
                 .layer(RequestBodyLimitLayer::new(photos::UPLOAD_LIMIT))

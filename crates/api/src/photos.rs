@@ -6,6 +6,10 @@
 //!   "consistencyToken"}`. Refusals: 401, 403 (another business), 404 (no such listing, or an
 //!   inventory of another listing), 413 (too large), 415 (not JPEG, PNG or WebP), 422 (does not
 //!   decode as what it claims), 409 (the listing is archived or has its 30 photos), 503.
+//! - `POST /reviews/<booking id>/photos`, the image as the body, with the bearer token of the
+//!   booking's guest: `201 {"photoId", "width", "height", "widths"}`, for `writeReview`'s
+//!   `photoIds`. 401, 403 (not a guest), 404 (not their booking), 409 (six already), 413, 415,
+//!   422, 503 as above.
 //! - `GET /photos/<photo id>/<original|w320|w960|w1920>`: the bytes, `Cache-Control: public,
 //!   max-age=31536000, immutable` (a photo id is never reused), an `ETag`; 404 otherwise.
 //!
@@ -66,6 +70,120 @@ fn rule_refusal(e: &EngineError) -> Response {
     }
 }
 
+/// Where uploads go, or the refusal when this server keeps no photos.
+#[allow(clippy::result_large_err)] // as `signed_in`: the refusal is the answer
+fn store_of(
+    state: &AppState,
+) -> Result<std::sync::Arc<holdfast_engine::photos::PhotoStore>, Response> {
+    state.photos.clone().ok_or_else(|| {
+        refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            "this server keeps no photos (--photo-store)",
+        )
+    })
+}
+
+/// The upload checked and resized (off the async threads), or the refusal to answer.
+async fn checked(
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<holdfast_engine::photos::Processed, Response> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    match tokio::task::spawn_blocking(move || process(body, &content_type)).await {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(e)) => Err(photo_error(e)),
+        Err(e) => {
+            tracing::error!(error = %e, "photo processing panicked");
+            Err(refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "cannot process",
+            ))
+        }
+    }
+}
+
+/// `POST /reviews/<booking id>/photos`: a photo for the caller's review of their booking
+/// (guests; at most six per booking), before or after `writeReview` names it.
+pub async fn upload_review_photo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(booking_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    use holdfast_engine::reviews::{self, MAX_PHOTOS_PER_BOOKING, UploadedPhoto};
+    let guest = match signed_in(&state, &headers) {
+        Ok(holdfast_engine::Principal::Guest { guest }) => guest,
+        Ok(_) => return refusal(StatusCode::FORBIDDEN, "FORBIDDEN", "guests upload these"),
+        Err(refused) => return refused,
+    };
+    let photos = match store_of(&state) {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let engine = &state.engine;
+    let Ok(booking) = holdfast_domain::common::BookingId::parse(&booking_id) else {
+        return refusal(StatusCode::NOT_FOUND, "NOT_FOUND", "no such booking");
+    };
+    match reviews::booking_facts(engine, booking).await {
+        Ok(Some(facts)) if facts.guest_id == guest => {}
+        Ok(_) => return refusal(StatusCode::NOT_FOUND, "NOT_FOUND", "no such booking"),
+        Err(e) => return engine_error(&e),
+    }
+    let processed = match checked(&headers, body).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let photo = UploadedPhoto {
+        photo_id: ulid::Ulid::new().to_string(),
+        booking_id: booking,
+        width: processed.width,
+        height: processed.height,
+        widths: processed.variants.iter().map(|(w, _)| *w).collect(),
+        content_type: processed.original.1.to_owned(),
+    };
+    if let Err(e) = photos.put(&photo.photo_id, &processed).await {
+        return photo_error(e);
+    }
+    let kept = reviews::keep_photo(
+        engine.store.db(),
+        guest,
+        &photo,
+        engine.services.clock.now(),
+    )
+    .await;
+    match kept {
+        Ok(true) => (
+            StatusCode::CREATED,
+            axum::Json(json!({
+                "photoId": photo.photo_id,
+                "width": photo.width,
+                "height": photo.height,
+                "widths": photo.widths,
+            })),
+        )
+            .into_response(),
+        refused => {
+            if let Err(cleanup) = photos.delete(&photo.photo_id, &photo.widths).await {
+                tracing::warn!(error = %cleanup, "cannot delete a refused photo's objects");
+            }
+            match refused {
+                Err(e) => engine_error(&e),
+                _ => refusal(
+                    StatusCode::CONFLICT,
+                    "INVALID_STATE",
+                    &format!("a review has at most {MAX_PHOTOS_PER_BOOKING} photos"),
+                ),
+            }
+        }
+    }
+}
+
 /// `POST /operator/listings/<listing id>/photos`.
 pub async fn upload(
     State(state): State<AppState>,
@@ -78,12 +196,9 @@ pub async fn upload(
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let Some(photos) = state.photos.clone() else {
-        return refusal(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "UNAVAILABLE",
-            "this server keeps no photos (--photo-store)",
-        );
+    let photos = match store_of(&state) {
+        Ok(p) => p,
+        Err(refused) => return refused,
     };
     let engine = &state.engine;
     let Ok(listing_id) = ListingId::parse(&listing_id) else {
@@ -121,22 +236,9 @@ pub async fn upload(
             Some(id)
         }
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let processed = match tokio::task::spawn_blocking(move || process(body, &content_type)).await {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => return photo_error(e),
-        Err(e) => {
-            tracing::error!(error = %e, "photo processing panicked");
-            return refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "cannot process",
-            );
-        }
+    let processed = match checked(&headers, body).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
     };
     let photo_id = ulid::Ulid::new().to_string();
     let photo = ListingPhoto {

@@ -338,14 +338,15 @@ const SET_PASSWORD: &str = "UPDATE accounts SET password_hash = $2 WHERE account
 
 /// Deletes everything kept about one person, in one transaction: their account (with its
 /// refresh tokens and one-time links), failed sign-ins under their address, their profile,
-/// their notification opt-outs, their calendar feed, and the messages queued to them. Bookings and other events keep naming the guest by id,
+/// their notification opt-outs, their calendar feed, the messages queued to them, their
+/// reviews' words and their review photos' rows. Bookings and other events keep naming the guest by id,
 /// which names no one once these rows are gone. Returns whether anything was there.
 ///
 /// # Errors
 ///
 /// [`AccountError::Store`].
 pub async fn forget_guest(db: &Db, guest: GuestId) -> Result<bool, AccountError> {
-    const STATEMENTS: [&str; 9] = [
+    const STATEMENTS: [&str; 10] = [
         "DELETE FROM sign_in_failures
           WHERE email_digest IN (SELECT email_digest FROM accounts WHERE guest_id = $1)",
         "DELETE FROM notification_deliveries
@@ -360,6 +361,8 @@ pub async fn forget_guest(db: &Db, guest: GuestId) -> Result<bool, AccountError>
         "DELETE FROM calendar_feeds WHERE kind = 'guest' AND subject = $1",
         // Their reviews' words (the ratings stay in the log, naming no one).
         "DELETE FROM review_texts WHERE guest_id = $1",
+        // Their review photos' owners (the objects are deleted first, by `Engine::forget_guest`).
+        "DELETE FROM review_photos WHERE guest_id = $1",
     ];
     let id = guest.to_string();
     let mut tx = db.begin().await?;

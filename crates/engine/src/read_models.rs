@@ -214,6 +214,9 @@ pub struct ListingDocument {
     pub party_max: u32,
     /// `night`, `time_slot` or `dated_event`.
     pub slot_kind: String,
+    /// Its reviews' stars (written, not hidden): how many gave 1‥5.
+    #[serde(default)]
+    pub rating_distribution: [u32; 5],
     /// The listing's inventories (filled from the inventory items, not the document).
     #[serde(skip)]
     pub inventory_ids: Vec<String>,

@@ -337,3 +337,270 @@ async fn reviews_are_refused_to_anyone_else_out_of_window_and_for_bad_input() {
         .await;
     assert_eq!(error_code(&nothing), Some("NOT_FOUND"), "{nothing}");
 }
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn upload(app: &TestApp, token: Option<&str>, booking: &str) -> (u16, Value) {
+    let mut request = app
+        .http
+        .post(format!("{}/reviews/{booking}/photos", app.base))
+        .header("content-type", "image/png")
+        .body(png(800, 600));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+const BY_RATING: &str =
+    "query($t: String) { search(region: \"KR-11\", sort: RATING, consistencyToken: $t) {
+  edges { node { id rating { count average distribution } } } } }";
+
+fn ranked(found: &Value) -> Vec<(String, i64)> {
+    found["search"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["id"].as_str().unwrap().to_owned(),
+                e["node"]["rating"]["count"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn ratings_are_in_search_which_sorts_by_them() {
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let (a, a_inv) = event_venue(&app, &op, 10).await;
+    let (b, b_inv) = event_venue(&app, &op, 10).await;
+    let (c, _) = event_venue(&app, &op, 10).await;
+    let (a1, ga1) = confirmed_booking(&app, &op, &a, &a_inv).await;
+    let (a2, ga2) = confirmed_booking(&app, &op, &a, &a_inv).await;
+    let (b1, gb1) = confirmed_booking(&app, &op, &b, &b_inv).await;
+    app.clock.set(at("2030-02-03T00:00:00Z"));
+    write(&app, Some(&ga1), &a1, 5, "").await;
+    write(&app, Some(&ga2), &a2, 4, "").await;
+    let last = write(&app, Some(&gb1), &b1, 5, "").await;
+    let t = last["data"]["writeReview"]["consistencyToken"].clone();
+    // Listing a: 4.5 of 2; b: 5.0 of 1; c: none, last.
+    let found = app.ok(None, BY_RATING, json!({"t": t})).await;
+    assert_eq!(
+        ranked(&found),
+        vec![(b.clone(), 1), (a.clone(), 2), (c.clone(), 0)],
+        "{found}"
+    );
+    assert_eq!(
+        found["search"]["edges"][1]["node"]["rating"],
+        json!({"count": 2, "average": 4.5, "distribution": [0, 0, 0, 1, 1]})
+    );
+
+    // Hidden, b's review stops counting: b is unrated, with c (the two by listing id).
+    let hidden = app
+        .ok(
+            Some(&admin()),
+            "mutation($key: String!, $id: ID!) { hideReview(idempotencyKey: $key, bookingId: $id, reason: \"spam\") { hidden } }",
+            json!({"key": key(), "id": b1}),
+        )
+        .await;
+    assert_eq!(hidden["hideReview"]["hidden"], true);
+    // Hiding again changes nothing (the tally is not taken out twice).
+    app.ok(
+        Some(&admin()),
+        "mutation($key: String!, $id: ID!) { hideReview(idempotencyKey: $key, bookingId: $id, reason: \"spam\") { hidden } }",
+        json!({"key": key(), "id": b1}),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let found = app.ok(None, BY_RATING, json!({})).await;
+        let mut unrated = vec![(b.clone(), 0), (c.clone(), 0)];
+        unrated.sort();
+        if ranked(&found) == [vec![(a.clone(), 2)], unrated].concat() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{found}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let listing = app
+        .ok(
+            None,
+            "query($id: ID!) { listing(id: $id) { rating { count average distribution } } }",
+            json!({"id": b}),
+        )
+        .await;
+    assert_eq!(
+        listing["listing"]["rating"],
+        json!({"count": 0, "average": null, "distribution": [0, 0, 0, 0, 0]})
+    );
+
+    // The tally is the listing's, in the log: a rebuilt search read model agrees.
+    crate::support_verify::rebuilt_and_verified(
+        &app,
+        &[holdfast_projections::store::Table::Search],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_review_carries_its_guests_photos_until_the_guest_is_forgotten() {
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let (listing, inventory) = event_venue(&app, &op, 10).await;
+    let (guest_id, (booking, g)) = confirmed_booking_of(&app, &op, &listing, &inventory).await;
+    let (other_guest, (other_booking, og)) =
+        confirmed_booking_of(&app, &op, &listing, &inventory).await;
+    app.clock.set(at("2030-02-03T00:00:00Z"));
+
+    // Only the booking's guest uploads.
+    let (_, stranger) = guest();
+    assert_eq!(upload(&app, Some(&stranger), &booking).await.0, 404);
+    assert_eq!(upload(&app, Some(&op), &booking).await.0, 403);
+    assert_eq!(upload(&app, None, &booking).await.0, 401);
+    assert_eq!(upload(&app, Some(&g), "not-a-booking").await.0, 404);
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        let (status, body) = upload(&app, Some(&g), &booking).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["widths"], json!([320]));
+        ids.push(body["photoId"].as_str().unwrap().to_owned());
+    }
+    let (status, seventh) = upload(&app, Some(&g), &booking).await;
+    assert_eq!(
+        (status, seventh["code"].clone()),
+        (409, json!("INVALID_STATE")),
+        "{seventh}"
+    );
+
+    // A photo id not uploaded for this booking is refused, naming it; nothing is kept.
+    let (_, theirs) = upload(&app, Some(&og), &other_booking).await;
+    let theirs = theirs["photoId"].as_str().unwrap().to_owned();
+    let refused = app
+        .graphql(
+            Some(&g),
+            WRITE,
+            json!({"key": key(), "input": {"bookingId": booking, "rating": 4, "text": "",
+                   "photoIds": [ids[0], theirs]}}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), Some("INVALID_INPUT"), "{refused}");
+    assert!(
+        refused.to_string().contains("input.photoIds[1]"),
+        "{refused}"
+    );
+
+    // Written with two of them, in the order named.
+    let written = app
+        .ok(
+            Some(&g),
+            WRITE,
+            json!({"key": key(), "input": {"bookingId": booking, "rating": 4, "text": "Lovely",
+                   "photoIds": [ids[3], ids[1]]}}),
+        )
+        .await;
+    let t = written["writeReview"]["consistencyToken"].clone();
+    const READ: &str = "query($id: ID!, $t: String) { listing(id: $id, consistencyToken: $t) {
+      reviews { nodes { bookingId photos { id url variants { width url } } } } } }";
+    let read = app.ok(None, READ, json!({"id": listing, "t": t})).await;
+    let photos = &read["listing"]["reviews"]["nodes"][0]["photos"];
+    assert_eq!(photos[0]["id"], ids[3].as_str(), "{read}");
+    assert_eq!(photos[1]["id"], ids[1].as_str(), "{read}");
+    assert_eq!(photos.as_array().unwrap().len(), 2, "{read}");
+    let url = format!(
+        "{}{}",
+        app.base,
+        photos[0]["variants"][0]["url"].as_str().unwrap()
+    );
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 200);
+
+    // Forgetting the guest deletes the photos' objects and rows; the other guest's stays.
+    app.ok(
+        Some(&admin()),
+        "mutation($id: ID!) { forgetGuest(guestId: $id) }",
+        json!({"id": guest_id.to_string()}),
+    )
+    .await;
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 404);
+    let read = app.ok(None, READ, json!({"id": listing})).await;
+    assert_eq!(
+        read["listing"]["reviews"]["nodes"][0]["photos"],
+        json!([]),
+        "{read}"
+    );
+    let kept = holdfast_engine::reviews::photos_of_guest(app.engine.store.db(), other_guest)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    let url = format!("{}/photos/{theirs}/original", app.base);
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 200);
+}
+
+/// Twenty guests review one listing at once: every review is written and counted exactly once.
+#[tokio::test]
+async fn a_storm_of_reviews_on_one_listing_counts_each_once() {
+    const GUESTS: usize = 20;
+    let app = spawn_app().await;
+    let (_, op) = operator();
+    let (listing, inventory) = event_venue(&app, &op, 30).await;
+    let mut bookings = Vec::new();
+    for _ in 0..GUESTS {
+        bookings.push(confirmed_booking(&app, &op, &listing, &inventory).await);
+    }
+    app.clock.set(at("2030-02-03T00:00:00Z"));
+    let written = futures::future::join_all(bookings.iter().enumerate().map(|(i, (b, g))| {
+        let app = &app;
+        async move {
+            let stars = (i % 5 + 1) as i64;
+            let done = write(app, Some(g), b, stars, "").await;
+            (done, stars)
+        }
+    }))
+    .await;
+    let mut expected = [0i64; 5];
+    for (done, stars) in &written {
+        assert!(done.get("errors").is_none(), "{done}");
+        expected[(*stars - 1) as usize] += 1;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let read = app
+            .ok(
+                None,
+                "query($id: ID!) { listing(id: $id) { rating { count distribution } } }",
+                json!({"id": listing}),
+            )
+            .await;
+        if read["listing"]["rating"]["count"] == GUESTS {
+            assert_eq!(read["listing"]["rating"]["distribution"], json!(expected));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{read}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The listing's log holds exactly one tally event per review.
+    let history = app
+        .ok(
+            Some(&admin()),
+            "query($id: ID!) { eventHistory(aggregateType: LISTING, aggregateId: $id, first: 100) { nodes { eventType } } }",
+            json!({"id": listing}),
+        )
+        .await;
+    let tallies = history["eventHistory"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["eventType"] == "ListingRatingsChanged")
+        .count();
+    assert_eq!(tallies, GUESTS, "{history}");
+}

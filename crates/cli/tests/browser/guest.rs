@@ -217,6 +217,23 @@ async fn a_guest_reviews_a_stay_and_the_listing_shows_it() {
         "Quiet room, lovely beach. The breakfast could start earlier.",
     )
     .await;
+    // Two photos, chosen in the file picker.
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (n, tint) in [(1, 40u8), (2, 200u8)] {
+        let path = dir.path().join(format!("beach-{n}.png"));
+        image::RgbImage::from_fn(640, 480, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, tint])
+        })
+        .save(&path)
+        .unwrap();
+        files.push(path.display().to_string());
+    }
+    b.find(&format!("#review-photos-{booking}"))
+        .await
+        .send_keys(&files.join("\n"))
+        .await
+        .unwrap();
     b.click(&format!("{item} .review-form button[type=submit]"))
         .await;
     b.wait_text(&item, "Thank you: your review is published.")
@@ -227,7 +244,7 @@ async fn a_guest_reviews_a_stay_and_the_listing_shows_it() {
     let deadline = std::time::Instant::now() + support::WAIT;
     loop {
         let text = b.find(".reviews").await.text().await.unwrap_or_default();
-        if text.contains("(1 reviews)") {
+        if text.contains("(1 review)") {
             assert!(text.contains("4.0"), "{text}");
             assert!(text.contains("Quiet room, lovely beach."), "{text}");
             break;
@@ -244,6 +261,28 @@ async fn a_guest_reviews_a_stay_and_the_listing_shows_it() {
         b.spoken(".reviews .rating .stars").await,
         "4 out of 5 stars"
     );
+    // Its photos, loaded (each a real image of the width asked for) and described.
+    let deadline = std::time::Instant::now() + support::WAIT;
+    loop {
+        let photos = b
+            .client
+            .execute(
+                "const all = [...document.querySelectorAll('.review-photos img')];
+                 all[0]?.scrollIntoView();
+                 return all.map((i) => [i.complete ? i.naturalWidth : -1, i.alt]);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if photos == json!([[320, "The guest's photo 1"], [320, "The guest's photo 2"]]) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the review's photos: {photos}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     b.assert_no_junk().await;
     b.shot("reviews").await;
     b.close().await;

@@ -59,6 +59,9 @@ pub struct ListingState {
     /// Photos, in the order they were added.
     #[serde(default)]
     pub photos: Vec<super::photos::ListingPhoto>,
+    /// Its reviews' stars (written, not hidden).
+    #[serde(default)]
+    pub ratings: super::ratings::Ratings,
 }
 
 impl ListingState {
@@ -151,6 +154,13 @@ impl Decide for Listing {
             ListingCommand::Suspend { reason } => self.suspend(&reason),
             ListingCommand::Reinstate => self.reinstate(),
             ListingCommand::Archive => self.archive(),
+            // Any status: a review of a past stay counts even once the listing is archived.
+            ListingCommand::CountReview { booking_id, rating } => {
+                self.tally(booking_id, rating, super::ratings::Ratings::counted)
+            }
+            ListingCommand::UncountReview { booking_id, rating } => {
+                self.tally(booking_id, rating, super::ratings::Ratings::uncounted)
+            }
             ListingCommand::AddPhoto { photo } => {
                 use super::photos::{MAX_PHOTOS, PhotoRuleError};
                 let state = self.editable()?;
@@ -419,6 +429,7 @@ impl Aggregate for Listing {
                     suspension: None,
                     attributes: Vec::new(),
                     photos: Vec::new(),
+                    ratings: super::ratings::Ratings::default(),
                 });
             }
             ListingEvent::ListingDetailsUpdated {
@@ -471,11 +482,38 @@ impl Aggregate for Listing {
                     s.attributes = attributes;
                 }
             }
+            ListingEvent::ListingRatingsChanged { ratings, .. } => {
+                if let Some(s) = &mut self.state {
+                    s.ratings = ratings;
+                }
+            }
         }
     }
 }
 
 impl Listing {
+    /// The ratings after `change` (`None`: refused) as an event.
+    fn tally(
+        &self,
+        booking_id: crate::common::BookingId,
+        rating: crate::review::Rating,
+        change: fn(
+            super::ratings::Ratings,
+            crate::review::Rating,
+        ) -> Option<super::ratings::Ratings>,
+    ) -> Result<Vec<ListingEvent>, ListingError> {
+        let state = self.state.as_ref().ok_or(ListingError::NotCreated)?;
+        let ratings = change(state.ratings, rating).ok_or(ListingError::RatingNotCounted {
+            stars: rating.stars(),
+        })?;
+        Ok(vec![ListingEvent::ListingRatingsChanged {
+            tenant_id: state.tenant_id,
+            listing_id: state.listing_id,
+            booking_id,
+            ratings,
+        }])
+    }
+
     fn set_status(&mut self, status: ListingStatus, suspension: Option<SuspensionReason>) {
         if let Some(s) = &mut self.state {
             s.status = status;

@@ -100,6 +100,20 @@ pub enum ListingCommand {
         /// Its id.
         photo_id: String,
     },
+    /// Count a written review's stars in the listing's ratings.
+    CountReview {
+        /// The booking reviewed (the review's id).
+        booking_id: crate::common::BookingId,
+        /// Its stars.
+        rating: crate::review::Rating,
+    },
+    /// Take a hidden review's stars out of the listing's ratings.
+    UncountReview {
+        /// The booking reviewed.
+        booking_id: crate::common::BookingId,
+        /// Its stars.
+        rating: crate::review::Rating,
+    },
     /// Replace the listing's structured attributes (amenities, cuisine, seating,
     /// accessibility…). Identical ones change nothing.
     SetAttributes {

@@ -67,6 +67,12 @@ pub enum ListingError {
     /// A photo rule broken.
     #[error(transparent)]
     Photo(#[from] super::photos::PhotoRuleError),
+    /// `UncountReview` of stars the ratings do not hold (or a count past `u32::MAX`).
+    #[error("the listing's ratings hold no {stars}-star review to take out")]
+    RatingNotCounted {
+        /// The stars.
+        stars: u8,
+    },
     /// `CreateListing` on a listing that exists (with different contents).
     #[error("listing already created")]
     AlreadyCreated,

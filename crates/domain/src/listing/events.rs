@@ -123,6 +123,17 @@ pub enum ListingEvent {
         /// Its id.
         photo_id: String,
     },
+    /// A review was counted in (or, hidden, taken out of) its ratings: the whole tally after.
+    ListingRatingsChanged {
+        /// Owner.
+        tenant_id: TenantId,
+        /// Listing.
+        listing_id: ListingId,
+        /// The review that changed it (its booking).
+        booking_id: crate::common::BookingId,
+        /// The tally after.
+        ratings: super::ratings::Ratings,
+    },
     /// Its structured attributes were replaced.
     ListingAttributesSet {
         /// Owner.
@@ -145,6 +156,7 @@ impl DomainEvent for ListingEvent {
             ListingEvent::ListingReinstated { .. } => "ListingReinstated",
             ListingEvent::ListingArchived { .. } => "ListingArchived",
             ListingEvent::ListingAttributesSet { .. } => "ListingAttributesSet",
+            ListingEvent::ListingRatingsChanged { .. } => "ListingRatingsChanged",
             ListingEvent::ListingPhotoAdded { .. } => "ListingPhotoAdded",
             ListingEvent::ListingPhotoRemoved { .. } => "ListingPhotoRemoved",
         }

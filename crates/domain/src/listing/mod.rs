@@ -15,6 +15,7 @@ pub mod commands;
 pub mod error;
 pub mod events;
 pub mod photos;
+pub mod ratings;
 pub mod status;
 pub mod values;
 
@@ -25,6 +26,7 @@ pub use aggregate::{Listing, ListingDetails, ListingState};
 pub use commands::{CreateListing, ListingCommand, LocationInput, UpdateListingDetails};
 pub use error::{ListingError, LocationError, TextProblem};
 pub use events::ListingEvent;
+pub use ratings::Ratings;
 pub use status::ListingStatus;
 pub use values::{
     Category, Description, GeoPoint, ListingName, Location, SuspensionReason, Tag, Tags,

@@ -34,6 +34,24 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
+// Uploads a file (a photo) to `path` with the session's token; resolves to the JSON answer, or
+// throws an ApiError with the answer's `code`.
+export async function upload(path, file) {
+  const headers = { 'Content-Type': file.type || 'application/octet-stream' };
+  const token = await accessToken(base);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  let body = null;
+  try {
+    response = await fetch(`${base}${path}`, { method: 'POST', headers, body: file });
+    body = await response.json();
+  } catch {
+    throw new ApiError(null);
+  }
+  if (!response.ok) throw new ApiError({ message: body?.message, extensions: { code: body?.code } });
+  return body;
+}
+
 // A fresh idempotency key for one user action (a retry of the same action reuses it).
 export function idempotencyKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;

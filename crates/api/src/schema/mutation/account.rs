@@ -418,13 +418,35 @@ impl AccountMutation {
         Ok(crate::schema::types::account::preferences(&off))
     }
 
-    /// Forgets a guest: their profile, account, sessions and queued messages are deleted;
+    /// Forgets a guest: their profile, account, sessions, queued messages, reviews' words and
+    /// review photos are deleted;
     /// their bookings stay, naming no one. The guest themselves or an admin (`FORBIDDEN` for
     /// anyone else). `true` when something was kept about them.
     async fn forget_guest(&self, ctx: &Context<'_>, guest_id: ID) -> async_graphql::Result<bool> {
         let guest = parse_id("guestId", &guest_id, GuestId::parse)?;
         if !authenticated(ctx)?.is_guest_or_admin(guest) {
             return Err(ApiError::forbidden().into());
+        }
+        // Their review photos' objects first: if a deletion fails, the rows still name them
+        // and forgetting again finishes the job.
+        let photos = holdfast_engine::reviews::photos_of_guest(state(ctx).store.db(), guest)
+            .await
+            .or_api()?;
+        if !photos.is_empty() {
+            let store = ctx
+                .data_opt::<std::sync::Arc<holdfast_engine::photos::PhotoStore>>()
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::Unavailable,
+                        "this server keeps no photos; cannot delete them",
+                    )
+                })?;
+            for photo in &photos {
+                store
+                    .delete(&photo.photo_id, &photo.widths)
+                    .await
+                    .map_err(|e| ApiError(holdfast_engine::EngineError::from(e)))?;
+            }
         }
         Ok(state(ctx).forget_guest(guest).await.or_api()?)
     }

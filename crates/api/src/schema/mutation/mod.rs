@@ -49,7 +49,7 @@ use holdfast_engine::idempotency::{
     self, Claim, IdempotencyKey, IdempotencyStore, Ran, Tokened, run_claimed,
 };
 use holdfast_engine::ids::derived_ulid;
-use holdfast_engine::process::one_commit::dispatch_once;
+use holdfast_engine::process::one_commit::dispatch_once_with;
 
 pub use account::AccountMutation;
 pub use booking::BookingMutation;
@@ -205,13 +205,45 @@ where
     T: Tokened + Clone + Send + 'static,
     F: Future<Output = Result<A::Command, ApiError>>,
 {
+    once_on_with(ctx, caller, dispatcher, id, command, answer, |_, _| {
+        Ok(Vec::new())
+    })
+    .await
+}
+
+/// [`once_on`], with other aggregates' events in the same commit (see
+/// `holdfast_engine::process::one_commit::dispatch_once_with`).
+pub async fn once_on_with<A, T, F>(
+    ctx: &Context<'_>,
+    caller: &Caller<'_>,
+    dispatcher: &holdfast_engine::dispatch::Dispatcher<A>,
+    id: String,
+    command: F,
+    answer: impl Fn(&A) -> Result<T, EngineError> + Send + Sync + 'static,
+    streams: impl Fn(
+        &A,
+        Result<(), &A::Error>,
+    ) -> Result<Vec<holdfast_eventstore::StreamAppend>, String>
+    + Send
+    + Sync
+    + 'static,
+) -> Result<T, ApiError>
+where
+    A: holdfast_domain::Decide + 'static,
+    A::Command: Clone + Send + Sync + 'static,
+    A::Error: Clone + Send + 'static,
+    A::Services: Send + Sync + 'static,
+    EngineError: From<A::Error> + From<holdfast_engine::dispatch::DispatchError<A::Error>>,
+    T: Tokened + Clone + Send + 'static,
+    F: Future<Output = Result<A::Command, ApiError>>,
+{
     let claim = claim(ctx, caller)?;
     let ran = async {
         let command = match command.await {
             Ok(command) => command,
             Err(e) => return Ran::Unrecorded(Err(e.0)),
         };
-        dispatch_once(
+        dispatch_once_with(
             dispatcher,
             &id,
             command,
@@ -223,6 +255,7 @@ where
                     Err(e) => Err(EngineError::from(e.clone())),
                 })
             },
+            streams,
         )
         .await
     };

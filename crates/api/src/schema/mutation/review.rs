@@ -8,14 +8,16 @@
 //! second, different review, `INVALID_INPUT` naming a bad field, `FORBIDDEN` for the wrong role.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use holdfast_domain::common::{AccountId, BookingId};
-use holdfast_domain::review::{Rating, Review, ReviewCommand, ReviewText, WriteReview};
+use holdfast_domain::common::{AccountId, BookingId, ListingId};
+use holdfast_domain::review::{
+    Rating, Review, ReviewCommand, ReviewPhoto, ReviewText, WriteReview,
+};
 use holdfast_engine::{EngineError, Principal, reviews};
 use serde::{Deserialize, Serialize};
 
 use super::tenant::field;
-use super::{Caller, once_on};
-use crate::error::{ApiError, OrApi};
+use super::{Caller, once_on, once_on_with};
+use crate::error::{ApiError, ErrorCode, OrApi};
 use crate::schema::types::parse_id;
 
 /// A guest's review of a booking.
@@ -27,6 +29,9 @@ pub struct WriteReviewInput {
     pub rating: i32,
     /// What they want to say (at most 2,000 characters; may be empty).
     pub text: String,
+    /// Photos uploaded for this booking (`POST /reviews/<booking id>/photos`), at most six.
+    #[graphql(default)]
+    pub photo_ids: Vec<ID>,
 }
 
 /// What a review mutation did.
@@ -57,6 +62,78 @@ fn payload_of(review: &Review) -> Result<ReviewPayload, EngineError> {
     })
 }
 
+/// The photos named, each one uploaded for `booking` (whose guest the caller is): more than
+/// [`holdfast_domain::review::MAX_PHOTOS`] or one twice is the aggregate's to refuse.
+async fn review_photos(
+    db: &holdfast_eventstore::Db,
+    booking: BookingId,
+    ids: &[ID],
+) -> Result<Vec<ReviewPhoto>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let uploaded = reviews::photos_of_booking(db, booking).await.or_api()?;
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| {
+            if !uploaded.iter().any(|p| p.photo_id == id.as_str()) {
+                return Err(ApiError::invalid(format!(
+                    "input.photoIds[{i}]: not a photo uploaded for this booking's review"
+                )));
+            }
+            field(
+                &format!("input.photoIds[{i}]"),
+                ReviewPhoto::parse(id.as_str()),
+            )
+        })
+        .collect()
+}
+
+/// Attempts of a review command whose listing's tally moved under it.
+const TALLY_ATTEMPTS: u32 = 8;
+
+/// Sends `command` to `booking`'s review with the listing's new ratings tally in the same
+/// commit ([`reviews::ratings_attachment`]). When another review of the same listing committed
+/// first (the listing's stream moved: `CONFLICT`, nothing written, the key not recorded), it
+/// reads the listing again and retries, up to [`TALLY_ATTEMPTS`] times.
+async fn with_tally(
+    ctx: &Context<'_>,
+    caller: &Caller<'_>,
+    listing: ListingId,
+    booking: BookingId,
+    command: ReviewCommand,
+) -> Result<ReviewPayload, ApiError> {
+    let mut attempt = 0;
+    let _turn = reviews::listing_turn(listing).await;
+    loop {
+        attempt += 1;
+        let (_, tally) =
+            reviews::ratings_attachment(caller.state, listing, booking, caller.metadata())
+                .await
+                .or_api()?;
+        let next = command.clone();
+        let done = once_on_with(
+            ctx,
+            caller,
+            &caller.state.commands.reviews,
+            booking.to_string(),
+            async { Ok(next) },
+            payload_of,
+            tally,
+        )
+        .await;
+        match done {
+            Err(e) if e.code == ErrorCode::Conflict && attempt < TALLY_ATTEMPTS => {
+                // Spread out by booking, longer each time.
+                let spread = booking.to_string().bytes().map(u64::from).sum::<u64>() % 7;
+                let pause = (1 + spread) * u64::from(attempt);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
+            done => return done,
+        }
+    }
+}
+
 fn booking_arg(id: &ID) -> Result<BookingId, ApiError> {
     parse_id("bookingId", id, BookingId::parse)
 }
@@ -85,23 +162,24 @@ impl ReviewMutation {
             .filter(|f| f.guest_id == guest)
             .ok_or_else(|| ApiError::not_found("booking"))?;
         let db = caller.state.store.db();
+        let photos = review_photos(db, booking, &input.photo_ids).await?;
         let kept = reviews::keep_text(db, booking, guest, text.as_str(), caller.now())
             .await
             .or_api()?;
+        let listing = facts.listing_id;
         let command = WriteReview {
             booking: facts,
             author: guest,
             rating,
             text: reviews::text_digest(text.as_str()),
-            photos: Vec::new(),
+            photos,
         };
-        let done = once_on(
+        let done = with_tally(
             ctx,
             &caller,
-            &caller.state.commands.reviews,
-            booking.to_string(),
-            async { Ok(ReviewCommand::Write(Box::new(command))) },
-            payload_of,
+            listing,
+            booking,
+            ReviewCommand::Write(Box::new(command)),
         )
         .await;
         if done.is_err() && kept {
@@ -182,13 +260,23 @@ impl ReviewMutation {
             return Err(ApiError::forbidden().into());
         }
         let booking = booking_arg(&booking_id)?;
-        Ok(once_on(
+        let review = caller
+            .state
+            .commands
+            .reviews
+            .load(&booking.to_string())
+            .await
+            .or_api()?;
+        let listing = review
+            .state()
+            .ok_or_else(|| ApiError::not_found("review"))?
+            .listing_id;
+        Ok(with_tally(
             ctx,
             &caller,
-            &caller.state.commands.reviews,
-            booking.to_string(),
-            async { Ok(ReviewCommand::Hide { reason }) },
-            payload_of,
+            listing,
+            booking,
+            ReviewCommand::Hide { reason },
         )
         .await?)
     }

@@ -52,6 +52,30 @@ pub enum SearchSort {
     Distance,
     /// Newest listings first.
     Newest,
+    /// Best average rating first (exactly: no rounding), then more reviews; unrated last.
+    Rating,
+}
+
+/// Best average first, compared exactly (`sum_a / count_a` against `sum_b / count_b` by
+/// cross-multiplying), then more reviews, then listing id; listings without reviews last.
+fn by_rating(
+    a: &holdfast_projections::models::search::SearchHit,
+    b: &holdfast_projections::models::search::SearchHit,
+) -> std::cmp::Ordering {
+    use holdfast_domain::listing::Ratings;
+    use holdfast_projections::models::search::SearchHit;
+    let tally = |h: &SearchHit| {
+        let r = Ratings {
+            distribution: h.rating_distribution,
+        };
+        (u128::from(r.sum()), u128::from(r.count()))
+    };
+    let ((sum_a, count_a), (sum_b, count_b)) = (tally(a), tally(b));
+    (count_b > 0)
+        .cmp(&(count_a > 0))
+        .then_with(|| (sum_b * count_a).cmp(&(sum_a * count_b)))
+        .then_with(|| count_b.cmp(&count_a))
+        .then_with(|| a.listing_id.cmp(&b.listing_id))
 }
 
 /// The most hits a sorted search orders (more: narrow the search).
@@ -324,6 +348,7 @@ async fn sorted_search(
                 .then_with(|| a.listing_id.cmp(&b.listing_id))
         }),
         SearchSort::Newest => hits.sort_by(|a, b| b.listing_id.cmp(&a.listing_id)),
+        SearchSort::Rating => hits.sort_by(by_rating),
         SearchSort::ListingId => {}
     }
     let total = hits.len();

@@ -148,6 +148,9 @@ pub struct Listing {
     pub attributes: Vec<InventoryAttribute>,
     /// Photos of the listing and its inventories, in the order they were added.
     pub photos: Vec<Photo>,
+    /// Its reviews' stars, 1★ first (see `rating`).
+    #[graphql(skip)]
+    pub ratings: [u32; 5],
 }
 
 /// A photo (of a listing, or of one of its inventories).
@@ -296,6 +299,7 @@ impl Listing {
             inventories: d.inventories.into_iter().map(Into::into).collect(),
             attributes: attributes(&d.attributes),
             photos: d.photos.into_iter().map(Into::into).collect(),
+            ratings: d.rating_distribution,
         })
     }
 
@@ -324,6 +328,7 @@ impl Listing {
             inventories: h.inventories.into_iter().map(Into::into).collect(),
             attributes: attributes(&h.attributes),
             photos: h.photos.into_iter().map(Into::into).collect(),
+            ratings: h.rating_distribution,
         };
         Ok((listing, h.distance_km))
     }
@@ -351,6 +356,8 @@ pub struct ListingReview {
     pub replied_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When it was written.
     pub written_at: chrono::DateTime<chrono::Utc>,
+    /// The guest's photos, in the order they named them (none once the guest was forgotten).
+    pub photos: Vec<Photo>,
 }
 
 /// A listing's ratings: how many, their average, and how many of each star (1★ first).
@@ -362,6 +369,19 @@ pub struct RatingSummary {
     pub average: Option<f64>,
     /// How many reviews gave 1, 2, 3, 4 and 5 stars.
     pub distribution: Vec<i32>,
+}
+
+impl RatingSummary {
+    /// The summary of a tally (`distribution[n - 1]`: reviews of `n` stars).
+    pub fn of(distribution: [u32; 5]) -> Self {
+        let ratings = holdfast_domain::listing::Ratings { distribution };
+        let clamp = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        Self {
+            count: clamp(ratings.count()),
+            average: ratings.average().map(|a| (a * 10.0).round() / 10.0),
+            distribution: distribution.into_iter().map(clamp).collect(),
+        }
+    }
 }
 
 /// A page of reviews (`reviews(first, after)`; `after` is the last page's `endCursor`).
@@ -430,6 +450,30 @@ impl Listing {
                 Some((text, reply)) => (Some(text), reply),
                 None => (None, None),
             };
+            let photos = if review.photos.is_empty() {
+                Vec::new()
+            } else {
+                let uploaded =
+                    holdfast_engine::reviews::photos_of_booking(engine.store.db(), booking)
+                        .await
+                        .map_err(ApiError::from)?;
+                review
+                    .photos
+                    .iter()
+                    .filter_map(|id| uploaded.iter().find(|p| &p.photo_id == id))
+                    .map(|p| {
+                        Photo::from(holdfast_projections::models::search::PhotoItem {
+                            photo_id: p.photo_id.clone(),
+                            inventory_id: None,
+                            width: p.width,
+                            height: p.height,
+                            widths: p.widths.clone(),
+                            content_type: p.content_type.clone(),
+                            alt: String::new(),
+                        })
+                    })
+                    .collect()
+            };
             nodes.push(ListingReview {
                 booking_id: ID(review.booking_id.clone()),
                 rating: i32::from(review.rating),
@@ -437,6 +481,7 @@ impl Listing {
                 reply,
                 replied_at: review.replied_at,
                 written_at: review.written_at,
+                photos,
             });
         }
         Ok(ListingReviewPage {
@@ -447,25 +492,7 @@ impl Listing {
     }
 
     /// Its ratings (hidden reviews left out).
-    async fn rating(
-        &self,
-        ctx: &async_graphql::Context<'_>,
-    ) -> async_graphql::Result<RatingSummary> {
-        let all = visible_reviews(ctx, self.id.as_str()).await?;
-        let mut distribution = vec![0i32; 5];
-        for review in &all {
-            if let Some(slot) = distribution.get_mut(usize::from(review.rating.clamp(1, 5)) - 1) {
-                *slot += 1;
-            }
-        }
-        let count = all.len() as i32;
-        let sum: i32 = all.iter().map(|r| i32::from(r.rating)).sum();
-        let average =
-            (count > 0).then(|| (f64::from(sum) / f64::from(count) * 10.0).round() / 10.0);
-        Ok(RatingSummary {
-            count,
-            average,
-            distribution,
-        })
+    async fn rating(&self) -> RatingSummary {
+        RatingSummary::of(self.ratings)
     }
 }

@@ -4,6 +4,7 @@ mod create;
 mod details;
 mod policy_change;
 mod properties;
+mod ratings;
 mod status;
 mod values;
 

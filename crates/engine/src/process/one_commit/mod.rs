@@ -322,6 +322,35 @@ where
     EngineError: From<A::Error> + From<DispatchError<A::Error>>,
     T: Tokened + Clone + Send + 'static,
 {
+    dispatch_once_with(dispatcher, id, command, metadata, claim, answer, |_, _| {
+        Ok(Vec::new())
+    })
+    .await
+}
+
+/// [`dispatch_once`], with other aggregates' events (`streams`, decided from the aggregate's
+/// state after the command and its outcome, each guarded by its own sequence) in the same
+/// commit.
+pub async fn dispatch_once_with<A, T>(
+    dispatcher: &crate::dispatch::Dispatcher<A>,
+    id: &str,
+    command: A::Command,
+    metadata: std::collections::HashMap<String, String>,
+    claim: &Claim,
+    answer: impl Fn(&A, Result<(), &A::Error>) -> Option<Result<T, EngineError>> + Send + Sync + 'static,
+    streams: impl Fn(&A, Result<(), &A::Error>) -> Result<Vec<StreamAppend>, String>
+    + Send
+    + Sync
+    + 'static,
+) -> Ran<T>
+where
+    A: holdfast_domain::Decide + 'static,
+    A::Command: Clone + Send + Sync + 'static,
+    A::Error: Send + 'static,
+    A::Services: Send + Sync + 'static,
+    EngineError: From<A::Error> + From<DispatchError<A::Error>>,
+    T: Tokened + Clone + Send + 'static,
+{
     let decided: Arc<std::sync::Mutex<Option<Result<T, EngineError>>>> = Arc::default();
     let (record_claim, last) = (claim.clone(), decided.clone());
     let attachment = Attachment {
@@ -332,11 +361,9 @@ where
                 Some(answer) => Some(record_claim.record(answer).map_err(|e| e.message)?),
                 None => None,
             };
+            let streams = streams(state, outcome)?;
             *last.lock().unwrap_or_else(|e| e.into_inner()) = answer;
-            Ok(Attached {
-                streams: Vec::new(),
-                record,
-            })
+            Ok(Attached { streams, record })
         }),
     };
     let committed = dispatcher

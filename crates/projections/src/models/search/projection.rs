@@ -338,6 +338,17 @@ fn listing_patches(event: ListingEvent) -> Vec<Patch> {
             );
             b.finish()
         }
+        ListingEvent::ListingRatingsChanged {
+            listing_id,
+            ratings,
+            ..
+        } => {
+            let mut b = Builder::new(listing_id.to_string());
+            b.doc("rating_count", json!(ratings.count()));
+            b.doc("rating_sum", json!(ratings.sum()));
+            b.doc("rating_distribution", json!(ratings.distribution));
+            b.finish()
+        }
         ListingEvent::ListingArchived { listing_id, .. } => {
             let mut b = Builder::new(listing_id.to_string());
             b.status("archived", false);

@@ -130,6 +130,24 @@ pub struct SearchHit {
     pub photos: Vec<PhotoItem>,
     /// Distance from the `near` point, km.
     pub distance_km: Option<f64>,
+    /// Its reviews' stars (written, not hidden): how many gave 1‥5.
+    #[serde(default)]
+    pub rating_distribution: [u32; 5],
+}
+
+impl SearchHit {
+    /// Reviews counted.
+    pub fn rating_count(&self) -> u32 {
+        self.rating_distribution.iter().sum()
+    }
+
+    /// Their mean stars (`None` with none).
+    pub fn rating_average(&self) -> Option<f64> {
+        holdfast_domain::listing::Ratings {
+            distribution: self.rating_distribution,
+        }
+        .average()
+    }
 }
 
 /// One of a listing's photos, as the search read model keeps it.
@@ -209,6 +227,8 @@ struct Doc {
     party_min: u32,
     party_max: u32,
     slot_kind: String,
+    #[serde(default)]
+    rating_distribution: [u32; 5],
 }
 
 /// One gsi1 partition read in listing-id order, page by page.
@@ -518,6 +538,7 @@ async fn verify(
         inventories,
         photos: ordered(photos),
         distance_km: distance,
+        rating_distribution: doc.rating_distribution,
     }))
 }
 

@@ -6,7 +6,18 @@ import { t, money } from '../i18n.js';
 import { explain } from '../errors.js';
 
 const LISTING_CARD = `id tenantId name category descriptionExcerpt region timeZone displayPrice { amountMinor currency }
-  photos { url alt variants { width url } }`;
+  photos { url alt variants { width url } } rating { count average }`;
+
+// "★★★★☆" for 4 (out of 5), with its words for screen readers.
+export function stars(rating) {
+  const n = Math.round(rating);
+  return h('span', { class: 'stars', role: 'img', 'aria-label': t('stars_of', { n: rating }) }, '★'.repeat(n) + '☆'.repeat(5 - n));
+}
+
+// "(1 review)", "(12 reviews)".
+export function reviewCount(n) {
+  return t(n === 1 ? 'reviews_count_one' : 'reviews_count', { n });
+}
 
 export function card(listing, slug, extra = null) {
   const photo = listing.photos?.[0];
@@ -24,6 +35,7 @@ export function card(listing, slug, extra = null) {
     h('div', { class: 'card-body' },
       h('h3', {}, h('a', { href }, listing.name)),
       h('p', { class: 'muted' }, t(`category_${listing.category}`)),
+      listing.rating?.count ? h('p', { class: 'rating' }, stars(listing.rating.average), ' ', listing.rating.average.toFixed(1), ' ', reviewCount(listing.rating.count)) : null,
       h('p', {}, listing.descriptionExcerpt),
       h('p', { class: 'price' }, t('price_from', { price: money(listing.displayPrice) })),
       extra));
@@ -57,7 +69,7 @@ export async function render(root) {
   const partyInput = h('input', { id: 'party', name: 'party', type: 'number', min: 1, max: 50, inputmode: 'numeric', value: params.get('party') || '' });
   const maxInput = h('input', { id: 'max', name: 'max', type: 'number', min: 0, inputmode: 'numeric', value: params.get('max') || '' });
   const sortSelect = h('select', { id: 'sort', name: 'sort' },
-    ['RELEVANCE', 'PRICE_LOW', 'PRICE_HIGH', 'DISTANCE', 'NEWEST'].map((s) => h('option', { value: s, selected: params.get('sort') === s }, t(`sort_${s}`))));
+    ['RELEVANCE', 'RATING', 'PRICE_LOW', 'PRICE_HIGH', 'DISTANCE', 'NEWEST'].map((s) => h('option', { value: s, selected: params.get('sort') === s }, t(`sort_${s}`))));
   const near = h('input', { type: 'checkbox', id: 'near', name: 'near', checked: params.has('lat') });
   const results = h('section', { id: 'results', 'aria-live': 'polite', 'aria-labelledby': 'results-title' });
   const form = h('form', { class: 'search', role: 'search', onsubmit: (e) => { e.preventDefault(); run(true); } },

@@ -9,6 +9,7 @@ import { ruleSentences, POLICY_FIELDS } from '../rules.js';
 import { Calendar } from '../calendar.js';
 import { signedIn } from '../session.js';
 import { brand, BUSINESS_FIELDS } from './business.js';
+import { stars, reviewCount } from './home.js';
 
 export const LISTING_FIELDS = `id tenantId name category description address region timeZone slotKind partyMin partyMax status
   displayPrice { amountMinor currency } attributes { kind value }
@@ -41,12 +42,6 @@ function gallery(listing) {
   })));
 }
 
-// "★★★★☆" for 4 (out of 5), with its words for screen readers.
-export function stars(rating) {
-  const n = Math.round(rating);
-  return h('span', { class: 'stars', role: 'img', 'aria-label': t('stars_of', { n: rating }) }, '★'.repeat(n) + '☆'.repeat(5 - n));
-}
-
 // The ratings and the newest reviews, with "more".
 async function showReviews(box, listingId) {
   let after = null;
@@ -54,13 +49,13 @@ async function showReviews(box, listingId) {
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, t('reviews_more'));
   const load = async () => {
     try {
-      const d = await gql('query($id: ID!, $after: String) { listing(id: $id) { rating { count average distribution } reviews(first: 5, after: $after) { nodes { bookingId rating text reply writtenAt } hasNextPage endCursor } } }',
+      const d = await gql('query($id: ID!, $after: String) { listing(id: $id) { rating { count average distribution } reviews(first: 5, after: $after) { nodes { bookingId rating text reply writtenAt photos { url variants { width url } } } hasNextPage endCursor } } }',
         { id: listingId, after });
       const { rating, reviews } = d.listing;
       if (!after) {
         show(box, h('h2', { id: 'reviews-title' }, t('reviews_heading')),
           rating.count
-            ? h('p', { class: 'rating' }, stars(rating.average), ' ', h('strong', {}, rating.average.toFixed(1)), ' ', t('reviews_count', { n: rating.count }))
+            ? h('p', { class: 'rating' }, stars(rating.average), ' ', h('strong', {}, rating.average.toFixed(1)), ' ', reviewCount(rating.count))
             : h('p', { class: 'muted' }, t('reviews_none')),
           list, more);
       }
@@ -68,6 +63,8 @@ async function showReviews(box, listingId) {
         list.append(h('li', { class: 'review', 'data-review': r.bookingId },
           h('p', {}, stars(r.rating), ' ', h('small', { class: 'muted' }, date(r.writtenAt.slice(0, 10), true))),
           r.text ? h('p', {}, r.text) : null,
+          r.photos.length ? h('p', { class: 'review-photos' }, r.photos.map((p, i) => h('a', { href: p.url },
+            h('img', { src: p.variants.find((v) => v.width === 320)?.url || p.url, alt: t('review_photo_n', { n: i + 1 }), width: 96, height: 72, loading: 'lazy' })))) : null,
           r.reply ? h('p', { class: 'reply' }, h('strong', {}, t('review_reply')), ' ', r.reply) : null));
       }
       after = reviews.endCursor;

@@ -1,7 +1,7 @@
 // My bookings: upcoming and past, each with what can be done with it — pay a hold, cancel
 // (with the refund shown before confirming), accept or decline a waitlist offer — and the
 // wallet of coupons.
-import { gql, idempotencyKey } from '../api.js';
+import { gql, idempotencyKey, upload } from '../api.js';
 import { h, show, notice, announce } from '../dom.js';
 import { t, money, date as fmtDate, dateTime, now } from '../i18n.js';
 import { explain } from '../errors.js';
@@ -69,15 +69,24 @@ function reviewForm(booking, li) {
   const name = `stars-${booking.id}`;
   const message = h('div', { 'aria-live': 'polite' });
   const text = h('textarea', { id: `review-text-${booking.id}`, name: 'text', rows: 4, maxlength: 2000 });
+  const photos = h('input', { type: 'file', id: `review-photos-${booking.id}`, name: 'photos', multiple: true, accept: 'image/jpeg,image/png,image/webp' });
+  const uploaded = new Map();
   const form = h('form', { class: 'review-form', onsubmit: async (e) => {
     e.preventDefault();
     const picked = form.querySelector(`input[name=${name}]:checked`);
     if (!picked) { show(message, notice('error', t('review_pick_stars'))); return; }
+    const files = [...photos.files];
+    if (files.length > 6) { show(message, notice('error', t('review_photos_max'))); return; }
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     try {
+      // Each photo once, even when the guest sends again after a refusal.
+      for (const file of files) {
+        if (!uploaded.has(file)) uploaded.set(file, (await upload(`/reviews/${booking.id}/photos`, file)).photoId);
+      }
+      const photoIds = files.map((f) => uploaded.get(f));
       await gql('mutation($k: String!, $input: WriteReviewInput!) { writeReview(idempotencyKey: $k, input: $input) { rating } }',
-        { k: idempotencyKey(), input: { bookingId: booking.id, rating: Number(picked.value), text: text.value } });
+        { k: idempotencyKey(), input: { bookingId: booking.id, rating: Number(picked.value), text: text.value, photoIds } });
       show(area, notice('success', t('review_thanks')));
     } catch (err) {
       button.disabled = false;
@@ -87,6 +96,7 @@ function reviewForm(booking, li) {
   h('fieldset', { class: 'star-pick' }, h('legend', {}, t('review_stars')),
     [1, 2, 3, 4, 5].map((n) => h('label', { class: 'radio' }, h('input', { type: 'radio', name, value: n }), t('stars_n', { n })))),
   h('div', { class: 'field' }, h('label', { for: `review-text-${booking.id}` }, t('review_text')), text),
+  h('div', { class: 'field' }, h('label', { for: `review-photos-${booking.id}` }, t('review_photos')), photos),
   h('button', { type: 'submit', class: 'primary' }, t('review_send')), message);
   show(area, form);
 }
