@@ -29,6 +29,7 @@ pub mod decide;
 pub mod guest;
 pub mod inventory;
 pub mod listing;
+pub mod points;
 pub mod policy;
 pub mod review;
 pub mod services;

@@ -5,6 +5,7 @@ use holdfast_domain::booking::Booking;
 use holdfast_domain::coupon::CouponCampaign;
 use holdfast_domain::inventory::Inventory;
 use holdfast_domain::listing::Listing;
+use holdfast_domain::points::PointsAccount;
 use holdfast_domain::review::Review;
 use holdfast_domain::services::DomainServices;
 use holdfast_domain::tenant::Tenant;
@@ -29,6 +30,8 @@ pub struct Commands {
     pub tenants: Dispatcher<Tenant>,
     /// Reviews (one per booking, keyed by its id).
     pub reviews: Dispatcher<Review>,
+    /// Guests' points accounts (one per business and guest, `<tenant>:<guest>`).
+    pub points: Dispatcher<PointsAccount>,
 }
 
 impl Commands {
@@ -46,6 +49,7 @@ impl Commands {
             coupons: Dispatcher::new(store, services.clone(), snapshotted),
             tenants: Dispatcher::new(store, services.clone(), plain),
             reviews: Dispatcher::new(store, services.clone(), plain),
+            points: Dispatcher::new(store, services.clone(), plain),
         }
     }
 }

@@ -35,6 +35,8 @@ pub enum ErrorCode {
     PolicyViolation,
     /// The coupon cannot be claimed or redeemed.
     CouponRejected,
+    /// The points cannot be spent (more than the balance).
+    PointsRejected,
     /// The payment does not match.
     PaymentRejected,
     /// It exists already (with different details).
@@ -86,6 +88,7 @@ impl ErrorCode {
             ErrorCode::SlotUnavailable => "SLOT_UNAVAILABLE",
             ErrorCode::PolicyViolation => "POLICY_VIOLATION",
             ErrorCode::CouponRejected => "COUPON_REJECTED",
+            ErrorCode::PointsRejected => "POINTS_REJECTED",
             ErrorCode::PaymentRejected => "PAYMENT_REJECTED",
             ErrorCode::AlreadyExists => "ALREADY_EXISTS",
             ErrorCode::InvalidState => "INVALID_STATE",
@@ -327,6 +330,26 @@ impl From<holdfast_domain::review::ReviewError> for EngineError {
             | E::InvalidText
             | E::InvalidPhoto
             | E::TooManyPhotos { .. }
+            | E::InvalidReason => ErrorCode::InvalidInput,
+        };
+        Self::rejected(code, &e)
+    }
+}
+
+impl From<holdfast_domain::points::PointsError> for EngineError {
+    fn from(e: holdfast_domain::points::PointsError) -> Self {
+        use holdfast_domain::points::PointsError as E;
+        let code = match &e {
+            E::InsufficientPoints { .. } => ErrorCode::PointsRejected,
+            E::AlreadyEarned { .. } | E::AlreadySpent { .. } | E::AdjustmentConflict(_) => {
+                ErrorCode::AlreadyExists
+            }
+            E::NothingSpent => ErrorCode::InvalidState,
+            E::NoAccount => ErrorCode::NotFound,
+            E::InvalidTerms(_)
+            | E::InvalidPoints { .. }
+            | E::InvalidShare(_)
+            | E::ExpiryInPast
             | E::InvalidReason => ErrorCode::InvalidInput,
         };
         Self::rejected(code, &e)

@@ -33,6 +33,7 @@ pub mod ids;
 pub mod notify;
 pub mod payments;
 pub mod photos;
+pub mod points;
 mod principal;
 pub mod process;
 pub mod profiles;
@@ -42,6 +43,7 @@ pub mod reviews;
 mod secret;
 pub mod signature;
 pub mod tenants;
+pub mod turns;
 pub mod worker;
 
 pub use commands::Commands;

@@ -32,6 +32,7 @@ pub struct QueryRoot(
     query::admin::AdminQuery,
     query::notification::NotificationQuery,
     query::tenant::TenantQuery,
+    mutation::PointsQuery,
 );
 
 /// The mutation root.
@@ -46,6 +47,7 @@ pub struct MutationRoot(
     mutation::NotificationMutation,
     mutation::TenantMutation,
     mutation::ReviewMutation,
+    mutation::PointsMutation,
 );
 
 /// The subscription root (graphql-ws at `/graphql/ws`).

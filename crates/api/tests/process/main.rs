@@ -16,6 +16,7 @@ mod fixtures;
 
 mod journeys;
 mod late_payment;
+mod points;
 mod recovery;
 mod storm;
 

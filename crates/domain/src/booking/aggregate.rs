@@ -36,6 +36,8 @@ pub struct Booking {
     pub(super) currency: Option<Currency>,
     pub(super) totals: Option<Totals>,
     pub(super) coupon: Option<AppliedCoupon>,
+    #[serde(default)]
+    pub(super) points: Option<super::values::AppliedPoints>,
     pub(super) hold_expires_at: Option<DateTime<Utc>>,
     pub(super) offer_expires_at: Option<DateTime<Utc>>,
     pub(super) offer_accepted_at: Option<DateTime<Utc>>,
@@ -109,6 +111,10 @@ impl Booking {
     /// The coupon applied, if any.
     pub fn coupon(&self) -> Option<&AppliedCoupon> {
         self.coupon.as_ref()
+    }
+    /// The points spent on it, if any.
+    pub fn points(&self) -> Option<super::values::AppliedPoints> {
+        self.points
     }
     /// When the inventory hold runs out, once held.
     pub fn hold_expires_at(&self) -> Option<DateTime<Utc>> {
@@ -263,6 +269,10 @@ impl Aggregate for Booking {
             }
             BookingCouponApplied { coupon, totals, .. } => {
                 self.coupon = Some(coupon);
+                self.totals = Some(totals);
+            }
+            BookingPointsApplied { points, totals, .. } => {
+                self.points = Some(points);
                 self.totals = Some(totals);
             }
             BookingRejected {

@@ -104,6 +104,14 @@ pub enum BookingCommand {
         /// The discount, at most the subtotal, same currency.
         discount: Money,
     },
+    /// Pay part of it with points, once, while Requested or Held, after any coupon: their
+    /// value (one point per minor unit) is taken off the total, never below zero.
+    ApplyPoints {
+        /// The business whose programme they are.
+        tenant_id: crate::common::TenantId,
+        /// How many (at least 1).
+        points: u64,
+    },
     /// Requested → Rejected: placement failed.
     RejectBooking {
         /// Why.

@@ -136,6 +136,12 @@ pub enum BookingError {
         /// The applied coupon's campaign.
         campaign_id: CampaignId,
     },
+    /// Points outside Requested and Held, or a second, different spend.
+    #[error("points cannot be applied to this booking: {why}")]
+    PointsNotAllowed {
+        /// Why.
+        why: &'static str,
+    },
     /// The discount would make the total negative.
     #[error("discount {discount} exceeds the subtotal {subtotal}")]
     DiscountExceedsSubtotal {

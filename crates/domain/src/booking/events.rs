@@ -68,6 +68,17 @@ pub enum BookingEvent {
         /// When.
         applied_at: DateTime<Utc>,
     },
+    /// Points paid part of it (after any coupon).
+    BookingPointsApplied {
+        /// Ids.
+        booking: BookingKeys,
+        /// The points.
+        points: super::values::AppliedPoints,
+        /// The new totals (their discount includes the points' value).
+        totals: Totals,
+        /// When.
+        applied_at: DateTime<Utc>,
+    },
     /// Placement failed.
     BookingRejected {
         /// Ids.
@@ -307,6 +318,7 @@ impl BookingEvent {
             Self::BookingRequested { .. } => "BookingRequested",
             Self::BookingHeld { .. } => "BookingHeld",
             Self::BookingCouponApplied { .. } => "BookingCouponApplied",
+            Self::BookingPointsApplied { .. } => "BookingPointsApplied",
             Self::BookingRejected { .. } => "BookingRejected",
             Self::BookingPaymentReceived { .. } => "BookingPaymentReceived",
             Self::BookingConfirmed { .. } => "BookingConfirmed",
@@ -331,6 +343,7 @@ impl BookingEvent {
             Self::BookingRequested { booking, .. }
             | Self::BookingHeld { booking, .. }
             | Self::BookingCouponApplied { booking, .. }
+            | Self::BookingPointsApplied { booking, .. }
             | Self::BookingRejected { booking, .. }
             | Self::BookingPaymentReceived { booking, .. }
             | Self::BookingConfirmed { booking, .. }

@@ -48,7 +48,7 @@ pub use error::BookingError;
 pub use events::BookingEvent;
 pub use status::BookingStatus;
 pub use values::{
-    AppliedCoupon, BookingKeys, BookingValueError, Cancellation, CancellationReason, CancelledBy,
-    Label, PartySize, Payment, PricedLine, Quantity, Refund, RejectionReason, Reminder,
-    StatusChange, Totals,
+    AppliedCoupon, AppliedPoints, BookingKeys, BookingValueError, Cancellation, CancellationReason,
+    CancelledBy, Label, PartySize, Payment, PricedLine, Quantity, Refund, RejectionReason,
+    Reminder, StatusChange, Totals,
 };

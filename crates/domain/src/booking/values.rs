@@ -227,6 +227,18 @@ pub struct AppliedCoupon {
     pub discount: Money,
 }
 
+/// Points spent on the booking (one point is one minor unit of its currency); given back,
+/// with the refund share, when it is cancelled, and in full when it expires or is rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AppliedPoints {
+    /// The business whose programme they are.
+    pub tenant_id: crate::common::TenantId,
+    /// How many.
+    pub points: u64,
+    /// What they paid.
+    pub value: Money,
+}
+
 /// Money received from a payment provider.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Payment {

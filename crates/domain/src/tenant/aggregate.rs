@@ -110,6 +110,9 @@ pub struct TenantState {
     pub members: BTreeMap<AccountId, Member>,
     /// Every invitation it sent.
     pub invitations: BTreeMap<InvitationId, Invitation>,
+    /// Its points programme, if it runs one.
+    #[serde(default)]
+    pub points: Option<crate::points::PointsTerms>,
 }
 
 impl TenantState {
@@ -189,6 +192,7 @@ impl Aggregate for Tenant {
                 suspension: None,
                 members: BTreeMap::from([(owner, member)]),
                 invitations: BTreeMap::new(),
+                points: None,
             });
             return;
         }
@@ -275,6 +279,9 @@ impl Aggregate for Tenant {
             TenantEvent::TenantReinstated { .. } => {
                 state.status = TenantStatus::Active;
                 state.suspension = None;
+            }
+            TenantEvent::TenantPointsProgramSet { terms, .. } => {
+                state.points = terms;
             }
         }
     }

@@ -112,4 +112,9 @@ pub enum TenantCommand {
     },
     /// A platform admin lifts the suspension.
     Reinstate,
+    /// An owner starts, changes or (`None`) ends the business's points programme.
+    SetPointsProgram {
+        /// The terms (`None`: no programme; points already earned stay until they expire).
+        terms: Option<crate::points::PointsTerms>,
+    },
 }

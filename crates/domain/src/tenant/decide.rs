@@ -52,6 +52,16 @@ impl Decide for Tenant {
                 }]),
                 status => Err(TenantError::NotSuspended { status }),
             },
+            TenantCommand::SetPointsProgram { terms } => {
+                if state.points == terms {
+                    return Ok(vec![]);
+                }
+                Ok(vec![TenantEvent::TenantPointsProgramSet {
+                    tenant_id: state.tenant_id,
+                    terms,
+                    at: now,
+                }])
+            }
         }
     }
 }

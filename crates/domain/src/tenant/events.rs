@@ -130,6 +130,15 @@ pub enum TenantEvent {
         /// When.
         at: DateTime<Utc>,
     },
+    /// The points programme started, changed or (`None`) ended.
+    TenantPointsProgramSet {
+        /// The business.
+        tenant_id: TenantId,
+        /// The terms from now on.
+        terms: Option<crate::points::PointsTerms>,
+        /// When.
+        at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent for TenantEvent {
@@ -144,6 +153,7 @@ impl DomainEvent for TenantEvent {
             Self::MemberRemoved { .. } => "MemberRemoved",
             Self::TenantSuspended { .. } => "TenantSuspended",
             Self::TenantReinstated { .. } => "TenantReinstated",
+            Self::TenantPointsProgramSet { .. } => "TenantPointsProgramSet",
         }
         .to_owned()
     }

@@ -220,8 +220,13 @@ impl<'a> BookingSteps<'a> {
                 Err(e) => return Err(e),
             }
         }
+        // Points spent come back at once (their refund share); the worker does it otherwise.
+        let after = self.booking(id).await?;
+        if let Some(p) = crate::points::restore(self.state, &after, self.metadata.clone()).await? {
+            position = latest(position, Some(p));
+        }
         Ok(StepResult {
-            booking: self.booking(id).await?,
+            booking: after,
             position,
         })
     }

@@ -78,6 +78,9 @@ pub struct PlaceBookingRequest {
     pub quantity: Quantity,
     /// A coupon campaign to redeem, if any.
     pub coupon: Option<CampaignId>,
+    /// Points of the business's programme to pay part of it with, if any (one point is one
+    /// minor unit; after the coupon; never more than the total or the balance).
+    pub points: Option<u64>,
     /// The request's idempotency key (the booking id derives from it).
     pub idempotency_key: String,
     /// The caller's idempotency scope (recorded in command metadata).

@@ -267,6 +267,14 @@ async fn active(
                 break;
             }
         }
+        for account in tracker.take_due_expiries(now) {
+            passes += 1;
+            if let Err(e) = rules.expire_points(&account).await {
+                retries += 1;
+                tracing::warn!(account, error = ?e, "points expiry failed; retrying later");
+                tracker.recheck_expiry(account, now + chrono::Duration::seconds(5));
+            }
+        }
         for id in take_due(&mut inventory_retries) {
             tracker.recheck_inventory(id);
         }

@@ -23,6 +23,11 @@
 //! 5. **Refunds**: whatever the rules made owed back (cancellation tiers, no-show share, late
 //!    payments; the whole payment when the system cancelled because the process failed) is
 //!    refunded (`auto-refund-N`), which the notification outbox announces as `refunded`.
+//! 6. **Points**: a booking that spent points and is over unused (expired, rejected, cancelled)
+//!    gives them back — all of them, or a confirmed booking's cancellation refund share; a
+//!    completed booking (checked in, or confirmed and ended) earns its business's programme
+//!    share of what was paid and kept, once.
+//! 7. **Points expiry**: an account whose lot reached its expiry has what is left expired.
 
 use std::collections::HashMap;
 
@@ -199,6 +204,7 @@ impl Rules<'_> {
             BookingStatus::CheckedIn | BookingStatus::NoShow => {}
         }
         self.coupon(tracker, &booking).await?;
+        self.points(tracker, &booking).await?;
         self.money(tracker, &booking).await?;
         tracker.forget_if_finished(&id);
         Ok(())
@@ -333,6 +339,79 @@ impl Rules<'_> {
         }
     }
 
+    /// Rule 6: points. A booking over unused gives back what it spent (its refund share); a
+    /// completed one earns its programme's share of what was paid and kept.
+    async fn points(&self, tracker: &mut Tracker, booking: &Booking) -> Result<(), EngineError> {
+        let id = booking.keys().booking_id;
+        if tracker.spend(&id).is_some() {
+            if crate::points::restore_share(booking).is_some() {
+                crate::points::restore(self.state, booking, metadata("points-restore", id)).await?;
+                tracker.spend_settled(&id);
+            } else if !matches!(
+                booking.status(),
+                Some(BookingStatus::Requested | BookingStatus::Held | BookingStatus::Confirmed)
+            ) {
+                // Used (checked in, no-show): the points stay spent.
+                tracker.spend_settled(&id);
+            }
+        }
+        if tracker.earning(&id).is_some() {
+            let now = self.state.services.clock.now();
+            match booking.status() {
+                Some(BookingStatus::Confirmed) if !crate::points::completed(booking, now) => {
+                    if let Some(end) = booking.ends_at() {
+                        tracker.recheck_at(id, end);
+                    }
+                }
+                _ if crate::points::completed(booking, now) => {
+                    if let Some(command) = crate::points::earning(self.state, booking, now).await? {
+                        let account = holdfast_domain::points::account_id(
+                            booking.keys().tenant_id,
+                            booking.keys().guest_id,
+                        );
+                        let done = self
+                            .state
+                            .commands
+                            .points
+                            .execute(&account, command, metadata("points-earn", id))
+                            .await
+                            .map_err(EngineError::from);
+                        match done {
+                            Ok(_) => tracing::info!(booking_id = %id, "points earned"),
+                            // Earned already (other points: a programme changed since).
+                            Err(e) if is_final(&e) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    tracker.earning_settled(&id);
+                }
+                // Cancelled, no-show: nothing to earn.
+                _ => tracker.earning_settled(&id),
+            }
+        }
+        Ok(())
+    }
+
+    /// Rule 7: a points account with a lot past its expiry has what is left of it expired.
+    pub(super) async fn expire_points(&self, account: &str) -> Result<(), EngineError> {
+        let done = self
+            .state
+            .commands
+            .points
+            .execute(
+                account,
+                holdfast_domain::points::PointsCommand::Expire,
+                crate::process::metadata(SCOPE, &format!("worker:points-expire:{account}")),
+            )
+            .await
+            .map_err(EngineError::from);
+        match done {
+            Ok(_) => Ok(()),
+            Err(e) if is_final(&e) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Rules 4 and 5: late payments and refunds.
     async fn money(&self, tracker: &mut Tracker, booking: &Booking) -> Result<(), EngineError> {
         let id = booking.keys().booking_id;
@@ -386,6 +465,7 @@ impl Rules<'_> {
                         party_size: old.party_size(),
                         quantity: old.quantity(),
                         coupon: None,
+                        points: None,
                         idempotency_key: format!("late-payment:{}:{n}", keys.booking_id),
                         scope: SCOPE.to_owned(),
                     })

@@ -52,6 +52,9 @@ pub struct PlaceBookingInput {
     pub quantity: i64,
     /// A coupon campaign to redeem (one of the guest's claims; claimed now if they hold none).
     pub coupon_campaign_id: Option<ID>,
+    /// Points of the business's programme to pay part of it with (one point is one minor unit
+    /// of its currency; after the coupon; at most the balance and what is left to pay).
+    pub points: Option<i64>,
 }
 
 /// A parsed [`PlaceBookingInput`].
@@ -68,6 +71,8 @@ pub struct BookingAsk {
     pub quantity: Quantity,
     /// Coupon campaign.
     pub coupon: Option<CampaignId>,
+    /// Points to spend.
+    pub points: Option<u64>,
 }
 
 fn party(field: &str, value: i64) -> Result<PartySize, ApiError> {
@@ -116,6 +121,15 @@ impl PlaceBookingInput {
                 .coupon_campaign_id
                 .as_ref()
                 .map(|id| parse_id("input.couponCampaignId", id, CampaignId::parse))
+                .transpose()?,
+            points: self
+                .points
+                .map(|p| {
+                    u64::try_from(p)
+                        .ok()
+                        .filter(|p| (1..=holdfast_domain::points::MAX_POINTS).contains(p))
+                        .ok_or_else(|| field_error("input.points", "a positive number of points"))
+                })
                 .transpose()?,
         })
     }

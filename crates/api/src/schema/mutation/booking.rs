@@ -167,6 +167,7 @@ impl BookingMutation {
             party_size: ask.party_size,
             quantity: ask.quantity,
             coupon: ask.coupon,
+            points: ask.points,
             idempotency_key: caller.key.as_str().to_owned(),
             scope: caller.scope.clone(),
         };

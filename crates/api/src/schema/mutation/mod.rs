@@ -28,6 +28,7 @@ pub mod coupon;
 pub mod inventory;
 pub mod listing;
 pub mod notification;
+pub mod points;
 pub mod review;
 pub mod tenant;
 
@@ -58,6 +59,7 @@ pub use coupon::CouponMutation;
 pub use inventory::InventoryMutation;
 pub use listing::ListingMutation;
 pub use notification::NotificationMutation;
+pub use points::{PointsMutation, PointsQuery};
 pub use review::ReviewMutation;
 pub use tenant::TenantMutation;
 
@@ -274,6 +276,8 @@ macro_rules! tokened {
                     .and_then(|t| t.parse().ok())
             }
 
+            // A payload of nothing but its token has nothing else to keep.
+            #[allow(clippy::needless_update)]
             fn with_token(self, token: Option<holdfast_eventstore::Position>) -> Self {
                 Self {
                     consistency_token: holdfast_engine::consistency::token(token),
@@ -291,6 +295,8 @@ tokened!(
     booking::BookingPayload,
     tenant::BusinessPayload,
     review::ReviewPayload,
+    points::AdjustedPoints,
+    points::PointsProgramPayload,
 );
 
 /// Runs `request` once per `(caller, key)` with the key's row written before it runs and its

@@ -104,7 +104,7 @@ async fn with_tally(
     command: ReviewCommand,
 ) -> Result<ReviewPayload, ApiError> {
     let mut attempt = 0;
-    let _turn = reviews::listing_turn(listing).await;
+    let _turn = holdfast_engine::turns::turn(format!("listing-tally\0{listing}")).await;
     loop {
         attempt += 1;
         let (_, tally) =

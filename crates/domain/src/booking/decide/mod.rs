@@ -53,6 +53,9 @@ impl Decide for Booking {
                 code,
                 discount,
             } => self.apply_coupon(campaign_id, code, discount, now),
+            BookingCommand::ApplyPoints { tenant_id, points } => {
+                self.apply_points(tenant_id, points, now)
+            }
             BookingCommand::RejectBooking { reason } => self.reject(reason, now),
             BookingCommand::ConfirmPayment {
                 provider,

@@ -109,6 +109,69 @@ impl Booking {
         }
     }
 
+    pub(super) fn apply_points(
+        &self,
+        tenant_id: crate::common::TenantId,
+        points: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BookingEvent>, BookingError> {
+        let status = self.existing()?;
+        let currency = self.currency.ok_or(BookingError::NoSlots)?;
+        let value = i64::try_from(points)
+            .ok()
+            .filter(|v| *v > 0)
+            .map(|v| Money::new(v, currency))
+            .ok_or(BookingError::PointsNotAllowed {
+                why: "points are a positive number",
+            })?;
+        let applied = super::super::values::AppliedPoints {
+            tenant_id,
+            points,
+            value,
+        };
+        if let Some(done) = self.points {
+            return if done == applied {
+                Ok(vec![])
+            } else {
+                Err(BookingError::PointsNotAllowed {
+                    why: "other points were applied already",
+                })
+            };
+        }
+        if !matches!(status, Requested | Held) {
+            return Err(BookingError::PointsNotAllowed {
+                why: "only while the booking is requested or held",
+            });
+        }
+        let Totals {
+            subtotal,
+            discount,
+            total,
+        } = self.current_totals()?;
+        if value.amount_minor > total.amount_minor {
+            return Err(BookingError::DiscountExceedsSubtotal {
+                discount: value,
+                subtotal: total,
+            });
+        }
+        let discount = discount
+            .checked_add(&value)
+            .map_err(|_| BookingError::AmountOverflow)?;
+        let total = total
+            .checked_sub(&value)
+            .map_err(|_| BookingError::AmountOverflow)?;
+        Ok(vec![BookingEvent::BookingPointsApplied {
+            booking: self.keys,
+            points: applied,
+            totals: Totals {
+                subtotal,
+                discount,
+                total,
+            },
+            applied_at: now,
+        }])
+    }
+
     pub(super) fn apply_coupon(
         &self,
         campaign_id: CampaignId,

@@ -292,6 +292,78 @@ fn it_should_not_hold_a_confirmed_booking() {
         });
 }
 
+// --- ApplyPoints --------------------------------------------------------------------------
+
+fn points_cmd(points: u64) -> BookingCommand {
+    BookingCommand::ApplyPoints {
+        tenant_id: keys().tenant_id,
+        points,
+    }
+}
+
+fn points_applied(points: u64, discount: i64) -> BookingEvent {
+    BookingEvent::BookingPointsApplied {
+        booking: keys(),
+        points: crate::booking::AppliedPoints {
+            tenant_id: keys().tenant_id,
+            points,
+            value: eur(points as i64),
+        },
+        totals: totals(30_000, discount),
+        applied_at: now(),
+    }
+}
+
+#[test]
+fn it_should_pay_part_with_points_after_a_coupon() {
+    given(vec![requested()])
+        .when(points_cmd(2_000))
+        .then_expect_events(vec![points_applied(2_000, 2_000)]);
+    // After a 3,000 coupon: the discount is both, the total what is left.
+    given(vec![requested(), coupon_applied(3_000)])
+        .when(points_cmd(2_000))
+        .then_expect_events(vec![points_applied(2_000, 5_000)]);
+    // The whole of what is left.
+    given(vec![requested(), held(), coupon_applied(3_000)])
+        .when(points_cmd(27_000))
+        .then_expect_events(vec![points_applied(27_000, 30_000)]);
+}
+
+#[test]
+fn it_should_ignore_the_same_points_twice_and_refuse_others() {
+    given(vec![requested(), points_applied(2_000, 2_000)])
+        .when(points_cmd(2_000))
+        .then_expect_events(vec![]);
+    given(vec![requested(), points_applied(2_000, 2_000)])
+        .when(points_cmd(1_000))
+        .then_expect_error(BookingError::PointsNotAllowed {
+            why: "other points were applied already",
+        });
+}
+
+#[test]
+fn it_should_not_take_points_beyond_the_total_after_confirmation_or_none() {
+    given(vec![requested(), coupon_applied(3_000)])
+        .when(points_cmd(27_001))
+        .then_expect_error(BookingError::DiscountExceedsSubtotal {
+            discount: eur(27_001),
+            subtotal: eur(27_000),
+        });
+    given(confirmed())
+        .when(points_cmd(100))
+        .then_expect_error(BookingError::PointsNotAllowed {
+            why: "only while the booking is requested or held",
+        });
+    given(vec![requested()])
+        .when(points_cmd(0))
+        .then_expect_error(BookingError::PointsNotAllowed {
+            why: "points are a positive number",
+        });
+    given(vec![])
+        .when(points_cmd(100))
+        .then_expect_error(BookingError::NotFound);
+}
+
 // --- ApplyCoupon --------------------------------------------------------------------------
 
 fn coupon_cmd(discount: Money) -> BookingCommand {

@@ -3,6 +3,7 @@
 
 mod members;
 mod onboarding;
+mod points;
 mod properties;
 mod suspension;
 mod values;

@@ -14,8 +14,29 @@ impl PlaceBooking<'_> {
         let engine = self.engine();
         let booking_id =
             super::super::place_booking::booking_id_for(request.guest, &request.idempotency_key);
+        // Placements spending one guest's points take turns on their account (see
+        // `crate::turns`): a storm of them commits one after another instead of conflicting.
+        let _turn = match (request.points, self.account_of(request).await) {
+            (Some(_), Ok(Some(account))) => {
+                Some(crate::turns::turn(format!("points\0{account}")).await)
+            }
+            (Some(_), Err(e)) => return Err(e),
+            _ => None,
+        };
         let ran = attempts(|n| self.place_attempt(request, claim, booking_id, n));
         idempotency::run_claimed(&engine.store, claim, ran).await
+    }
+
+    /// The points account a placement spends from (its listing's business and the guest).
+    async fn account_of(
+        &self,
+        request: &PlaceBookingRequest,
+    ) -> Result<Option<String>, EngineError> {
+        let listing: holdfast_domain::listing::Listing =
+            crate::process::current(self.engine(), &request.listing_id.to_string()).await?;
+        Ok(listing
+            .state()
+            .map(|l| holdfast_domain::points::account_id(l.tenant_id, request.guest)))
     }
 
     async fn place_attempt(
@@ -64,8 +85,18 @@ impl PlaceBooking<'_> {
                     .await;
             }
         };
+        let points = match PointsPlan::decide(engine, request, &placement, &metadata, attempt).await
+        {
+            Ok(points) => points,
+            Err(NoCoupon::Retry) => return Settled::Retry,
+            // Refused (more than the balance): nothing is written; the refusal is the answer.
+            Err(NoCoupon::Failed(e) | NoCoupon::Refused(e)) => {
+                return Settled::Done(Ran::Unrecorded(Err(e)));
+            }
+        };
         let mut held_commands = vec![requested.clone()];
         held_commands.extend(coupon.as_ref().map(|c| c.apply.clone()));
+        held_commands.extend(points.as_ref().map(|p| p.apply.clone()));
         held_commands.push(BookingCommand::MarkHeld { hold_expires_at });
         let plans = BookingPlan::decide(
             engine,
@@ -90,14 +121,8 @@ impl PlaceBooking<'_> {
             Ok(p) => p,
             Err(e) => return Settled::Done(Ran::Unrecorded(Err(e))),
         };
-        let mut totals = placement.totals();
-        if let Some(coupon) = &coupon {
-            totals.discount = coupon.discount;
-            totals.total = match totals.subtotal.checked_sub(&coupon.discount) {
-                Ok(total) => total,
-                Err(e) => return Settled::Done(Ran::Unrecorded(Err(EngineError::internal(e)))),
-            };
-        }
+        // After the coupon and the points, as the booking decided them.
+        let totals = held.state.totals().unwrap_or_else(|| placement.totals());
         let placed = PlacedBooking {
             booking_id,
             status: BookingStatus::Held,
@@ -131,6 +156,10 @@ impl PlaceBooking<'_> {
             accepted_streams.push(coupon.stream.clone());
             tags.push(coupon.tag());
         }
+        if let Some(points) = &points {
+            accepted_streams.push(points.stream.clone());
+            tags.push(points.tag());
+        }
         let accepted_answer = placed.clone();
         let attach = attachment(
             claim,
@@ -148,6 +177,13 @@ impl PlaceBooking<'_> {
                 attach,
             )
             .await;
+        match (&answer, &points) {
+            (Ok(_), Some(points)) => points.remember(engine),
+            (Err(DispatchError::Conflict { .. }), Some(points)) => {
+                engine.commands.points.forget(&points.account);
+            }
+            _ => {}
+        }
         match (&answer, &coupon) {
             (Ok(_), Some(coupon)) => coupon.remember(engine),
             (Err(DispatchError::Conflict { .. }), Some(coupon)) => {
@@ -242,7 +278,6 @@ struct CouponPlan {
     sequence: usize,
     stream: StreamAppend,
     apply: BookingCommand,
-    discount: holdfast_domain::common::Money,
 }
 
 /// Why a coupon plan was not made.
@@ -358,7 +393,6 @@ impl CouponPlan {
                 code,
                 discount,
             },
-            discount,
         }))
     }
 
@@ -397,4 +431,96 @@ fn reject_alone(
             records: vec![record],
         },
     ))
+}
+
+/// A placement's points, decided on the guest's account as cached (the commit guards its
+/// sequence): `Spend` on the account and the booking's `ApplyPoints`, in the same commit as
+/// the hold.
+#[derive(Clone)]
+struct PointsPlan {
+    account: String,
+    state: holdfast_domain::points::PointsAccount,
+    sequence: usize,
+    stream: StreamAppend,
+    apply: BookingCommand,
+}
+
+impl PointsPlan {
+    fn tag(&self) -> String {
+        format!("points\0{}", self.account)
+    }
+
+    async fn decide(
+        engine: &crate::Engine,
+        request: &PlaceBookingRequest,
+        placement: &super::super::place_booking::Placement,
+        metadata: &std::collections::HashMap<String, String>,
+        attempt: u32,
+    ) -> Result<Option<Self>, NoCoupon> {
+        use holdfast_domain::points::{PointsAccount, PointsCommand, account_id};
+        let Some(points) = request.points else {
+            return Ok(None);
+        };
+        let tenant_id = placement.tenant_id();
+        let account = account_id(tenant_id, request.guest);
+        let dispatcher = &engine.commands.points;
+        if attempt > 0 {
+            dispatcher.forget(&account);
+        }
+        let (before, sequence) = dispatcher
+            .cached(&account)
+            .await
+            .map_err(|e| NoCoupon::Failed(EngineError::from(e)))?;
+        let spend = PointsCommand::Spend {
+            booking_id: placement.booking_id(),
+            points,
+        };
+        let events = match before.decide(spend, &engine.services) {
+            Ok(events) => events,
+            // Decided on a cached account: confirm a refusal on a fresh load first.
+            Err(_) if attempt == 0 => return Err(NoCoupon::Retry),
+            Err(e) => return Err(NoCoupon::Refused(EngineError::from(e))),
+        };
+        if events.is_empty() {
+            // Spent for this booking already (an earlier attempt's commit): retry from it.
+            return Err(NoCoupon::Failed(EngineError::new(
+                ErrorCode::Conflict,
+                "these points were spent for the booking already; retry",
+            )));
+        }
+        let mut state: PointsAccount = before;
+        let mut serialized = Vec::new();
+        for event in events {
+            serialized.push(
+                serialize::<PointsAccount>(
+                    &account,
+                    sequence + serialized.len() + 1,
+                    &event,
+                    metadata,
+                )
+                .map_err(|e| NoCoupon::Failed(EngineError::from(e)))?,
+            );
+            cqrs_es::Aggregate::apply(&mut state, event);
+        }
+        Ok(Some(Self {
+            stream: StreamAppend {
+                aggregate_type: <PointsAccount as cqrs_es::Aggregate>::TYPE.to_owned(),
+                aggregate_id: account.clone(),
+                events: serialized,
+                snapshot: None,
+            },
+            account,
+            state,
+            sequence,
+            apply: BookingCommand::ApplyPoints { tenant_id, points },
+        }))
+    }
+
+    fn remember(&self, engine: &crate::Engine) {
+        engine.commands.points.remember(
+            &self.account,
+            self.state.clone(),
+            self.sequence + self.stream.events.len(),
+        );
+    }
 }

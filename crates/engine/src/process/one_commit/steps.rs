@@ -112,7 +112,8 @@ impl BookingSteps<'_> {
     }
 
     /// [`BookingSteps::cancel`] in one commit with its idempotency record (see the module
-    /// docs); a booking that redeemed a coupon is cancelled by the multi-step process.
+    /// docs); a booking that redeemed a coupon or spent points is cancelled by the multi-step
+    /// process.
     pub async fn cancel_once(
         &self,
         id: BookingId,
@@ -150,8 +151,13 @@ impl BookingSteps<'_> {
             }
             _ => None,
         };
-        if booking.coupon().is_some() || booking.status() == Some(BookingStatus::Cancelled) {
-            // The coupon's campaign is another aggregate; an already cancelled booking may
+        if booking.coupon().is_some()
+            || booking.points().is_some()
+            || booking.status() == Some(BookingStatus::Cancelled)
+        {
+            // The coupon's campaign and the points account are other aggregates (given back
+            // after the cancellation commits; the worker finishes a crash's half-way restore);
+            // an already cancelled booking may
             // still owe a release (cancelled by an earlier version, half-way).
             return Settled::Done(Ran::Unrecorded(self.cancel(id, by, reason).await));
         }

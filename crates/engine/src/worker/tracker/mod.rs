@@ -12,9 +12,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use cqrs_es::Aggregate;
 use holdfast_domain::booking::{Booking, BookingEvent, BookingStatus, Reminder};
-use holdfast_domain::common::{BookingId, CampaignId, InventoryId, ListingId};
+use holdfast_domain::common::{BookingId, CampaignId, InventoryId, ListingId, TenantId};
 use holdfast_domain::coupon::{CouponCampaign, CouponEvent};
 use holdfast_domain::inventory::{Inventory, InventoryEvent};
+use holdfast_domain::points::{PointsAccount, PointsEvent, account_id};
 use holdfast_eventstore::{Position, StoredEvent};
 
 /// What the worker tracks of one booking.
@@ -51,6 +52,12 @@ pub struct Tracker {
     bookings: HashMap<BookingId, TrackedBooking>,
     holds: HashMap<BookingId, TrackedHold>,
     redemptions: HashMap<BookingId, CampaignId>,
+    /// Points spent on a booking and not given back: the programme's business.
+    spends: HashMap<BookingId, TenantId>,
+    /// Bookings that may earn points: when they end (or, checked in, when they did).
+    earnings: HashMap<BookingId, DateTime<Utc>>,
+    /// Points lots with something left, by expiry: the account.
+    expiries: BTreeSet<(DateTime<Utc>, String)>,
     waitlists: HashMap<InventoryId, BTreeMap<Position, BookingId>>,
     waitlist_position: HashMap<BookingId, (InventoryId, Position)>,
     due: BTreeSet<(DateTime<Utc>, BookingId)>,
@@ -121,6 +128,9 @@ impl Tracker {
         } else if kind == CouponCampaign::TYPE {
             let e: CouponEvent = serde_json::from_value(event.payload.clone())?;
             self.apply_coupon(&e);
+        } else if kind == PointsAccount::TYPE {
+            let e: PointsEvent = serde_json::from_value(event.payload.clone())?;
+            self.apply_points(&e);
         }
         Ok(())
     }
@@ -167,10 +177,13 @@ impl Tracker {
             }
             BookingConfirmed {
                 starts_at,
+                ends_at,
                 confirmed_at,
                 ..
             } => {
                 entry.status = BookingStatus::Confirmed;
+                self.earnings.insert(id, *ends_at);
+                self.due.insert((*ends_at, id));
                 due = Reminders::due(self.reminders.before_start, *confirmed_at, *starts_at);
             }
             BookingReminded {
@@ -196,6 +209,7 @@ impl Tracker {
             }
             BookingCancelled { refund_due, .. } => {
                 entry.status = BookingStatus::Cancelled;
+                self.earnings.remove(&id);
                 entry.money_open |= refund_due.is_some_and(|m| m.amount_minor > 0);
                 due = None;
             }
@@ -205,11 +219,13 @@ impl Tracker {
             }
             BookingMarkedNoShow { refund_due, .. } => {
                 entry.status = BookingStatus::NoShow;
+                self.earnings.remove(&id);
                 entry.money_open |= refund_due.amount_minor > 0;
                 due = None;
             }
-            BookingCheckedIn { .. } => {
+            BookingCheckedIn { checked_in_at, .. } => {
                 entry.status = BookingStatus::CheckedIn;
+                self.earnings.insert(id, *checked_in_at);
                 due = None;
             }
             BookingLatePaymentReceived { .. } => entry.money_open = true,
@@ -231,6 +247,7 @@ impl Tracker {
                 due = Some(*offer_expires_at);
             }
             BookingCouponApplied { .. }
+            | BookingPointsApplied { .. }
             | BookingPaymentReceived { .. }
             | BookingRefunded { .. }
             | BookingOfferAccepted { .. } => {}
@@ -323,6 +340,83 @@ impl Tracker {
         }
     }
 
+    fn apply_points(&mut self, event: &PointsEvent) {
+        match event {
+            PointsEvent::PointsSpent {
+                tenant_id,
+                booking_id,
+                ..
+            } => {
+                self.spends.insert(*booking_id, *tenant_id);
+                self.dirty_bookings.insert(*booking_id);
+            }
+            PointsEvent::PointsRestored { booking_id, .. } => {
+                self.spends.remove(booking_id);
+            }
+            PointsEvent::PointsEarned {
+                tenant_id,
+                guest_id,
+                booking_id,
+                expires_at,
+                ..
+            } => {
+                self.earnings.remove(booking_id);
+                self.expiries
+                    .insert((*expires_at, account_id(*tenant_id, *guest_id)));
+            }
+            PointsEvent::PointsAdjusted {
+                tenant_id,
+                guest_id,
+                points,
+                expires_at,
+                ..
+            } if *points > 0 => {
+                self.expiries
+                    .insert((*expires_at, account_id(*tenant_id, *guest_id)));
+            }
+            PointsEvent::PointsAdjusted { .. } | PointsEvent::PointsExpired { .. } => {}
+        }
+    }
+
+    /// The business of points a booking spent and has not had back.
+    pub fn spend(&self, id: &BookingId) -> Option<TenantId> {
+        self.spends.get(id).copied()
+    }
+
+    /// Forgets a booking's spend (given back, or nothing to give back).
+    pub fn spend_settled(&mut self, id: &BookingId) {
+        self.spends.remove(id);
+    }
+
+    /// When a booking may earn points (its end, or its check-in), if it still may.
+    pub fn earning(&self, id: &BookingId) -> Option<DateTime<Utc>> {
+        self.earnings.get(id).copied()
+    }
+
+    /// Forgets a booking's earning (earned, or it earns nothing).
+    pub fn earning_settled(&mut self, id: &BookingId) {
+        self.earnings.remove(id);
+    }
+
+    /// The accounts with a lot expired at or before `now` (each once; removed).
+    pub fn take_due_expiries(&mut self, now: DateTime<Utc>) -> BTreeSet<String> {
+        let mut due = BTreeSet::new();
+        while let Some((at, _)) = self.expiries.first() {
+            if *at > now {
+                break;
+            }
+            if let Some((_, account)) = self.expiries.pop_first() {
+                due.insert(account);
+            }
+        }
+        due
+    }
+
+    /// Looks at an account's expiry again at `at` (after a transient failure).
+    pub fn recheck_expiry(&mut self, account: String, at: DateTime<Utc>) {
+        self.expiries.insert((at, account));
+    }
+
     /// A hold whose booking has not recorded it — still `Requested` or `Waitlisted` (a process
     /// stopped between the hold and the booking's next step), or unknown — is due at the
     /// hold's expiry.
@@ -374,7 +468,9 @@ impl Tracker {
             && (kept_allocation || !self.holds.contains_key(id))
             && entry.due.is_none()
             && !entry.money_open
-            && !self.redemptions.contains_key(id);
+            && !self.redemptions.contains_key(id)
+            && !self.spends.contains_key(id)
+            && !self.earnings.contains_key(id);
         if finished {
             self.bookings.remove(id);
             if kept_allocation {
@@ -471,6 +567,7 @@ impl Tracker {
     }
 
     /// How many bookings, holds, redemptions, waiting entries and deadlines are tracked.
+    /// (Points' spends, earnings and expiries are not in it: see [`Tracker::points_sizes`].)
     pub fn sizes(&self) -> [usize; 5] {
         [
             self.bookings.len(),
@@ -479,6 +576,13 @@ impl Tracker {
             self.waitlist_position.len(),
             self.due.len(),
         ]
+    }
+}
+
+impl Tracker {
+    /// How many points spends, pending earnings and lot expiries are tracked.
+    pub fn points_sizes(&self) -> [usize; 3] {
+        [self.spends.len(), self.earnings.len(), self.expiries.len()]
     }
 }
 

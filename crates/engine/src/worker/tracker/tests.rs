@@ -303,7 +303,9 @@ fn reminders_fall_due_their_lead_before_the_deadline_unless_the_window_was_alrea
         },
     );
     fold(&mut tracker, &reminded);
-    assert_eq!(tracker.next_due(), None);
+    // Reminded: what is left is a look at its end (1 March, 12:00 UTC), when it may earn points.
+    assert_eq!(tracker.next_due(), Some(at("2030-03-01T12:00:00Z")));
+    assert_eq!(tracker.earning(&id), Some(at("2030-03-01T12:00:00Z")));
 
     // Booked inside both windows (a 4-minute hold, confirmed 2 hours before the start):
     // nothing to remind of, the hold's expiry is the only deadline.
@@ -331,12 +333,13 @@ fn reminders_fall_due_their_lead_before_the_deadline_unless_the_window_was_alrea
         },
     );
     fold(&mut tracker, &paid);
-    assert_eq!(tracker.next_due(), None);
+    // No reminder: only the look at its end (for points).
+    assert_eq!(tracker.next_due(), Some(at("2030-03-01T12:00:00Z")));
 
-    // Without reminders configured, a confirmed booking has no deadline at all.
+    // Without reminders configured, a confirmed booking's only deadline is that look.
     let mut plain = Tracker::new(Duration::hours(1));
     fold(&mut plain, &events);
     fold(&mut plain, &held);
     fold(&mut plain, &paid);
-    assert_eq!(plain.next_due(), None);
+    assert_eq!(plain.next_due(), Some(at("2030-03-01T12:00:00Z")));
 }

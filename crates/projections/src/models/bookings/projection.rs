@@ -259,6 +259,10 @@ impl Projection for BookingsProjection {
                     .set("totals", to_json(totals))
                     .set("coupon_applied_at", instant(applied_at));
             }
+            BookingEvent::BookingPointsApplied { points, totals, .. } => {
+                p.set("points", to_json(points))
+                    .set("totals", to_json(totals));
+            }
             BookingEvent::BookingRejected {
                 slots,
                 reason,
