@@ -287,3 +287,79 @@ async fn a_guest_reviews_a_stay_and_the_listing_shows_it() {
     b.shot("reviews").await;
     b.close().await;
 }
+
+/// The business grants points with a reason; the guest sees them in "My points" with the
+/// history, then pays part of two concert tickets with them: the hold shows the lower total.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_sees_their_points_and_pays_part_of_a_booking_with_them() {
+    let site = Site::start();
+    site.wait_for_demo().await;
+    let guest = site.new_guest("Lee Jiwoo").await;
+    let operator = site.operator("han-river-live").await;
+    let granted = site
+        .gql(
+            operator["accessToken"].as_str(),
+            "mutation($k: String!, $input: AdjustPointsInput!) { adjustPoints(idempotencyKey: $k, input: $input) { balance } }",
+            json!({"k": "welcome-points", "input": {"tenantId": operator["tenantId"], "guestId": guest["guestId"],
+                   "points": 5_000, "reason": "Welcome to Han River Live"}}),
+        )
+        .await;
+    assert_eq!(granted["adjustPoints"]["balance"], 5_000, "{granted}");
+    // Something booked there, so "my points" knows the business.
+    let date = concert_date();
+    site.hold(
+        &guest,
+        json!({"listingId": CONCERT, "inventoryId": CONCERT_TICKETS, "eventDate": date, "partySize": 1}),
+    )
+    .await;
+
+    let driver = Driver::start().await;
+    let b = driver.browser(375, "en").await;
+    b.sign_in(&site, &guest).await;
+    b.goto(&site.url("/me?lang=en")).await;
+    // The grant lasts a year: its expiry says which.
+    let expiry = (Utc::now() + Duration::days(365))
+        .with_timezone(&chrono_tz::Asia::Seoul)
+        .format("%-d %B %Y")
+        .to_string();
+    b.wait_text(
+        "#points",
+        &format!("5,000 points · the soonest expire {expiry}"),
+    )
+    .await;
+    b.click("#points details summary").await;
+    b.wait_text(
+        "#points .points-history",
+        "Adjusted by the business · +5,000 · Welcome to Han River Live",
+    )
+    .await;
+    b.assert_no_junk().await;
+    b.assert_fits().await;
+    b.shot("points").await;
+
+    b.goto(&site.url(&format!("/b/han-river-live/{CONCERT}?lang=en")))
+        .await;
+    b.wait_text("#points-hint", "You have 5,000 points (worth ₩5,000).")
+        .await;
+    let cell = format!("#calendar [data-date='{date}']");
+    for _ in 0..3 {
+        if b.client.find(fantoccini::Locator::Css(&cell)).await.is_ok() {
+            break;
+        }
+        b.click("#calendar button[aria-label='Next month']").await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    b.click(&cell).await;
+    b.find("#party").await.select_by_value("2").await.unwrap();
+    b.wait_text("#hold", "Hold 2 ticket(s)").await;
+    b.fill("#points", "3000").await;
+    b.click("#hold").await;
+    b.wait_path("/book/").await;
+    b.wait_text(".details", "₩173,000").await;
+    assert!(b.axe().await.is_empty(), "accessibility");
+
+    // What is left: 2,000, and the spend in the history.
+    b.goto(&site.url("/me?lang=en")).await;
+    b.wait_text("#points", "2,000 points").await;
+    b.close().await;
+}

@@ -24,6 +24,7 @@ const CODES = {
   SOLD_OUT: 'err_sold_out',
   SLOT_UNAVAILABLE: 'err_slot_unavailable',
   COUPON_REJECTED: 'err_coupon',
+  POINTS_REJECTED: 'err_points',
   PAYMENT_REJECTED: 'err_payment',
   UNAUTHENTICATED: 'err_sign_in',
   FORBIDDEN: 'err_forbidden',

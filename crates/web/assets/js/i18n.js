@@ -57,6 +57,11 @@ export function dateTime(iso, timeZone) {
   }).format(new Date(iso));
 }
 
+// The date of an instant in a zone, with its year: "2027년 12월 8일" / "8 December 2027".
+export function dateWithYear(iso, timeZone) {
+  return new Intl.DateTimeFormat(locale(), { timeZone, year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(iso));
+}
+
 // A time of day of an instant in a zone: "19:00".
 export function clock(iso, timeZone) {
   return new Intl.DateTimeFormat(locale(), { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));

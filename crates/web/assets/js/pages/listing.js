@@ -105,6 +105,11 @@ export async function render(root, args) {
   }
   const couponSelect = h('select', { id: 'coupon', name: 'coupon' }, h('option', { value: '' }, t('coupon_none')));
   const couponField = h('div', { class: 'field', hidden: true }, h('label', { for: 'coupon' }, t('coupon_label')), couponSelect);
+  const pointsInput = h('input', { type: 'number', id: 'points', name: 'points', min: 0, step: 1, inputmode: 'numeric', value: '' });
+  const pointsHint = h('small', { class: 'muted', id: 'points-hint' });
+  const pointsField = h('div', { class: 'field', hidden: true },
+    h('label', { for: 'points' }, t('points_use')), pointsInput, pointsHint);
+  pointsInput.setAttribute('aria-describedby', 'points-hint');
   const holdButton = h('button', { type: 'submit', class: 'primary big', id: 'hold', disabled: true }, t('pick_first'));
   const summary = h('p', { class: 'summary', id: 'summary' });
   let countdown = null;
@@ -230,6 +235,8 @@ export async function render(root, args) {
     else if (selection.start) input.timeSlot = { start: selection.start, count: 1 };
     else input.eventDate = selection.date;
     if (couponSelect.value) input.couponCampaignId = couponSelect.value;
+    const points = Number(pointsInput.value);
+    if (!pointsField.hidden && Number.isInteger(points) && points > 0) input.points = points;
     try {
       const d = await gql(`mutation($k: String!, $input: PlaceBookingInput!) { placeBooking(idempotencyKey: $k, input: $input) { bookingId status holdExpiresAt } }`,
         { k: idempotencyKey(), input });
@@ -263,6 +270,7 @@ export async function render(root, args) {
     calendarBox,
     h('div', { class: 'field' }, h('label', { for: 'party' }, t('party_label')), partySelect),
     couponField,
+    pointsField,
     summary,
     holdButton,
     message);
@@ -297,5 +305,16 @@ export async function render(root, args) {
       }
       couponField.hidden = usable.length === 0;
     } catch { /* no wallet: no coupons offered */ }
+    try {
+      const p = await gql('query($t: ID!) { pointsAccount(tenantId: $t) { balance nextExpiry } }', { t: listing.tenantId });
+      const { balance } = p.pointsAccount;
+      if (balance > 0) {
+        pointsInput.max = balance;
+        // One point is one minor unit of the listing's currency.
+        const worth = money({ amountMinor: balance, currency: listing.displayPrice.currency });
+        show(pointsHint, t('points_have', { n: balance.toLocaleString(), worth }));
+        pointsField.hidden = false;
+      }
+    } catch { /* no points: none offered */ }
   }
 }

@@ -3,7 +3,7 @@
 // wallet of coupons.
 import { gql, idempotencyKey, upload } from '../api.js';
 import { h, show, notice, announce } from '../dom.js';
-import { t, money, date as fmtDate, dateTime, now } from '../i18n.js';
+import { t, money, date as fmtDate, dateTime, dateWithYear, now } from '../i18n.js';
 import { explain } from '../errors.js';
 import { signedIn } from '../session.js';
 import { when } from './hold.js';
@@ -144,6 +144,36 @@ async function item(booking, reload) {
   return li;
 }
 
+// Points at each business the guest booked with: the balance, when the soonest expire, and
+// what happened (newest first).
+async function pointsLines(bookings) {
+  const tenants = new Map();
+  for (const b of bookings) {
+    const listing = await listingOf(b.listingId);
+    if (listing.tenantId && !tenants.has(listing.tenantId)) tenants.set(listing.tenantId, listing);
+  }
+  const lines = [];
+  for (const [tenantId, listing] of tenants) {
+    try {
+      const [p, biz] = await Promise.all([
+        gql(`query($t: ID!) { pointsAccount(tenantId: $t) { balance nextExpiry history { kind points reason at } } }`, { t: tenantId }),
+        gql('query($t: ID!) { business(tenantId: $t) { name timeZone } }', { t: tenantId }),
+      ]);
+      const a = p.pointsAccount;
+      if (!a.history.length) continue;
+      const zone = biz.business.timeZone || listing.timeZone;
+      lines.push(h('li', { class: 'points', 'data-tenant': tenantId },
+        h('p', {}, h('strong', {}, biz.business.name), ' — ', t('points_balance', { n: a.balance.toLocaleString() }),
+          a.nextExpiry ? ` · ${t('points_next_expiry', { date: dateWithYear(a.nextExpiry, zone) })}` : ''),
+        h('details', {}, h('summary', {}, t('points_history')),
+          h('ul', { class: 'points-history' }, a.history.map((e) => h('li', {},
+            `${dateTime(e.at, zone)} · ${t(`points_${e.kind}`)} · ${e.points > 0 ? '+' : ''}${e.points.toLocaleString()}`,
+            e.reason ? ` · ${e.reason}` : ''))))));
+    } catch { /* a business whose points cannot be read now: left out */ }
+  }
+  return lines;
+}
+
 export async function render(root) {
   if (!signedIn()) {
     location.href = `/signin?next=${encodeURIComponent('/me')}`;
@@ -152,10 +182,17 @@ export async function render(root) {
   const upcoming = h('ul', { class: 'bookings', id: 'upcoming' });
   const past = h('ul', { class: 'bookings', id: 'past' });
   const wallet = h('div', { id: 'wallet' });
+  const pointsBox = h('div', { id: 'points' });
   show(root, h('h1', {}, t('me_title')),
     h('section', { 'aria-labelledby': 'up-title' }, h('h2', { id: 'up-title' }, t('me_upcoming')), upcoming),
     h('section', { 'aria-labelledby': 'past-title' }, h('h2', { id: 'past-title' }, t('me_past')), past),
-    h('section', { 'aria-labelledby': 'wallet-title' }, h('h2', { id: 'wallet-title' }, t('me_wallet')), wallet));
+    h('section', { 'aria-labelledby': 'wallet-title' }, h('h2', { id: 'wallet-title' }, t('me_wallet')), wallet),
+    h('section', { 'aria-labelledby': 'points-title' }, h('h2', { id: 'points-title' }, t('me_points')), pointsBox));
+
+  async function showPoints(bookings) {
+    const lines = await pointsLines(bookings);
+    show(pointsBox, lines.length ? h('ul', { class: 'points-list' }, lines) : h('p', { class: 'muted' }, t('me_points_none')));
+  }
 
   async function load(token = null) {
     try {
@@ -175,6 +212,7 @@ export async function render(root) {
           c.discount.fixed ? money(c.discount.fixed) : `${c.discount.percentBp / 100}%${c.discount.cap ? ` (${t('at_most', { amount: money(c.discount.cap) })})` : ''}`,
           ' · ', t(`wallet_${c.status}`), ' · ', t('valid_until', { date: fmtDate(c.validUntil.slice(0, 10)) }))))
         : h('p', { class: 'muted' }, t('me_wallet_empty')));
+      await showPoints(d.all.nodes);
     } catch (e) {
       show(upcoming, h('li', {}, notice('error', explain(e), ' ', h('button', { type: 'button', onclick: () => load() }, t('retry')))));
     }
