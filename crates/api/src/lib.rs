@@ -12,6 +12,7 @@
 //!   installs the recorder).
 //! - [`webhooks`]: `POST /webhooks/payments`, mapped to [`holdfast_engine::payments`].
 
+pub mod alerts;
 pub mod auth;
 pub mod calendar;
 pub mod error;
@@ -60,6 +61,7 @@ fn cors() -> tower_http::cors::CorsLayer {
 /// | `GET /metrics` | Prometheus metrics |
 /// | `POST /webhooks/payments` | a payment provider's signed report ([`webhooks`]) |
 /// | `POST /operator/listings/<id>/photos`, `POST /reviews/<booking>/photos`, `GET /photos/<id>/<variant>` | photo uploads (listings', reviews') and the photos ([`photos`]) |
+/// | `GET /alerts` | a guest's availability alerts as Server-Sent Events ([`alerts`]) |
 /// | `GET /operator/bookings.csv` | a business's bookings over dates as CSV ([`operator`]) |
 /// | `GET /calendar/<secret>.ics`, `GET /bookings/<id>/calendar.ics` | iCalendar feeds and one booking's `.ics` ([`calendar`]) |
 ///
@@ -95,6 +97,7 @@ pub fn app(state: AppState) -> Router {
                 .route("/bookings/{id}/calendar.ics", get(calendar::booking_ics))
                 .route("/operator/bookings.csv", get(operator::bookings_csv))
                 .route("/photos/{photo_id}/{name}", get(photos::serve))
+                .route("/alerts", get(alerts::stream))
                 .route("/checkout/test/{booking}", post(webhooks::test_checkout))
                 .with_state(state.clone()),
         )

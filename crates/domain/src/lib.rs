@@ -35,5 +35,6 @@ pub mod review;
 pub mod services;
 pub mod tenant;
 pub mod testing;
+pub mod watch;
 
 pub use decide::Decide;

@@ -9,6 +9,7 @@ use holdfast_domain::points::PointsAccount;
 use holdfast_domain::review::Review;
 use holdfast_domain::services::DomainServices;
 use holdfast_domain::tenant::Tenant;
+use holdfast_domain::watch::Watch;
 use holdfast_eventstore::EventStore;
 
 use crate::dispatch::{DispatchOptions, Dispatcher};
@@ -32,6 +33,8 @@ pub struct Commands {
     pub reviews: Dispatcher<Review>,
     /// Guests' points accounts (one per business and guest, `<tenant>:<guest>`).
     pub points: Dispatcher<PointsAccount>,
+    /// Guests' availability watches.
+    pub watches: Dispatcher<Watch>,
 }
 
 impl Commands {
@@ -50,6 +53,7 @@ impl Commands {
             tenants: Dispatcher::new(store, services.clone(), plain),
             reviews: Dispatcher::new(store, services.clone(), plain),
             points: Dispatcher::new(store, services.clone(), plain),
+            watches: Dispatcher::new(store, services.clone(), plain),
         }
     }
 }

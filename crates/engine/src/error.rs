@@ -356,6 +356,20 @@ impl From<holdfast_domain::points::PointsError> for EngineError {
     }
 }
 
+impl From<holdfast_domain::watch::WatchError> for EngineError {
+    fn from(e: holdfast_domain::watch::WatchError) -> Self {
+        use holdfast_domain::watch::WatchError as E;
+        let code = match &e {
+            E::InvalidSlots { .. } | E::InvalidParty => ErrorCode::InvalidInput,
+            E::DatesPassed | E::Ended => ErrorCode::InvalidState,
+            E::AlreadyStarted => ErrorCode::AlreadyExists,
+            E::NotFound => ErrorCode::NotFound,
+            E::NotYourWatch => ErrorCode::NotFound,
+        };
+        Self::rejected(code, &e)
+    }
+}
+
 impl From<holdfast_domain::tenant::ValueError> for EngineError {
     fn from(e: holdfast_domain::tenant::ValueError) -> Self {
         Self::rejected(ErrorCode::InvalidInput, &e)

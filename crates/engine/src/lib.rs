@@ -44,6 +44,7 @@ mod secret;
 pub mod signature;
 pub mod tenants;
 pub mod turns;
+pub mod watches;
 pub mod worker;
 
 pub use commands::Commands;

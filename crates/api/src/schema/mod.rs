@@ -33,6 +33,7 @@ pub struct QueryRoot(
     query::notification::NotificationQuery,
     query::tenant::TenantQuery,
     mutation::PointsQuery,
+    mutation::WatchQuery,
 );
 
 /// The mutation root.
@@ -48,6 +49,7 @@ pub struct MutationRoot(
     mutation::TenantMutation,
     mutation::ReviewMutation,
     mutation::PointsMutation,
+    mutation::WatchMutation,
 );
 
 /// The subscription root (graphql-ws at `/graphql/ws`).
@@ -55,6 +57,7 @@ pub struct MutationRoot(
 pub struct SubscriptionRoot(
     subscription::availability::AvailabilitySubscription,
     subscription::booking::BookingSubscription,
+    mutation::WatchSubscription,
 );
 
 /// The whole schema.

@@ -19,6 +19,7 @@ mod late_payment;
 mod points;
 mod recovery;
 mod storm;
+mod watches;
 
 use holdfast_domain::inventory::Inventory;
 use serde_json::{Value, json};

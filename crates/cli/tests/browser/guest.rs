@@ -107,11 +107,9 @@ async fn a_guest_searches_holds_pays_and_cancels_with_the_refund_shown_first() {
     b.close().await;
 }
 
-/// Sold out: the date says so, the guest joins the waitlist from the listing; a place frees up
-/// (someone cancels) and "my bookings" offers it with its deadline; the guest takes it, pays
-/// and is confirmed.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_sold_out_date_takes_a_waitlist_and_the_freed_place_is_offered_and_taken() {
+/// The demo site with the concert's date (its capacity set to 2) sold out to `first`, who paid:
+/// (site, date, the first guest's session, their booking).
+async fn sold_out_concert(first: &str) -> (Site, String, serde_json::Value, String) {
     let site = Site::start();
     site.wait_for_demo().await;
     let date = concert_date();
@@ -123,11 +121,20 @@ async fn a_sold_out_date_takes_a_waitlist_and_the_freed_place_is_offered_and_tak
         json!({"k": "cap-2", "input": {"inventoryId": TICKETS, "selection": {"from": date, "to": next}, "capacity": 2}}),
     )
     .await;
-    let first = site.new_guest("Oh Daeun").await;
+    let first = site.new_guest(first).await;
     let taken = site
         .hold(&first, json!({"listingId": CONCERT, "inventoryId": TICKETS, "eventDate": date, "partySize": 2, "quantity": 2}))
         .await;
     site.pay(&taken, 176_000, "KRW").await;
+    (site, date, first, taken)
+}
+
+/// Sold out: the date says so, the guest joins the waitlist from the listing; a place frees up
+/// (someone cancels) and "my bookings" offers it with its deadline; the guest takes it, pays
+/// and is confirmed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sold_out_date_takes_a_waitlist_and_the_freed_place_is_offered_and_taken() {
+    let (site, date, first, taken) = sold_out_concert("Oh Daeun").await;
 
     let driver = Driver::start().await;
     let b = driver.browser(375, "en").await;
@@ -309,7 +316,7 @@ async fn a_guest_sees_their_points_and_pays_part_of_a_booking_with_them() {
     let date = concert_date();
     site.hold(
         &guest,
-        json!({"listingId": CONCERT, "inventoryId": CONCERT_TICKETS, "eventDate": date, "partySize": 1}),
+        json!({"listingId": CONCERT, "inventoryId": TICKETS, "eventDate": date, "partySize": 1}),
     )
     .await;
 
@@ -361,5 +368,65 @@ async fn a_guest_sees_their_points_and_pays_part_of_a_booking_with_them() {
     // What is left: 2,000, and the spend in the history.
     b.goto(&site.url("/me?lang=en")).await;
     b.wait_text("#points", "2,000 points").await;
+    b.close().await;
+}
+
+/// Sold out: instead of the waitlist, the guest asks to be told when places free up; "my
+/// bookings" lists the watch; a cancellation frees the places and the alert arrives on the open
+/// page, live (Server-Sent Events), with a link to book; the guest stops watching.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_watches_a_sold_out_date_and_is_told_live_when_places_free_up() {
+    let (site, date, first, taken) = sold_out_concert("Han Jisoo").await;
+
+    let driver = Driver::start().await;
+    let b = driver.browser(375, "en").await;
+    let guest = site.new_guest("Moon Yuna").await;
+    b.sign_in(&site, &guest).await;
+    b.goto(&site.url(&format!("/b/han-river-live/{CONCERT}?date={date}&lang=en")))
+        .await;
+    let cell = format!("#calendar [data-date='{date}']");
+    let deadline = std::time::Instant::now() + support::WAIT;
+    while !b.spoken(&cell).await.ends_with("full") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            b.spoken(&cell).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    b.click(&cell).await;
+    b.wait_text("#hold", "Sold out").await;
+    b.click("#watch").await;
+    b.wait_text(".form-message", "We will tell you when places free up")
+        .await;
+
+    b.goto(&site.url("/me?lang=en")).await;
+    b.wait_text("#watches", "Han River Night Concert").await;
+    b.wait_text("#watches", "still sold out").await;
+    b.assert_no_junk().await;
+
+    // The first guest cancels; the open page hears of it.
+    site.gql(
+        first["accessToken"].as_str(),
+        "mutation($k: String!, $id: ID!) { cancelBooking(idempotencyKey: $k, input: { bookingId: $id }) { status } }",
+        json!({"k": "cancel-1", "id": taken}),
+    )
+    .await;
+    let day = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .unwrap()
+        .format("%a %-d %b")
+        .to_string();
+    b.wait_text(
+        "#live-alerts",
+        &format!("Places are free again: Han River Night Concert, {day}."),
+    )
+    .await;
+    b.wait_text("#watches", "places freed up").await;
+    assert!(b.axe().await.is_empty(), "accessibility");
+    b.shot("alert").await;
+
+    b.click("#watches [data-action=stop-watch]").await;
+    b.wait_text("#watches", "You are not watching anything.")
+        .await;
     b.close().await;
 }

@@ -16,7 +16,6 @@ use serde_json::json;
 use support::Site;
 
 const CONCERT: &str = "01JDQY77ZXYYK596NGYA1DQ91K";
-const CONCERT_TICKETS: &str = "01JD8XE6SZAEAVSNTCPM5Q1NXW";
 const TICKETS: &str = "01JD8XE6SZAEAVSNTCPM5Q1NXW";
 
 /// The concert's date: 45 days after the demo was loaded (the server's UTC date).

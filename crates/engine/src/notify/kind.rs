@@ -68,11 +68,13 @@ pub enum NotificationKind {
     ResetPassword,
     /// An invitation to join a business (no source event: the link carries a secret).
     Invitation,
+    /// Watched sold-out slots freed up (`WatchAlerted`).
+    AvailabilityAlert,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 13] = [
+    pub const ALL: [NotificationKind; 14] = [
         Self::Confirmed,
         Self::Cancelled,
         Self::Offered,
@@ -86,6 +88,7 @@ impl NotificationKind {
         Self::VerifyEmail,
         Self::ResetPassword,
         Self::Invitation,
+        Self::AvailabilityAlert,
     ];
 
     /// The wire name (`late_payment`).
@@ -104,6 +107,7 @@ impl NotificationKind {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::Invitation => "invitation",
+            Self::AvailabilityAlert => "availability_alert",
         }
     }
 }
@@ -112,12 +116,13 @@ impl NotificationKind {
     /// The kinds a guest may turn off: what a booking does not need to reach them (a
     /// confirmation, a cancellation, a rejection, money moving always do; so do account
     /// messages).
-    pub const OPTIONAL: [NotificationKind; 5] = [
+    pub const OPTIONAL: [NotificationKind; 6] = [
         Self::Waitlisted,
         Self::Offered,
         Self::Expired,
         Self::Reminder,
         Self::HoldExpiring,
+        Self::AvailabilityAlert,
     ];
 
     /// Whether a guest may turn this kind off.
@@ -180,10 +185,66 @@ fn value<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
+/// An availability alert (`WatchAlerted`): the watch's id stands where a booking's would (the
+/// payload's `watch_id`; `booking_id` is null), `data` says what freed up.
+fn from_watch_event(event: &StoredEvent) -> Result<Option<Notification>, NotifyError> {
+    use holdfast_domain::watch::WatchEvent;
+    let decoded: WatchEvent =
+        serde_json::from_value(event.payload.clone()).map_err(|e| NotifyError::Decode {
+            event_type: event.event_type.clone(),
+            position: event.position.to_string(),
+            reason: e.to_string(),
+        })?;
+    let WatchEvent::WatchAlerted {
+        watch_id,
+        terms,
+        free,
+        alert,
+        at,
+        ..
+    } = decoded
+    else {
+        return Ok(None);
+    };
+    let (Some(first), Some(last)) = (terms.slots.first(), terms.slots.last()) else {
+        return Ok(None);
+    };
+    let id = notification_id(event);
+    let payload = json!({
+        "id": id,
+        "kind": NotificationKind::AvailabilityAlert.as_str(),
+        "event_type": event.event_type,
+        "occurred_at": instant(&at),
+        "position": event.position.to_string(),
+        "booking_id": null,
+        "watch_id": watch_id,
+        "tenant_id": terms.tenant_id.to_string(),
+        "listing_id": terms.listing_id.to_string(),
+        "inventory_id": terms.inventory_id.to_string(),
+        "guest_id": terms.guest_id.to_string(),
+        "data": {"wanted_from": first.date.to_string(), "wanted_to": last.date.to_string(),
+                 "time": first.time.map(|t| t.format("%H:%M").to_string()),
+                 "slots": value(&terms.slots), "party_size": terms.party_size,
+                 "quantity": terms.quantity, "free": free, "alert": alert,
+                 "starts_at": instant(&terms.expires_at)},
+    });
+    Ok(Some(Notification {
+        id,
+        kind: NotificationKind::AvailabilityAlert,
+        tenant_id: terms.tenant_id.to_string(),
+        booking_id: watch_id,
+        position: event.position,
+        payload,
+    }))
+}
+
 /// The notification `event` gives, if any. Events of other aggregates, and booking events no
 /// one is notified of, give `None`; a booking event that does not decode is an error (the
 /// outbox stops rather than skip a notification silently).
 pub fn from_event(event: &StoredEvent) -> Result<Option<Notification>, NotifyError> {
+    if event.aggregate_type == holdfast_domain::watch::Watch::TYPE {
+        return from_watch_event(event);
+    }
     if event.aggregate_type != Booking::TYPE {
         return Ok(None);
     }

@@ -182,7 +182,7 @@ pub fn booking_message(
             _ => "expired_hold",
         },
         "confirmed" | "cancelled" | "offered" | "refunded" | "rejected" | "late_payment"
-        | "waitlisted" | "reminder" | "hold_expiring" => kind,
+        | "waitlisted" | "reminder" | "hold_expiring" | "availability_alert" => kind,
         _ => return None,
     };
     let mut context: HashMap<&str, Value> = HashMap::new();
@@ -412,6 +412,32 @@ mod tests {
         );
         assert!(m.body.contains("To pay: EUR 12.50"), "{}", m.body);
         assert!(m.body.contains("(Fri 1 Feb 2030, 19:00)"), "{}", m.body);
+    }
+
+    #[test]
+    fn an_availability_alert_says_which_places_freed_up_in_both_languages() {
+        let seoul: Tz = "Asia/Seoul".parse().unwrap();
+        let alert = json!({"kind": "availability_alert", "booking_id": null, "watch_id": "01W",
+            "data": {"wanted_from": "2030-02-01", "wanted_to": "2030-02-03", "time": null,
+                     "party_size": 2, "free": 1, "alert": 1,
+                     "starts_at": "2030-02-01T06:00:00Z"}});
+        let (name, context) =
+            booking_message(&alert, "Seaside Stay", seoul, "Mia", Language::En).unwrap();
+        let m = render(&name, Language::En, &context).unwrap();
+        assert_eq!(
+            m.subject,
+            "[Seaside Stay] Places are free again — 1 Feb–3 Feb"
+        );
+        assert!(m.body.contains("(1 Feb–3 Feb, 2 guests)"), "{}", m.body);
+        assert!(m.body.contains("Nothing is held for you"), "{}", m.body);
+        let (name, context) =
+            booking_message(&alert, "해운대 호텔", seoul, "김민지", Language::Ko).unwrap();
+        let m = render(&name, Language::Ko, &context).unwrap();
+        assert_eq!(
+            m.subject,
+            "[해운대 호텔] 자리가 다시 났습니다 — 2월 1일–2월 3일"
+        );
+        assert!(m.body.contains("2명"), "{}", m.body);
     }
 
     #[test]

@@ -267,6 +267,14 @@ async fn active(
                 break;
             }
         }
+        for (inventory, watches) in tracker.take_dirty_watched(now) {
+            passes += 1;
+            if let Err(e) = rules.watches(inventory, &watches).await {
+                retries += 1;
+                tracing::warn!(inventory_id = %inventory, error = ?e, "watch pass failed; retrying later");
+                tracker.recheck_watched(inventory);
+            }
+        }
         for account in tracker.take_due_expiries(now) {
             passes += 1;
             if let Err(e) = rules.expire_points(&account).await {

@@ -28,6 +28,10 @@
 //!    completed booking (checked in, or confirmed and ended) earns its business's programme
 //!    share of what was paid and kept, once.
 //! 7. **Points expiry**: an account whose lot reached its expiry has what is left expired.
+//! 8. **Availability watches**: whenever an inventory with live watches changes (a hold placed
+//!    or released, an allocation released, capacity set, slots opened or closed) or a watch's
+//!    dates pass, each watch is compared with it: an armed watch whose quantity is free again
+//!    alerts (once), an alerted one whose slots sold out again re-arms, a past one expires.
 
 use std::collections::HashMap;
 
@@ -410,6 +414,31 @@ impl Rules<'_> {
             Err(e) if is_final(&e) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// Rule 8: an inventory's availability watches, compared with it as it is now (see
+    /// [`crate::watches::check`]).
+    pub(super) async fn watches(
+        &self,
+        inventory_id: holdfast_domain::common::InventoryId,
+        watches: &[String],
+    ) -> Result<(), EngineError> {
+        let id = inventory_id.to_string();
+        let inventories = &self.state.commands.inventories;
+        inventories.forget(&id);
+        let (inventory, sequence) = inventories.cached(&id).await.map_err(EngineError::from)?;
+        let sequence = u64::try_from(sequence).unwrap_or(u64::MAX);
+        for watch in watches {
+            crate::watches::check(
+                self.state,
+                watch,
+                &inventory,
+                sequence,
+                crate::process::metadata(SCOPE, &format!("worker:watch:{watch}:{sequence}")),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Rules 4 and 5: late payments and refunds.

@@ -31,6 +31,7 @@ pub mod notification;
 pub mod points;
 pub mod review;
 pub mod tenant;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -62,6 +63,7 @@ pub use notification::NotificationMutation;
 pub use points::{PointsMutation, PointsQuery};
 pub use review::ReviewMutation;
 pub use tenant::TenantMutation;
+pub use watch::{WatchMutation, WatchQuery, WatchSubscription};
 
 /// The name of the argument every mutation takes.
 pub const KEY_ARGUMENT: &str = "idempotencyKey";
@@ -297,6 +299,7 @@ tokened!(
     review::ReviewPayload,
     points::AdjustedPoints,
     points::PointsProgramPayload,
+    watch::WatchView,
 );
 
 /// Runs `request` once per `(caller, key)` with the key's row written before it runs and its

@@ -69,6 +69,8 @@ pub enum NotificationKindGql {
     ResetPassword,
     /// An invitation to join a business.
     Invitation,
+    /// Watched sold-out places freed up.
+    AvailabilityAlert,
 }
 
 impl From<NotificationKindGql> for NotificationKind {
@@ -96,6 +98,7 @@ impl From<NotificationKind> for NotificationKindGql {
             NotificationKind::VerifyEmail => Self::VerifyEmail,
             NotificationKind::ResetPassword => Self::ResetPassword,
             NotificationKind::Invitation => Self::Invitation,
+            NotificationKind::AvailabilityAlert => Self::AvailabilityAlert,
         }
     }
 }

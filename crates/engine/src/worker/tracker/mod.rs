@@ -16,6 +16,7 @@ use holdfast_domain::common::{BookingId, CampaignId, InventoryId, ListingId, Ten
 use holdfast_domain::coupon::{CouponCampaign, CouponEvent};
 use holdfast_domain::inventory::{Inventory, InventoryEvent};
 use holdfast_domain::points::{PointsAccount, PointsEvent, account_id};
+use holdfast_domain::watch::{Watch, WatchEvent};
 use holdfast_eventstore::{Position, StoredEvent};
 
 /// What the worker tracks of one booking.
@@ -58,6 +59,14 @@ pub struct Tracker {
     earnings: HashMap<BookingId, DateTime<Utc>>,
     /// Points lots with something left, by expiry: the account.
     expiries: BTreeSet<(DateTime<Utc>, String)>,
+    /// Live availability watches: their inventory.
+    watches: HashMap<String, InventoryId>,
+    /// The live watches of each inventory.
+    watched: HashMap<InventoryId, BTreeSet<String>>,
+    /// Live watches by expiry.
+    watch_expiries: BTreeSet<(DateTime<Utc>, String)>,
+    /// Inventories whose watches to compare with them.
+    dirty_watched: BTreeSet<InventoryId>,
     waitlists: HashMap<InventoryId, BTreeMap<Position, BookingId>>,
     waitlist_position: HashMap<BookingId, (InventoryId, Position)>,
     due: BTreeSet<(DateTime<Utc>, BookingId)>,
@@ -131,6 +140,9 @@ impl Tracker {
         } else if kind == PointsAccount::TYPE {
             let e: PointsEvent = serde_json::from_value(event.payload.clone())?;
             self.apply_points(&e);
+        } else if kind == Watch::TYPE {
+            let e: WatchEvent = serde_json::from_value(event.payload.clone())?;
+            self.apply_watch(&e);
         }
         Ok(())
     }
@@ -267,6 +279,11 @@ impl Tracker {
 
     fn apply_inventory(&mut self, event: &InventoryEvent) {
         use InventoryEvent::*;
+        if let Some(inventory) = event_inventory(event)
+            && self.watched.contains_key(&inventory)
+        {
+            self.dirty_watched.insert(inventory);
+        }
         match event {
             InventoryHoldPlaced {
                 inventory_id,
@@ -338,6 +355,68 @@ impl Tracker {
             }
             _ => {}
         }
+    }
+
+    fn apply_watch(&mut self, event: &WatchEvent) {
+        match event {
+            WatchEvent::WatchStarted {
+                watch_id, terms, ..
+            } => {
+                self.watches.insert(watch_id.clone(), terms.inventory_id);
+                self.watched
+                    .entry(terms.inventory_id)
+                    .or_default()
+                    .insert(watch_id.clone());
+                self.watch_expiries
+                    .insert((terms.expires_at, watch_id.clone()));
+                // Freed between the guest's look and the start: compare at once.
+                self.dirty_watched.insert(terms.inventory_id);
+            }
+            WatchEvent::WatchStopped { watch_id, .. }
+            | WatchEvent::WatchExpired { watch_id, .. } => {
+                if let Some(inventory) = self.watches.remove(watch_id)
+                    && let Some(set) = self.watched.get_mut(&inventory)
+                {
+                    set.remove(watch_id);
+                    if set.is_empty() {
+                        self.watched.remove(&inventory);
+                    }
+                }
+                self.watch_expiries.retain(|(_, w)| w != watch_id);
+            }
+            WatchEvent::WatchAlerted { .. } | WatchEvent::WatchRearmed { .. } => {}
+        }
+    }
+
+    /// Inventories with live watches that changed (or whose watches' dates passed by `now`),
+    /// with their watches (cleared).
+    pub fn take_dirty_watched(&mut self, now: DateTime<Utc>) -> Vec<(InventoryId, Vec<String>)> {
+        while let Some((at, watch)) = self.watch_expiries.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.watch_expiries.pop_first();
+            if let Some(inventory) = self.watches.get(&watch) {
+                self.dirty_watched.insert(*inventory);
+            }
+        }
+        std::mem::take(&mut self.dirty_watched)
+            .into_iter()
+            .filter_map(|i| {
+                let ids: Vec<String> = self.watched.get(&i)?.iter().cloned().collect();
+                Some((i, ids))
+            })
+            .collect()
+    }
+
+    /// Compares an inventory's watches again (after a transient failure).
+    pub fn recheck_watched(&mut self, inventory: InventoryId) {
+        self.dirty_watched.insert(inventory);
+    }
+
+    /// How many live watches are tracked.
+    pub fn watch_count(&self) -> usize {
+        self.watches.len()
     }
 
     fn apply_points(&mut self, event: &PointsEvent) {
@@ -576,6 +655,20 @@ impl Tracker {
             self.waitlist_position.len(),
             self.due.len(),
         ]
+    }
+}
+
+/// The inventory an inventory event is about, when it can change what is free.
+fn event_inventory(event: &InventoryEvent) -> Option<InventoryId> {
+    use InventoryEvent::*;
+    match event {
+        InventoryHoldPlaced { inventory_id, .. }
+        | InventoryHoldReleased { inventory_id, .. }
+        | InventoryAllocationReleased { inventory_id, .. }
+        | InventoryCapacitySet { inventory_id, .. }
+        | InventorySlotsOpened { inventory_id, .. }
+        | InventorySlotsClosed { inventory_id, .. } => Some(*inventory_id),
+        _ => None,
     }
 }
 

@@ -166,7 +166,8 @@ export async function render(root, args) {
       holdButton.disabled = true;
       holdButton.textContent = t('sold_out_button');
       show(message, notice('info', t('err_sold_out'), ' ',
-        h('button', { type: 'button', class: 'secondary', id: 'join-waitlist', onclick: (ev) => (signedIn() ? joinWaitlist(ev.target) : hold(ev)) }, t('join_waitlist'))));
+        h('button', { type: 'button', class: 'secondary', id: 'join-waitlist', onclick: (ev) => (signedIn() ? joinWaitlist(ev.target) : hold(ev)) }, t('join_waitlist')), ' ',
+        h('button', { type: 'button', class: 'secondary', id: 'watch', onclick: (ev) => (signedIn() ? watch(ev.target) : hold(ev)) }, t('watch_button'))));
       return;
     }
     holdButton.disabled = false;
@@ -192,6 +193,24 @@ export async function render(root, args) {
       onData: () => update(),
     });
     calendar.load();
+  }
+
+  // Tell me when these places free up: nothing is held (unlike the waitlist).
+  async function watch(button) {
+    button.disabled = true;
+    const input = { listingId: listing.id, inventoryId: inventory.id, partySize: party(), quantity: units() };
+    if (selection.nights) input.stay = { from: selection.from, to: selection.to };
+    else if (selection.start) input.timeSlot = { start: selection.start, count: 1 };
+    else input.eventDate = selection.date || firstDate();
+    try {
+      await gql(`mutation($k: String!, $input: WatchAvailabilityInput!) { watchAvailability(idempotencyKey: $k, input: $input) { watchId status } }`,
+        { k: idempotencyKey(), input });
+      show(message, notice('success', t('watch_started'), ' ', h('a', { href: '/me' }, t('see_my_bookings'))));
+      announce(t('watch_started'));
+    } catch (e) {
+      show(message, notice('error', e.code === 'INVALID_STATE' ? t('watch_not_sold_out') : explain(e, { policy, date: firstDate() })));
+      button.disabled = false;
+    }
   }
 
   async function joinWaitlist(button) {
@@ -246,7 +265,8 @@ export async function render(root, args) {
       holdButton.disabled = false;
       const parts = [explain(e, { policy, date: firstDate() })];
       if (e.code === 'SOLD_OUT' || e.rule === 'SoldOut') {
-        parts.push(' ', h('button', { type: 'button', class: 'secondary', onclick: (ev) => joinWaitlist(ev.target) }, t('join_waitlist')));
+        parts.push(' ', h('button', { type: 'button', class: 'secondary', onclick: (ev) => joinWaitlist(ev.target) }, t('join_waitlist')),
+          ' ', h('button', { type: 'button', class: 'secondary', onclick: (ev) => watch(ev.target) }, t('watch_button')));
       } else if (e.retryable) {
         parts.push(' ', h('button', { type: 'button', class: 'secondary', onclick: hold }, t('retry')));
       }

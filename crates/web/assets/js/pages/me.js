@@ -5,7 +5,7 @@ import { gql, idempotencyKey, upload } from '../api.js';
 import { h, show, notice, announce } from '../dom.js';
 import { t, money, date as fmtDate, dateTime, dateWithYear, now } from '../i18n.js';
 import { explain } from '../errors.js';
-import { signedIn } from '../session.js';
+import { signedIn, accessToken } from '../session.js';
 import { when } from './hold.js';
 
 // What the list shows of each booking (a page of 50 stays inside the API's complexity limit).
@@ -144,6 +144,11 @@ async function item(booking, reload) {
   return li;
 }
 
+// A watched slot as people read it: "Fri 22 Jan", "Fri 22 Jan 19:00" (local already).
+function slotText(slot) {
+  return slot.includes('T') ? `${fmtDate(slot.slice(0, 10))} ${slot.slice(11)}` : fmtDate(slot);
+}
+
 // Points at each business the guest booked with: the balance, when the soonest expire, and
 // what happened (newest first).
 async function pointsLines(bookings) {
@@ -183,11 +188,52 @@ export async function render(root) {
   const past = h('ul', { class: 'bookings', id: 'past' });
   const wallet = h('div', { id: 'wallet' });
   const pointsBox = h('div', { id: 'points' });
+  const watchesBox = h('div', { id: 'watches' });
+  const live = h('div', { id: 'live-alerts', 'aria-live': 'polite' });
   show(root, h('h1', {}, t('me_title')),
     h('section', { 'aria-labelledby': 'up-title' }, h('h2', { id: 'up-title' }, t('me_upcoming')), upcoming),
     h('section', { 'aria-labelledby': 'past-title' }, h('h2', { id: 'past-title' }, t('me_past')), past),
     h('section', { 'aria-labelledby': 'wallet-title' }, h('h2', { id: 'wallet-title' }, t('me_wallet')), wallet),
-    h('section', { 'aria-labelledby': 'points-title' }, h('h2', { id: 'points-title' }, t('me_points')), pointsBox));
+    h('section', { 'aria-labelledby': 'points-title' }, h('h2', { id: 'points-title' }, t('me_points')), pointsBox),
+    h('section', { 'aria-labelledby': 'watches-title' }, h('h2', { id: 'watches-title' }, t('me_watches')), live, watchesBox));
+
+  async function showWatches() {
+    const d = await gql('{ myWatches { watchId status listingId slots partySize alerts expiresAt } }');
+    const rows = await Promise.all(d.myWatches.filter((w) => w.status === 'ARMED' || w.status === 'ALERTED').map(async (w) => {
+      const listing = await listingOf(w.listingId);
+      const when = w.slots.length > 1 ? `${slotText(w.slots[0])} – ${slotText(w.slots[w.slots.length - 1])}` : slotText(w.slots[0]);
+      const stop = h('button', { type: 'button', class: 'secondary', 'data-action': 'stop-watch', onclick: async () => {
+        stop.disabled = true;
+        try {
+          await gql('mutation($k: String!, $id: ID!) { stopWatching(idempotencyKey: $k, watchId: $id) { status } }', { k: idempotencyKey(), id: w.watchId });
+          await showWatches();
+          announce(t('watch_stopped'));
+        } catch (e) { stop.disabled = false; show(live, notice('error', explain(e))); }
+      } }, t('watch_stop'));
+      return h('li', { 'data-watch': w.watchId },
+        h('p', {}, h('a', { href: `/l/${w.listingId}` }, listing.name), ` · ${when} · ${t('party_n', { n: w.partySize })} · `,
+          h('strong', {}, t(w.status === 'ALERTED' ? 'watch_freed' : 'watch_waiting'))),
+        stop);
+    }));
+    show(watchesBox, rows.length ? h('ul', { class: 'watches' }, rows) : h('p', { class: 'muted' }, t('me_watches_none')));
+  }
+
+  // Alerts as they happen (Server-Sent Events; the browser reconnects with the last id).
+  function listen() {
+    if (!window.EventSource) return;
+    accessToken().then((token) => {
+      if (!token) return;
+      const source = new EventSource(`/alerts?access_token=${encodeURIComponent(token)}`);
+      source.addEventListener('alert', async (e) => {
+        const a = JSON.parse(e.data);
+        const listing = await listingOf(a.listingId);
+        const text = t('watch_alert', { name: listing.name, when: slotText(a.slots[0]) });
+        show(live, notice('success', text, ' ', h('a', { href: `/l/${a.listingId}?date=${a.slots[0].slice(0, 10)}` }, t('book_now'))));
+        announce(text);
+        showWatches().catch(() => {});
+      });
+    });
+  }
 
   async function showPoints(bookings) {
     const lines = await pointsLines(bookings);
@@ -213,9 +259,11 @@ export async function render(root) {
           ' · ', t(`wallet_${c.status}`), ' · ', t('valid_until', { date: fmtDate(c.validUntil.slice(0, 10)) }))))
         : h('p', { class: 'muted' }, t('me_wallet_empty')));
       await showPoints(d.all.nodes);
+      await showWatches();
     } catch (e) {
       show(upcoming, h('li', {}, notice('error', explain(e), ' ', h('button', { type: 'button', onclick: () => load() }, t('retry')))));
     }
   }
   await load();
+  listen();
 }
