@@ -210,3 +210,34 @@ pub async fn event_venue(app: &TestApp, operator: &str, capacity: u32) -> (Strin
     .await;
     (listing, inventory)
 }
+
+/// An operator of a business that exists (onboarded directly on the engine).
+pub async fn onboarded_operator(app: &TestApp) -> (holdfast_domain::common::TenantId, String) {
+    let (tenant, op) = crate::support::operator();
+    app.engine
+        .commands
+        .tenants
+        .execute(
+            &tenant.to_string(),
+            holdfast_domain::tenant::TenantCommand::Onboard(Box::new(
+                holdfast_domain::tenant::Onboard {
+                    tenant_id: tenant,
+                    name: holdfast_domain::tenant::BusinessName::parse("Han River Live").unwrap(),
+                    slug: holdfast_domain::tenant::Slug::parse(&format!(
+                        "live-{}",
+                        tenant.to_string().to_lowercase()
+                    ))
+                    .unwrap(),
+                    time_zone: chrono_tz::Asia::Seoul,
+                    currency: holdfast_domain::common::Currency::parse("KRW").unwrap(),
+                    branding: holdfast_domain::tenant::Branding::default(),
+                    owner: holdfast_domain::common::AccountId::new(),
+                    owner_email: holdfast_domain::tenant::Digest::parse(&"ab".repeat(32)).unwrap(),
+                },
+            )),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    (tenant, op)
+}

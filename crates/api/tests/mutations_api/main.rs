@@ -37,6 +37,7 @@ mod embedded;
 mod hostile;
 mod idempotency;
 mod lifecycle;
+mod loyalty_matrix;
 mod one_commit;
 mod photos;
 mod policy;

@@ -638,3 +638,74 @@ async fn guests_with_a_phone_get_one_text_each_through_the_sms_provider() {
     );
     outbox.stop().await.unwrap();
 }
+
+/// An availability alert is an e-mail too: the watcher is told once, in their language, with
+/// the dates — and a storm of cancellations after it sends nothing more.
+#[tokio::test]
+async fn a_watcher_gets_one_alert_email_when_places_free_up() {
+    let app = spawn_app().await;
+    let smtp = SmtpServer::start();
+    let outbox = start(&app, &smtp).await;
+    let worker = app.start_worker();
+    let (_, op) = operator();
+    let listing = published_listing(&app, &op, event_policy()).await;
+    let inventory = stocked_inventory(
+        &app,
+        &op,
+        &listing,
+        ("2030-02-01", "2030-02-02", &[]),
+        2,
+        30_000,
+    )
+    .await;
+    let (_, buyer) = guest();
+    let first = book(&app, &buyer, &listing, &inventory).await;
+    confirm(&app, &op, &first).await;
+    let second = book(&app, &buyer, &listing, &inventory).await;
+    confirm(&app, &op, &second).await;
+    let yuna = sign_up(&app, "yuna@example.com", "Moon Yuna", "EN").await;
+    app.ok(
+        Some(&yuna),
+        "mutation($key: String!, $input: WatchAvailabilityInput!) { watchAvailability(idempotencyKey: $key, input: $input) { status } }",
+        json!({"key": key(), "input": {"listingId": listing, "inventoryId": inventory,
+               "eventDate": "2030-02-01", "partySize": 2}}),
+    )
+    .await;
+    for booking in [&first, &second] {
+        app.ok(
+            Some(&buyer),
+            "mutation($key: String!, $id: ID!) { cancelBooking(idempotencyKey: $key, input: {bookingId: $id}) { status } }",
+            json!({"key": key(), "id": booking}),
+        )
+        .await;
+    }
+    // Yuna's verification, then the alert.
+    let got = smtp.wait_for(2).await;
+    let hers = to(&got, "yuna@example.com");
+    let alerts: Vec<_> = hers
+        .iter()
+        .filter(|m| m.subject.contains("Places are free again"))
+        .collect();
+    assert_eq!(alerts.len(), 1, "{hers:#?}");
+    assert_eq!(
+        alerts[0].subject,
+        "[Snowflake Bingsu] Places are free again — 1 Feb"
+    );
+    assert!(
+        alerts[0].body.contains("Hello Moon Yuna") && alerts[0].body.contains("2 guests"),
+        "{}",
+        alerts[0].body
+    );
+    // Nothing more comes of the second cancellation.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let later = smtp.messages();
+    assert_eq!(
+        to(&later, "yuna@example.com")
+            .iter()
+            .filter(|m| m.subject.contains("Places are free again"))
+            .count(),
+        1
+    );
+    worker.stop().await;
+    outbox.stop().await.unwrap();
+}

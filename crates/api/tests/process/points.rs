@@ -5,8 +5,7 @@
 //! placements spending from one account never takes it below zero.
 
 use chrono::{DateTime, Duration, Utc};
-use holdfast_domain::common::{AccountId, TenantId};
-use holdfast_domain::tenant::{Branding, BusinessName, Onboard, Slug, TenantCommand};
+use holdfast_domain::common::TenantId;
 use serde_json::{Value, json};
 
 use crate::fixtures::*;
@@ -25,31 +24,6 @@ const ACCOUNT: &str = "query($t: ID!, $g: ID) { pointsAccount(tenantId: $t, gues
   history { kind points bookingId reason expiresAt } } }";
 const ADJUST: &str = "mutation($key: String!, $input: AdjustPointsInput!) {
   adjustPoints(idempotencyKey: $key, input: $input) { balance history { kind points reason } consistencyToken } }";
-
-/// An operator of a business that exists (onboarded directly on the engine).
-async fn business(app: &TestApp) -> (TenantId, String) {
-    let (tenant, op) = operator();
-    app.engine
-        .commands
-        .tenants
-        .execute(
-            &tenant.to_string(),
-            TenantCommand::Onboard(Box::new(Onboard {
-                tenant_id: tenant,
-                name: BusinessName::parse("Han River Live").unwrap(),
-                slug: Slug::parse(&format!("live-{}", tenant.to_string().to_lowercase())).unwrap(),
-                time_zone: chrono_tz::Asia::Seoul,
-                currency: holdfast_domain::common::Currency::parse("KRW").unwrap(),
-                branding: Branding::default(),
-                owner: AccountId::new(),
-                owner_email: holdfast_domain::tenant::Digest::parse(&"ab".repeat(32)).unwrap(),
-            })),
-            Default::default(),
-        )
-        .await
-        .unwrap();
-    (tenant, op)
-}
 
 async fn account(app: &TestApp, token: &str, tenant: TenantId) -> Value {
     app.ok(Some(token), ACCOUNT, json!({"t": tenant.to_string()}))
@@ -82,7 +56,7 @@ fn place(listing: &str, inventory: &str, date: &str, points: Option<i64>) -> Val
 async fn points_are_earned_spent_given_back_adjusted_and_expire() {
     let app = spawn_app().await;
     let worker = app.start_worker();
-    let (tenant, op) = business(&app).await;
+    let (tenant, op) = onboarded_operator(&app).await;
     let mut policy = event_policy();
     policy["cancellation"] = json!([{"minNoticeHours": 72, "refundBp": 10000},
                                     {"minNoticeHours": 24, "refundBp": 5000}]);
@@ -221,7 +195,7 @@ async fn points_are_earned_spent_given_back_adjusted_and_expire() {
 #[tokio::test]
 async fn adjustments_need_a_reason_an_operator_and_never_overdraw() {
     let app = spawn_app().await;
-    let (tenant, op) = business(&app).await;
+    let (tenant, op) = onboarded_operator(&app).await;
     let (guest_id, g) = guest();
     let input = |points: i64, reason: &str| {
         json!({"key": key(), "input": {"tenantId": tenant.to_string(),
@@ -310,7 +284,7 @@ async fn adjustments_need_a_reason_an_operator_and_never_overdraw() {
 async fn a_storm_of_spends_from_one_account_never_overdraws_it() {
     const PLACEMENTS: usize = 20;
     let app = spawn_app().await;
-    let (tenant, op) = business(&app).await;
+    let (tenant, op) = onboarded_operator(&app).await;
     let listing = published_listing(&app, &op, event_policy()).await;
     let inventory = stocked_inventory(
         &app,

@@ -409,3 +409,33 @@ async fn sse_alerts_survive_a_server_restart_with_none_lost_or_repeated() {
     worker.stop().await;
     second_engine.stop().await;
 }
+
+/// A watch ends with its dates: once the event has started, the worker expires it, and it can
+/// no longer alert.
+#[tokio::test]
+async fn a_watch_expires_when_its_dates_pass() {
+    let app = spawn_app().await;
+    let (listing, inventory, _, bookings) = sold_out(&app, 1).await;
+    let (_, g) = guest();
+    app.ok(
+        Some(&g),
+        WATCH,
+        json!({"key": key(), "input": watch_input(&listing, &inventory, "2030-02-01")}),
+    )
+    .await;
+    let watched = mine(&app, &g).await;
+    assert_eq!(watched["status"], "ARMED");
+    let worker = app.start_worker();
+    // 19:00 in Seoul on 1 February is 10:00 UTC.
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2030-02-01T10:00:01Z")
+            .unwrap()
+            .to_utc(),
+    );
+    alerts_become(&app, &g, 0, "EXPIRED").await;
+    // Freed afterwards: nothing.
+    cancel(&app, &bookings[0]).await;
+    tokio::time::sleep(StdDuration::from_millis(500)).await;
+    assert_eq!(mine(&app, &g).await["status"], "EXPIRED");
+    worker.stop().await;
+}
