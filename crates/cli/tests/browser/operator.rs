@@ -121,3 +121,86 @@ async fn an_operator_sets_capacity_and_price_sees_a_booking_arrive_live_and_chec
     b.shot("console-reports").await;
     b.close().await;
 }
+
+/// The points tab: the owner starts a programme (5 %, a year) and corrects a guest's points
+/// with a reason; a deduction past the balance is refused in words; the guest's history shows
+/// the reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_runs_a_points_programme_and_corrects_a_guests_points() {
+    let site = Site::start();
+    site.wait_for_demo().await;
+    let guest = site.new_guest("Seo Jihun").await;
+    let date = concert_date();
+    site.hold(
+        &guest,
+        json!({"listingId": CONCERT, "inventoryId": TICKETS, "eventDate": date, "partySize": 1}),
+    )
+    .await;
+    let driver = Driver::start().await;
+    let b = driver.browser(1280, "en").await;
+    b.goto(&site.url("/signin?next=/console%23points&lang=en"))
+        .await;
+    b.fill("#signin-business", "han-river-live").await;
+    b.fill("#signin-email", "owner@han-river-live.example")
+        .await;
+    b.fill("#signin-password", "holdfast-demo").await;
+    b.click("#signin-form button[type=submit]").await;
+    b.wait_path("/console").await;
+    b.click("#tab-points").await;
+    b.wait_text("#points-program", "No points programme").await;
+    b.fill("#points-share", "5").await;
+    b.fill("#points-days", "365").await;
+    b.click("form.points-program button[type=submit]").await;
+    b.wait_text(
+        "#points-program",
+        "Guests earn 5% of what they pay; points last 365 days.",
+    )
+    .await;
+
+    b.find("#points-guest")
+        .await
+        .select_by_value(guest["guestId"].as_str().unwrap())
+        .await
+        .unwrap();
+    b.fill("#points-amount", "1500").await;
+    b.fill("#points-reason", "Sorry about the rain").await;
+    b.click("form.points-adjust button[type=submit]").await;
+    b.wait_text("#points-balance", "Their balance is now 1,500 points.")
+        .await;
+    b.fill("#points-amount", "-2000").await;
+    b.fill("#points-reason", "Too much").await;
+    b.click("form.points-adjust button[type=submit]").await;
+    b.wait_text(
+        "#points-balance",
+        "That would take their points below zero.",
+    )
+    .await;
+    assert!(b.axe().await.is_empty(), "accessibility");
+    b.assert_fits().await;
+    b.shot("console-points").await;
+
+    let account = site
+        .gql(
+            guest["accessToken"].as_str(),
+            "query($t: ID!) { pointsAccount(tenantId: $t) { balance history { reason } program { earnBp } } }",
+            json!({"t": guest_tenant(&site, "han-river-live").await}),
+        )
+        .await;
+    assert_eq!(account["pointsAccount"]["balance"], 1_500);
+    assert_eq!(
+        account["pointsAccount"]["history"][0]["reason"],
+        "Sorry about the rain"
+    );
+    assert_eq!(account["pointsAccount"]["program"]["earnBp"], 500);
+    b.close().await;
+}
+
+async fn guest_tenant(site: &Site, slug: &str) -> serde_json::Value {
+    site.gql(
+        None,
+        "query($s: String!) { business(slug: $s) { tenantId } }",
+        json!({"s": slug}),
+    )
+    .await["business"]["tenantId"]
+        .clone()
+}

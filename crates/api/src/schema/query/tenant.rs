@@ -48,6 +48,8 @@ pub struct Business {
     pub contact_phone: Option<String>,
     /// Its members (its owners and admins see them; empty for anyone else).
     pub members: Vec<BusinessMember>,
+    /// Its points programme, if it runs one (public: guests see what they earn).
+    pub points_program: Option<crate::schema::mutation::points::PointsProgram>,
 }
 
 /// Business queries.
@@ -116,6 +118,7 @@ impl TenantQuery {
                 TenantStatus::Active => BusinessStatus::Active,
                 TenantStatus::Suspended => BusinessStatus::Suspended,
             },
+            points_program: state.points.map(Into::into),
             members: if sees_members {
                 state
                     .members

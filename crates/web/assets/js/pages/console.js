@@ -10,7 +10,7 @@ import { explain } from '../errors.js';
 import { session, signedIn, accessToken } from '../session.js';
 import { ruleSentences, POLICY_FIELDS } from '../rules.js';
 
-const TABS = ['today', 'calendar', 'bookings', 'listings', 'campaigns', 'waitlist', 'notifications', 'reports'];
+const TABS = ['today', 'calendar', 'bookings', 'listings', 'campaigns', 'points', 'waitlist', 'notifications', 'reports'];
 const GUEST = 'guest { name phone email }';
 let stops = [];
 function stopLive() {
@@ -429,6 +429,74 @@ async function campaignsTab(panel, ctx) {
   }
 }
 
+// The points programme (earn share, how long points last) and a guest's points, corrected
+// with a reason.
+async function pointsTab(panel, ctx) {
+  const message = h('div', { 'aria-live': 'polite' });
+  let program = null;
+  let guests = [];
+  try {
+    const d = await gql(`query($t: ID!) { business(tenantId: $t) { pointsProgram { earnBp expireDays } }
+      businessGuests(tenantId: $t, first: 100) { nodes { guestId guest { name email } } } }`, { t: ctx.tenantId });
+    program = d.business.pointsProgram;
+    guests = d.businessGuests.nodes;
+  } catch (e) {
+    show(panel, notice('error', explain(e)));
+    return;
+  }
+  const share = h('input', { type: 'number', id: 'points-share', min: 0.01, max: 100, step: 0.01, required: true, value: program ? program.earnBp / 100 : 5 });
+  const days = h('input', { type: 'number', id: 'points-days', min: 1, max: 3650, step: 1, required: true, value: program ? program.expireDays : 365 });
+  const state = h('p', { id: 'points-program' }, program
+    ? t('points_program_on', { share: program.earnBp / 100, days: program.expireDays })
+    : t('points_program_off'));
+  const save = async (terms) => {
+    try {
+      const d = await gql('mutation($k: String!, $t: ID!, $terms: PointsTermsInput) { setPointsProgram(idempotencyKey: $k, tenantId: $t, terms: $terms) { program { earnBp expireDays } } }',
+        { k: idempotencyKey(), t: ctx.tenantId, terms });
+      const p = d.setPointsProgram.program;
+      show(state, p ? t('points_program_on', { share: p.earnBp / 100, days: p.expireDays }) : t('points_program_off'));
+      show(message, notice('success', t('saved')));
+      announce(t('saved'));
+    } catch (e) { show(message, notice('error', explain(e))); }
+  };
+  const programForm = h('form', { class: 'points-program', onsubmit: (e) => {
+    e.preventDefault();
+    save({ earnBp: Math.round(Number(share.value) * 100), expireDays: Number(days.value) });
+  } },
+  h('div', { class: 'row' },
+    h('div', { class: 'field' }, h('label', { for: 'points-share' }, t('points_share')), share),
+    h('div', { class: 'field' }, h('label', { for: 'points-days' }, t('points_days')), days)),
+  h('p', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('points_save')), ' ',
+    h('button', { type: 'button', class: 'secondary', onclick: () => save(null) }, t('points_end'))));
+
+  const who = h('select', { id: 'points-guest', required: true },
+    guests.map((g) => h('option', { value: g.guestId }, g.guest?.name ? `${g.guest.name}${g.guest.email ? ` <${g.guest.email}>` : ''}` : g.guestId)));
+  const amount = h('input', { type: 'number', id: 'points-amount', step: 1, required: true, inputmode: 'numeric' });
+  const reason = h('input', { type: 'text', id: 'points-reason', maxlength: 200, required: true });
+  const balance = h('p', { id: 'points-balance', 'aria-live': 'polite' });
+  const adjustForm = h('form', { class: 'points-adjust', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const d = await gql('mutation($k: String!, $input: AdjustPointsInput!) { adjustPoints(idempotencyKey: $k, input: $input) { balance } }',
+        { k: idempotencyKey(), input: { tenantId: ctx.tenantId, guestId: who.value, points: Number(amount.value), reason: reason.value } });
+      show(balance, t('points_balance_now', { n: d.adjustPoints.balance.toLocaleString() }));
+      amount.value = '';
+      reason.value = '';
+    } catch (err) {
+      show(balance, notice('error', err.code === 'POINTS_REJECTED' ? t('points_overdraw') : explain(err)));
+    }
+  } },
+  h('div', { class: 'field' }, h('label', { for: 'points-guest' }, t('col_guest')), who),
+  h('div', { class: 'row' },
+    h('div', { class: 'field' }, h('label', { for: 'points-amount' }, t('points_amount')), amount),
+    h('div', { class: 'field' }, h('label', { for: 'points-reason' }, t('points_reason')), reason)),
+  h('button', { type: 'submit', class: 'primary' }, t('points_adjust')), balance);
+
+  show(panel,
+    h('h2', {}, t('points_program')), state, programForm, message,
+    h('h2', {}, t('points_adjust_heading')), guests.length ? adjustForm : notice('info', t('points_no_guests')));
+}
+
 async function waitlistTab(panel, ctx) {
   const parts = [];
   for (const inv of ctx.inventories.values()) {
@@ -517,7 +585,7 @@ async function reportsTab(panel, ctx) {
   await load();
 }
 
-const RENDER = { today: todayTab, calendar: calendarTab, bookings: bookingsTab, listings: listingsTab, campaigns: campaignsTab, waitlist: waitlistTab, notifications: notificationsTab, reports: reportsTab };
+const RENDER = { today: todayTab, calendar: calendarTab, bookings: bookingsTab, listings: listingsTab, campaigns: campaignsTab, points: pointsTab, waitlist: waitlistTab, notifications: notificationsTab, reports: reportsTab };
 
 export async function render(root) {
   const s = session();
