@@ -5,7 +5,7 @@ use holdfast_domain::booking::Booking;
 use holdfast_domain::coupon::CouponCampaign;
 use holdfast_domain::inventory::Inventory;
 use holdfast_domain::listing::Listing;
-use holdfast_domain::points::PointsAccount;
+use holdfast_domain::points::{PlatformProgram, PointsAccount};
 use holdfast_domain::review::Review;
 use holdfast_domain::services::DomainServices;
 use holdfast_domain::tenant::Tenant;
@@ -35,6 +35,8 @@ pub struct Commands {
     pub points: Dispatcher<PointsAccount>,
     /// Guests' availability watches.
     pub watches: Dispatcher<Watch>,
+    /// The platform-wide points programme (one aggregate, `platform`).
+    pub platform: Dispatcher<PlatformProgram>,
 }
 
 impl Commands {
@@ -54,6 +56,7 @@ impl Commands {
             reviews: Dispatcher::new(store, services.clone(), plain),
             points: Dispatcher::new(store, services.clone(), plain),
             watches: Dispatcher::new(store, services.clone(), plain),
+            platform: Dispatcher::new(store, services.clone(), plain),
         }
     }
 }

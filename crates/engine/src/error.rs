@@ -356,6 +356,12 @@ impl From<holdfast_domain::points::PointsError> for EngineError {
     }
 }
 
+impl From<holdfast_domain::points::platform::PlatformProgramError> for EngineError {
+    fn from(e: holdfast_domain::points::platform::PlatformProgramError) -> Self {
+        match e {}
+    }
+}
+
 impl From<holdfast_domain::watch::WatchError> for EngineError {
     fn from(e: holdfast_domain::watch::WatchError) -> Self {
         use holdfast_domain::watch::WatchError as E;

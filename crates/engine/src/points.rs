@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use holdfast_domain::booking::{Booking, BookingStatus};
 use holdfast_domain::common::{GuestId, TenantId};
-use holdfast_domain::points::{PointsAccount, PointsCommand, PointsEvent, account_id};
+use holdfast_domain::points::platform::PLATFORM_PROGRAM_ID;
+use holdfast_domain::points::{
+    PLATFORM, PlatformProgram, PointsAccount, PointsCommand, PointsEvent, PointsTerms, account_id,
+};
 use holdfast_domain::tenant::Tenant;
 use holdfast_eventstore::Position;
 
@@ -86,17 +89,33 @@ pub fn completed(booking: &Booking, now: DateTime<Utc>) -> bool {
     }
 }
 
-/// What a completed `booking` earns in its business's programme: the programme's share of what
-/// was paid and kept (payments minus refunds), expiring the programme's days from `now`.
-/// `None`: no programme, or nothing to earn.
+/// The platform-wide programme's terms, while it runs.
+///
+/// # Errors
+///
+/// `UNAVAILABLE` when the store fails.
+pub async fn platform_terms(engine: &Engine) -> Result<Option<PointsTerms>, EngineError> {
+    let program: PlatformProgram = current(engine, PLATFORM_PROGRAM_ID).await?;
+    Ok(program.terms())
+}
+
+/// What a completed `booking` earns in `owner`'s programme (its business's, or [`PLATFORM`]):
+/// the programme's share of what was paid and kept (payments minus refunds), expiring the
+/// programme's days from `now`. `None`: no programme, or nothing to earn.
 pub async fn earning(
     engine: &Engine,
+    owner: TenantId,
     booking: &Booking,
     now: DateTime<Utc>,
-) -> Result<Option<PointsCommand>, EngineError> {
+) -> Result<Option<(String, PointsCommand)>, EngineError> {
     let keys = booking.keys();
-    let tenant: Tenant = current(engine, &keys.tenant_id.to_string()).await?;
-    let Some(terms) = tenant.state().and_then(|t| t.points) else {
+    let terms = if owner == PLATFORM {
+        platform_terms(engine).await?
+    } else {
+        let tenant: Tenant = current(engine, &owner.to_string()).await?;
+        tenant.state().and_then(|t| t.points)
+    };
+    let Some(terms) = terms else {
         return Ok(None);
     };
     let paid = booking.total_paid().map_or(0, |m| m.amount_minor);
@@ -105,13 +124,16 @@ pub async fn earning(
     if points == 0 {
         return Ok(None);
     }
-    Ok(Some(PointsCommand::Earn {
-        tenant_id: keys.tenant_id,
-        guest_id: keys.guest_id,
-        booking_id: keys.booking_id,
-        points,
-        expires_at: now + Duration::days(i64::from(terms.expire_days)),
-    }))
+    Ok(Some((
+        account_id(owner, keys.guest_id),
+        PointsCommand::Earn {
+            tenant_id: owner,
+            guest_id: keys.guest_id,
+            booking_id: keys.booking_id,
+            points,
+            expires_at: now + Duration::days(i64::from(terms.expire_days)),
+        },
+    )))
 }
 
 /// One guest's account in one business's programme, with its history (oldest first).

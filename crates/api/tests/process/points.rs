@@ -334,3 +334,164 @@ async fn a_storm_of_spends_from_one_account_never_overdraws_it() {
     let held = crate::inventory(&app, &inventory).await;
     assert_eq!(held.holds().len(), 10);
 }
+
+/// The platform-wide programme (admins set it): a completed booking at one business earns in it
+/// besides the business's own programme, and those points pay part of a booking at another
+/// business; a cancellation gives them back. Only admins run it or correct its points.
+#[tokio::test]
+async fn platform_points_are_earned_everywhere_and_spent_anywhere() {
+    let app = spawn_app().await;
+    let worker = app.start_worker();
+    let (_, op_a) = operator();
+    let listing_a = published_listing(&app, &op_a, event_policy()).await;
+    let inventory_a = stocked_inventory(
+        &app,
+        &op_a,
+        &listing_a,
+        ("2030-02-01", "2030-02-02", &[]),
+        10,
+        30_000,
+    )
+    .await;
+    let (_, op_b) = operator();
+    let listing_b = published_listing(&app, &op_b, event_policy()).await;
+    let inventory_b = stocked_inventory(
+        &app,
+        &op_b,
+        &listing_b,
+        ("2030-02-05", "2030-02-06", &[]),
+        10,
+        20_000,
+    )
+    .await;
+    const SET_PLATFORM: &str = "mutation($key: String!, $terms: PointsTermsInput) {
+      setPlatformPointsProgram(idempotencyKey: $key, terms: $terms) { tenantId program { earnBp expireDays } } }";
+    let (guest_id, g) = guest();
+    for who in [&op_a, &g] {
+        let refused = app
+            .graphql(
+                Some(who),
+                SET_PLATFORM,
+                json!({"key": key(), "terms": {"earnBp": 100, "expireDays": 365}}),
+            )
+            .await;
+        assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+    }
+    let set = app
+        .ok(
+            Some(&admin()),
+            SET_PLATFORM,
+            json!({"key": key(), "terms": {"earnBp": 100, "expireDays": 365}}),
+        )
+        .await;
+    assert_eq!(
+        set["setPlatformPointsProgram"],
+        json!({"tenantId": "platform", "program": {"earnBp": 100, "expireDays": 365}})
+    );
+    let public = app
+        .ok(None, "{ platformPointsProgram { earnBp } }", json!({}))
+        .await;
+    assert_eq!(public["platformPointsProgram"]["earnBp"], 100);
+
+    // 1 % of 30,000 at business A, once the event is over.
+    app.clock.set(at("2030-01-10T00:00:00Z"));
+    let first = booking_mutation(
+        &app,
+        &g,
+        "placeBooking",
+        place(&listing_a, &inventory_a, "2030-02-01", None),
+    )
+    .await;
+    pay(&app, &op_a, &first, "pi_platform_1").await;
+    app.clock.set(at("2030-02-02T00:00:00Z"));
+    let read = |token: String| {
+        let app = &app;
+        async move {
+            app.ok(Some(&token), ACCOUNT, json!({"t": "platform"}))
+                .await["pointsAccount"]
+                .clone()
+        }
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if read(g.clone()).await["balance"] == 300 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no platform points");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Spent at business B, from the platform programme.
+    let second = booking_mutation(
+        &app,
+        &g,
+        "placeBooking",
+        json!({"listingId": listing_b, "inventoryId": inventory_b, "eventDate": "2030-02-05",
+               "partySize": 2, "points": 200, "pointsFrom": "PLATFORM"}),
+    )
+    .await;
+    assert_eq!(second["totals"]["discountMinor"], 200);
+    assert_eq!(read(g.clone()).await["balance"], 100);
+    // Business B's own programme is untouched (it has none, and nothing was spent from it).
+    let theirs = app
+        .graphql(
+            Some(&g),
+            "query($t: ID!) { pointsAccount(tenantId: $t) { balance } }",
+            json!({"t": operator_tenant(&app, &listing_b).await}),
+        )
+        .await;
+    assert_eq!(theirs["data"]["pointsAccount"]["balance"], 0, "{theirs}");
+    // Cancelled while held: all 200 back.
+    booking_mutation(
+        &app,
+        &g,
+        "cancelBooking",
+        json!({"bookingId": second["bookingId"]}),
+    )
+    .await;
+    assert_eq!(read(g.clone()).await["balance"], 300);
+
+    // Only admins read others' platform accounts or correct them.
+    for who in [&op_a, &op_b] {
+        let peek = app
+            .graphql(
+                Some(who),
+                ACCOUNT,
+                json!({"t": "platform", "g": guest_id.to_string()}),
+            )
+            .await;
+        assert_eq!(error_code(&peek), Some("FORBIDDEN"), "{peek}");
+        let adjust = app
+            .graphql(
+                Some(who),
+                ADJUST,
+                json!({"key": key(), "input": {"tenantId": "platform", "guestId": guest_id.to_string(),
+                       "points": 10, "reason": "gift"}}),
+            )
+            .await;
+        assert_eq!(error_code(&adjust), Some("FORBIDDEN"), "{adjust}");
+    }
+    let adjusted = app
+        .ok(
+            Some(&admin()),
+            ADJUST,
+            json!({"key": key(), "input": {"tenantId": "platform", "guestId": guest_id.to_string(),
+                   "points": 50, "reason": "Platform welcome"}}),
+        )
+        .await;
+    assert_eq!(adjusted["adjustPoints"]["balance"], 350);
+    worker.stop().await;
+}
+
+/// The business of a listing (from the listing query).
+async fn operator_tenant(app: &TestApp, listing: &str) -> String {
+    app.ok(
+        None,
+        "query($id: ID!) { listing(id: $id) { tenantId } }",
+        json!({"id": listing}),
+    )
+    .await["listing"]["tenantId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

@@ -19,6 +19,7 @@
 //! restored minus what was spent, deducted and expired (the property tests check both).
 
 mod aggregate;
+pub mod platform;
 #[cfg(test)]
 mod tests;
 
@@ -26,3 +27,4 @@ pub use aggregate::{
     AccountState, Lot, LotSource, MAX_POINTS, MAX_REASON_CHARS, PointsAccount, PointsCommand,
     PointsError, PointsEvent, PointsTerms, Spending, Take, account_id,
 };
+pub use platform::{PLATFORM, PlatformProgram, SetPlatformProgram};

@@ -44,7 +44,7 @@ macro_rules! dispatched {
         }
     )*};
 }
-dispatched!(Listing => listings, Inventory => inventories, Booking => bookings, CouponCampaign => coupons, holdfast_domain::tenant::Tenant => tenants, holdfast_domain::points::PointsAccount => points, holdfast_domain::watch::Watch => watches);
+dispatched!(Listing => listings, Inventory => inventories, Booking => bookings, CouponCampaign => coupons, holdfast_domain::tenant::Tenant => tenants, holdfast_domain::points::PointsAccount => points, holdfast_domain::watch::Watch => watches, holdfast_domain::points::PlatformProgram => platform);
 
 /// The current state of aggregate `A` with id `id` (the default state when it has no event),
 /// through the dispatcher's cache: the cached state brought up to date with the events after

@@ -81,6 +81,8 @@ pub struct PlaceBookingRequest {
     /// Points of the business's programme to pay part of it with, if any (one point is one
     /// minor unit; after the coupon; never more than the total or the balance).
     pub points: Option<u64>,
+    /// Spend the platform-wide programme's points instead of the business's.
+    pub points_from_platform: bool,
     /// The request's idempotency key (the booking id derives from it).
     pub idempotency_key: String,
     /// The caller's idempotency scope (recorded in command metadata).

@@ -368,11 +368,16 @@ impl Rules<'_> {
                     }
                 }
                 _ if crate::points::completed(booking, now) => {
-                    if let Some(command) = crate::points::earning(self.state, booking, now).await? {
-                        let account = holdfast_domain::points::account_id(
-                            booking.keys().tenant_id,
-                            booking.keys().guest_id,
-                        );
+                    // The platform's programme first: the business's `PointsEarned` is what
+                    // settles the booking in the tracker, so a crash between the two earns the
+                    // platform's again (a no-op) and then the business's.
+                    let owners = [holdfast_domain::points::PLATFORM, booking.keys().tenant_id];
+                    for owner in owners {
+                        let Some((account, command)) =
+                            crate::points::earning(self.state, owner, booking, now).await?
+                        else {
+                            continue;
+                        };
                         let done = self
                             .state
                             .commands
@@ -381,7 +386,7 @@ impl Rules<'_> {
                             .await
                             .map_err(EngineError::from);
                         match done {
-                            Ok(_) => tracing::info!(booking_id = %id, "points earned"),
+                            Ok(_) => tracing::info!(booking_id = %id, %owner, "points earned"),
                             // Earned already (other points: a programme changed since).
                             Err(e) if is_final(&e) => {}
                             Err(e) => return Err(e),
@@ -495,6 +500,7 @@ impl Rules<'_> {
                         quantity: old.quantity(),
                         coupon: None,
                         points: None,
+                        points_from_platform: false,
                         idempotency_key: format!("late-payment:{}:{n}", keys.booking_id),
                         scope: SCOPE.to_owned(),
                     })

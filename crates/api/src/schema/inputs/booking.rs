@@ -55,6 +55,19 @@ pub struct PlaceBookingInput {
     /// Points of the business's programme to pay part of it with (one point is one minor unit
     /// of its currency; after the coupon; at most the balance and what is left to pay).
     pub points: Option<i64>,
+    /// Whose points: the business's programme (default) or the platform-wide one.
+    #[graphql(default)]
+    pub points_from: PointsFrom,
+}
+
+/// Whose programme points are spent from.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PointsFrom {
+    /// The listing's business's programme.
+    #[default]
+    Business,
+    /// The platform-wide programme.
+    Platform,
 }
 
 /// A parsed [`PlaceBookingInput`].
@@ -73,6 +86,8 @@ pub struct BookingAsk {
     pub coupon: Option<CampaignId>,
     /// Points to spend.
     pub points: Option<u64>,
+    /// From the platform-wide programme.
+    pub points_from_platform: bool,
 }
 
 fn party(field: &str, value: i64) -> Result<PartySize, ApiError> {
@@ -131,6 +146,7 @@ impl PlaceBookingInput {
                         .ok_or_else(|| field_error("input.points", "a positive number of points"))
                 })
                 .transpose()?,
+            points_from_platform: self.points_from == PointsFrom::Platform,
         })
     }
 }

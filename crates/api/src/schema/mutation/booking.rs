@@ -168,6 +168,7 @@ impl BookingMutation {
             quantity: ask.quantity,
             coupon: ask.coupon,
             points: ask.points,
+            points_from_platform: ask.points_from_platform,
             idempotency_key: caller.key.as_str().to_owned(),
             scope: caller.scope.clone(),
         };

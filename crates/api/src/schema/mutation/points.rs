@@ -11,7 +11,8 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Duration, Utc};
 use holdfast_domain::common::{GuestId, TenantId};
 use holdfast_domain::points::{
-    LotSource, PointsAccount, PointsCommand, PointsEvent, PointsTerms, account_id,
+    LotSource, PLATFORM, PointsAccount, PointsCommand, PointsEvent, PointsTerms,
+    SetPlatformProgram, account_id,
 };
 use holdfast_domain::tenant::TenantCommand;
 use holdfast_engine::EngineError;
@@ -214,15 +215,7 @@ async fn view(
         .await
         .or_api()?;
     let now = engine.services.clock.now();
-    let program = engine
-        .commands
-        .tenants
-        .load(&tenant.to_string())
-        .await
-        .or_api()?
-        .state()
-        .and_then(|t| t.points)
-        .map(PointsProgram::from);
+    let program = terms_of(engine, tenant).await?.map(PointsProgram::from);
     let mut lots: Vec<PointsLot> = account
         .state()
         .map(|s| {
@@ -243,7 +236,11 @@ async fn view(
         .unwrap_or_default();
     lots.sort_by_key(|l| l.expires_at);
     Ok(PointsAccountView {
-        tenant_id: ID(tenant.to_string()),
+        tenant_id: ID(if tenant == PLATFORM {
+            "platform".to_owned()
+        } else {
+            tenant.to_string()
+        }),
         guest_id: ID(guest.to_string()),
         program,
         balance: signed(account.balance(now)),
@@ -254,14 +251,54 @@ async fn view(
     })
 }
 
+/// `tenantId` of a points programme: a business's id, or `platform` for the platform-wide one.
+fn program_owner(field: &str, id: &ID) -> Result<TenantId, ApiError> {
+    if id.as_str() == "platform" {
+        Ok(PLATFORM)
+    } else {
+        parse_id(field, id, TenantId::parse)
+    }
+}
+
+/// The terms of `owner`'s programme (a business's, or the platform's), while it runs.
+async fn terms_of(
+    engine: &holdfast_engine::Engine,
+    owner: TenantId,
+) -> Result<Option<PointsTerms>, ApiError> {
+    if owner == PLATFORM {
+        return holdfast_engine::points::platform_terms(engine)
+            .await
+            .or_api();
+    }
+    Ok(engine
+        .commands
+        .tenants
+        .load(&owner.to_string())
+        .await
+        .or_api()?
+        .state()
+        .and_then(|t| t.points))
+}
+
 /// Points queries.
 #[derive(Default)]
 pub struct PointsQuery;
 
 #[Object]
 impl PointsQuery {
-    /// A guest's points in a business's programme: the guest themselves (`guestId` may be
-    /// left out), the business's operators, admins (`FORBIDDEN` for anyone else).
+    /// The platform-wide points programme, if one runs (public).
+    async fn platform_points_program(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<PointsProgram>> {
+        Ok(terms_of(state(ctx), PLATFORM)
+            .await?
+            .map(PointsProgram::from))
+    }
+
+    /// A guest's points in a business's programme (`tenantId: "platform"`: the platform-wide
+    /// one): the guest themselves (`guestId` may be left out), the business's operators (the
+    /// platform's: admins only), admins (`FORBIDDEN` for anyone else).
     async fn points_account(
         &self,
         ctx: &Context<'_>,
@@ -269,7 +306,7 @@ impl PointsQuery {
         guest_id: Option<ID>,
     ) -> async_graphql::Result<PointsAccountView> {
         let who = authenticated(ctx)?;
-        let tenant = parse_id("tenantId", &tenant_id, TenantId::parse)?;
+        let tenant = program_owner("tenantId", &tenant_id)?;
         let guest = match (&guest_id, who) {
             (Some(id), _) => parse_id("guestId", id, GuestId::parse)?,
             (None, holdfast_engine::Principal::Guest { guest }) => *guest,
@@ -327,8 +364,46 @@ impl PointsMutation {
         .await?)
     }
 
+    /// Starts, changes or (`terms: null`) ends the platform-wide points programme (admins):
+    /// every business's completed bookings earn in it besides their own, and its points are
+    /// spent at any business (`placeBooking(input: {points, pointsFrom: PLATFORM})`).
+    async fn set_platform_points_program(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        terms: Option<PointsTermsInput>,
+    ) -> async_graphql::Result<PointsProgramPayload> {
+        let caller = Caller::new(ctx, &idempotency_key)?;
+        if !caller.principal.is_admin() {
+            return Err(ApiError::forbidden().into());
+        }
+        let terms = terms
+            .map(|t| {
+                let bp = u32::try_from(t.earn_bp).unwrap_or(0);
+                let days = u32::try_from(t.expire_days).unwrap_or(0);
+                field("terms", PointsTerms::new(bp, days))
+            })
+            .transpose()?;
+        Ok(once_on(
+            ctx,
+            &caller,
+            &caller.state.commands.platform,
+            holdfast_domain::points::platform::PLATFORM_PROGRAM_ID.to_owned(),
+            async { Ok(SetPlatformProgram { terms }) },
+            |p| {
+                Ok(PointsProgramPayload {
+                    tenant_id: ID("platform".to_owned()),
+                    program: p.terms().map(PointsProgram::from),
+                    consistency_token: None,
+                })
+            },
+        )
+        .await?)
+    }
+
     /// Grants or deducts a guest's points, with a reason (the business's operators and
-    /// admins). A grant lasts the programme's days (365 without a programme).
+    /// admins; `tenantId: "platform"`: admins). A grant lasts the programme's days (365
+    /// without a programme).
     async fn adjust_points(
         &self,
         ctx: &Context<'_>,
@@ -336,7 +411,7 @@ impl PointsMutation {
         input: AdjustPointsInput,
     ) -> async_graphql::Result<PointsAccountView> {
         let caller = Caller::new(ctx, &idempotency_key)?;
-        let tenant = parse_id("input.tenantId", &input.tenant_id, TenantId::parse)?;
+        let tenant = program_owner("input.tenantId", &input.tenant_id)?;
         let guest = parse_id("input.guestId", &input.guest_id, GuestId::parse)?;
         caller.authorize(tenant)?;
         if input.points == 0 || input.points.unsigned_abs() > holdfast_domain::points::MAX_POINTS {
@@ -344,16 +419,21 @@ impl PointsMutation {
                 ApiError::invalid("input.points: not zero, at most 10^12 either way").into(),
             );
         }
-        let days = caller
-            .state
-            .commands
-            .tenants
-            .load(&tenant.to_string())
-            .await
-            .or_api()?
-            .state()
-            .ok_or_else(|| ApiError::not_found("business"))?
-            .points
+        if tenant != PLATFORM
+            && caller
+                .state
+                .commands
+                .tenants
+                .load(&tenant.to_string())
+                .await
+                .or_api()?
+                .state()
+                .is_none()
+        {
+            return Err(ApiError::not_found("business").into());
+        }
+        let days = terms_of(caller.state, tenant)
+            .await?
             .map_or(365, |t| t.expire_days);
         let command = PointsCommand::Adjust {
             tenant_id: tenant,

@@ -148,6 +148,7 @@ impl WatchMutation {
             quantity: input.quantity,
             coupon_campaign_id: None,
             points: None,
+            points_from: Default::default(),
         }
         .parse()?;
         let watch_id = caller.derived_id("watch").to_string();

@@ -34,9 +34,9 @@ impl PlaceBooking<'_> {
     ) -> Result<Option<String>, EngineError> {
         let listing: holdfast_domain::listing::Listing =
             crate::process::current(self.engine(), &request.listing_id.to_string()).await?;
-        Ok(listing
-            .state()
-            .map(|l| holdfast_domain::points::account_id(l.tenant_id, request.guest)))
+        Ok(listing.state().map(|l| {
+            holdfast_domain::points::account_id(points_owner(request, l.tenant_id), request.guest)
+        }))
     }
 
     async fn place_attempt(
@@ -433,6 +433,18 @@ fn reject_alone(
     ))
 }
 
+/// Whose programme a placement's points are: the platform's, or the listing's business's.
+fn points_owner(
+    request: &PlaceBookingRequest,
+    business: holdfast_domain::common::TenantId,
+) -> holdfast_domain::common::TenantId {
+    if request.points_from_platform {
+        holdfast_domain::points::PLATFORM
+    } else {
+        business
+    }
+}
+
 /// A placement's points, decided on the guest's account as cached (the commit guards its
 /// sequence): `Spend` on the account and the booking's `ApplyPoints`, in the same commit as
 /// the hold.
@@ -461,7 +473,7 @@ impl PointsPlan {
         let Some(points) = request.points else {
             return Ok(None);
         };
-        let tenant_id = placement.tenant_id();
+        let tenant_id = points_owner(request, placement.tenant_id());
         let account = account_id(tenant_id, request.guest);
         let dispatcher = &engine.commands.points;
         if attempt > 0 {

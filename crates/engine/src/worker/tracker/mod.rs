@@ -439,7 +439,10 @@ impl Tracker {
                 expires_at,
                 ..
             } => {
-                self.earnings.remove(booking_id);
+                // The business's earning settles the booking (the platform's comes first).
+                if *tenant_id != holdfast_domain::points::PLATFORM {
+                    self.earnings.remove(booking_id);
+                }
                 self.expiries
                     .insert((*expires_at, account_id(*tenant_id, *guest_id)));
             }

@@ -158,11 +158,16 @@ async function pointsLines(bookings) {
     if (listing.tenantId && !tenants.has(listing.tenantId)) tenants.set(listing.tenantId, listing);
   }
   const lines = [];
-  for (const [tenantId, listing] of tenants) {
+  // The platform-wide programme's points first (earned at every business; shown in the
+  // guest's own zone, as no one business's).
+  const platform = ['platform', { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }];
+  for (const [tenantId, listing] of [platform, ...tenants]) {
     try {
       const [p, biz] = await Promise.all([
         gql(`query($t: ID!) { pointsAccount(tenantId: $t) { balance nextExpiry history { kind points reason at } } }`, { t: tenantId }),
-        gql('query($t: ID!) { business(tenantId: $t) { name timeZone } }', { t: tenantId }),
+        tenantId === 'platform'
+          ? { business: { name: t('points_platform'), timeZone: listing.timeZone } }
+          : gql('query($t: ID!) { business(tenantId: $t) { name timeZone } }', { t: tenantId }),
       ]);
       const a = p.pointsAccount;
       if (!a.history.length) continue;
