@@ -260,6 +260,17 @@ fn program_owner(field: &str, id: &ID) -> Result<TenantId, ApiError> {
     }
 }
 
+/// Checked terms (`None`: no programme), or `INVALID_INPUT` naming `terms`.
+fn parse_terms(terms: Option<PointsTermsInput>) -> Result<Option<PointsTerms>, ApiError> {
+    terms
+        .map(|t| {
+            let bp = u32::try_from(t.earn_bp).unwrap_or(0);
+            let days = u32::try_from(t.expire_days).unwrap_or(0);
+            field("terms", PointsTerms::new(bp, days))
+        })
+        .transpose()
+}
+
 /// The terms of `owner`'s programme (a business's, or the platform's), while it runs.
 async fn terms_of(
     engine: &holdfast_engine::Engine,
@@ -337,13 +348,7 @@ impl PointsMutation {
         let caller = Caller::new(ctx, &idempotency_key)?;
         let tenant = parse_id("tenantId", &tenant_id, TenantId::parse)?;
         caller.authorize(tenant)?;
-        let terms = terms
-            .map(|t| {
-                let bp = u32::try_from(t.earn_bp).unwrap_or(0);
-                let days = u32::try_from(t.expire_days).unwrap_or(0);
-                field("terms", PointsTerms::new(bp, days))
-            })
-            .transpose()?;
+        let terms = parse_terms(terms)?;
         Ok(once_on(
             ctx,
             &caller,
@@ -377,13 +382,7 @@ impl PointsMutation {
         if !caller.principal.is_admin() {
             return Err(ApiError::forbidden().into());
         }
-        let terms = terms
-            .map(|t| {
-                let bp = u32::try_from(t.earn_bp).unwrap_or(0);
-                let days = u32::try_from(t.expire_days).unwrap_or(0);
-                field("terms", PointsTerms::new(bp, days))
-            })
-            .transpose()?;
+        let terms = parse_terms(terms)?;
         Ok(once_on(
             ctx,
             &caller,
