@@ -32,6 +32,7 @@ pub mod listing;
 pub mod points;
 pub mod policy;
 pub mod review;
+pub mod series;
 pub mod services;
 pub mod tenant;
 pub mod testing;
