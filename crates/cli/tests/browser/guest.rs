@@ -129,17 +129,11 @@ async fn sold_out_concert(first: &str) -> (Site, String, serde_json::Value, Stri
     (site, date, first, taken)
 }
 
-/// Sold out: the date says so, the guest joins the waitlist from the listing; a place frees up
-/// (someone cancels) and "my bookings" offers it with its deadline; the guest takes it, pays
-/// and is confirmed.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_sold_out_date_takes_a_waitlist_and_the_freed_place_is_offered_and_taken() {
-    let (site, date, first, taken) = sold_out_concert("Oh Daeun").await;
-
-    let driver = Driver::start().await;
-    let b = driver.browser(375, "en").await;
-    let guest = site.new_guest("Yoon Seoyeon").await;
-    b.sign_in(&site, &guest).await;
+/// A new guest `name`, signed in, on the concert's listing with the sold-out `date` chosen
+/// (once the calendar says it is full).
+async fn open_sold_out_date(site: &Site, b: &support::Browser, name: &str, date: &str) {
+    let guest = site.new_guest(name).await;
+    b.sign_in(site, &guest).await;
     b.goto(&site.url(&format!("/b/han-river-live/{CONCERT}?date={date}&lang=en")))
         .await;
     let cell = format!("#calendar [data-date='{date}']");
@@ -153,6 +147,18 @@ async fn a_sold_out_date_takes_a_waitlist_and_the_freed_place_is_offered_and_tak
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     b.click(&cell).await;
+}
+
+/// Sold out: the date says so, the guest joins the waitlist from the listing; a place frees up
+/// (someone cancels) and "my bookings" offers it with its deadline; the guest takes it, pays
+/// and is confirmed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sold_out_date_takes_a_waitlist_and_the_freed_place_is_offered_and_taken() {
+    let (site, date, first, taken) = sold_out_concert("Oh Daeun").await;
+
+    let driver = Driver::start().await;
+    let b = driver.browser(375, "en").await;
+    open_sold_out_date(&site, &b, "Yoon Seoyeon", &date).await;
     b.find("#party").await.select_by_value("2").await.unwrap();
     b.wait_text("#hold", "Sold out").await;
     b.wait_text(".form-message", "Sold out: no places left")
@@ -380,21 +386,7 @@ async fn a_guest_watches_a_sold_out_date_and_is_told_live_when_places_free_up() 
 
     let driver = Driver::start().await;
     let b = driver.browser(375, "en").await;
-    let guest = site.new_guest("Moon Yuna").await;
-    b.sign_in(&site, &guest).await;
-    b.goto(&site.url(&format!("/b/han-river-live/{CONCERT}?date={date}&lang=en")))
-        .await;
-    let cell = format!("#calendar [data-date='{date}']");
-    let deadline = std::time::Instant::now() + support::WAIT;
-    while !b.spoken(&cell).await.ends_with("full") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{}",
-            b.spoken(&cell).await
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    b.click(&cell).await;
+    open_sold_out_date(&site, &b, "Moon Yuna", &date).await;
     b.wait_text("#hold", "Sold out").await;
     b.click("#watch").await;
     b.wait_text(".form-message", "We will tell you when places free up")
